@@ -1,0 +1,259 @@
+package render
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"math/rand/v2"
+	"os"
+	"sync"
+	"sync/atomic"
+
+	"github.com/hajimehoshi/ebiten/v2"
+	"github.com/trafficsim/trafficsim/sim/wire"
+)
+
+// Version names the renderer's output; it is part of a clip's content hash, so bump it whenever
+// the pictures change.
+const Version = "render-1"
+
+// ErrNotRunning is returned by Start when Main is not running the game loop.
+var ErrNotRunning = errors.New("render: the renderer is not running (call render.Main from the main goroutine, e.g. in TestMain)")
+
+var (
+	started atomic.Bool
+	jobs    = make(chan *Stream)
+)
+
+// Main runs ebiten's game loop on the calling goroutine, which must be the main goroutine (ebiten
+// needs the main thread), and fn in another goroutine; it returns fn's error once fn is done.
+// Start streams frames only while Main runs. It checks the display first and fails with an error
+// that names what to install.
+func Main(fn func() error) error {
+	if err := CheckDisplay(os.Getenv, os.Stat); err != nil {
+		return err
+	}
+	if !started.CompareAndSwap(false, true) {
+		return errors.New("render: Main called twice (ebiten runs one game loop per process)")
+	}
+	g := &game{done: make(chan struct{})}
+	var ferr error
+	go func() {
+		defer close(g.done)
+		ferr = fn()
+	}()
+	ebiten.SetWindowSize(64, 64)
+	ebiten.SetWindowTitle("trafficsim render")
+	ebiten.SetVsyncEnabled(false)
+	ebiten.SetTPS(ebiten.SyncWithFPS)
+	ebiten.SetRunnableOnUnfocused(true)
+	ebiten.SetScreenClearedEveryFrame(false)
+	if err := ebiten.RunGameWithOptions(g, &ebiten.RunGameOptions{InitUnfocused: true, X11ClassName: "trafficsim"}); err != nil {
+		<-g.done
+		return fmt.Errorf("render: %w", err)
+	}
+	<-g.done
+	return ferr
+}
+
+// Options configure a Stream; zero fields take the defaults.
+type Options struct {
+	Mode          Mode // Color (default) or IDs
+	From, To      int  // frames [From, To) of the truth; default all
+	FramesPerTick int  // frames drawn per game-loop tick (each tick costs ~9 ms under Xvfb); default 8
+	Buffers       int  // frames in flight between renderer and consumer (memory is Buffers frames); default 4
+}
+
+// Frame is one rendered frame. Its Image belongs to the stream until Release.
+type Frame struct {
+	Index int
+	Image *image.RGBA
+	s     *Stream
+}
+
+// Release hands the frame's buffer back to the renderer.
+func (f *Frame) Release() { f.s.free <- f.Image }
+
+// Stream renders the frames of one truth, in order, on the game loop's thread.
+type Stream struct {
+	ctx  context.Context
+	b    *builder
+	opts Options
+	out  chan *Frame
+	free chan *image.RGBA
+	next int
+	err  error
+	mu   sync.Mutex
+}
+
+// Start queues a truth for rendering and returns its stream; frames arrive on Frames().
+func Start(ctx context.Context, t *wire.Truth, opts Options) (*Stream, error) {
+	if !started.Load() {
+		return nil, ErrNotRunning
+	}
+	if opts.To == 0 {
+		opts.To = len(t.Frames)
+	}
+	if opts.From < 0 || opts.To > len(t.Frames) || opts.From >= opts.To {
+		return nil, fmt.Errorf("render: frames [%d, %d) outside the truth's %d frames", opts.From, opts.To, len(t.Frames))
+	}
+	if opts.FramesPerTick <= 0 {
+		opts.FramesPerTick = 8
+	}
+	if opts.Buffers <= 0 {
+		opts.Buffers = 4
+	}
+	b, err := newBuilder(t, opts.Mode)
+	if err != nil {
+		return nil, err
+	}
+	s := &Stream{ctx: ctx, b: b, opts: opts, out: make(chan *Frame, opts.Buffers), free: make(chan *image.RGBA, opts.Buffers), next: opts.From}
+	for range opts.Buffers {
+		s.free <- image.NewRGBA(image.Rect(0, 0, t.Width, t.Height))
+	}
+	select {
+	case jobs <- s:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return s, nil
+}
+
+// Frames yields the frames in order; it is closed after the last one or on error (see Err).
+func (s *Stream) Frames() <-chan *Frame { return s.out }
+
+// Err is the error that ended the stream early, if any.
+func (s *Stream) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
+func (s *Stream) fail(err error) {
+	s.mu.Lock()
+	s.err = err
+	s.mu.Unlock()
+}
+
+// game is the ebiten game: each Update renders a few frames of the current stream offscreen.
+type game struct {
+	done  chan struct{}
+	cur   *Stream
+	img   *ebiten.Image
+	tex   *ebiten.Image
+	noise [2]*ebiten.Image
+	seed  uint64
+}
+
+func (g *game) Update() error {
+	if g.cur == nil {
+		select {
+		case s := <-jobs:
+			g.begin(s)
+		case <-g.done:
+			return ebiten.Termination
+		}
+	}
+	s := g.cur
+	for k := 0; k < s.opts.FramesPerTick && g.cur != nil; k++ {
+		var buf *image.RGBA
+		select {
+		case buf = <-s.free:
+		case <-s.ctx.Done():
+			s.fail(s.ctx.Err())
+			g.finish()
+			return nil
+		}
+		s.b.frame(s.next)
+		g.draw(s.b, s.next)
+		g.img.ReadPixels(buf.Pix)
+		s.out <- &Frame{Index: s.next, Image: buf, s: s}
+		s.next++
+		if s.next >= s.opts.To {
+			g.finish()
+		}
+	}
+	return nil
+}
+
+func (g *game) begin(s *Stream) {
+	g.cur = s
+	t := s.b.t
+	if g.img == nil || g.img.Bounds().Dx() != t.Width || g.img.Bounds().Dy() != t.Height {
+		if g.img != nil {
+			g.img.Deallocate()
+		}
+		g.img = ebiten.NewImageWithOptions(image.Rect(0, 0, t.Width, t.Height), &ebiten.NewImageOptions{Unmanaged: true})
+	}
+	if g.tex == nil {
+		g.tex = ebiten.NewImageFromImage(atlas())
+	}
+	for _, n := range g.noise {
+		if n != nil {
+			n.Deallocate()
+		}
+	}
+	g.noise = [2]*ebiten.Image{}
+	if s.b.env.noise > 0 && s.opts.Mode == Color {
+		pos, neg := noiseImages(t.Seed, s.b.env.noise)
+		g.noise = [2]*ebiten.Image{ebiten.NewImageFromImage(pos), ebiten.NewImageFromImage(neg)}
+	}
+	g.seed = t.Seed
+}
+
+func (g *game) finish() {
+	close(g.cur.out)
+	g.cur = nil
+}
+
+var (
+	additive = &ebiten.DrawTrianglesOptions{Blend: ebiten.BlendLighter}
+	normal   = &ebiten.DrawTrianglesOptions{}
+	subtract = &ebiten.DrawTrianglesOptions{Blend: ebiten.Blend{
+		BlendFactorSourceRGB: ebiten.BlendFactorOne, BlendFactorSourceAlpha: ebiten.BlendFactorZero,
+		BlendFactorDestinationRGB: ebiten.BlendFactorOne, BlendFactorDestinationAlpha: ebiten.BlendFactorOne,
+		BlendOperationRGB: ebiten.BlendOperationReverseSubtract, BlendOperationAlpha: ebiten.BlendOperationAdd,
+	}, Address: ebiten.AddressRepeat}
+	addNoise = &ebiten.DrawTrianglesOptions{Blend: ebiten.BlendLighter, Address: ebiten.AddressRepeat}
+)
+
+func (g *game) draw(b *builder, i int) {
+	dt := func(bt *batch, o *ebiten.DrawTrianglesOptions, src *ebiten.Image) {
+		if len(bt.idx) > 0 {
+			g.img.DrawTriangles32(bt.v, bt.idx, src, o)
+		}
+	}
+	if b.mode == IDs {
+		g.img.Fill(image.Black)
+		dt(&b.objsOut, normal, g.tex)
+		return
+	}
+	dt(&b.ground, normal, g.tex)
+	dt(&b.groundGlow, additive, g.tex)
+	dt(&b.glowGround, additive, g.tex)
+	dt(&b.objsOut, normal, g.tex)
+	dt(&b.glow, additive, g.tex)
+	dt(&b.fx, normal, g.tex)
+	if g.noise[0] != nil {
+		rng := rand.New(rand.NewPCG(g.seed, 0x6e6f697365^uint64(i)))
+		for k, n := range g.noise {
+			ox, oy := float32(rng.IntN(noiseN)), float32(rng.IntN(noiseN))
+			var q batch
+			q.rect(0, 0, float32(b.cam.w), float32(b.cam.h), rgba{1, 1, 1, 1}, 0, 0)
+			for j := range q.v {
+				q.v[j].SrcX, q.v[j].SrcY = q.v[j].DstX+ox, q.v[j].DstY+oy
+			}
+			o := addNoise
+			if k == 1 {
+				o = subtract
+			}
+			g.img.DrawTriangles32(q.v, q.idx, n, o)
+		}
+	}
+	dt(&b.osd, normal, g.tex)
+}
+
+func (g *game) Draw(*ebiten.Image) {}
+
+func (g *game) Layout(int, int) (int, int) { return 64, 64 }
