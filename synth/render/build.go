@@ -24,8 +24,8 @@ const (
 
 // Texture atlas regions (one source image for every batch).
 const (
-	texW, texH   = 136, 64
-	whiteU       = 2 // centre of the 4x4 white square
+	texW, texH    = 136, 64
+	whiteU        = 2 // centre of the 4x4 white square
 	glowU0, glowN = 8, 64
 )
 
@@ -38,6 +38,7 @@ const (
 
 // item is a depth-sorted group of triangles (one vehicle, one prop face, one signal).
 type item struct {
+	obj    int // object ID, -1 for scenery
 	depth  float64
 	src    *batch
 	v0, v1 int
@@ -219,7 +220,7 @@ func (b *builder) face(pts []wire.Vec3, n wire.Vec3, col rgba, fl faceFlag) {
 // begin starts an item in batch dst at a depth.
 func (b *builder) begin(dst *batch, depth float64) item {
 	b.cur = dst
-	return item{depth: depth, src: dst, v0: len(dst.v), i0: len(dst.idx)}
+	return item{obj: -1, depth: depth, src: dst, v0: len(dst.v), i0: len(dst.idx)}
 }
 
 func (b *builder) end(it item) item {
@@ -274,6 +275,7 @@ func (b *builder) frame(i int) {
 			continue // partly behind the camera: not in view (as in the truth)
 		}
 		it := b.begin(&b.dyn, b.depthOf(wire.Vec3{st.Pos[0], st.Pos[1], 0}))
+		it.obj = o.ID
 		b.vehicle(o, st, b.look[o.ID])
 		b.items = append(b.items, b.end(it))
 	}

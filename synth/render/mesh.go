@@ -14,7 +14,7 @@ func (c rgba) scale(k float32) rgba { return rgba{c[0] * k, c[1] * k, c[2] * k, 
 func (c rgba) mix(o rgba, t float32) rgba {
 	return rgba{c[0] + (o[0]-c[0])*t, c[1] + (o[1]-c[1])*t, c[2] + (o[2]-c[2])*t, c[3] + (o[3]-c[3])*t}
 }
-func (c rgba) mul(o rgba) rgba { return rgba{c[0] * o[0], c[1] * o[1], c[2] * o[2], c[3]} }
+func (c rgba) mul(o rgba) rgba      { return rgba{c[0] * o[0], c[1] * o[1], c[2] * o[2], c[3]} }
 func (c rgba) alpha(a float32) rgba { return rgba{c[0], c[1], c[2], a} }
 
 // camera is wire.Pinhole with its basis computed once (the same formulas as wire.Pinhole.basis).

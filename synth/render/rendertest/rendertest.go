@@ -73,7 +73,7 @@ func scene() wire.Scene {
 		Crosswalks: []wire.Polygon{
 			{{-7, 37.5}, {7, 37.5}, {7, 41}, {-7, 41}},
 		},
-		Signals: []wire.Signal{{ID: "sig-n", Position: wire.Point{7.6, 41.5}, HeightM: 5.2, FacingDeg: 180, Lanes: []string{"n1", "n2"}}},
+		Signals:     []wire.Signal{{ID: "sig-n", Position: wire.Point{7.6, 41.5}, HeightM: 5.2, FacingDeg: 180, Lanes: []string{"n1", "n2"}}},
 		SpeedLimits: map[wire.Class]float64{wire.Motorbike: 40, wire.Car: 50, wire.Truck: 50, wire.Bus: 50, wire.Bicycle: 25},
 	}
 	lane := func(id string, x, y0, y1 float64) wire.Lane {
