@@ -6,14 +6,15 @@ import (
 	"strings"
 
 	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/synth/shape"
 )
 
 // look is the seeded decoration of an object that the truth does not fix (model variant,
 // clothes, helmet colours): drawn from the clip seed and the object ID, so frames repeat.
 type look struct {
-	variant int
-	cargo   rgba
-	riders  []riderLook
+	parts  []shape.Part
+	cargo  rgba
+	riders []riderLook
 }
 
 type riderLook struct {
@@ -31,7 +32,7 @@ var (
 
 func newLook(seed uint64, o *wire.Object) *look {
 	rng := rand.New(rand.NewPCG(seed, 0x6c6f6f6b^uint64(o.ID)))
-	l := &look{variant: rng.IntN(3), cargo: cargos[rng.IntN(len(cargos))]}
+	l := &look{parts: shape.Parts(o), cargo: cargos[rng.IntN(len(cargos))]}
 	for range o.Riders {
 		l.riders = append(l.riders, riderLook{
 			shirt: shirts[rng.IntN(len(shirts))], pants: pants[rng.IntN(len(pants))],
@@ -141,38 +142,6 @@ func (b *builder) prism(p pose, x, y, z0, z1, r0, r1 float64, k int, side, top r
 	b.face(hi, wire.Vec3{0, 0, 1}, top, 0)
 }
 
-// wheel draws an octagonal wheel with its axle across the vehicle.
-func (b *builder) wheel(p pose, x, yc, halfW, r float64) {
-	const k = 8
-	tire, hub := rgba{0.06, 0.06, 0.065, 1}, rgba{0.45, 0.45, 0.47, 1}
-	var in, out [k]wire.Vec3
-	var hubIn, hubOut [k]wire.Vec3
-	for i := 0; i < k; i++ {
-		a := 2 * math.Pi * (float64(i) + 0.5) / k
-		dx, dz := r*math.Cos(a), r+r*math.Sin(a)
-		in[i] = p.at(x+dx, yc-halfW, dz)
-		out[i] = p.at(x+dx, yc+halfW, dz)
-		hubIn[i] = p.at(x+0.55*dx, yc-halfW-0.004, r+0.55*r*math.Sin(a))
-		hubOut[i] = p.at(x+0.55*dx, yc+halfW+0.004, r+0.55*r*math.Sin(a))
-	}
-	ctr := p.at(x, yc, r)
-	for i := 0; i < k; i++ {
-		j := (i + 1) % k
-		pts := []wire.Vec3{in[i], in[j], out[j], out[i]}
-		fc := scl(add(add(in[i], in[j]), add(out[i], out[j])), 0.25)
-		n := norm(newell(pts))
-		if dot(n, sub(fc, ctr)) < 0 {
-			n = scl(n, -1)
-		}
-		b.face(pts, n, tire, 0)
-	}
-	nl := norm(p.dir(0, 1, 0))
-	b.face(out[:], nl, tire, 0)
-	b.face(hubOut[:], nl, hub, 0)
-	b.face(in[:], scl(nl, -1), tire, 0)
-	b.face(hubIn[:], scl(nl, -1), hub, 0)
-}
-
 var (
 	glass     = rgba{0.1, 0.13, 0.17, 1}
 	darkTrim  = rgba{0.07, 0.07, 0.08, 1}
@@ -185,7 +154,8 @@ var (
 	beamColor = rgba{0.55, 0.52, 0.42, 1}
 )
 
-// vehicle draws one object at one frame state (the current item is open).
+// vehicle draws one object at one frame state (the current item is open): the parts of
+// synth/shape, coloured, then lamps, windows and plates on their faces.
 func (b *builder) vehicle(o *wire.Object, st *wire.ObjectState, lk *look) {
 	p := newPose(st)
 	body := hex(o.Color)
@@ -194,17 +164,10 @@ func (b *builder) vehicle(o *wire.Object, st *wire.ObjectState, lk *look) {
 	} else {
 		b.shadow(o, p)
 	}
-	L, W, H := o.LengthM, o.WidthM, o.HeightM
-	switch o.Class {
-	case wire.Motorbike, wire.Bicycle:
-		b.twoWheeler(o, st, p, lk, body)
-	case wire.Truck:
-		b.truck(p, L, W, H, body, lk, st)
-	case wire.Bus:
-		b.bus(p, L, W, H, body, st)
-	default:
-		b.car(p, L, W, H, body, lk, st)
+	for _, pt := range lk.parts {
+		b.part(p, pt, body, lk)
 	}
+	b.decorate(o, st, p, lk, body)
 	if o.HasPlate() {
 		if o.HasFrontPlate() {
 			b.plate(o, st, true)
@@ -213,250 +176,179 @@ func (b *builder) vehicle(o *wire.Object, st *wire.ObjectState, lk *look) {
 	}
 }
 
-// shadow is the soft contact shadow under a vehicle.
-func (b *builder) shadow(o *wire.Object, p pose) {
-	L, W := o.LengthM/2+0.35, o.WidthM/2+0.3
-	off := wire.Vec3{0, 0, 0}
-	if !b.env.night {
-		off = scl(wire.Vec3{-b.env.sunDir[0], -b.env.sunDir[1], 0}, 0.25*o.HeightM)
-	}
-	c := [4]wire.Vec3{add(p.at(-L, W, 0.01), off), add(p.at(L, W, 0.01), off), add(p.at(L, -W, 0.01), off), add(p.at(-L, -W, 0.01), off)}
-	uv := [][2]float32{{glowU0, 0}, {glowU0 + glowN, 0}, {glowU0 + glowN, glowN}, {glowU0, glowN}}
-	b.poly(c[:], []rgba{{0, 0, 0, 0.75}}, uv)
-}
+var hair = rgba{0.05, 0.04, 0.04, 1}
 
-// lights draws a vehicle's lamps (front at +x, rear at -x) with halos, beams and reflections.
-func (b *builder) lights(p pose, xf, xr, W, zf, zr, hLamp, wLamp float64, braking bool, single bool) {
-	on := b.env.lightsOn && b.mode == Color
-	hc, hf := headOff, faceFlag(0)
-	if on {
-		hc, hf = headOn, emissive
-	}
-	tc, tf := tailOff, faceFlag(0)
-	switch {
-	case braking:
-		tc, tf = brakeOn, emissive
-	case on:
-		tc, tf = tailOn, emissive
-	}
-	ys := [][2]float64{{W/2 - 0.06 - wLamp, W/2 - 0.06}, {-W/2 + 0.06, -W/2 + 0.06 + wLamp}}
-	if single {
-		ys = [][2]float64{{-wLamp / 2, wLamp / 2}}
-	}
-	for _, y := range ys {
-		b.xDecal(p, xf, y[0], y[1], zf-hLamp/2, zf+hLamp/2, true, hc, hf)
-		b.xDecal(p, xr, y[0], y[1], zr-hLamp/2, zr+hLamp/2, false, tc, tf)
-	}
-	if b.mode != Color {
+// part draws one convex part: the hull of its two rings.
+func (b *builder) part(p pose, pt shape.Part, body rgba, lk *look) {
+	if pt.Name == shape.Wheel {
+		b.wheel(p, pt)
 		return
 	}
-	for _, y := range ys {
-		yc := (y[0] + y[1]) / 2
-		if on {
-			hp := p.at(xf+0.05, yc, zf)
-			if dot(p.f, sub(b.cam.o, hp)) > 0 {
-				b.glowAt(&b.glow, hp, 0.45, 3, rgba{0.9, 0.88, 0.75, 1}, 1)
-			}
-			if b.env.wet {
-				b.glowAt(&b.glowGround, p.at(xf+0.3, yc, -zf), 0.35, 2, rgba{0.35, 0.34, 0.3, 1}, 3)
-			}
-		}
-		if on || braking {
-			tp := p.at(xr-0.05, yc, zr)
-			k := float32(0.45)
-			if braking {
-				k = 0.8
-			}
-			if dot(p.f, sub(b.cam.o, tp)) < 0 {
-				b.glowAt(&b.glow, tp, 0.3, 2, rgba{0.9, 0.1, 0.05, 1}.scale(k), 1)
-			}
-			if b.env.wet {
-				b.glowAt(&b.glowGround, p.at(xr-0.3, yc, -zr), 0.3, 2, rgba{0.4, 0.05, 0.03, 1}.scale(k), 3)
-			}
-		}
+	var rl riderLook
+	if pt.Rider >= 0 && pt.Rider < len(lk.riders) {
+		rl = lk.riders[pt.Rider]
 	}
-	if on {
-		k := float32(0.5)
-		if !b.env.night {
-			k = 0.2
+	side, top := body, body
+	switch pt.Name {
+	case shape.Cabin:
+		side = glass
+	case shape.Cargo:
+		side, top = lk.cargo, lk.cargo.scale(0.95)
+	case shape.Chassis, shape.Fender, shape.Seat, shape.Handlebar, shape.Mirror:
+		side, top = darkTrim, darkTrim
+	case shape.Thigh, shape.Shin:
+		side, top = rl.pants, rl.pants
+	case shape.Torso, shape.Arm:
+		side, top = rl.shirt, rl.shirt
+	case shape.Helmet:
+		side, top = rl.helmet, rl.helmet.scale(1.08)
+	case shape.Face:
+		side, top = rl.skin, hair
+	case shape.Hair:
+		side, top = hair, hair
+	}
+	k := pt.Ring()
+	w := make([]wire.Vec3, len(pt.Pts))
+	var ctr wire.Vec3
+	for i, q := range pt.Pts {
+		w[i] = p.at(q[0], q[1], q[2])
+		ctr = add(ctr, scl(w[i], 1/float64(len(w))))
+	}
+	quad := make([]wire.Vec3, 4)
+	for i := 0; i < k; i++ {
+		j := (i + 1) % k
+		quad[0], quad[1], quad[2], quad[3] = w[i], w[j], w[k+j], w[k+i]
+		b.convexFace(quad, ctr, side, top)
+	}
+	b.convexFace(w[:k], ctr, side, top)
+	b.convexFace(w[k:], ctr, side, top)
+}
+
+// convexFace draws a face of a convex solid with its normal pointing away from the centre;
+// faces looking up take the top colour.
+func (b *builder) convexFace(pts []wire.Vec3, ctr wire.Vec3, side, top rgba) {
+	var fc wire.Vec3
+	for _, q := range pts {
+		fc = add(fc, scl(q, 1/float64(len(pts))))
+	}
+	n := norm(newell(pts))
+	if dot(n, sub(fc, ctr)) < 0 {
+		n = scl(n, -1)
+	}
+	c := side
+	if n[2] > 0.7 {
+		c = top
+	}
+	b.face(pts, n, c, 0)
+}
+
+// wheel draws a wheel part: tyre with hub caps.
+func (b *builder) wheel(p pose, pt shape.Part) {
+	k := pt.Ring()
+	tire, hub := rgba{0.06, 0.06, 0.065, 1}, rgba{0.45, 0.45, 0.47, 1}
+	w := make([]wire.Vec3, len(pt.Pts))
+	var ctr wire.Vec3
+	for i, q := range pt.Pts {
+		w[i] = p.at(q[0], q[1], q[2])
+		ctr = add(ctr, scl(w[i], 1/float64(len(w))))
+	}
+	quad := make([]wire.Vec3, 4)
+	for i := 0; i < k; i++ {
+		j := (i + 1) % k
+		quad[0], quad[1], quad[2], quad[3] = w[i], w[j], w[k+j], w[k+i]
+		b.convexFace(quad, ctr, tire, tire)
+	}
+	for _, ring := range [][]wire.Vec3{w[:k], w[k:]} {
+		b.convexFace(ring, ctr, tire, tire)
+		if b.mode == Color {
+			var rc wire.Vec3
+			for _, q := range ring {
+				rc = add(rc, scl(q, 1/float64(k)))
+			}
+			out := norm(sub(rc, ctr))
+			h := make([]wire.Vec3, k)
+			for i, q := range ring {
+				h[i] = add(lerp3(rc, q, 0.55), scl(out, 0.004))
+			}
+			if dot(out, sub(b.cam.o, rc)) > 0 {
+				b.face(h, out, hub, 0)
+			}
 		}
-		hw := W / 2
-		if single {
-			hw = 0.4
-		}
-		beam := [4]wire.Vec3{p.at(xf+0.3, hw, 0.01), p.at(xf+0.3, -hw, 0.01), p.at(xf+16, -hw-2.5, 0.01), p.at(xf+16, hw+2.5, 0.01)}
-		b.groundGlowQuad(&b.glowGround, beam, beamColor.scale(k))
 	}
 }
 
-func (b *builder) car(p pose, L, W, H float64, body rgba, lk *look, st *wire.ObjectState) {
-	c := 0.16
-	hb := min(max(0.52*H, 0.62), 1.0)
-	r := min(0.33, 0.42*hb)
-	xa := L/2 - max(0.75, 0.2*L)
-	for _, x := range []float64{xa, -xa} {
-		b.wheel(p, x, W/2-0.13, 0.12, r)
-		b.wheel(p, x, -W/2+0.13, 0.12, r)
+// decorate adds lamps, windows and trim on the parts' faces.
+func (b *builder) decorate(o *wire.Object, st *wire.ObjectState, p pose, lk *look, body rgba) {
+	find := func(name string) (lo, hi wire.Vec3, ok bool) {
+		for _, pt := range lk.parts {
+			if pt.Name == name {
+				lo, hi = pt.Bounds()
+				return lo, hi, true
+			}
+		}
+		return
 	}
-	b.box(p, -L/2, L/2, -W/2, W/2, c, hb, body)
-	// bumpers
-	b.xDecal(p, L/2, -W/2, W/2, c, c+0.14, true, darkTrim, 0)
-	b.xDecal(p, -L/2, -W/2, W/2, c, c+0.12, false, darkTrim, 0)
-	b.xDecal(p, L/2, -W/2+0.38, W/2-0.38, hb-0.26, hb-0.1, true, darkTrim, 0)
-	var cab [4]float64 // bottom x0, x1, top x0, x1 (fractions of L)
-	switch lk.variant {
-	case 0:
-		cab = [4]float64{-0.36, 0.2, -0.24, 0.03}
-	case 1:
-		cab = [4]float64{-0.47, 0.17, -0.44, 0.0}
-	default:
-		cab = [4]float64{-0.49, 0.22, -0.47, 0.08}
-	}
-	yb, yt := W/2-0.04, W/2-0.13
-	cc := [8][3]float64{
-		{cab[0] * L, -yb, hb}, {cab[1] * L, -yb, hb}, {cab[1] * L, yb, hb}, {cab[0] * L, yb, hb},
-		{cab[2] * L, -yt, H}, {cab[3] * L, -yt, H}, {cab[3] * L, yt, H}, {cab[2] * L, yt, H},
-	}
-	b.hexa(p, cc, [5]rgba{body, glass, glass, glass, glass}, 0)
-	// pillars between the side windows
-	xm := (cab[0] + cab[1] + cab[2] + cab[3]) / 4 * L
-	for _, s := range []float64{-1, 1} {
-		y := s * (yb + yt) / 2
-		b.decal(p, [4][3]float64{{xm - 0.06, s * yb, hb + 0.02}, {xm + 0.06, s * yb, hb + 0.02}, {xm + 0.06, s * yt, H - 0.03}, {xm - 0.06, s * yt, H - 0.03}}, [3]float64{0, s, 0.1}, body.scale(0.9), 0)
-		_ = y
-	}
-	b.lights(p, L/2, -L/2, W, hb-0.14, hb-0.12, 0.12, 0.28, st.Braking, false)
-}
-
-func (b *builder) truck(p pose, L, W, H float64, body rgba, lk *look, st *wire.ObjectState) {
-	cabL := min(max(0.24*L, 1.6), 2.4)
-	cabTop := 0.85 * H
-	r := 0.45
-	b.wheel(p, L/2-cabL/2, W/2-0.18, 0.16, r)
-	b.wheel(p, L/2-cabL/2, -W/2+0.18, 0.16, r)
-	for _, x := range []float64{-L/2 + 0.22*L, -L/2 + 0.22*L + 1.05} {
-		b.wheel(p, x, W/2-0.2, 0.18, r)
-		b.wheel(p, x, -W/2+0.2, 0.18, r)
-	}
-	b.box(p, -L/2+0.1, L/2-cabL, -W/2+0.2, W/2-0.2, 0.5, 1.0, chassis)
-	b.box(p, -L/2, L/2-cabL-0.12, -W/2, W/2, 1.0, H, lk.cargo)
-	b.box(p, L/2-cabL, L/2, -W/2+0.02, W/2-0.02, 0.45, cabTop, body)
-	b.xDecal(p, L/2, -W/2+0.12, W/2-0.12, cabTop-0.85, cabTop-0.12, true, glass, 0)
-	for _, s := range []float64{-1, 1} {
-		b.yDecal(p, s*(W/2-0.02), L/2-cabL+0.25, L/2-0.15, cabTop-0.75, cabTop-0.15, s > 0, glass, 0)
-	}
-	b.xDecal(p, L/2, -W/2+0.02, W/2-0.02, 0.45, 0.7, true, darkTrim, 0)
-	b.lights(p, L/2, -L/2, W, 0.85, 1.15, 0.16, 0.3, st.Braking, false)
-}
-
-func (b *builder) bus(p pose, L, W, H float64, body rgba, st *wire.ObjectState) {
-	r := 0.5
-	for _, x := range []float64{L/2 - 0.22*L, -L/2 + 0.25*L} {
-		b.wheel(p, x, W/2-0.2, 0.17, r)
-		b.wheel(p, x, -W/2+0.2, 0.17, r)
-	}
-	b.box(p, -L/2, L/2, -W/2, W/2, 0.3, H, body)
-	for _, s := range []float64{-1, 1} {
-		b.yDecal(p, s*W/2, -L/2+0.4, L/2-0.5, 0.52*H, 0.88*H, s > 0, glass, 0)
-		b.yDecal(p, s*W/2, -L/2, L/2, 0.42*H, 0.47*H, s > 0, rgba{0.92, 0.92, 0.9, 1}, 0)
-	}
-	b.xDecal(p, L/2, -W/2+0.1, W/2-0.1, 0.38*H, 0.92*H, true, glass, 0)
-	b.xDecal(p, -L/2, -W/2+0.2, W/2-0.2, 0.6*H, 0.9*H, false, glass, 0)
-	b.xDecal(p, L/2, -W/2, W/2, 0.3, 0.5, true, darkTrim, 0)
-	b.lights(p, L/2, -L/2, W, 0.75, 0.9, 0.16, 0.3, st.Braking, false)
-}
-
-// twoWheeler draws a motorbike (scooter) or bicycle with its riders; the driver's head reaches
-// the cuboid's top, the handlebar its width.
-func (b *builder) twoWheeler(o *wire.Object, st *wire.ObjectState, p pose, lk *look, body rgba) {
-	L, W, H := o.LengthM, o.WidthM, o.HeightM
-	bike := o.Class == wire.Bicycle
-	r := 0.29
-	if bike {
-		r = 0.33
-	}
-	hw := 0.055
-	if bike {
-		hw = 0.025
-	}
-	b.wheel(p, L/2-r, 0, hw, r)
-	b.wheel(p, -L/2+r, 0, hw, r)
-	seatZ := min(0.8, 0.48*H)
-	barX, barZ := 0.3*L, seatZ+0.2
-	if bike {
-		b.box(p, -L/2+r, L/2-r, -0.03, 0.03, r, r+0.08, body)
-		b.box(p, -0.12*L, -0.05*L, -0.03, 0.03, r, seatZ-0.04, body)
-		b.box(p, L/2-r-0.05, L/2-r+0.03, -0.03, 0.03, r, barZ, body)
-		b.box(p, -0.18*L, 0.0, -0.08, 0.08, seatZ-0.06, seatZ, darkTrim)
-	} else {
-		b.box(p, -0.3*L, 0.2*L, -0.17, 0.17, 0.34, seatZ-0.07, body)
-		b.box(p, -L/2+0.02, -0.28*L, -0.09, 0.09, 0.55, 0.86, darkTrim)
-		b.box(p, 0.2*L, 0.31*L, -0.2, 0.2, 0.3, barZ-0.04, body)
-		b.box(p, -0.3*L, 0.04*L, -0.15, 0.15, seatZ-0.07, seatZ, darkTrim)
-		b.lights(p, 0.31*L, -L/2+0.02, 0.18, barZ-0.12, 0.64, 0.08, 0.12, st.Braking, true)
-	}
-	// handlebar with grips reaching the cuboid's width, mirrors above
-	b.box(p, barX-0.03, barX+0.03, -W/2+0.02, W/2-0.02, barZ-0.03, barZ+0.02, darkTrim)
-	if !bike {
+	W := o.WidthM
+	switch o.Class {
+	case wire.Car:
+		lo, hi, _ := find(shape.Body)
+		c, hb := lo[2], hi[2]
+		b.xDecal(p, hi[0], -W/2, W/2, c, c+0.14, true, darkTrim, 0)
+		b.xDecal(p, lo[0], -W/2, W/2, c, c+0.12, false, darkTrim, 0)
+		b.xDecal(p, hi[0], -W/2+0.38, W/2-0.38, hb-0.26, hb-0.1, true, darkTrim, 0)
+		if clo, chi, ok := find(shape.Cabin); ok {
+			xm := (clo[0] + chi[0]) / 2
+			for _, s := range []float64{-1, 1} {
+				b.decal(p, [4][3]float64{{xm - 0.06, s * (W/2 - 0.04), hb + 0.02}, {xm + 0.06, s * (W/2 - 0.04), hb + 0.02}, {xm + 0.06, s * (W/2 - 0.13), chi[2] - 0.03}, {xm - 0.06, s * (W/2 - 0.13), chi[2] - 0.03}}, [3]float64{0, s, 0.1}, body.scale(0.9), 0)
+			}
+		}
+		b.lights(p, hi[0], lo[0], W, hb-0.14, hb-0.12, 0.12, 0.28, st.Braking, false)
+	case wire.Truck:
+		lo, hi, _ := find(shape.Cab)
+		top := hi[2]
+		b.xDecal(p, hi[0], -W/2+0.12, W/2-0.12, top-0.85, top-0.12, true, glass, 0)
 		for _, s := range []float64{-1, 1} {
-			y := s * (W/2 - 0.1)
-			b.box(p, barX-0.01, barX+0.01, y-0.01, y+0.01, barZ, barZ+0.22, darkTrim)
-			b.box(p, barX-0.02, barX+0.02, y-0.06, y+0.06, barZ+0.2, barZ+0.27, darkTrim)
+			b.yDecal(p, s*(W/2-0.02), lo[0]+0.25, hi[0]-0.15, top-0.75, top-0.15, s > 0, glass, 0)
+		}
+		b.xDecal(p, hi[0], -W/2+0.02, W/2-0.02, lo[2], lo[2]+0.25, true, darkTrim, 0)
+		clo, _, _ := find(shape.Cargo)
+		b.lights(p, hi[0], clo[0], W, lo[2]+0.4, clo[2]+0.15, 0.16, 0.3, st.Braking, false)
+	case wire.Bus:
+		lo, hi, _ := find(shape.Body)
+		H := hi[2]
+		for _, s := range []float64{-1, 1} {
+			b.yDecal(p, s*W/2, lo[0]+0.4, hi[0]-0.5, 0.52*H, 0.88*H, s > 0, glass, 0)
+			b.yDecal(p, s*W/2, lo[0], hi[0], 0.42*H, 0.47*H, s > 0, rgba{0.92, 0.92, 0.9, 1}, 0)
+		}
+		b.xDecal(p, hi[0], -W/2+0.1, W/2-0.1, 0.38*H, 0.92*H, true, glass, 0)
+		b.xDecal(p, lo[0], -W/2+0.2, W/2-0.2, 0.6*H, 0.9*H, false, glass, 0)
+		b.xDecal(p, hi[0], -W/2, W/2, lo[2], lo[2]+0.2, true, darkTrim, 0)
+		b.lights(p, hi[0], lo[0], W, lo[2]+0.45, lo[2]+0.6, 0.16, 0.3, st.Braking, false)
+	case wire.Motorbike:
+		_, shi, ok1 := find(shape.Shield)
+		flo, fhi, ok2 := find(shape.Fender)
+		if ok1 && ok2 {
+			b.lights(p, shi[0], flo[0], 0.18, shi[2]-0.1, fhi[2]-0.2, 0.08, 0.12, st.Braking, true)
 		}
 	}
-	for k := range o.Riders {
-		var rl riderLook
-		if k < len(lk.riders) {
-			rl = lk.riders[k]
+	// helmet visors / faces, hair at the back of bare heads
+	for _, pt := range lk.parts {
+		if pt.Rider < 0 || pt.Rider >= len(lk.riders) {
+			continue
 		}
-		x := 0.04*L - float64(k)*0.3
-		top := H - 0.035*float64(k)
-		b.rider(p, x, seatZ, top, barX, barZ, W, k == 0, o.Riders[k].Helmet, rl)
-	}
-}
-
-// rider draws a seated person; the head's top is at top.
-func (b *builder) rider(p pose, x, seatZ, top, barX, barZ, W float64, driver, helmet bool, rl riderLook) {
-	headH := 0.27
-	shoulder := top - headH - 0.03
-	// legs: thighs on the seat, shins down to the footboard
-	b.box(p, x-0.05, x+0.3, -0.19, 0.19, seatZ-0.02, seatZ+0.13, rl.pants)
-	for _, s := range []float64{-1, 1} {
-		b.box(p, x+0.22, x+0.34, s*0.13-0.07, s*0.13+0.07, 0.32, seatZ+0.05, rl.pants)
-	}
-	// torso, leaning forward a little
-	b.hexa(p, [8][3]float64{
-		{x - 0.14, -0.19, seatZ + 0.08}, {x + 0.12, -0.19, seatZ + 0.08}, {x + 0.12, 0.19, seatZ + 0.08}, {x - 0.14, 0.19, seatZ + 0.08},
-		{x - 0.12, -0.23, shoulder}, {x + 0.1, -0.23, shoulder}, {x + 0.1, 0.23, shoulder}, {x - 0.12, 0.23, shoulder},
-	}, [5]rgba{rl.shirt, rl.shirt, rl.shirt, rl.shirt, rl.shirt}, 0)
-	// arms: to the handlebar for the driver, down for passengers
-	for _, s := range []float64{-1, 1} {
-		if driver {
-			gy := s * (W/2 - 0.12)
-			b.hexa(p, [8][3]float64{
-				{x - 0.02, s*0.2 - 0.05, shoulder - 0.14}, {barX, gy - 0.04, barZ - 0.02}, {barX, gy + 0.04, barZ - 0.02}, {x - 0.02, s*0.2 + 0.05, shoulder - 0.14},
-				{x - 0.02, s*0.2 - 0.05, shoulder - 0.02}, {barX, gy - 0.04, barZ + 0.05}, {barX, gy + 0.04, barZ + 0.05}, {x - 0.02, s*0.2 + 0.05, shoulder - 0.02},
-			}, [5]rgba{rl.shirt, rl.shirt, rl.skin, rl.shirt, rl.shirt}, 0)
-		} else {
-			b.box(p, x-0.06, x+0.06, s*0.23-0.05, s*0.23+0.05, seatZ+0.12, shoulder-0.02, rl.shirt)
+		rl := lk.riders[pt.Rider]
+		lo, hi := pt.Bounds()
+		x, top := (lo[0]+hi[0])/2, hi[2]
+		switch {
+		case pt.Name == shape.Helmet && hi[2]-lo[2] > 0.1: // the shell, not its crown
+			if rl.fullFace {
+				b.xDecal(p, x+0.135, -0.09, 0.09, lo[2]+0.08, top-0.02, true, darkTrim, 0)
+			} else {
+				b.xDecal(p, x+0.13, -0.08, 0.08, lo[2]+0.02, top-0.03, true, rl.skin, 0)
+			}
+		case pt.Name == shape.Face && hi[2]-lo[2] > 0.1:
+			b.xDecal(p, x-0.1, -0.09, 0.09, lo[2]+0.04, top, false, hair, 0)
 		}
-	}
-	neck := shoulder
-	if helmet {
-		hc := rl.helmet
-		b.prism(p, x-0.01, 0, neck+0.02, top-0.07, 0.14, 0.145, 8, hc, hc)
-		b.prism(p, x-0.01, 0, top-0.07, top, 0.145, 0.09, 8, hc, hc.scale(1.08))
-		if rl.fullFace {
-			b.xDecal(p, x+0.13, -0.09, 0.09, neck+0.1, top-0.1, true, darkTrim, 0)
-		} else {
-			b.xDecal(p, x+0.125, -0.08, 0.08, neck+0.04, top-0.1, true, rl.skin, 0)
-		}
-	} else {
-		hair := rgba{0.05, 0.04, 0.04, 1}
-		b.prism(p, x-0.01, 0, neck, neck+0.06, 0.055, 0.055, 6, rl.skin, rl.skin)
-		b.prism(p, x-0.01, 0, neck+0.06, top-0.06, 0.1, 0.105, 8, rl.skin, hair)
-		b.prism(p, x-0.02, 0, top-0.06, top, 0.105, 0.07, 8, hair, hair)
-		b.xDecal(p, x-0.115, -0.09, 0.09, neck+0.1, top-0.06, false, hair, 0)
 	}
 }
 
@@ -555,4 +447,80 @@ func (c *camera) projPt(p wire.Vec3) ([2]float32, float64, bool) {
 	}
 	x, y := c.proj(q)
 	return [2]float32{x, y}, q[2], true
+}
+
+// shadow is the soft contact shadow under a vehicle.
+func (b *builder) shadow(o *wire.Object, p pose) {
+	L, W := o.LengthM/2+0.35, o.WidthM/2+0.3
+	off := wire.Vec3{0, 0, 0}
+	if !b.env.night {
+		off = scl(wire.Vec3{-b.env.sunDir[0], -b.env.sunDir[1], 0}, 0.25*o.HeightM)
+	}
+	c := [4]wire.Vec3{add(p.at(-L, W, 0.01), off), add(p.at(L, W, 0.01), off), add(p.at(L, -W, 0.01), off), add(p.at(-L, -W, 0.01), off)}
+	uv := [][2]float32{{glowU0, 0}, {glowU0 + glowN, 0}, {glowU0 + glowN, glowN}, {glowU0, glowN}}
+	b.poly(c[:], []rgba{{0, 0, 0, 0.75}}, uv)
+}
+
+// lights draws a vehicle's lamps (front at +x, rear at -x) with halos, beams and reflections.
+func (b *builder) lights(p pose, xf, xr, W, zf, zr, hLamp, wLamp float64, braking bool, single bool) {
+	on := b.env.lightsOn && b.mode == Color
+	hc, hf := headOff, faceFlag(0)
+	if on {
+		hc, hf = headOn, emissive
+	}
+	tc, tf := tailOff, faceFlag(0)
+	switch {
+	case braking:
+		tc, tf = brakeOn, emissive
+	case on:
+		tc, tf = tailOn, emissive
+	}
+	ys := [][2]float64{{W/2 - 0.06 - wLamp, W/2 - 0.06}, {-W/2 + 0.06, -W/2 + 0.06 + wLamp}}
+	if single {
+		ys = [][2]float64{{-wLamp / 2, wLamp / 2}}
+	}
+	for _, y := range ys {
+		b.xDecal(p, xf, y[0], y[1], zf-hLamp/2, zf+hLamp/2, true, hc, hf)
+		b.xDecal(p, xr, y[0], y[1], zr-hLamp/2, zr+hLamp/2, false, tc, tf)
+	}
+	if b.mode != Color {
+		return
+	}
+	for _, y := range ys {
+		yc := (y[0] + y[1]) / 2
+		if on {
+			hp := p.at(xf+0.05, yc, zf)
+			if dot(p.f, sub(b.cam.o, hp)) > 0 {
+				b.glowAt(&b.glow, hp, 0.45, 3, rgba{0.9, 0.88, 0.75, 1}, 1)
+			}
+			if b.env.wet {
+				b.glowAt(&b.glowGround, p.at(xf+0.3, yc, -zf), 0.35, 2, rgba{0.35, 0.34, 0.3, 1}, 3)
+			}
+		}
+		if on || braking {
+			tp := p.at(xr-0.05, yc, zr)
+			k := float32(0.45)
+			if braking {
+				k = 0.8
+			}
+			if dot(p.f, sub(b.cam.o, tp)) < 0 {
+				b.glowAt(&b.glow, tp, 0.3, 2, rgba{0.9, 0.1, 0.05, 1}.scale(k), 1)
+			}
+			if b.env.wet {
+				b.glowAt(&b.glowGround, p.at(xr-0.3, yc, -zr), 0.3, 2, rgba{0.4, 0.05, 0.03, 1}.scale(k), 3)
+			}
+		}
+	}
+	if on {
+		k := float32(0.5)
+		if !b.env.night {
+			k = 0.2
+		}
+		hw := W / 2
+		if single {
+			hw = 0.4
+		}
+		beam := [4]wire.Vec3{p.at(xf+0.3, hw, 0.01), p.at(xf+0.3, -hw, 0.01), p.at(xf+16, -hw-2.5, 0.01), p.at(xf+16, hw+2.5, 0.01)}
+		b.groundGlowQuad(&b.glowGround, beam, beamColor.scale(k))
+	}
 }

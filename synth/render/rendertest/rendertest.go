@@ -6,9 +6,9 @@ package rendertest
 
 import (
 	"math"
-	"sort"
 
 	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/synth/shape"
 )
 
 // Spec describes a fixture; zero fields take the defaults in brackets.
@@ -169,22 +169,9 @@ func Annotate(t *wire.Truth, f *wire.Frame) {
 	for k := range f.Objects {
 		st := &f.Objects[k]
 		o := byID[st.ID]
-		cb := o.Cuboid(*st)
 		_, d, _ := cam.Project(wire.Vec3{st.Pos[0], st.Pos[1], 0})
 		hs[k] = hull{i: k, depth: d}
-		var pts []wire.Point
-		ok := true
-		for _, c := range cb.Corners() {
-			p, _, okp := cam.Project(c)
-			if !okp {
-				ok = false
-				break
-			}
-			pts = append(pts, p)
-		}
-		if ok {
-			hs[k].pts, hs[k].ok = ConvexHull(pts), true
-		}
+		hs[k].pts, hs[k].ok = shape.Hull(cam, shape.Parts(o), *st)
 	}
 	for k := range f.Objects {
 		st := &f.Objects[k]
@@ -193,9 +180,8 @@ func Annotate(t *wire.Truth, f *wire.Frame) {
 		if !h.ok {
 			continue
 		}
-		bx := bounds(h.pts)
-		clipped := bx.Intersect(wire.Box{0, 0, float64(t.Width), float64(t.Height)})
-		if clipped.Area() <= 0 {
+		clipped, ok := shape.ImageBox(cam, shape.Parts(byID[st.ID]), *st, float64(t.Width), float64(t.Height))
+		if !ok {
 			continue
 		}
 		st.InView, st.Box = true, clipped
@@ -282,30 +268,4 @@ func polyArea(p []wire.Point) float64 {
 		a += q[0]*r[1] - r[0]*q[1]
 	}
 	return math.Abs(a) / 2
-}
-
-// ConvexHull returns the convex hull of points (Andrew's monotone chain), counter-clockwise.
-func ConvexHull(pts []wire.Point) []wire.Point {
-	p := append([]wire.Point(nil), pts...)
-	sort.Slice(p, func(i, j int) bool { return p[i][0] < p[j][0] || p[i][0] == p[j][0] && p[i][1] < p[j][1] })
-	if len(p) < 3 {
-		return p
-	}
-	cr := func(o, a, b wire.Point) float64 { return (a[0]-o[0])*(b[1]-o[1]) - (a[1]-o[1])*(b[0]-o[0]) }
-	var h []wire.Point
-	for _, q := range p {
-		for len(h) >= 2 && cr(h[len(h)-2], h[len(h)-1], q) <= 0 {
-			h = h[:len(h)-1]
-		}
-		h = append(h, q)
-	}
-	lo := len(h) + 1
-	for i := len(p) - 2; i >= 0; i-- {
-		q := p[i]
-		for len(h) >= lo && cr(h[len(h)-2], h[len(h)-1], q) <= 0 {
-			h = h[:len(h)-1]
-		}
-		h = append(h, q)
-	}
-	return h[:len(h)-1]
 }
