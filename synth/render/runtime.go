@@ -157,6 +157,11 @@ func (g *game) Update() error {
 	}
 	s := g.cur
 	for k := 0; k < s.opts.FramesPerTick && g.cur != nil; k++ {
+		if err := s.ctx.Err(); err != nil {
+			s.fail(err)
+			g.finish()
+			return nil
+		}
 		var buf *image.RGBA
 		select {
 		case buf = <-s.free:
