@@ -233,10 +233,7 @@ func (b *builder) depthOf(p wire.Vec3) float64 { return b.cam.toCam(p)[2] }
 
 // Frame builds frame i; the batches stay valid until the next call.
 func (b *builder) frame(i int) {
-	if !b.staticDone {
-		b.buildStatic()
-		b.staticDone = true
-	}
+	b.ensureStatic()
 	b.dyn.reset()
 	b.glowGround.reset()
 	b.glow.reset()
@@ -291,6 +288,14 @@ func (b *builder) frame(i int) {
 	}
 	if b.mode == Color {
 		b.effects(i)
+	}
+}
+
+// ensureStatic builds the static batches once.
+func (b *builder) ensureStatic() {
+	if !b.staticDone {
+		b.buildStatic()
+		b.staticDone = true
 	}
 }
 

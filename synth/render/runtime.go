@@ -141,6 +141,7 @@ type game struct {
 	done  chan struct{}
 	cur   *Stream
 	img   *ebiten.Image
+	bg    *ebiten.Image // the static ground of the current stream, drawn once
 	tex   *ebiten.Image
 	noise [2]*ebiten.Image
 	seed  uint64
@@ -205,6 +206,20 @@ func (g *game) begin(s *Stream) {
 		g.noise = [2]*ebiten.Image{ebiten.NewImageFromImage(pos), ebiten.NewImageFromImage(neg)}
 	}
 	g.seed = t.Seed
+	if g.bg != nil {
+		g.bg.Deallocate()
+		g.bg = nil
+	}
+	if s.opts.Mode == Color {
+		s.b.ensureStatic()
+		g.bg = ebiten.NewImageWithOptions(image.Rect(0, 0, t.Width, t.Height), &ebiten.NewImageOptions{Unmanaged: true})
+		if len(s.b.ground.idx) > 0 {
+			g.bg.DrawTriangles32(s.b.ground.v, s.b.ground.idx, g.tex, normal)
+		}
+		if len(s.b.groundGlow.idx) > 0 {
+			g.bg.DrawTriangles32(s.b.groundGlow.v, s.b.groundGlow.idx, g.tex, additive)
+		}
+	}
 }
 
 func (g *game) finish() {
@@ -234,8 +249,7 @@ func (g *game) draw(b *builder, i int) {
 		dt(&b.objsOut, normal, g.tex)
 		return
 	}
-	dt(&b.ground, normal, g.tex)
-	dt(&b.groundGlow, additive, g.tex)
+	g.img.DrawImage(g.bg, &ebiten.DrawImageOptions{Blend: ebiten.BlendCopy})
 	dt(&b.glowGround, additive, g.tex)
 	dt(&b.objsOut, normal, g.tex)
 	dt(&b.glow, additive, g.tex)
