@@ -82,7 +82,7 @@ func wheel(x, yc, halfW, r float64) Part {
 	const k = 8
 	p := Part{Name: Wheel, Rider: -1, Pts: make([]wire.Vec3, 2*k)}
 	for i := 0; i < k; i++ {
-		a := 2 * math.Pi * (float64(i) + 0.5) / k
+		a := 2 * math.Pi * float64(i) / k // a vertex at the bottom: the tyre touches the road
 		dx, dz := r*math.Cos(a), r+r*math.Sin(a)
 		p.Pts[i] = wire.Vec3{x + dx, yc - halfW, dz}
 		p.Pts[k+i] = wire.Vec3{x + dx, yc + halfW, dz}
