@@ -271,7 +271,8 @@ func (b *builder) frame(i int) {
 		if _, ok := b.cam.box(cb); !ok {
 			continue // partly behind the camera: not in view (as in the truth)
 		}
-		it := b.begin(&b.dyn, b.depthOf(wire.Vec3{st.Pos[0], st.Pos[1], 0}))
+		// the world's occlusion order (world.DepthKey): depth of the cuboid's centre
+		it := b.begin(&b.dyn, b.depthOf(wire.Vec3{st.Pos[0], st.Pos[1], o.HeightM / 2}))
 		it.obj = o.ID
 		b.vehicle(o, st, b.look[o.ID])
 		b.items = append(b.items, b.end(it))

@@ -127,6 +127,10 @@ func (b *builder) crosswalk(pg wire.Polygon) {
 	at := func(u, v float64) wire.Point { // u along p0->p1, v along p0->p3
 		return wire.Point{p0[0] + (p1[0]-p0[0])*u + (p3[0]-p0[0])*v, p0[1] + (p1[1]-p0[1])*u + (p3[1]-p0[1])*v}
 	}
+	if min(la, lb) <= 1 { // already one stripe
+		b.groundPoly(pg, 0.005, paint("white"), 0.03)
+		return
+	}
 	long, swap := la, false
 	if lb > la {
 		long, swap = lb, true

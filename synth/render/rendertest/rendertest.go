@@ -169,7 +169,7 @@ func Annotate(t *wire.Truth, f *wire.Frame) {
 	for k := range f.Objects {
 		st := &f.Objects[k]
 		o := byID[st.ID]
-		_, d, _ := cam.Project(wire.Vec3{st.Pos[0], st.Pos[1], 0})
+		d := cam.ToCamera(wire.Vec3{st.Pos[0], st.Pos[1], o.HeightM / 2})[2]
 		hs[k] = hull{i: k, depth: d}
 		hs[k].pts, hs[k].ok = shape.Hull(cam, shape.Parts(o), *st)
 	}
