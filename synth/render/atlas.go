@@ -31,28 +31,42 @@ func atlas() *image.RGBA {
 	return img
 }
 
-const noiseN = 256
-
-// noiseImages returns the positive and negative halves of a seeded Gaussian grain tile with
-// standard deviation sigma (share of full scale), as additive textures.
-func noiseImages(seed uint64, sigma float64) (pos, neg *image.RGBA) {
-	rng := rand.New(rand.NewPCG(seed, 0x677261696e))
-	pos = image.NewRGBA(image.Rect(0, 0, noiseN, noiseN))
-	neg = image.NewRGBA(image.Rect(0, 0, noiseN, noiseN))
-	for i := 0; i < noiseN*noiseN; i++ {
-		v := rng.NormFloat64() * sigma * 255
-		// a little chroma noise on top of luma, as small sensors show
-		var c [3]float64
-		for k := range c {
-			c[k] = v + rng.NormFloat64()*sigma*255*0.3
-		}
-		for k := range c {
-			if c[k] >= 0 {
-				pos.Pix[4*i+k] = uint8(min(c[k], 255))
-			} else {
-				neg.Pix[4*i+k] = uint8(min(-c[k], 255))
-			}
-		}
+// clamp8[v+128] is v clamped to a byte, for v in -128..383.
+var clamp8 = func() (t [512]byte) {
+	for i := range t {
+		t[i] = byte(min(max(i-128, 0), 255))
 	}
-	return pos, neg
+	return
+}()
+
+// grain is a seeded table of sensor noise in 1/255 steps (Gaussian, sigma as a share of full
+// scale); a frame adds it from a random offset, on the CPU beside the renderer: a full-screen
+// pass costs llvmpipe more than the whole loop here.
+type grain struct {
+	tab []int8
+	n   int // pixels per frame
+}
+
+func newGrain(seed uint64, sigma float64, pixels int) *grain {
+	rng := rand.New(rand.NewPCG(seed, 0x677261696e))
+	g := &grain{tab: make([]int8, 2*pixels), n: pixels}
+	for i := range g.tab {
+		g.tab[i] = int8(min(max(math.Round(rng.NormFloat64()*sigma*255), -127), 127))
+	}
+	return g
+}
+
+// apply adds the grain to an opaque RGBA picture (luma noise), starting at a frame's offset.
+func (g *grain) apply(pix []byte, frame uint64, seed uint64) {
+	off := int(rand.New(rand.NewPCG(seed, 0x6e6f697365^frame)).IntN(g.n))
+	tab := g.tab[off : off+g.n]
+	n := min(len(pix)/4, len(tab))
+	pix = pix[:4*n]
+	for j := 0; j < n; j++ {
+		d := int(tab[j]) + 128
+		p := pix[4*j : 4*j+3 : 4*j+3]
+		p[0] = clamp8[int(p[0])+d]
+		p[1] = clamp8[int(p[1])+d]
+		p[2] = clamp8[int(p[2])+d]
+	}
 }

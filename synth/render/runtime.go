@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"math/rand/v2"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -77,14 +76,16 @@ func (f *Frame) Release() { f.s.free <- f.Image }
 
 // Stream renders the frames of one truth, in order, on the game loop's thread.
 type Stream struct {
-	ctx  context.Context
-	b    *builder
-	opts Options
-	out  chan *Frame
-	free chan *image.RGBA
-	next int
-	err  error
-	mu   sync.Mutex
+	ctx   context.Context
+	b     *builder
+	opts  Options
+	out   chan *Frame // frames for the consumer
+	read  chan *Frame // where the game loop sends read-back frames (out, or the grain worker's input)
+	grain *grain      // sensor noise, nil without
+	free  chan *image.RGBA
+	next  int
+	err   error
+	mu    sync.Mutex
 }
 
 // Start queues a truth for rendering and returns its stream; frames arrive on Frames().
@@ -109,6 +110,20 @@ func Start(ctx context.Context, t *wire.Truth, opts Options) (*Stream, error) {
 		return nil, err
 	}
 	s := &Stream{ctx: ctx, b: b, opts: opts, out: make(chan *Frame, opts.Buffers), free: make(chan *image.RGBA, opts.Buffers), next: opts.From}
+	s.read = s.out
+	if b.env.noise > 0 && opts.Mode == Color {
+		// the grain is added by a worker owned by the stream: it ends when the renderer closes raw
+		s.grain = newGrain(t.Seed, b.env.noise, t.Width*t.Height)
+		raw := make(chan *Frame, opts.Buffers)
+		s.read = raw
+		go func() {
+			defer close(s.out)
+			for f := range raw {
+				s.grain.apply(f.Image.Pix, uint64(f.Index), t.Seed)
+				s.out <- f
+			}
+		}()
+	}
 	for range opts.Buffers {
 		s.free <- image.NewRGBA(image.Rect(0, 0, t.Width, t.Height))
 	}
@@ -138,13 +153,12 @@ func (s *Stream) fail(err error) {
 
 // game is the ebiten game: each Update renders a few frames of the current stream offscreen.
 type game struct {
-	done  chan struct{}
-	cur   *Stream
-	img   *ebiten.Image
-	bg    *ebiten.Image // the static ground of the current stream, drawn once
-	tex   *ebiten.Image
-	noise [2]*ebiten.Image
-	seed  uint64
+	done chan struct{}
+	cur  *Stream
+	img  *ebiten.Image
+	bg   *ebiten.Image // the static ground of the current stream, drawn once
+	tex  *ebiten.Image
+	seed uint64
 }
 
 func (g *game) Update() error {
@@ -174,7 +188,7 @@ func (g *game) Update() error {
 		s.b.frame(s.next)
 		g.draw(s.b, s.next)
 		g.img.ReadPixels(buf.Pix)
-		s.out <- &Frame{Index: s.next, Image: buf, s: s}
+		s.read <- &Frame{Index: s.next, Image: buf, s: s}
 		s.next++
 		if s.next >= s.opts.To {
 			g.finish()
@@ -195,16 +209,6 @@ func (g *game) begin(s *Stream) {
 	if g.tex == nil {
 		g.tex = ebiten.NewImageFromImage(atlas())
 	}
-	for _, n := range g.noise {
-		if n != nil {
-			n.Deallocate()
-		}
-	}
-	g.noise = [2]*ebiten.Image{}
-	if s.b.env.noise > 0 && s.opts.Mode == Color {
-		pos, neg := noiseImages(t.Seed, s.b.env.noise)
-		g.noise = [2]*ebiten.Image{ebiten.NewImageFromImage(pos), ebiten.NewImageFromImage(neg)}
-	}
 	g.seed = t.Seed
 	if g.bg != nil {
 		g.bg.Deallocate()
@@ -223,19 +227,13 @@ func (g *game) begin(s *Stream) {
 }
 
 func (g *game) finish() {
-	close(g.cur.out)
+	close(g.cur.read)
 	g.cur = nil
 }
 
 var (
 	additive = &ebiten.DrawTrianglesOptions{Blend: ebiten.BlendLighter}
 	normal   = &ebiten.DrawTrianglesOptions{}
-	subtract = &ebiten.DrawTrianglesOptions{Blend: ebiten.Blend{
-		BlendFactorSourceRGB: ebiten.BlendFactorOne, BlendFactorSourceAlpha: ebiten.BlendFactorZero,
-		BlendFactorDestinationRGB: ebiten.BlendFactorOne, BlendFactorDestinationAlpha: ebiten.BlendFactorOne,
-		BlendOperationRGB: ebiten.BlendOperationReverseSubtract, BlendOperationAlpha: ebiten.BlendOperationAdd,
-	}, Address: ebiten.AddressRepeat}
-	addNoise = &ebiten.DrawTrianglesOptions{Blend: ebiten.BlendLighter, Address: ebiten.AddressRepeat}
 )
 
 func (g *game) draw(b *builder, i int) {
@@ -254,22 +252,6 @@ func (g *game) draw(b *builder, i int) {
 	dt(&b.objsOut, normal, g.tex)
 	dt(&b.glow, additive, g.tex)
 	dt(&b.fx, normal, g.tex)
-	if g.noise[0] != nil {
-		rng := rand.New(rand.NewPCG(g.seed, 0x6e6f697365^uint64(i)))
-		for k, n := range g.noise {
-			ox, oy := float32(rng.IntN(noiseN)), float32(rng.IntN(noiseN))
-			var q batch
-			q.rect(0, 0, float32(b.cam.w), float32(b.cam.h), rgba{1, 1, 1, 1}, 0, 0)
-			for j := range q.v {
-				q.v[j].SrcX, q.v[j].SrcY = q.v[j].DstX+ox, q.v[j].DstY+oy
-			}
-			o := addNoise
-			if k == 1 {
-				o = subtract
-			}
-			g.img.DrawTriangles32(q.v, q.idx, n, o)
-		}
-	}
 	dt(&b.osd, normal, g.tex)
 }
 
