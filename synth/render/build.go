@@ -43,6 +43,7 @@ type item struct {
 	src    *batch
 	v0, v1 int
 	i0, i1 int
+	box    [4]float32 // screen bounds of its vertices
 }
 
 // builder turns the truth of one clip into triangle batches, frame by frame. Pure Go: no GPU.
@@ -225,8 +226,15 @@ func (b *builder) begin(dst *batch, depth float64) item {
 
 func (b *builder) end(it item) item {
 	it.v1, it.i1 = len(it.src.v), len(it.src.idx)
+	it.box = [4]float32{math.MaxFloat32, math.MaxFloat32, -math.MaxFloat32, -math.MaxFloat32}
+	for _, v := range it.src.v[it.v0:it.v1] {
+		it.box[0], it.box[1] = min(it.box[0], v.DstX), min(it.box[1], v.DstY)
+		it.box[2], it.box[3] = max(it.box[2], v.DstX), max(it.box[3], v.DstY)
+	}
 	return it
 }
+
+func overlap(a, b [4]float32) bool { return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3] }
 
 // depthOf is the distance along the optical axis of a world point.
 func (b *builder) depthOf(p wire.Vec3) float64 { return b.cam.toCam(p)[2] }
@@ -277,7 +285,17 @@ func (b *builder) frame(i int) {
 		b.vehicle(o, st, b.look[o.ID])
 		b.items = append(b.items, b.end(it))
 	}
-	all := append(b.items, b.statItems...)
+	// static scenery is baked into the background (bakeStatic); it is drawn again only where it
+	// stands in front of something that moves
+	all := b.items
+	for _, st := range b.statItems {
+		for _, it := range b.items {
+			if it.depth > st.depth && overlap(it.box, st.box) {
+				all = append(all, st)
+				break
+			}
+		}
+	}
 	sort.SliceStable(all, func(x, y int) bool { return all[x].depth > all[y].depth })
 	b.objsOut.reset()
 	for _, it := range all {
@@ -290,6 +308,22 @@ func (b *builder) frame(i int) {
 	if b.mode == Color {
 		b.effects(i)
 	}
+}
+
+// staticSorted returns the static items far to near, to bake into the background.
+func (b *builder) staticSorted() *batch {
+	b.ensureStatic()
+	all := append([]item(nil), b.statItems...)
+	sort.SliceStable(all, func(x, y int) bool { return all[x].depth > all[y].depth })
+	var out batch
+	for _, it := range all {
+		base := uint32(len(out.v)) - uint32(it.v0)
+		out.v = append(out.v, it.src.v[it.v0:it.v1]...)
+		for _, ix := range it.src.idx[it.i0:it.i1] {
+			out.idx = append(out.idx, ix+base)
+		}
+	}
+	return &out
 }
 
 // ensureStatic builds the static batches once.

@@ -223,6 +223,12 @@ func (g *game) begin(s *Stream) {
 		if len(s.b.groundGlow.idx) > 0 {
 			g.bg.DrawTriangles32(s.b.groundGlow.v, s.b.groundGlow.idx, g.tex, additive)
 		}
+	} else {
+		g.bg = ebiten.NewImageWithOptions(image.Rect(0, 0, t.Width, t.Height), &ebiten.NewImageOptions{Unmanaged: true})
+		g.bg.Fill(image.Black)
+	}
+	if st := s.b.staticSorted(); len(st.idx) > 0 {
+		g.bg.DrawTriangles32(st.v, st.idx, g.tex, normal)
 	}
 }
 
@@ -243,7 +249,7 @@ func (g *game) draw(b *builder, i int) {
 		}
 	}
 	if b.mode == IDs {
-		g.img.Fill(image.Black)
+		g.img.DrawImage(g.bg, &ebiten.DrawImageOptions{Blend: ebiten.BlendCopy})
 		dt(&b.objsOut, normal, g.tex)
 		return
 	}
