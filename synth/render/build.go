@@ -71,6 +71,9 @@ type builder struct {
 	osd         batch // the camera's clock and id, over the noise
 	start       time.Time
 	streetGlows []wire.Vec3
+	drawn       []item       // this frame's items in drawing order
+	glowBoxes   [][4]float32 // screen bounds of each glow and text drawn this frame
+	staticGlow  batch        // street-light halos and their reflections, baked after the props
 
 	cur        *batch
 	id         rgba // flat colour in ID mode
@@ -247,15 +250,9 @@ func (b *builder) frame(i int) {
 	b.glow.reset()
 	b.fx.reset()
 	b.osd.reset()
+	b.glowBoxes = b.glowBoxes[:0]
 	b.items = b.items[:0]
-	if b.mode == Color {
-		for _, l := range b.streetGlows {
-			b.glowAt(&b.glow, l, 0.9, 4, rgba{1, 0.85, 0.6, 1}.scale(0.8), 1)
-			if b.env.wet {
-				b.glowAt(&b.glowGround, wire.Vec3{l[0], l[1], -l[2]}, 0.8, 3, rgba{0.6, 0.5, 0.35, 1}, 3.5)
-			}
-		}
-	}
+
 	fr := &b.t.Frames[i]
 
 	// signals: lamp state changes per frame
@@ -297,6 +294,7 @@ func (b *builder) frame(i int) {
 		}
 	}
 	sort.SliceStable(all, func(x, y int) bool { return all[x].depth > all[y].depth })
+	b.drawn = all
 	b.objsOut.reset()
 	for _, it := range all {
 		base := uint32(len(b.objsOut.v)) - uint32(it.v0)
@@ -331,7 +329,41 @@ func (b *builder) ensureStatic() {
 	if !b.staticDone {
 		b.buildStatic()
 		b.staticDone = true
+		if b.mode == Color {
+			for _, l := range b.streetGlows {
+				b.glowAt(&b.staticGlow, l, 0.9, 4, rgba{1, 0.85, 0.6, 1}.scale(0.8), 1)
+				if b.env.wet {
+					b.glowAt(&b.staticGlow, wire.Vec3{l[0], l[1], -l[2]}, 0.8, 3, rgba{0.6, 0.5, 0.35, 1}, 3.5)
+				}
+			}
+		}
 	}
+}
+
+// bounds returns the screen bounds of a batch's vertices and false when it is empty.
+func (bt *batch) bounds() (r [4]float32, ok bool) {
+	if len(bt.idx) == 0 {
+		return r, false
+	}
+	r = [4]float32{math.MaxFloat32, math.MaxFloat32, -math.MaxFloat32, -math.MaxFloat32}
+	for _, v := range bt.v {
+		r[0], r[1] = min(r[0], v.DstX), min(r[1], v.DstY)
+		r[2], r[3] = max(r[2], v.DstX), max(r[3], v.DstY)
+	}
+	return r, true
+}
+
+// dirty lists the screen areas this frame draws over the background: every item, the glow
+// batches and the overlay (full when weather covers the whole picture).
+func (b *builder) dirty(all []item) (rs [][4]float32, full bool) {
+	if len(b.fx.idx) > 0 {
+		return nil, true
+	}
+	for _, it := range all {
+		rs = append(rs, it.box)
+	}
+	rs = append(rs, b.glowBoxes...)
+	return rs, false
 }
 
 // box is the image box of a cuboid; ok is false when a corner is behind the camera.
@@ -363,6 +395,7 @@ func (b *builder) glowAt(dst *batch, p wire.Vec3, radiusM, minPx float64, c rgba
 	if x+rx < 0 || y+ry < 0 || x-rx > float32(b.cam.w) || y-ry > float32(b.cam.h) {
 		return
 	}
+	b.glowBoxes = append(b.glowBoxes, [4]float32{x - rx, y - ry, x + rx, y + ry})
 	base := uint32(len(dst.v))
 	for k, d := range [4][2]float32{{-1, -1}, {1, -1}, {1, 1}, {-1, 1}} {
 		u := float32(glowU0) + float32(glowN)*(d[0]+1)/2
@@ -380,6 +413,17 @@ func (b *builder) groundGlowQuad(dst *batch, corners [4]wire.Vec3, c rgba) {
 	const n = 4
 	prev := b.cur
 	b.cur = dst
+	v0 := len(dst.v)
+	defer func() {
+		r := [4]float32{math.MaxFloat32, math.MaxFloat32, -math.MaxFloat32, -math.MaxFloat32}
+		for _, v := range dst.v[v0:] {
+			r[0], r[1] = min(r[0], v.DstX), min(r[1], v.DstY)
+			r[2], r[3] = max(r[2], v.DstX), max(r[3], v.DstY)
+		}
+		if len(dst.v) > v0 {
+			b.glowBoxes = append(b.glowBoxes, r)
+		}
+	}()
 	for i := 0; i < n; i++ {
 		for j := 0; j < n; j++ {
 			u0, u1 := float64(i)/n, float64(i+1)/n

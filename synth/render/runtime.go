@@ -159,6 +159,9 @@ type game struct {
 	bg   *ebiten.Image // the static ground of the current stream, drawn once
 	tex  *ebiten.Image
 	seed uint64
+	// what the previous frame drew over the background, restored before the next one
+	prev     []image.Rectangle
+	prevFull bool
 }
 
 func (g *game) Update() error {
@@ -230,6 +233,10 @@ func (g *game) begin(s *Stream) {
 	if st := s.b.staticSorted(); len(st.idx) > 0 {
 		g.bg.DrawTriangles32(st.v, st.idx, g.tex, normal)
 	}
+	if len(s.b.staticGlow.idx) > 0 {
+		g.bg.DrawTriangles32(s.b.staticGlow.v, s.b.staticGlow.idx, g.tex, additive)
+	}
+	g.prev, g.prevFull = nil, true
 }
 
 func (g *game) finish() {
@@ -248,12 +255,11 @@ func (g *game) draw(b *builder, i int) {
 			g.img.DrawTriangles32(bt.v, bt.idx, src, o)
 		}
 	}
+	g.restore(b)
 	if b.mode == IDs {
-		g.img.DrawImage(g.bg, &ebiten.DrawImageOptions{Blend: ebiten.BlendCopy})
 		dt(&b.objsOut, normal, g.tex)
 		return
 	}
-	g.img.DrawImage(g.bg, &ebiten.DrawImageOptions{Blend: ebiten.BlendCopy})
 	dt(&b.glowGround, additive, g.tex)
 	dt(&b.objsOut, normal, g.tex)
 	dt(&b.glow, additive, g.tex)
@@ -261,6 +267,33 @@ func (g *game) draw(b *builder, i int) {
 	dt(&b.osd, normal, g.tex)
 }
 
+// restore puts the background back where the previous frame drew (a full copy costs llvmpipe
+// as much as reading the frame back), or everywhere when that is most of the picture.
+func (g *game) restore(b *builder) {
+	rs, full := b.dirty(b.drawn)
+	cur := make([]image.Rectangle, 0, len(rs))
+	bounds := g.img.Bounds()
+	area := 0
+	for _, r := range rs {
+		q := image.Rect(int(r[0])-2, int(r[1])-2, int(r[2])+3, int(r[3])+3).Intersect(bounds)
+		if !q.Empty() {
+			cur = append(cur, q)
+			area += q.Dx() * q.Dy()
+		}
+	}
+	whole := bounds.Dx() * bounds.Dy()
+	full = full || area > whole/2
+	if g.prevFull || full {
+		g.img.DrawImage(g.bg, &ebiten.DrawImageOptions{Blend: ebiten.BlendCopy})
+	} else {
+		for _, r := range g.prev {
+			op := &ebiten.DrawImageOptions{Blend: ebiten.BlendCopy}
+			op.GeoM.Translate(float64(r.Min.X), float64(r.Min.Y))
+			g.img.DrawImage(g.bg.SubImage(r).(*ebiten.Image), op)
+		}
+	}
+	g.prev, g.prevFull = cur, full
+}
 func (g *game) Draw(*ebiten.Image) {}
 
 func (g *game) Layout(int, int) (int, int) { return 64, 64 }

@@ -429,6 +429,7 @@ func (b *builder) overlay(i int) {
 
 // text draws white text with a dark shadow at screen position (x, y), s pixels per font cell.
 func (b *builder) text(str string, x, y, s float32) {
+	b.glowBoxes = append(b.glowBoxes, [4]float32{x, y, x + float32(len([]rune(str)))*6*s + s, y + 8*s})
 	for pass := 0; pass < 2; pass++ {
 		c, d := rgba{0, 0, 0, 0.75}, s*0.5
 		if pass == 1 {
