@@ -19,9 +19,11 @@ type ObjectAudit struct {
 	AlonePx      int      // pixels of the silhouette drawn alone, frame edge ignored
 	AloneInImage int      // the same, inside the image
 	SeenPx       int      // pixels of the object in the ID buffer
+	SceneryPx    int      // pixels of its silhouette in the image hidden by scenery (props, signals)
 	PlateRead    bool     // truth says the plate is readable
 	TruthPlate   *wire.Box
-	PixelPlate   wire.Box // plate pixels of the object in the ID buffer
+	PixelPlate   wire.Box // plate pixels of the object in the ID buffer (what is seen of it)
+	DrawnPlate   wire.Box // the plate's drawn triangles alone, clipped to the image
 }
 
 // Auditor checks ID-buffer frames against a truth with the renderer's own geometry: the
@@ -86,9 +88,9 @@ func (a *Auditor) Frame(i int, ids *image.RGBA) ([]ObjectAudit, error) {
 			continue
 		}
 		st := states[it.obj]
-		alone, inImg, box := raster(it, W, H)
+		alone, inImg, box, scenery, plate := raster(it, ids)
 		au := ObjectAudit{ID: it.obj, TruthBox: st.Box, PixelBox: box, TruthVisible: st.Visible,
-			AlonePx: alone, AloneInImage: inImg, PlateRead: st.PlateRead, TruthPlate: st.PlateBox, PixelPlate: emptyBox()}
+			AlonePx: alone, AloneInImage: inImg, SceneryPx: scenery, DrawnPlate: plate, PlateRead: st.PlateRead, TruthPlate: st.PlateBox, PixelPlate: emptyBox()}
 		if s := seen[it.obj]; s != nil {
 			au.SeenPx, au.PixelPlate = s.seen, s.plate
 		}
@@ -108,8 +110,10 @@ func grow(b wire.Box, x, y int) wire.Box {
 }
 
 // raster counts the pixel centres covered by an item's triangles (union), in total and inside
-// the image, and returns the covered box clipped to the image.
-func raster(it item, W, H int) (alone, inImg int, box wire.Box) {
+// the image, returns the covered box clipped to the image, and counts the covered pixels where
+// the ID buffer shows scenery.
+func raster(it item, ids *image.RGBA) (alone, inImg int, box wire.Box, scenery int, plate wire.Box) {
+	W, H := ids.Bounds().Dx(), ids.Bounds().Dy()
 	v := it.src.v
 	idx := it.src.idx[it.i0:it.i1]
 	box = emptyBox()
@@ -120,14 +124,15 @@ func raster(it item, W, H int) (alone, inImg int, box wire.Box) {
 		x1, y1 = max(x1, float64(p.DstX)), max(y1, float64(p.DstY))
 	}
 	if len(idx) == 0 {
-		return 0, 0, box
+		return 0, 0, box, 0, box
 	}
 	ox, oy := int(math.Floor(x0)), int(math.Floor(y0))
 	w, h := int(math.Ceil(x1))-ox+1, int(math.Ceil(y1))-oy+1
 	if w <= 0 || h <= 0 || w*h > 1<<26 {
-		return 0, 0, box
+		return 0, 0, box, 0, box
 	}
 	cov := make([]bool, w*h)
+	plate = emptyBox()
 	for k := 0; k+2 < len(idx); k += 3 {
 		a, b, c := v[idx[k]], v[idx[k+1]], v[idx[k+2]]
 		ax, ay, bx, by, cx, cy := float64(a.DstX), float64(a.DstY), float64(b.DstX), float64(b.DstY), float64(c.DstX), float64(c.DstY)
@@ -151,6 +156,9 @@ func raster(it item, W, H int) (alone, inImg int, box wire.Box) {
 					continue
 				}
 				cov[(y-oy)*w+(x-ox)] = true
+				if a.ColorB > 0.5 && x >= 0 && y >= 0 && x < W && y < H { // plate triangles (ID mode)
+					plate = grow(plate, x, y)
+				}
 			}
 		}
 	}
@@ -164,8 +172,12 @@ func raster(it item, W, H int) (alone, inImg int, box wire.Box) {
 			if gx >= 0 && gy >= 0 && gx < W && gy < H {
 				inImg++
 				box = grow(box, gx, gy)
+				px := ids.Pix[gy*ids.Stride+4*gx:]
+				if IsScenery(px[0], px[1], px[2]) {
+					scenery++
+				}
 			}
 		}
 	}
-	return alone, inImg, box
+	return alone, inImg, box, scenery, plate
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/synth/shape"
 )
 
 // Mode selects what a frame shows.
@@ -54,6 +55,7 @@ type builder struct {
 	mode Mode
 	objs map[int]*wire.Object
 	look map[int]*look
+	occ  []shape.Occluder // scenery pieces, grouped
 
 	staticDone bool
 	ground     batch // sky + ground + markings (static)
@@ -98,6 +100,7 @@ func newBuilder(t *wire.Truth, mode Mode) (*builder, error) {
 		}
 		b.start = st
 	}
+	b.occ = shape.Scenery(&t.Scene)
 	for i := range t.Objects {
 		o := &t.Objects[i]
 		b.objs[o.ID] = o
@@ -170,6 +173,13 @@ func idColor(id int, plate bool) rgba {
 	}
 	return c
 }
+
+// sceneryID is the ID-buffer colour of scenery (props, signal heads): not an object, but drawn
+// so that the audit can tell what hides an object.
+var sceneryID = rgba{0, 0, 64.0 / 255, 1}
+
+// IsScenery reports whether an ID-buffer pixel is scenery (a building, tree, pole or signal).
+func IsScenery(r, g, b uint8) bool { return r == 0 && g == 0 && b == 64 }
 
 // DecodeID reads an ID-buffer pixel: the object ID, whether it is plate, and ok false for
 // background.
@@ -263,7 +273,7 @@ func (b *builder) frame(i int) {
 	for k := range b.t.Scene.Signals {
 		s := &b.t.Scene.Signals[k]
 		it := b.begin(&b.dyn, b.depthOf(wire.Vec3{s.Position[0], s.Position[1], s.HeightM}))
-		b.signalHead(s, lights[s.ID])
+		b.signalHead(k, s, lights[s.ID])
 		b.items = append(b.items, b.end(it))
 	}
 	for k := range fr.Objects {

@@ -3,9 +3,11 @@ package render
 import (
 	"math"
 	"math/rand/v2"
+	"sort"
 	"time"
 
 	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/synth/shape"
 )
 
 var surfaceColors = map[string]rgba{
@@ -190,20 +192,9 @@ func (b *builder) buildStatic() {
 		}
 	}
 	if b.mode == IDs {
-		b.id = rgba{0, 0, 0, 1}
+		b.id = sceneryID
 	}
-	for i := range b.t.Scene.Props {
-		b.prop(i, &b.t.Scene.Props[i])
-	}
-	for i := range b.t.Scene.Signals {
-		s := &b.t.Scene.Signals[i]
-		f := facing(s.FacingDeg)
-		back := wire.Vec3{s.Position[0] - f[0]*0.45, s.Position[1] - f[1]*0.45, 0}
-		it := b.begin(&b.stat, b.depthOf(wire.Vec3{back[0], back[1], s.HeightM}))
-		p := pose{c: back, f: wire.Vec3{1, 0, 0}, l: wire.Vec3{0, 1, 0}}
-		b.prism(p, 0, 0, 0, s.HeightM+0.9, 0.09, 0.07, 8, rgba{0.35, 0.36, 0.35, 1}, rgba{0.35, 0.36, 0.35, 1})
-		b.statItems = append(b.statItems, b.end(it))
-	}
+	b.sceneryStatic()
 }
 
 // sky fills the picture with a gradient from the zenith to the horizon line.
@@ -232,19 +223,34 @@ func facing(deg float64) wire.Point {
 }
 
 // signalHead draws a signal's housing and lamps, lit as the frame says.
-func (b *builder) signalHead(s *wire.Signal, light wire.Light) {
+func (b *builder) signalHead(si int, s *wire.Signal, light wire.Light) {
 	if b.mode == IDs {
-		b.id = rgba{0, 0, 0, 1}
+		b.id = sceneryID
 	}
-	f := facing(s.FacingDeg)
+	f, _, _ := shape.SignalHead(*s)
 	lamps := s.Lamps()
 	p := pose{c: wire.Vec3{s.Position[0], s.Position[1], 0}, f: wire.Vec3{f[0], f[1], 0}, l: wire.Vec3{-f[1], f[0], 0}}
-	hw := wire.LampRadiusM + 0.08
-	top, bot := lamps[0][2]+wire.LampRadiusM+0.12, lamps[2][2]-wire.LampRadiusM-0.12
-	housing := rgba{0.08, 0.08, 0.08, 1}
-	b.box(p, -0.3, -0.005, -hw, hw, bot, top, housing)
-	b.box(p, -0.45, -0.3, -0.05, 0.05, bot+0.2, top-0.2, housing)
-	b.xDecal(p, -0.005, -hw-0.06, hw+0.06, bot-0.06, top+0.06, true, rgba{0.12, 0.12, 0.12, 1}, 0)
+	var head []shape.Occluder
+	for _, o := range b.occ {
+		if o.Signal == si && o.Name != shape.Pole {
+			head = append(head, o)
+		}
+	}
+	centre := func(o shape.Occluder) float64 {
+		var c wire.Vec3
+		for _, q := range o.Pts {
+			c = add(c, scl(q, 1/float64(len(o.Pts))))
+		}
+		return b.depthOf(c)
+	}
+	sort.Slice(head, func(i, j int) bool { return centre(head[i]) > centre(head[j]) })
+	for _, o := range head {
+		c := rgba{0.08, 0.08, 0.08, 1}
+		if o.Name == shape.Backplate {
+			c = rgba{0.12, 0.12, 0.12, 1}
+		}
+		b.solid(o.Pts, c, c)
+	}
 	cols := [3]rgba{{1, 0.12, 0.08, 1}, {1, 0.68, 0.08, 1}, {0.2, 1, 0.55, 1}}
 	states := [3]wire.Light{wire.Red, wire.Amber, wire.Green}
 	for i, c := range lamps {
@@ -270,69 +276,100 @@ func (b *builder) signalHead(s *wire.Signal, light wire.Light) {
 	}
 }
 
-// prop draws a piece of roadside backdrop as static items.
-func (b *builder) prop(idx int, pr *wire.Prop) {
-	if len(pr.Footprint) < 3 {
-		return
+// solid draws a convex world-space solid given as two rings (a shape.Occluder's points).
+func (b *builder) solid(pts []wire.Vec3, side, top rgba) {
+	k := len(pts) / 2
+	var ctr wire.Vec3
+	for _, q := range pts {
+		ctr = add(ctr, scl(q, 1/float64(len(pts))))
 	}
-	var cx, cy float64
-	for _, q := range pr.Footprint {
-		cx, cy = cx+q[0]/float64(len(pr.Footprint)), cy+q[1]/float64(len(pr.Footprint))
+	quad := make([]wire.Vec3, 4)
+	for i := 0; i < k; i++ {
+		j := (i + 1) % k
+		quad[0], quad[1], quad[2], quad[3] = pts[i], pts[j], pts[k+j], pts[k+i]
+		b.convexFace(quad, ctr, side, top)
 	}
-	rad := 0.0
-	for _, q := range pr.Footprint {
-		rad = max(rad, math.Hypot(q[0]-cx, q[1]-cy))
-	}
-	rng := rand.New(rand.NewPCG(b.t.Seed, 0x70726f70^uint64(idx)))
-	p := pose{c: wire.Vec3{cx, cy, 0}, f: wire.Vec3{1, 0, 0}, l: wire.Vec3{0, 1, 0}}
-	add := func(depthAt wire.Vec3, draw func()) {
-		it := b.begin(&b.stat, b.depthOf(depthAt))
-		draw()
+	b.convexFace(pts[:k], ctr, side, top)
+	b.convexFace(pts[k:], ctr, side, top)
+}
+
+// scenery draws the static groups of shape.Scenery (props and signal poles) as static items,
+// one item per group ordered by its anchor, as the world orders them.
+func (b *builder) sceneryStatic() {
+	sc := &b.t.Scene
+	for g0 := 0; g0 < len(b.occ); {
+		g1 := g0
+		for g1 < len(b.occ) && b.occ[g1].Group == b.occ[g0].Group {
+			g1++
+		}
+		grp := b.occ[g0:g1]
+		g0 = g1
+		if grp[0].Prop < 0 && grp[0].Name != shape.Pole {
+			continue // signal heads are drawn per frame
+		}
+		it := b.begin(&b.stat, b.depthOf(grp[0].Anchor))
+		if grp[0].Prop >= 0 {
+			b.prop(grp[0].Prop, &sc.Props[grp[0].Prop], grp)
+		} else {
+			grey := rgba{0.35, 0.36, 0.35, 1}
+			b.solid(grp[0].Pts, grey, grey)
+		}
 		b.statItems = append(b.statItems, b.end(it))
 	}
+}
+
+// prop draws a piece of roadside backdrop from its occluder pieces, with its decoration.
+func (b *builder) prop(idx int, pr *wire.Prop, grp []shape.Occluder) {
+	rng := rand.New(rand.NewPCG(b.t.Seed, 0x70726f70^uint64(idx)))
 	col := rgba{0.62, 0.6, 0.56, 1}
 	if pr.Color != "" {
 		col = hex(pr.Color)
 	}
+	h := shape.PropHeight(*pr)
+	grey := rgba{0.4, 0.41, 0.42, 1}
 	switch pr.Kind {
 	case "tree":
-		h := max(pr.HeightM, 3)
-		add(wire.Vec3{cx, cy, h / 2}, func() {
-			b.prism(p, 0, 0, 0, 0.45*h, 0.14, 0.11, 6, rgba{0.3, 0.22, 0.15, 1}, rgba{0.3, 0.22, 0.15, 1})
-			g := rgba{0.16, 0.3, 0.12, 1}.scale(0.85 + 0.3*rng.Float32())
-			r := max(rad, 1.2)
-			b.prism(p, 0, 0, 0.4*h, 0.75*h, 0.7*r, r, 8, g, g.scale(1.1))
-			b.prism(p, 0, 0, 0.75*h, h, r, 0.45*r, 8, g.scale(1.05), g.scale(1.2))
-		})
-	case "pole", "streetlight":
-		h := max(pr.HeightM, 2)
-		grey := rgba{0.4, 0.41, 0.42, 1}
-		arm := b.towardRoad(cx, cy)
-		lamp := wire.Vec3{cx + arm[0]*1.6, cy + arm[1]*1.6, h - 0.1}
-		add(wire.Vec3{cx, cy, h / 2}, func() {
-			b.prism(p, 0, 0, 0, h, 0.1, 0.07, 8, grey, grey)
-			if pr.Kind == "streetlight" {
-				ap := pose{c: wire.Vec3{cx, cy, 0}, f: wire.Vec3{arm[0], arm[1], 0}, l: wire.Vec3{-arm[1], arm[0], 0}}
-				b.box(ap, 0, 1.7, -0.04, 0.04, h-0.06, h, grey)
-				b.box(ap, 1.2, 1.9, -0.14, 0.14, h-0.16, h-0.02, grey)
-				lc, fl := rgba{0.7, 0.7, 0.65, 1}, faceFlag(0)
-				if b.env.lightsOn {
-					lc, fl = rgba{1, 0.85, 0.6, 1}, emissive
-				}
-				b.face([]wire.Vec3{ap.at(1.25, -0.12, h-0.17), ap.at(1.85, -0.12, h-0.17), ap.at(1.85, 0.12, h-0.17), ap.at(1.25, 0.12, h-0.17)}, wire.Vec3{0, 0, -1}, lc, fl|noCull)
+		g := rgba{0.16, 0.3, 0.12, 1}.scale(0.85 + 0.3*rng.Float32())
+		for k, o := range grp {
+			switch o.Name {
+			case shape.Trunk:
+				b.solid(o.Pts, rgba{0.3, 0.22, 0.15, 1}, rgba{0.3, 0.22, 0.15, 1})
+			default:
+				c := g.scale(1 + 0.05*float32(k))
+				b.solid(o.Pts, c, c.scale(1.12))
 			}
-		})
-		if pr.Kind == "streetlight" && b.env.lightsOn && b.mode == Color {
-			b.streetGlows = append(b.streetGlows, lamp)
-			k := float32(0.45)
-			if !b.env.night {
-				k = 0.15
-			}
-			r := 0.55 * h
-			b.groundGlowQuad(&b.groundGlow, [4]wire.Vec3{{lamp[0] - r, lamp[1] - r, 0.01}, {lamp[0] + r, lamp[1] - r, 0.01}, {lamp[0] + r, lamp[1] + r, 0.01}, {lamp[0] - r, lamp[1] + r, 0.01}}, rgba{1, 0.8, 0.5, 1}.scale(k))
 		}
-	default: // building and anything box-like: walls as separate items, then the roof
-		h := max(pr.HeightM, 1)
+	case "pole", "streetlight":
+		for _, o := range grp {
+			b.solid(o.Pts, grey, grey)
+			if o.Name != shape.LampHead {
+				continue
+			}
+			lc, fl := rgba{0.7, 0.7, 0.65, 1}, faceFlag(0)
+			if b.env.lightsOn {
+				lc, fl = rgba{1, 0.85, 0.6, 1}, emissive
+			}
+			// the lamp's glass under the head: the bottom ring, just below it
+			k := len(o.Pts) / 2
+			glassPts := make([]wire.Vec3, k)
+			var c wire.Vec3
+			for i, q := range o.Pts[:k] {
+				glassPts[i] = wire.Vec3{q[0], q[1], q[2] - 0.005}
+				c = add(c, scl(q, 1/float64(k)))
+			}
+			b.face(glassPts, wire.Vec3{0, 0, -1}, lc, fl|noCull)
+			if b.env.lightsOn && b.mode == Color {
+				lamp := wire.Vec3{c[0], c[1], c[2] + 0.07}
+				b.streetGlows = append(b.streetGlows, lamp)
+				kk := float32(0.45)
+				if !b.env.night {
+					kk = 0.15
+				}
+				r := 0.55 * h
+				b.groundGlowQuad(&b.groundGlow, [4]wire.Vec3{{lamp[0] - r, lamp[1] - r, 0.01}, {lamp[0] + r, lamp[1] - r, 0.01}, {lamp[0] + r, lamp[1] + r, 0.01}, {lamp[0] - r, lamp[1] + r, 0.01}}, rgba{1, 0.8, 0.5, 1}.scale(kk))
+			}
+		}
+	default: // building and anything box-like: its footprint extruded, windows on the walls
 		fp := pr.Footprint
 		area := 0.0
 		for i := range fp {
@@ -347,26 +384,20 @@ func (b *builder) prop(idx int, pr *wire.Prop) {
 				n = scl(n, -1)
 			}
 			wa, wc := wire.Vec3{a[0], a[1], 0}, wire.Vec3{c[0], c[1], 0}
-			mid := lerp3(wa, wc, 0.5)
-			mid[2] = h / 2
 			shade := col.scale(0.92 + 0.16*rng.Float32())
 			seed := rng.Uint64()
-			add(mid, func() {
-				b.face([]wire.Vec3{wa, wc, {c[0], c[1], h}, {a[0], a[1], h}}, n, shade, 0)
-				if building {
-					b.windows(wa, wc, h, n, seed)
-				}
-			})
+			b.face([]wire.Vec3{wa, wc, {c[0], c[1], h}, {a[0], a[1], h}}, n, shade, 0)
+			if building && dot(n, sub(b.cam.o, wa)) > 0 {
+				b.windows(wa, wc, h, n, seed)
+			}
 		}
 		top := make([]wire.Vec3, len(fp))
 		for i, q := range fp {
 			top[i] = wire.Vec3{q[0], q[1], h}
 		}
-		add(wire.Vec3{cx, cy, h}, func() {
-			for _, t := range triangulate2(fp) {
-				b.face([]wire.Vec3{top[t[0]], top[t[1]], top[t[2]]}, wire.Vec3{0, 0, 1}, col.scale(0.8), noCull)
-			}
-		})
+		for _, t := range triangulate2(fp) {
+			b.face([]wire.Vec3{top[t[0]], top[t[1]], top[t[2]]}, wire.Vec3{0, 0, 1}, col.scale(0.8), noCull)
+		}
 	}
 }
 
@@ -399,20 +430,6 @@ func (b *builder) windows(a, c wire.Vec3, h float64, n wire.Vec3, seed uint64) {
 			b.face([]wire.Vec3{at(u, z), at(u+1.3, z), at(u+1.3, z+1.5), at(u, z+1.5)}, n, col, fl)
 		}
 	}
-}
-
-// towardRoad is the unit direction from a point to the nearest lane centre point.
-func (b *builder) towardRoad(x, y float64) wire.Point {
-	best, bd := wire.Point{1, 0}, math.Inf(1)
-	for _, l := range b.t.Scene.Lanes {
-		for _, q := range l.Center {
-			d := math.Hypot(q[0]-x, q[1]-y)
-			if d < bd && d > 0 {
-				bd, best = d, wire.Point{(q[0] - x) / d, (q[1] - y) / d}
-			}
-		}
-	}
-	return best
 }
 
 // overlay draws the camera's clock and id like a camera's on-screen display.

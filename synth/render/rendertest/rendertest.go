@@ -151,70 +151,116 @@ func frame(t *wire.Truth, i int) wire.Frame {
 }
 
 // Annotate fills Box, Visible, InView, PlateRead and PlateBox of a frame's states from the
-// camera model: the projected cuboid's convex hull, occluded by the hulls of nearer objects and
-// the frame edge.
+// camera model and synth/shape, the way the world should: the box is shape.ImageBox; the visible
+// fraction counts the pixels of the object's part hulls that lie in the image and outside the
+// part hulls of nearer objects and the scenery occluders nearer than it (shape.DepthKey and
+// occluder anchors), over all pixels of its part hulls.
 func Annotate(t *wire.Truth, f *wire.Frame) {
 	cam := t.Pinhole
-	type hull struct {
-		i     int
-		pts   []wire.Point
+	type item struct {
+		state int // index in f.Objects, -1 for scenery
+		hulls [][]wire.Point
 		depth float64
-		ok    bool
 	}
 	byID := map[int]*wire.Object{}
 	for k := range t.Objects {
 		byID[t.Objects[k].ID] = &t.Objects[k]
 	}
-	hs := make([]hull, len(f.Objects))
+	var items []item
+	occ := shape.Scenery(&t.Scene)
+	for g0 := 0; g0 < len(occ); {
+		g1 := g0
+		for g1 < len(occ) && occ[g1].Group == occ[g0].Group {
+			g1++
+		}
+		it := item{state: -1, depth: cam.ToCamera(occ[g0].Anchor)[2]}
+		ok := true
+		for _, o := range occ[g0:g1] {
+			var pts []wire.Point
+			for _, q := range o.Pts {
+				p, _, okp := cam.Project(q)
+				if !okp {
+					ok = false
+					break
+				}
+				pts = append(pts, p)
+			}
+			it.hulls = append(it.hulls, shape.ConvexHull(pts))
+		}
+		if ok {
+			items = append(items, it)
+		}
+		g0 = g1
+	}
+	objItems := map[int]int{}
 	for k := range f.Objects {
 		st := &f.Objects[k]
 		o := byID[st.ID]
-		d := cam.ToCamera(wire.Vec3{st.Pos[0], st.Pos[1], o.HeightM / 2})[2]
-		hs[k] = hull{i: k, depth: d}
-		hs[k].pts, hs[k].ok = shape.Hull(cam, shape.Parts(o), *st)
+		it := item{state: k, depth: shape.DepthKey(cam, o, *st)}
+		ok := true
+		for _, p := range shape.Parts(o) {
+			pts, okp := shape.Project(cam, []shape.Part{p}, *st)
+			if !okp {
+				ok = false
+				break
+			}
+			it.hulls = append(it.hulls, shape.ConvexHull(pts))
+		}
+		if ok {
+			objItems[k] = len(items)
+			items = append(items, it)
+		}
+	}
+	inAny := func(hs [][]wire.Point, p wire.Point) bool {
+		for _, h := range hs {
+			if wire.Polygon(h).Contains(p) {
+				return true
+			}
+		}
+		return false
 	}
 	for k := range f.Objects {
 		st := &f.Objects[k]
-		h := hs[k]
 		st.Box, st.Visible, st.InView, st.PlateRead, st.PlateBox = wire.Box{}, 0, false, false, nil
-		if !h.ok {
+		ii, ok := objItems[k]
+		if !ok {
 			continue
 		}
-		clipped, ok := shape.ImageBox(cam, shape.Parts(byID[st.ID]), *st, float64(t.Width), float64(t.Height))
+		o := byID[st.ID]
+		clipped, ok := shape.ImageBox(cam, shape.Parts(o), *st, float64(t.Width), float64(t.Height))
 		if !ok {
 			continue
 		}
 		st.InView, st.Box = true, clipped
+		it := items[ii]
 		var nearer [][]wire.Point
-		for j := range hs {
-			if j != k && hs[j].ok && hs[j].depth < h.depth {
-				nearer = append(nearer, hs[j].pts)
+		for j := range items {
+			if j != ii && items[j].depth < it.depth {
+				nearer = append(nearer, items[j].hulls...)
 			}
 		}
-		area := polyArea(h.pts)
-		seen := 0
-		for y := int(math.Floor(clipped[1])); y < int(math.Ceil(clipped[3])); y++ {
-			for x := int(math.Floor(clipped[0])); x < int(math.Ceil(clipped[2])); x++ {
+		var all []wire.Point
+		for _, h := range it.hulls {
+			all = append(all, h...)
+		}
+		bb := bounds(all)
+		total, seen := 0, 0
+		for y := int(math.Floor(bb[1])); y < int(math.Ceil(bb[3])); y++ {
+			for x := int(math.Floor(bb[0])); x < int(math.Ceil(bb[2])); x++ {
 				p := wire.Point{float64(x) + 0.5, float64(y) + 0.5}
-				if !wire.Polygon(h.pts).Contains(p) {
+				if !inAny(it.hulls, p) {
 					continue
 				}
-				hidden := false
-				for _, n := range nearer {
-					if wire.Polygon(n).Contains(p) {
-						hidden = true
-						break
-					}
+				total++
+				if x < 0 || y < 0 || x >= t.Width || y >= t.Height || inAny(nearer, p) {
+					continue
 				}
-				if !hidden {
-					seen++
-				}
+				seen++
 			}
 		}
-		if area > 0 {
-			st.Visible = math.Min(1, float64(seen)/area)
+		if total > 0 {
+			st.Visible = float64(seen) / float64(total)
 		}
-		o := byID[st.ID]
 		if !o.HasPlate() {
 			continue
 		}
