@@ -44,7 +44,7 @@ func newEnv(c wire.Conditions) (env, error) {
 		e.lightsOn = true
 	case "night":
 		e.skyTop, e.skyHorizon = rgba{0.01, 0.015, 0.035, 1}, rgba{0.07, 0.07, 0.1, 1}
-		e.ambient, e.sun = rgba{0.085, 0.09, 0.12, 1}, rgba{0, 0, 0, 1}
+		e.ambient, e.sun = rgba{0.12, 0.12, 0.155, 1}, rgba{0, 0, 0, 1}
 		e.sunDir = wire.Vec3{0, 0, 1}
 		e.hazeColor, e.hazeDist = rgba{0.05, 0.05, 0.07, 1}, 220
 		e.lightsOn, e.night = true, true
