@@ -95,3 +95,42 @@ func TestImageBoxMatchesProjection(t *testing.T) {
 		t.Errorf("shape box %v should lie inside the cuboid box %v and be tighter", full, cb)
 	}
 }
+
+// Scenery has one group per prop and two per signal (pole, head), every piece inside its prop's
+// footprint circle and height (street-light arms reach 1.9 m over the road).
+func TestSceneryGroups(t *testing.T) {
+	sc := &wire.Scene{
+		Lanes: []wire.Lane{{ID: "a", Center: []wire.Point{{0, 0}, {0, 50}}}},
+		Props: []wire.Prop{
+			{Kind: "building", Footprint: wire.Polygon{{10, 0}, {20, 0}, {20, 10}, {10, 10}}, HeightM: 12},
+			{Kind: "tree", Footprint: wire.Polygon{{5, 5}, {6, 5}, {6, 6}, {5, 6}}, HeightM: 7},
+			{Kind: "streetlight", Footprint: wire.Polygon{{6, 20}, {6.2, 20}, {6.2, 20.2}, {6, 20.2}}, HeightM: 8},
+			{Kind: "tiny", Footprint: wire.Polygon{{1, 1}, {2, 1}}}, // not a polygon: skipped
+		},
+		Signals: []wire.Signal{{ID: "s", Position: wire.Point{4, 30}, HeightM: 5, FacingDeg: 180}},
+	}
+	occ := shape.Scenery(sc)
+	groups := map[int]bool{}
+	for _, o := range occ {
+		groups[o.Group] = true
+		if len(o.Pts)%2 != 0 || len(o.Pts) < 6 {
+			t.Errorf("%s has %d points", o.Name, len(o.Pts))
+		}
+		if o.Prop >= 0 {
+			pr := sc.Props[o.Prop]
+			cx, cy, rad := shape.PropCentre(pr)
+			reach := max(rad, 1.2) + 0.01
+			if o.Name == shape.LightArm || o.Name == shape.LampHead {
+				reach = 2
+			}
+			for _, p := range o.Pts {
+				if math.Hypot(p[0]-cx, p[1]-cy) > reach || p[2] < 0 || p[2] > shape.PropHeight(pr)+1e-9 {
+					t.Errorf("%s of prop %d: point %v outside its prop", o.Name, o.Prop, p)
+				}
+			}
+		}
+	}
+	if len(groups) != 3+2 {
+		t.Errorf("%d groups, want 5 (3 props, a signal's pole and head)", len(groups))
+	}
+}
