@@ -17,6 +17,7 @@ import (
 	"github.com/trafficsim/trafficsim/synth/encode"
 	"github.com/trafficsim/trafficsim/synth/library"
 	"github.com/trafficsim/trafficsim/synth/render"
+	"github.com/trafficsim/trafficsim/synth/render/rendertest"
 )
 
 func init() {
@@ -90,7 +91,7 @@ func synth(ctx context.Context, o synthOptions, out io.Writer) error {
 	var made []*library.Clip
 	var runErr error
 	for k := 0; k < o.cameras; k++ {
-		tr, cal, src, err := synthTruth(o.scenario, o.seed+uint64(k), o.duration, k)
+		tr, cal, src, err := synthTruth(o.scenario, o.seed, o.duration, k)
 		if err != nil {
 			runErr = err
 			break
@@ -130,7 +131,17 @@ func synth(ctx context.Context, o synthOptions, out io.Writer) error {
 }
 
 // synthTruth makes the truth and calibration of camera k and returns the scenario's bytes for
-// the content hash.
+// the content hash. "fixture" is the renderer's hand-made crossing (synth/render/rendertest);
+// scenarios of the world model come with synth/world.
 func synthTruth(scenario string, seed uint64, d time.Duration, camera int) (*wire.Truth, *wire.Calibration, []byte, error) {
-	return nil, nil, nil, fmt.Errorf("synth: scenario %q: the world model (synth/world) is not merged yet", scenario)
+	if scenario == "fixture" {
+		if seed == 0 {
+			seed = 1
+		}
+		tr := rendertest.Truth(rendertest.Spec{Frames: int(d.Seconds()*25 + 0.5), Width: 1280, Height: 720, Seed: seed + uint64(camera),
+			Conditions: wire.Conditions{TimeOfDay: "day", Weather: "clear", Noise: 0.01, Overlay: true, Start: "2026-03-02T08:00:00+07:00"}})
+		tr.Camera = fmt.Sprintf("cam-%02d", camera+1)
+		return tr, nil, []byte("fixture " + rendertest.Version), nil
+	}
+	return nil, nil, nil, fmt.Errorf("synth: scenario %q: the world model (synth/world) is not merged yet; try --scenario fixture", scenario)
 }

@@ -11,6 +11,10 @@ import (
 	"github.com/trafficsim/trafficsim/synth/shape"
 )
 
+// Version names the fixture's content; bump it when the scene or its movers change (it is part
+// of clip keys made from the fixture).
+const Version = "fixture-1"
+
 // Spec describes a fixture; zero fields take the defaults in brackets.
 type Spec struct {
 	Frames        int             // [50]
