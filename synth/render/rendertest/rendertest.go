@@ -215,9 +215,20 @@ func Annotate(t *wire.Truth, f *wire.Frame) {
 			items = append(items, it)
 		}
 	}
-	inAny := func(hs [][]wire.Point, p wire.Point) bool {
+	type hullBox struct {
+		h wire.Polygon
+		b wire.Box
+	}
+	boxed := func(hs [][]wire.Point) []hullBox {
+		out := make([]hullBox, len(hs))
+		for i, h := range hs {
+			out[i] = hullBox{h, bounds(h)}
+		}
+		return out
+	}
+	inAny := func(hs []hullBox, p wire.Point) bool {
 		for _, h := range hs {
-			if wire.Polygon(h).Contains(p) {
+			if p[0] >= h.b[0] && p[0] <= h.b[2] && p[1] >= h.b[1] && p[1] <= h.b[3] && h.h.Contains(p) {
 				return true
 			}
 		}
@@ -237,22 +248,27 @@ func Annotate(t *wire.Truth, f *wire.Frame) {
 		}
 		st.InView, st.Box = true, clipped
 		it := items[ii]
-		var nearer [][]wire.Point
-		for j := range items {
-			if j != ii && items[j].depth < it.depth {
-				nearer = append(nearer, items[j].hulls...)
-			}
-		}
 		var all []wire.Point
 		for _, h := range it.hulls {
 			all = append(all, h...)
 		}
 		bb := bounds(all)
+		var near [][]wire.Point
+		for j := range items {
+			if j != ii && items[j].depth < it.depth {
+				for _, h := range items[j].hulls {
+					if bounds(h).Intersect(bb).Area() > 0 {
+						near = append(near, h)
+					}
+				}
+			}
+		}
+		nearer, own := boxed(near), boxed(it.hulls)
 		total, seen := 0, 0
 		for y := int(math.Floor(bb[1])); y < int(math.Ceil(bb[3])); y++ {
 			for x := int(math.Floor(bb[0])); x < int(math.Ceil(bb[2])); x++ {
 				p := wire.Point{float64(x) + 0.5, float64(y) + 0.5}
-				if !inAny(it.hulls, p) {
+				if !inAny(own, p) {
 					continue
 				}
 				total++
