@@ -83,13 +83,13 @@ func runSynth(ctx context.Context, args []string) error {
 // beside it) with a progress bar per clip and one for the total.
 func synth(ctx context.Context, o synthOptions, out io.Writer) error {
 	p := mpb.NewWithContext(ctx, mpb.WithOutput(out), mpb.WithWidth(32), mpb.WithRefreshRate(200*time.Millisecond))
-	fps := 25.0
-	perClip := int(o.duration.Seconds()*fps + 0.5)
-	total := p.AddBar(int64(perClip*o.cameras),
+	// the total is an estimate (K clips of 25 fps) until every truth is known
+	total := p.AddBar(int64(float64(o.cameras)*o.duration.Seconds()*25+0.5),
 		mpb.PrependDecorators(decor.Name("total     ", decor.WCSyncSpaceR), decor.CountersNoUnit("%d/%d frames", decor.WCSyncSpace)),
 		mpb.AppendDecorators(decor.AverageSpeed(nil, "%.0f fps", decor.WCSyncSpace), decor.Name(" ETA "), decor.AverageETA(decor.ET_STYLE_GO)))
 	var made []*library.Clip
 	var runErr error
+	known := 0
 	for k := 0; k < o.cameras; k++ {
 		tr, cal, src, err := synthTruth(o.scenario, o.seed, o.duration, k)
 		if err != nil {
@@ -97,6 +97,8 @@ func synth(ctx context.Context, o synthOptions, out io.Writer) error {
 			break
 		}
 		n := len(tr.Frames)
+		known += n
+		total.SetTotal(int64(known+n*(o.cameras-k-1)), false)
 		bar := p.AddBar(int64(n),
 			mpb.PrependDecorators(decor.Name(fmt.Sprintf("camera %-3d", k), decor.WCSyncSpaceR), decor.CountersNoUnit("%d/%d frames", decor.WCSyncSpace)),
 			mpb.AppendDecorators(decor.AverageSpeed(nil, "%.0f fps", decor.WCSyncSpace), decor.Name(" ETA "), decor.AverageETA(decor.ET_STYLE_GO)),
