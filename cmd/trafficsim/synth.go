@@ -100,7 +100,7 @@ func synth(ctx context.Context, o synthOptions, out io.Writer) error {
 		known += n
 		total.SetTotal(int64(known+n*(o.cameras-k-1)), false)
 		bar := p.AddBar(int64(n),
-			mpb.PrependDecorators(decor.Name(fmt.Sprintf("camera %-3d", k), decor.WCSyncSpaceR), decor.CountersNoUnit("%d/%d frames", decor.WCSyncSpace)),
+			mpb.PrependDecorators(decor.Name(fmt.Sprintf("%-10s", tr.Camera), decor.WCSyncSpaceR), decor.CountersNoUnit("%d/%d frames", decor.WCSyncSpace)),
 			mpb.AppendDecorators(decor.AverageSpeed(nil, "%.0f fps", decor.WCSyncSpace), decor.Name(" ETA "), decor.AverageETA(decor.ET_STYLE_GO)),
 			mpb.BarRemoveOnComplete())
 		id := clips.Key(src, o.seed+uint64(k), o.duration.Seconds(), k, o.enc)
