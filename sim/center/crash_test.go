@@ -94,14 +94,22 @@ func TestSIGKILLLosesNoAcknowledgedEvent(t *testing.T) {
 
 	var mu sync.Mutex
 	acked := map[string]bool{}
+	var httpN, natsN int
 	ack := func(ids ...string) {
 		mu.Lock()
 		for _, id := range ids {
-			acked[id] = true
+			if !acked[id] {
+				acked[id] = true
+				if strings.HasPrefix(id, "n-") {
+					natsN++
+				} else {
+					httpN++
+				}
+			}
 		}
 		mu.Unlock()
 	}
-	ackedN := func() int { mu.Lock(); defer mu.Unlock(); return len(acked) }
+	enough := func() bool { mu.Lock(); defer mu.Unlock(); return httpN >= 1000 && natsN >= 1000 }
 
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -171,7 +179,7 @@ func TestSIGKILLLosesNoAcknowledgedEvent(t *testing.T) {
 	})
 
 	deadline := time.Now().Add(20 * time.Second)
-	for ackedN() < 3000 && time.Now().Before(deadline) {
+	for !enough() && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	if err := ch.cmd.Process.Kill(); err != nil { // SIGKILL, mid-ingest
