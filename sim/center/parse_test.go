@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
-
 )
 
 const okEvent = `{"event_id":"e1","camera_id":"cam-1","type":"red_light","time":"2026-11-27T10:00:00.123Z","confidence":0.9,"source":"dev-1"}`
@@ -120,4 +119,3 @@ func FuzzParseEvents(f *testing.F) {
 		}
 	})
 }
-
