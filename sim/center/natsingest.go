@@ -134,7 +134,7 @@ func (c *Center) refuseNATS(e *RequestError, replaying bool) {
 
 // onEventMsg ingests traffic.events.<camera>: one event or an array, JSON.
 func (c *Center) onEventMsg(m jetstream.Msg, _ uint64, received time.Time, replaying bool) {
-	evs, err := ParseEvents("application/json", m.Data())
+	evs, err := parseEventsJSON(m.Data())
 	if err != nil {
 		c.refuseNATS(err.(*RequestError), replaying)
 		return

@@ -110,6 +110,25 @@ func ParseEvents(contentType string, body []byte) ([]wire.Event, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := validateEvents(evs, single); err != nil {
+		return nil, err
+	}
+	return evs, nil
+}
+
+// parseEventsJSON is ParseEvents for a body known to be JSON (NATS messages).
+func parseEventsJSON(body []byte) ([]wire.Event, error) {
+	evs, single, err := parseJSON(body)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateEvents(evs, single); err != nil {
+		return nil, err
+	}
+	return evs, nil
+}
+
+func validateEvents(evs []wire.Event, single bool) *RequestError {
 	for i := range evs {
 		if err := evs[i].Validate(); err != nil {
 			fe, _ := wire.IsFieldError(err)
@@ -117,10 +136,10 @@ func ParseEvents(contentType string, body []byte) ([]wire.Event, error) {
 			if single {
 				at = -1
 			}
-			return nil, &RequestError{Status: http.StatusBadRequest, Reason: ReasonInvalid, Field: fe.Field, Msg: fe.Reason, Index: at}
+			return &RequestError{Status: http.StatusBadRequest, Reason: ReasonInvalid, Field: fe.Field, Msg: fe.Reason, Index: at}
 		}
 	}
-	return evs, nil
+	return nil
 }
 
 func skipSpace(b []byte) []byte { return bytes.TrimLeft(b, " \t\r\n") }
