@@ -109,10 +109,14 @@ func BenchmarkHTTPIngest(b *testing.B) {
 
 // BenchmarkNATSIngest publishes events to the embedded JetStream (file store) as a device and
 // measures until the center has ingested all of them: asynchronous publishing (the way a
-// device should publish) against waiting for each publish ack (the plain way).
+// device should publish) against waiting for each publish ack (the plain way), with one event
+// per message and with arrays of 100 events per message.
 func BenchmarkNATSIngest(b *testing.B) {
-	for _, mode := range []string{"async", "sync"} {
-		b.Run(mode, func(b *testing.B) {
+	for _, v := range []struct {
+		mode  string
+		batch int
+	}{{"async", 1}, {"sync", 1}, {"async", 100}} {
+		b.Run(fmt.Sprintf("batch=%d/%s", v.batch, v.mode), func(b *testing.B) {
 			c := benchCenter(b, true, false)
 			nc, err := nats.Connect(c.NATSURL(), nats.UserInfo("dev-1", "tok-1"))
 			if err != nil {
@@ -128,8 +132,20 @@ func BenchmarkNATSIngest(b *testing.B) {
 			start := time.Now()
 			for i := range b.N {
 				id := "n" + strconv.Itoa(i)
-				body = appendEventJSON(body[:0], id)
-				if mode == "async" {
+				body = body[:0]
+				if v.batch == 1 {
+					body = appendEventJSON(body, id)
+				} else {
+					body = append(body, '[')
+					for k := range v.batch {
+						if k > 0 {
+							body = append(body, ',')
+						}
+						body = appendEventJSON(body, id+"-"+strconv.Itoa(k))
+					}
+					body = append(body, ']')
+				}
+				if v.mode == "async" {
 					if _, err := js.PublishAsync(subject, body, jetstream.WithMsgID(id), jetstream.WithStallWait(10*time.Second)); err != nil {
 						b.Fatal(err)
 					}
@@ -143,16 +159,17 @@ func BenchmarkNATSIngest(b *testing.B) {
 				b.Fatal("publish acks did not arrive")
 			}
 			pubDone := time.Since(start)
-			for c.Stats().EventsAccepted < int64(b.N) {
+			want := int64(b.N * v.batch)
+			for c.Stats().EventsAccepted < want {
 				if ctx.Err() != nil {
-					b.Fatalf("ingested %d of %d", c.Stats().EventsAccepted, b.N)
+					b.Fatalf("ingested %d of %d", c.Stats().EventsAccepted, want)
 				}
 				time.Sleep(time.Millisecond)
 			}
 			el := time.Since(start)
 			b.StopTimer()
-			b.ReportMetric(float64(b.N)/el.Seconds(), "events/s")
-			b.ReportMetric(float64(b.N)/pubDone.Seconds(), "acked/s")
+			b.ReportMetric(float64(want)/el.Seconds(), "events/s")
+			b.ReportMetric(float64(want)/pubDone.Seconds(), "acked-events/s")
 		})
 	}
 }

@@ -145,6 +145,8 @@ type Center struct {
 	box                            *natsbox.Box
 	ncEvents, ncTruth              *nats.Conn
 	consumers                      []jetstream.ConsumeContext
+	handlerMu                      sync.RWMutex // handlers hold it shared; Close exclusively
+	handlersOff                    bool         // set by Close: handlers return at once
 	centerEventsPass, centerTruthP string
 	wg                             sync.WaitGroup
 	started, closed                bool
@@ -355,6 +357,9 @@ func (c *Center) Close() error {
 	for _, cc := range c.consumers {
 		cc.Stop()
 	}
+	c.handlerMu.Lock() // waits for a message handler still running
+	c.handlersOff = true
+	c.handlerMu.Unlock()
 	for _, nc := range []*nats.Conn{c.ncEvents, c.ncTruth} {
 		if nc != nil {
 			nc.Close()

@@ -150,7 +150,7 @@ func (c *Center) handleEvents(w http.ResponseWriter, r *http.Request) {
 		c.refuse(w, rerr)
 		return
 	}
-	evs, err := ParseEvents(ct, buf.Bytes())
+	evs, single, err := parseEvents(ct, buf.Bytes())
 	if err != nil {
 		c.refuse(w, err.(*RequestError))
 		return
@@ -158,7 +158,7 @@ func (c *Center) handleEvents(w http.ResponseWriter, r *http.Request) {
 	for i := range evs {
 		if evs[i].Source != device {
 			at := i
-			if len(evs) == 1 && skipSpace(buf.Bytes())[0] != '[' {
+			if single {
 				at = -1
 			}
 			c.refuse(w, &RequestError{Status: http.StatusForbidden, Reason: ReasonForbidden, Field: "source", Index: at,

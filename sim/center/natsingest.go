@@ -106,6 +106,12 @@ func (c *Center) consume(ctx context.Context, nc *nats.Conn, name, subjects stri
 		return nil, fmt.Errorf("center: consumer of %s: %w", name, err)
 	}
 	cc, err := cons.Consume(func(m jetstream.Msg) {
+		// handlerMu keeps Close from returning while a message is being handed on.
+		c.handlerMu.RLock()
+		defer c.handlerMu.RUnlock()
+		if c.handlersOff {
+			return
+		}
 		md, err := m.Metadata()
 		if err != nil {
 			return // not a stream message

@@ -91,29 +91,38 @@ const (
 // part "evidence" (one event) or "evidence.<index>" (arrays). Every event is validated. The
 // error is a *RequestError naming the field and index.
 func ParseEvents(contentType string, body []byte) ([]wire.Event, error) {
+	evs, _, err := parseEvents(contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	return evs, nil
+}
+
+// parseEvents is ParseEvents, also telling whether the JSON was a single object (errors then
+// carry no index).
+func parseEvents(contentType string, body []byte) (_ []wire.Event, single bool, _ error) {
 	mt, params, err := mime.ParseMediaType(contentType)
 	if err != nil && contentType != "" {
-		return nil, &RequestError{Status: http.StatusUnsupportedMediaType, Reason: ReasonMediaType, Index: -1,
+		return nil, false, &RequestError{Status: http.StatusUnsupportedMediaType, Reason: ReasonMediaType, Index: -1,
 			Msg: fmt.Sprintf("content type %q: %v", contentType, err)}
 	}
 	var evs []wire.Event
-	var single bool
 	switch mt {
 	case "application/json":
 		evs, single, err = parseJSON(body)
 	case "multipart/form-data":
 		evs, single, err = parseMultipart(body, params["boundary"])
 	default:
-		return nil, &RequestError{Status: http.StatusUnsupportedMediaType, Reason: ReasonMediaType, Index: -1,
+		return nil, false, &RequestError{Status: http.StatusUnsupportedMediaType, Reason: ReasonMediaType, Index: -1,
 			Msg: fmt.Sprintf("content type %q: want application/json or multipart/form-data", contentType)}
 	}
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if err := validateEvents(evs, single); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return evs, nil
+	return evs, single, nil
 }
 
 // parseEventsJSON is ParseEvents for a body known to be JSON (NATS messages).
