@@ -156,6 +156,9 @@ func skipSpace(b []byte) []byte { return bytes.TrimLeft(b, " \t\r\n") }
 // parseJSON decodes one event (single) or an array of events, strictly: unknown fields are
 // errors.
 func parseJSON(body []byte) (evs []wire.Event, single bool, err error) {
+	if evs, single, ok := fastDecodeEvents(body); ok {
+		return evs, single, nil
+	}
 	b := skipSpace(body)
 	if len(b) == 0 {
 		return nil, false, badRequest(ReasonBadJSON, "", -1, "empty body: want a JSON event or array of events")
