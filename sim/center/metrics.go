@@ -23,6 +23,7 @@ type metrics struct {
 	truth        *prometheus.CounterVec // transport, kind
 	truthDup     *prometheus.CounterVec // transport, kind
 	commit       prometheus.Histogram
+	natsErrors   prometheus.Counter
 }
 
 func newMetrics(logStats func() wal.Stats) *metrics {
@@ -45,8 +46,10 @@ func newMetrics(logStats func() wal.Stats) *metrics {
 		commit: prometheus.NewHistogram(prometheus.HistogramOpts{Name: ns + "http_commit_seconds",
 			Help:    "Time from an accepted HTTP request's arrival to its records being on disk.",
 			Buckets: prometheus.ExponentialBuckets(0.0002, 2, 14)}),
+		natsErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: ns + "nats_client_errors_total",
+			Help: "Asynchronous errors of the center's NATS connections (e.g. slow consumer)."}),
 	}
-	m.reg.MustRegister(m.accepted, m.duplicate, m.refused, m.invalidField, m.truth, m.truthDup, m.commit,
+	m.reg.MustRegister(m.accepted, m.duplicate, m.refused, m.invalidField, m.truth, m.truthDup, m.commit, m.natsErrors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: ns + "log_fsyncs_total", Help: "fsync calls of the append-only log."},
 			func() float64 { return float64(logStats().Syncs) }),

@@ -54,6 +54,11 @@ func (c *Center) startNATS(ctx context.Context) error {
 		evOpts = []nats.Option{nats.UserInfo(cfg.EventsUser, cfg.EventsPass)}
 		trOpts = []nats.Option{nats.UserInfo(cfg.TruthUser, cfg.TruthPass)}
 	}
+	// Asynchronous client errors (a slow consumer: the ordered consumer then resets itself and
+	// loses nothing) are counted, not printed.
+	onErr := nats.ErrorHandler(func(*nats.Conn, *nats.Subscription, error) { c.m.natsErrors.Inc() })
+	evOpts = append(evOpts, onErr)
+	trOpts = append(trOpts, onErr)
 	var err error
 	if c.ncEvents, err = nats.Connect(url, append(evOpts, nats.Name("center-events"), nats.MaxReconnects(-1))...); err != nil {
 		return fmt.Errorf("center: NATS events connection: %w", err)
@@ -121,7 +126,7 @@ func (c *Center) consume(ctx context.Context, nc *nats.Conn, name, subjects stri
 		if seq >= last && last > 0 {
 			once.Do(func() { close(caught) })
 		}
-	}, jetstream.PullMaxMessages(4096))
+	}, jetstream.PullMaxMessagesWithBytesLimit(4096, 8<<20)) // bytes bound: array messages are large
 	if err != nil {
 		return nil, fmt.Errorf("center: consume %s: %w", name, err)
 	}
