@@ -1,0 +1,288 @@
+package results
+
+import (
+	"cmp"
+	"slices"
+	"sort"
+
+	"github.com/trafficsim/trafficsim/sim/wire"
+)
+
+// scorer holds what both batch and live scoring need besides the pending data: the fault
+// and camera-condition indexes and a matcher.
+type scorer struct {
+	cfg    Config
+	faults map[string]*intervals
+	conds  map[string]*condIndex
+	mt     Matcher
+	tt, et []int64
+}
+
+func newScorer(cfg Config) *scorer {
+	return &scorer{cfg: cfg, faults: map[string]*intervals{}, conds: map[string]*condIndex{}}
+}
+
+// intervals answers "does any interval cover t" for one camera's faults.
+type intervals struct {
+	from, to []int64 // sorted by from
+	maxTo    []int64 // running max of to
+	dirty    bool
+}
+
+func (iv *intervals) add(from, to int64) {
+	iv.from, iv.to, iv.dirty = append(iv.from, from), append(iv.to, to), true
+}
+
+func (iv *intervals) covers(t int64) bool {
+	if iv.dirty {
+		idx := make([]int, len(iv.from))
+		for i := range idx {
+			idx[i] = i
+		}
+		sort.SliceStable(idx, func(a, b int) bool { return iv.from[idx[a]] < iv.from[idx[b]] })
+		f, o := make([]int64, len(idx)), make([]int64, len(idx))
+		for k, i := range idx {
+			f[k], o[k] = iv.from[i], iv.to[i]
+		}
+		iv.from, iv.to, iv.maxTo = f, o, make([]int64, len(idx))
+		m := int64(-1 << 63)
+		for k := range o {
+			m = max(m, o[k])
+			iv.maxTo[k] = m
+		}
+		iv.dirty = false
+	}
+	k := sort.Search(len(iv.from), func(i int) bool { return iv.from[i] > t })
+	return k > 0 && iv.maxTo[k-1] >= t
+}
+
+// condIndex finds the latest truth condition on a camera at or before a time.
+type condIndex struct {
+	at   []int64
+	cond []Condition
+}
+
+func (c *condIndex) add(t int64, k Condition) {
+	i := sort.Search(len(c.at), func(i int) bool { return c.at[i] > t })
+	c.at = slices.Insert(c.at, i, t)
+	c.cond = slices.Insert(c.cond, i, k)
+}
+
+func (s *scorer) addFault(f wire.Fault) {
+	iv := s.faults[f.Camera]
+	if iv == nil {
+		iv = &intervals{}
+		s.faults[f.Camera] = iv
+	}
+	from := f.Time.UnixNano()
+	iv.add(from, from+int64(max(f.Duration, 0)))
+}
+
+func (s *scorer) addTruthCondition(v *wire.Violation) {
+	c := s.conds[v.Camera]
+	if c == nil {
+		c = &condIndex{}
+		s.conds[v.Camera] = c
+	}
+	c.add(v.Wall.UnixNano(), Condition{Night: v.Night, Weather: v.Weather})
+}
+
+func (s *scorer) faulted(camera string, t int64) bool {
+	iv := s.faults[camera]
+	return iv != nil && iv.covers(t)
+}
+
+func light(night bool) string {
+	if night {
+		return Night
+	}
+	return Day
+}
+
+// eventConditions tags an event that has no truth (see the package doc).
+func (s *scorer) eventConditions(m *Match, camera string, t int64) {
+	m.Light, m.Faulted = Unknown, s.faulted(camera, t)
+	if c, ok := s.cfg.Cameras[camera]; ok {
+		m.Light, m.Weather = light(c.Night), c.Weather
+		return
+	}
+	if ci := s.conds[camera]; ci != nil {
+		i := sort.Search(len(ci.at), func(i int) bool { return ci.at[i] > t })
+		if i > 0 {
+			m.Light, m.Weather = light(ci.cond[i-1].Night), ci.cond[i-1].Weather
+		}
+	}
+}
+
+func validTruth(v *wire.Violation) bool { return !v.Wall.IsZero() && v.Camera != "" && v.Type.Valid() }
+
+func truthMatch(v *wire.Violation, faulted bool) Match {
+	return Match{Outcome: FN, Camera: v.Camera, Type: v.Type, TruthID: v.ID, TruthTime: v.Wall,
+		TruthPlate: v.Plate, Light: light(v.Night), Weather: v.Weather, Faulted: faulted}
+}
+
+func (s *scorer) eventMatch(e *Received, o Outcome) Match {
+	m := Match{Outcome: o, Camera: e.CameraID, Type: e.Type, EventID: e.EventID, EventTime: e.Time,
+		Received: e.At, EventPlate: e.Plate}
+	s.eventConditions(&m, e.CameraID, e.Time.UnixNano())
+	return m
+}
+
+// group matches one camera/type group, truths sorted by wall time and events by time, and
+// emits one Match per truth and per event in time order.
+func (s *scorer) group(truths []*wire.Violation, events []*Received, emit func(*Match)) {
+	s.tt, s.et = s.tt[:0], s.et[:0]
+	for _, v := range truths {
+		s.tt = append(s.tt, v.Wall.UnixNano())
+	}
+	for _, e := range events {
+		s.et = append(s.et, e.Time.UnixNano())
+	}
+	pairs := s.mt.Match(s.tt, s.et, int64(s.cfg.Window))
+	ti, ei, pi := 0, 0, 0
+	for ti < len(truths) || ei < len(events) {
+		// Next pair, or the earliest unmatched truth or event before it.
+		if pi < len(pairs) && ti == pairs[pi].Truth && ei == pairs[pi].Event {
+			v, e := truths[ti], events[ei]
+			m := truthMatch(v, s.faulted(v.Camera, s.tt[ti]))
+			m.Outcome, m.EventID, m.EventTime, m.Received, m.EventPlate = TP, e.EventID, e.Time, e.At, e.Plate
+			m.TimeError, m.Latency = e.Time.Sub(v.Wall), e.At.Sub(v.Wall)
+			if v.Plate != "" {
+				ok := wire.NormalizePlate(v.Plate) == wire.NormalizePlate(e.Plate)
+				m.PlateOK = &ok
+			}
+			emit(&m)
+			ti, ei, pi = ti+1, ei+1, pi+1
+			continue
+		}
+		truthNext := ti < len(truths) && (pi >= len(pairs) || ti < pairs[pi].Truth)
+		eventNext := ei < len(events) && (pi >= len(pairs) || ei < pairs[pi].Event)
+		if truthNext && eventNext {
+			if s.et[ei] < s.tt[ti] {
+				truthNext = false
+			} else {
+				eventNext = false
+			}
+		}
+		if truthNext {
+			v := truths[ti]
+			m := truthMatch(v, s.faulted(v.Camera, s.tt[ti]))
+			emit(&m)
+			ti++
+		} else {
+			m := s.eventMatch(events[ei], FP)
+			emit(&m)
+			ei++
+		}
+	}
+}
+
+type groupKey struct {
+	camera string
+	typ    wire.ViolationType
+}
+
+type groupData struct {
+	truths []*wire.Violation
+	events []*Received
+}
+
+func sortGroup(g *groupData) {
+	slices.SortStableFunc(g.truths, func(a, b *wire.Violation) int {
+		return cmp.Or(a.Wall.Compare(b.Wall), cmp.Compare(a.ID, b.ID))
+	})
+	slices.SortStableFunc(g.events, func(a, b *Received) int {
+		return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.EventID, b.EventID))
+	})
+}
+
+// ScoreRun scores a finished run: every truth, every received event (in any order; repeated
+// event_ids are duplicates, the one received first counts) and the faults injected. It
+// returns the summary and one Match per truth, event and duplicate, grouped by camera and
+// type and in time order within a group. Invalid inputs are counted in Score.Invalid.
+func ScoreRun(truth []wire.Violation, events []Received, faults []wire.Fault, cfg Config) (Score, []Match) {
+	cfg = cfg.withDefaults()
+	s := newScorer(cfg)
+	t := newTally()
+	for _, f := range faults {
+		s.addFault(f)
+	}
+	groups := map[groupKey]*groupData{}
+	at := func(k groupKey) *groupData {
+		g := groups[k]
+		if g == nil {
+			g = &groupData{}
+			groups[k] = g
+		}
+		return g
+	}
+	for i := range truth {
+		v := &truth[i]
+		if !validTruth(v) {
+			t.invalid++
+			continue
+		}
+		s.addTruthCondition(v)
+		g := at(groupKey{v.Camera, v.Type})
+		g.truths = append(g.truths, v)
+	}
+	// Duplicates: the copy received first counts (ties: the earlier in the input).
+	order := make([]int, len(events))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return events[a].At.Compare(events[b].At) })
+	seen := make(map[string]struct{}, len(events))
+	var matches []Match
+	var dups []Match
+	for _, i := range order {
+		e := &events[i]
+		if e.Validate() != nil {
+			t.invalid++
+			continue
+		}
+		if _, ok := seen[e.EventID]; ok {
+			dups = append(dups, s.eventMatch(e, Dup))
+			continue
+		}
+		seen[e.EventID] = struct{}{}
+		g := at(groupKey{e.CameraID, e.Type})
+		g.events = append(g.events, e)
+	}
+	keys := make([]groupKey, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b groupKey) int { return cmp.Or(cmp.Compare(a.camera, b.camera), cmp.Compare(a.typ, b.typ)) })
+	matches = make([]Match, 0, len(truth)+len(events))
+	emit := func(m *Match) {
+		t.add(m)
+		matches = append(matches, *m)
+	}
+	for _, k := range keys {
+		g := groups[k]
+		sortGroup(g)
+		s.group(g.truths, g.events, emit)
+	}
+	for i := range dups {
+		emit(&dups[i])
+	}
+	return t.score(cfg), matches
+}
+
+// AddDeliveries adds the frames a farm delivered (wire.Delivery records) to the score.
+func (s *Score) AddDeliveries(ds []wire.Delivery) {
+	if len(ds) == 0 {
+		return
+	}
+	if s.Delivery == nil {
+		s.Delivery = map[string]Delivery{}
+	}
+	for _, d := range ds {
+		x := s.Delivery[d.Camera]
+		x.Frames += d.Frames
+		x.Bytes += d.Bytes
+		x.Late += d.Late
+		s.Delivery[d.Camera] = x
+	}
+}
