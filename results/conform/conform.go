@@ -261,16 +261,64 @@ func Format(name string, v float64) string {
 	return strconv.FormatFloat(v, 'f', -1, 64)
 }
 
+// Describe names a metric for people: "plate_accuracy.night" is "Plates read correctly, night".
+func Describe(metric string) string {
+	base, scope, _ := strings.Cut(metric, ".")
+	name := map[string]string{
+		"precision": "Precision", "recall": "Recall (violations detected)", "f1": "Detection F1",
+		"plate_accuracy": "Plates read correctly", "latency_p50": "Latency, median", "latency_p95": "Latency p95",
+		"latency_p99": "Latency p99", "latency_max": "Latency, slowest", "latency_mean": "Latency, mean",
+		"time_error_mean": "Timestamp error, mean", "time_error_p95": "Timestamp error p95", "tp": "Detected violations",
+		"fp": "False alarms", "fn": "Missed violations", "duplicates": "Duplicate events",
+	}[base]
+	if name == "" {
+		name = base
+	}
+	switch {
+	case scope == "":
+		if base == "f1" || base == "precision" || base == "recall" || base == "plate_accuracy" {
+			return name + ", all types"
+		}
+		return name
+	case strings.HasPrefix(scope, "camera:"):
+		return name + ", camera " + scope[7:]
+	case strings.HasPrefix(scope, "weather:"):
+		return name + ", " + scope[8:]
+	case scope == "no_fault":
+		return name + ", no fault"
+	case scope == "fault":
+		return name + ", during faults"
+	}
+	return name + ", " + strings.ReplaceAll(scope, "_", " ")
+}
+
+// Human formats a value for a report: rates other than F1 as percentages, F1 with three
+// decimals, times in ms or s.
+func Human(metric string, v float64) string {
+	base, _, _ := strings.Cut(metric, ".")
+	switch {
+	case base == "f1":
+		return strconv.FormatFloat(v, 'f', 3, 64)
+	case IsRate(metric):
+		return strconv.FormatFloat(100*v, 'f', 1, 64) + "%"
+	}
+	return Format(metric, v)
+}
+
 // Evaluate applies the profile to a score; "f1.*" checks expand to every violation type in
-// the score, in type order.
+// the score, in type order, except the types the profile names in a check of their own.
 func (p *Profile) Evaluate(s *results.Score) []Verdict {
 	var out []Verdict
+	explicit := map[string]bool{}
+	for _, c := range p.Checks {
+		explicit[c.Metric] = true
+	}
 	for _, c := range p.Checks {
 		names := []string{c.Metric}
 		if base, scope, _ := strings.Cut(c.Metric, "."); scope == "*" {
 			names = names[:0]
 			for _, t := range wire.ViolationTypes {
-				if _, ok := s.ByType[string(t)]; ok {
+				if _, ok := s.ByType[string(t)]; ok && !explicit[base+"."+string(t)] {
 					names = append(names, base+"."+string(t))
 				}
 			}

@@ -55,7 +55,7 @@ func TestEvaluate(t *testing.T) {
 	}
 	s := &results.Score{
 		Overall: results.Metrics{TP: 10, LatencyP95Ms: 130000},
-		ByType: map[string]results.Metrics{"red_light": {TP: 9, FN: 1, F1: 0.947}, "no_helmet": {TP: 1, FN: 1, F1: 0.667}},
+		ByType:  map[string]results.Metrics{"red_light": {TP: 9, FN: 1, F1: 0.947}, "no_helmet": {TP: 1, FN: 1, F1: 0.667}},
 		ByCondition: map[string]results.Metrics{"day": {TP: 10, Plates: 10, PlatesOK: 10, PlateAccuracy: 1},
 			"night": {FN: 2}},
 	}

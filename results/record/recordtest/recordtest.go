@@ -1,7 +1,7 @@
 // Package recordtest makes small, deterministic run records for tests, reports and demos: six
 // cameras (day and night, clear and rain) watched for ten minutes by a simulated device with
-// realistic misses, wrong plates, false alarms, duplicates, latency and a camera outage that
-// the device recovers from by resending late (store and forward).
+// realistic misses, wrong plates, false alarms, duplicates, latency with retries, a camera
+// outage (the device sees no video and misses what happens) and a lossy camera.
 package recordtest
 
 import (
@@ -191,9 +191,6 @@ func Write(dir string, o Options) (*record.Record, error) {
 			lat := 350*time.Millisecond + time.Duration(math.Exp(devRand.NormFloat64()*0.6)*0.4e9) + o.ExtraLatency
 			if devRand.Float64() < 0.01 {
 				lat += time.Duration(5+devRand.IntN(20)) * time.Second // a retry after a timeout
-			}
-			if faulted && f.Kind == wire.FaultDisconnect {
-				lat = f.Time.Add(f.Duration).Sub(t) + lat // buffered at the edge, resent on reconnect
 			}
 			e := results.Received{Event: wire.Event{EventID: fmt.Sprintf("%s-%06d", c.id, n), CameraID: c.id, Type: v.Type,
 				Time: t.Add(dt).Truncate(time.Millisecond), Plate: pl, VehicleClass: class, Confidence: 0.5 + devRand.Float64()/2,
