@@ -22,7 +22,7 @@ func runCompare(_ context.Context, args []string) error {
 	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
 	drop := fs.String("max-drop", "", "largest allowed drops, e.g. f1=0.01,recall.*=0.02,plate_accuracy.night=0.02")
 	rise := fs.String("max-rise", "", "largest allowed rises, e.g. latency_p95=500ms,fp=10")
-	all := fs.Bool("all", false, "print every metric, also unchanged per-slice rates")
+	brief := fs.Bool("brief", false, "print only overall metrics, limited metrics and changed rows")
 	htmlOut := fs.String("html", "", "write the run's report with the comparison section to this file")
 	junitOut := fs.String("junit", "", "write the comparison (and the run's conformity checks) as JUnit XML to this file")
 	profile := fs.String("profile", "", "conformity profile for the HTML/JUnit (default: embedded)")
@@ -66,7 +66,7 @@ func runCompare(_ context.Context, args []string) error {
 	}
 	bs, rs := summary(base), summary(run)
 	rows := report.Compare(bs, rs, l)
-	if err := report.Table(os.Stdout, rows, *all); err != nil {
+	if err := report.Table(os.Stdout, rows, !*brief); err != nil {
 		return err
 	}
 	if *htmlOut != "" || *junitOut != "" {

@@ -191,7 +191,8 @@ func Broken(rows []Row) int {
 // Table prints the comparison as an aligned text table. With all false it prints only
 // overall metrics, limited metrics and changed rates.
 func Table(w io.Writer, rows []Row, all bool) error {
-	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	var buf strings.Builder
+	tw := tabwriter.NewWriter(&buf, 2, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "metric\tbaseline\trun\tchange\tlimit\tverdict")
 	for _, r := range rows {
 		overall := !strings.Contains(r.Metric, ".")
@@ -208,7 +209,15 @@ func Table(w io.Writer, rows []Row, all bool) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Metric, cell(r.Metric, r.Base, r.BaseOK), cell(r.Metric, r.Run, r.RunOK),
 			delta(r), r.Limit, verdict)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, l := range strings.SplitAfter(buf.String(), "\n") {
+		if _, err := io.WriteString(w, strings.TrimRight(l, " \n")+strings.Repeat("\n", strings.Count(l, "\n"))); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func cell(m string, v float64, ok bool) string {
