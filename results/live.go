@@ -58,10 +58,10 @@ func (l *Live) group(k groupKey) *liveGroup {
 	return g
 }
 
-func (l *Live) emit(m *Match) {
-	l.t.add(m)
+func (l *Live) emit(m Match) {
+	l.t.add(&m)
 	if l.onMatch != nil {
-		l.onMatch(*m)
+		l.onMatch(m)
 	}
 }
 
@@ -109,7 +109,7 @@ func (l *Live) AddEvent(e wire.Event, received time.Time) {
 	}
 	if _, ok := l.seen[e.EventID]; ok {
 		m := l.s.eventMatch(r, Dup)
-		l.emit(&m)
+		l.emit(m)
 		return
 	}
 	l.seen[e.EventID] = struct{}{}
@@ -117,7 +117,7 @@ func (l *Live) AddEvent(e wire.Event, received time.Time) {
 	if t := e.Time.UnixNano(); t < g.bound {
 		m := l.s.eventMatch(r, FP)
 		m.Late = true
-		l.emit(&m)
+		l.emit(m)
 		return
 	}
 	i := sort.Search(len(g.events), func(i int) bool {

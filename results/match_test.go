@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/trafficsim/trafficsim/sim/wire"
 )
 
 // best is the exhaustive optimum: most pairs, then least total |error|.
@@ -106,5 +108,17 @@ func TestGreedyNearestLosesMatches(t *testing.T) {
 	var mt Matcher
 	if g, d := greedy(truths, events, 2000), len(mt.Match(truths, events, 2000)); g != 1 || d != 2 {
 		t.Fatalf("greedy %d pairs, matcher %d; want 1 and 2", g, d)
+	}
+}
+
+func TestSamePlateIsNormalizePlate(t *testing.T) {
+	plates := []string{"29A-123.45", "29a12345", "29A 123 45", "29A-123.46", "", "-", "29-B1 123.45", "29B112345",
+		"Đ29A", "đ29a", "29A\t12345", "29A12345 ", "29A1234", "ß", "SS", "30E00555", "30e-005.55"}
+	for _, a := range plates {
+		for _, b := range plates {
+			if got, want := SamePlate(a, b), wire.NormalizePlate(a) == wire.NormalizePlate(b); got != want {
+				t.Errorf("SamePlate(%q, %q) = %v, NormalizePlate says %v", a, b, got, want)
+			}
+		}
 	}
 }

@@ -86,11 +86,15 @@ type Match struct {
 	Late    bool   `json:"late,omitempty"`    // live only: the event came after its truths were final
 }
 
+// weatherKeys holds the condition keys of the usual weathers, so scoring does not build a
+// string per match.
+var weatherKeys = map[string]string{"": "weather:" + Unknown, "clear": "weather:clear", "rain": "weather:rain", "fog": "weather:fog"}
+
 // Conditions returns the condition keys the match counts under (see the package doc).
 func (m *Match) Conditions() [3]string {
-	w := "weather:" + m.Weather
-	if m.Weather == "" {
-		w = "weather:" + Unknown
+	w, ok := weatherKeys[m.Weather]
+	if !ok {
+		w = "weather:" + m.Weather
 	}
 	f := "no_fault"
 	if m.Faulted {

@@ -56,16 +56,37 @@ func (iv *intervals) covers(t int64) bool {
 	return k > 0 && iv.maxTo[k-1] >= t
 }
 
-// condIndex finds the latest truth condition on a camera at or before a time.
+// condIndex finds the latest truth condition on a camera at or before a time. Truths that
+// come in time order (live) keep it sorted; others (batch) sort it once, at the first query.
 type condIndex struct {
-	at   []int64
-	cond []Condition
+	items []condAt
+	dirty bool
+}
+
+type condAt struct {
+	at, seq int64
+	cond    Condition
 }
 
 func (c *condIndex) add(t int64, k Condition) {
-	i := sort.Search(len(c.at), func(i int) bool { return c.at[i] > t })
-	c.at = slices.Insert(c.at, i, t)
-	c.cond = slices.Insert(c.cond, i, k)
+	if n := len(c.items); n > 0 && t < c.items[n-1].at {
+		c.dirty = true
+	}
+	c.items = append(c.items, condAt{t, int64(len(c.items)), k})
+}
+
+// latest returns the condition of the last truth at or before t (the last added among
+// equal times).
+func (c *condIndex) latest(t int64) (Condition, bool) {
+	if c.dirty {
+		slices.SortFunc(c.items, func(a, b condAt) int { return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.seq, b.seq)) })
+		c.dirty = false
+	}
+	i := sort.Search(len(c.items), func(i int) bool { return c.items[i].at > t })
+	if i == 0 {
+		return Condition{}, false
+	}
+	return c.items[i-1].cond, true
 }
 
 func (s *scorer) addFault(f wire.Fault) {
@@ -107,12 +128,44 @@ func (s *scorer) eventConditions(m *Match, camera string, t int64) {
 		return
 	}
 	if ci := s.conds[camera]; ci != nil {
-		i := sort.Search(len(ci.at), func(i int) bool { return ci.at[i] > t })
-		if i > 0 {
-			m.Light, m.Weather = light(ci.cond[i-1].Night), ci.cond[i-1].Weather
+		if c, ok := ci.latest(t); ok {
+			m.Light, m.Weather = light(c.Night), c.Weather
 		}
 	}
 }
+
+// SamePlate reports whether two plates read the same: wire.NormalizePlate(a) ==
+// wire.NormalizePlate(b), without allocating for ASCII plates.
+func SamePlate(a, b string) bool {
+	i, j := 0, 0
+	for {
+		for i < len(a) && ignored(a[i]) {
+			i++
+		}
+		for j < len(b) && ignored(b[j]) {
+			j++
+		}
+		if i == len(a) || j == len(b) {
+			return i == len(a) && j == len(b)
+		}
+		x, y := a[i], b[j]
+		if x >= 0x80 || y >= 0x80 {
+			return wire.NormalizePlate(a[i:]) == wire.NormalizePlate(b[j:])
+		}
+		if 'a' <= x && x <= 'z' {
+			x -= 'a' - 'A'
+		}
+		if 'a' <= y && y <= 'z' {
+			y -= 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+		i, j = i+1, j+1
+	}
+}
+
+func ignored(c byte) bool { return c == '-' || c == '.' || c == ' ' || c == '\t' }
 
 func validTruth(v *wire.Violation) bool { return !v.Wall.IsZero() && v.Camera != "" && v.Type.Valid() }
 
@@ -130,7 +183,7 @@ func (s *scorer) eventMatch(e *Received, o Outcome) Match {
 
 // group matches one camera/type group, truths sorted by wall time and events by time, and
 // emits one Match per truth and per event in time order.
-func (s *scorer) group(truths []*wire.Violation, events []*Received, emit func(*Match)) {
+func (s *scorer) group(truths []*wire.Violation, events []*Received, emit func(Match)) {
 	s.tt, s.et = s.tt[:0], s.et[:0]
 	for _, v := range truths {
 		s.tt = append(s.tt, v.Wall.UnixNano())
@@ -148,10 +201,10 @@ func (s *scorer) group(truths []*wire.Violation, events []*Received, emit func(*
 			m.Outcome, m.EventID, m.EventTime, m.Received, m.EventPlate = TP, e.EventID, e.Time, e.At, e.Plate
 			m.TimeError, m.Latency = e.Time.Sub(v.Wall), e.At.Sub(v.Wall)
 			if v.Plate != "" {
-				ok := wire.NormalizePlate(v.Plate) == wire.NormalizePlate(e.Plate)
+				ok := SamePlate(v.Plate, e.Plate)
 				m.PlateOK = &ok
 			}
-			emit(&m)
+			emit(m)
 			ti, ei, pi = ti+1, ei+1, pi+1
 			continue
 		}
@@ -167,11 +220,11 @@ func (s *scorer) group(truths []*wire.Violation, events []*Received, emit func(*
 		if truthNext {
 			v := truths[ti]
 			m := truthMatch(v, s.faulted(v.Camera, s.tt[ti]))
-			emit(&m)
+			emit(m)
 			ti++
 		} else {
 			m := s.eventMatch(events[ei], FP)
-			emit(&m)
+			emit(m)
 			ei++
 		}
 	}
@@ -227,16 +280,20 @@ func ScoreRun(truth []wire.Violation, events []Received, faults []wire.Fault, cf
 		g.truths = append(g.truths, v)
 	}
 	// Duplicates: the copy received first counts (ties: the earlier in the input).
-	order := make([]int, len(events))
-	for i := range order {
-		order[i] = i
+	type arrival struct {
+		at  int64
+		idx int
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return events[a].At.Compare(events[b].At) })
+	order := make([]arrival, len(events))
+	for i := range events {
+		order[i] = arrival{events[i].At.UnixNano(), i}
+	}
+	slices.SortFunc(order, func(a, b arrival) int { return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.idx, b.idx)) })
 	seen := make(map[string]struct{}, len(events))
 	var matches []Match
 	var dups []Match
-	for _, i := range order {
-		e := &events[i]
+	for _, o := range order {
+		e := &events[o.idx]
 		if e.Validate() != nil {
 			t.invalid++
 			continue
@@ -255,17 +312,17 @@ func ScoreRun(truth []wire.Violation, events []Received, faults []wire.Fault, cf
 	}
 	slices.SortFunc(keys, func(a, b groupKey) int { return cmp.Or(cmp.Compare(a.camera, b.camera), cmp.Compare(a.typ, b.typ)) })
 	matches = make([]Match, 0, len(truth)+len(events))
-	emit := func(m *Match) {
-		t.add(m)
-		matches = append(matches, *m)
+	emit := func(m Match) {
+		t.add(&m)
+		matches = append(matches, m)
 	}
 	for _, k := range keys {
 		g := groups[k]
 		sortGroup(g)
 		s.group(g.truths, g.events, emit)
 	}
-	for i := range dups {
-		emit(&dups[i])
+	for _, d := range dups {
+		emit(d)
 	}
 	return t.score(cfg), matches
 }
