@@ -394,7 +394,7 @@ func (c *scoreCase) liveInTime() (Score, []Match) {
 }
 
 func canonical(ms []Match) []Match {
-	out := slices.Clone(ms)
+	out := append([]Match{}, ms...)
 	slices.SortFunc(out, func(a, b Match) int {
 		return strings.Compare(string(a.Outcome)+a.TruthID+"|"+a.EventID, string(b.Outcome)+b.TruthID+"|"+b.EventID)
 	})

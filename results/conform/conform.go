@@ -64,7 +64,7 @@ func Load(path string) (*Profile, error) {
 // must name a known metric, an operator and a limit.
 func Parse(name string, b []byte) (*Profile, error) {
 	var p Profile
-	if err := yaml.UnmarshalWithOptions(b, &p, yaml.DisallowUnknownField()); err != nil {
+	if err := unmarshal(b, &p); err != nil {
 		return nil, fmt.Errorf("conform: %s: %s", name, yaml.FormatError(err, false, false))
 	}
 	if len(p.Checks) == 0 {
@@ -93,6 +93,17 @@ func Parse(name string, b []byte) (*Profile, error) {
 		c.limit = v
 	}
 	return &p, nil
+}
+
+// unmarshal decodes strictly. go-yaml v1.19.2 panics on some malformed input (found by
+// FuzzParse: a tag with no value in a sequence); that becomes an error here.
+func unmarshal(b []byte, p *Profile) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("malformed YAML (the parser failed: %v)", r)
+		}
+	}()
+	return yaml.UnmarshalWithOptions(b, p, yaml.DisallowUnknownField())
 }
 
 func validScope(s string) bool {

@@ -23,6 +23,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown key", "name: x\nchecks:\n  - metric: f1\n    op: \">=\"\n    value: 0.9\n    treshold: 1\n",
 			`conform: p.yaml: [6:5] unknown field "treshold"`},
 		{"unknown top key", "nam: x\n", `conform: p.yaml: [1:1] unknown field "nam"`},
+		{"parser panic", "checks:\n  ! #0", "conform: p.yaml: malformed YAML (the parser failed: runtime error: invalid memory address or nil pointer dereference)"},
 		{"no checks", "name: x\n", "conform: p.yaml: checks: at least one check is needed"},
 		{"unknown metric", "checks:\n  - {metric: f2, op: \">=\", value: 1}\n",
 			`conform: p.yaml: checks[0].metric: unknown metric "f2" (want one of duplicates, f1, fn, fp, latency_max, latency_mean, latency_p50, latency_p95, latency_p99, plate_accuracy, precision, recall, time_error_mean, time_error_p95, tp)`},
