@@ -67,7 +67,9 @@ func TestLiveAgreesWithBatchOnARun(t *testing.T) {
 		t.Errorf("live and batch scores differ:\nbatch %s\nlive  %s", a, b)
 	}
 	key := func(m results.Match) string { return string(m.Outcome) + m.TruthID + "|" + m.EventID }
-	sortM := func(ms []results.Match) { slices.SortFunc(ms, func(x, y results.Match) int { return cmp.Compare(key(x), key(y)) }) }
+	sortM := func(ms []results.Match) {
+		slices.SortFunc(ms, func(x, y results.Match) int { return cmp.Compare(key(x), key(y)) })
+	}
 	sortM(bm)
 	sortM(lm)
 	a, _ = json.Marshal(bm)

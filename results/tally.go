@@ -152,6 +152,23 @@ type tally struct {
 	overall                       *slice
 	byType, byCamera, byCond      map[string]*slice
 	delivery                      map[string]Delivery
+	memo                          [5]memo // last slice of type, camera and the 3 conditions
+}
+
+// memo remembers the last slice looked up: matches come grouped by camera and type, so most
+// lookups hit it and skip the map.
+type memo struct {
+	key string
+	s   *slice
+}
+
+func (t *tally) slice(i int, m map[string]*slice, k string) *slice {
+	if mm := &t.memo[i]; mm.s != nil && mm.key == k {
+		return mm.s
+	}
+	s := get(m, k)
+	t.memo[i] = memo{k, s}
+	return s
 }
 
 func newTally() *tally {
@@ -182,10 +199,10 @@ func (t *tally) add(m *Match) {
 		}
 	}
 	t.overall.add(m)
-	get(t.byType, string(m.Type)).add(m)
-	get(t.byCamera, m.Camera).add(m)
-	for _, c := range m.Conditions() {
-		get(t.byCond, c).add(m)
+	t.slice(0, t.byType, string(m.Type)).add(m)
+	t.slice(1, t.byCamera, m.Camera).add(m)
+	for i, c := range m.Conditions() {
+		t.slice(2+i, t.byCond, c).add(m)
 	}
 }
 

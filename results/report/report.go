@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -92,6 +93,7 @@ type view struct {
 var funcs = template.FuncMap{
 	"fmt":  conform.Human,
 	"desc": conform.Describe,
+	"secs": func(ms float64) string { return strconv.FormatFloat(ms/1000, 'f', -1, 64) + " s" },
 	"op": func(op string) string {
 		if op == ">=" {
 			return "≥"
