@@ -23,6 +23,7 @@ import (
 //	truth <id> <camera> <type> <t> [plate=P] [night] [weather=W] [class=C]
 //	event <id> <camera> <type> <t> [plate=P] [recv=<t>] [class=C] [conf=F]
 //	fault <camera> <t> <duration> <kind>
+//	camera <id> day|night [weather=W]    the camera's conditions (Config.Cameras)
 //	expect <scope> key=value ...         scope: overall | type T | camera C | condition K | score
 //	expect pair <truth> <event>          the two are matched
 //	expect <outcome> <id>                fn <truth> | fp <event> | dup <event>
@@ -102,6 +103,8 @@ func parseCases(name string, src []byte) ([]*scoreCase, error) {
 			err = c.parseEvent(f[1:])
 		case "fault":
 			err = c.parseFault(f[1:])
+		case "camera":
+			err = c.parseCamera(f[1:])
 		case "expect":
 			err = c.parseExpect(f[1:], line)
 		default:
@@ -203,6 +206,21 @@ func (c *scoreCase) parseEvent(f []string) error {
 		}
 	}
 	c.events = append(c.events, r)
+	return nil
+}
+
+func (c *scoreCase) parseCamera(f []string) error {
+	if len(f) < 2 || (f[1] != "day" && f[1] != "night") {
+		return fmt.Errorf("camera needs <id> day|night [weather=W]")
+	}
+	a, err := attrs(f[2:], "weather")
+	if err != nil {
+		return err
+	}
+	if c.cfg.Cameras == nil {
+		c.cfg.Cameras = map[string]Condition{}
+	}
+	c.cfg.Cameras[f[0]] = Condition{Night: f[1] == "night", Weather: a["weather"]}
 	return nil
 }
 
@@ -474,6 +492,7 @@ func TestScoringLanguageErrors(t *testing.T) {
 		{"case a\nexpect sideways tp=1", `x.test:2: unknown expect scope "sideways"`},
 		{"case a\nexpect type tp=1", `x.test:2: expect type needs key=value pairs`},
 		{"case a\nexpect pair t1", `x.test:2: expect pair needs <truth> <event>`},
+		{"case a\ncamera c1 dusk", `x.test:2: camera needs <id> day|night [weather=W]`},
 		{"case a\nfrobnicate", `x.test:2: unknown directive "frobnicate"`},
 	}
 	for _, c := range cases {

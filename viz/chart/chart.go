@@ -248,6 +248,9 @@ func (c Histogram) SVG() string {
 	}
 	top, bottom, left, right := 26.0, 34.0, 40.0, 14.0
 	s := newSVG(w, h, c.Title)
+	if c.Width <= 0 {
+		c.Width = 1
+	}
 	counts := c.Counts
 	if c.Overflow > 0 {
 		counts = append(append([]int{}, counts...), c.Overflow)
@@ -451,6 +454,9 @@ func (c Lines) SVG() string {
 		mx = 1
 	}
 	mx = niceMax(mx)
+	if c.Step <= 0 {
+		c.Step = 1
+	}
 	d := c.Step * float64(max(n-1, 1))
 	pw, ph := w-left-right, h-top-bottom
 	x := func(t float64) float64 { return left + pw*t/d }

@@ -1,7 +1,3 @@
-// Package recordtest makes small, deterministic run records for tests, reports and demos: six
-// cameras (day and night, clear and rain) watched for ten minutes by a simulated device with
-// realistic misses, wrong plates, false alarms, duplicates, latency with retries, a camera
-// outage (the device sees no video and misses what happens) and a lossy camera.
 package recordtest
 
 import (
