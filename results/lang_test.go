@@ -24,6 +24,8 @@ import (
 //	event <id> <camera> <type> <t> [plate=P] [recv=<t>] [class=C] [conf=F]
 //	fault <camera> <t> <duration> <kind>
 //	camera <id> day|night [weather=W]    the camera's conditions (Config.Cameras)
+//	delivery <camera> <frames> [late=N]  frames the farm delivered (wire.Delivery)
+//	expect delivery <camera> frames=N late=N
 //	expect <scope> key=value ...         scope: overall | type T | camera C | condition K | score
 //	expect pair <truth> <event>          the two are matched
 //	expect <outcome> <id>                fn <truth> | fp <event> | dup <event>
@@ -43,6 +45,7 @@ type scoreCase struct {
 	truths []wire.Violation
 	events []Received
 	faults []wire.Fault
+	deliv  []wire.Delivery
 	expect []expectation
 }
 
@@ -105,6 +108,8 @@ func parseCases(name string, src []byte) ([]*scoreCase, error) {
 			err = c.parseFault(f[1:])
 		case "camera":
 			err = c.parseCamera(f[1:])
+		case "delivery":
+			err = c.parseDelivery(f[1:])
 		case "expect":
 			err = c.parseExpect(f[1:], line)
 		default:
@@ -224,6 +229,28 @@ func (c *scoreCase) parseCamera(f []string) error {
 	return nil
 }
 
+func (c *scoreCase) parseDelivery(f []string) error {
+	if len(f) < 2 {
+		return fmt.Errorf("delivery needs <camera> <frames> [late=N]")
+	}
+	n, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil || n < 0 {
+		return fmt.Errorf("bad frame count %q", f[1])
+	}
+	a, err := attrs(f[2:], "late")
+	if err != nil {
+		return err
+	}
+	d := wire.Delivery{Camera: f[0], From: epoch, To: epoch.Add(time.Second), Frames: n}
+	if v, ok := a["late"]; ok {
+		if d.Late, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return fmt.Errorf("bad late count %q", v)
+		}
+	}
+	c.deliv = append(c.deliv, d)
+	return nil
+}
+
 func (c *scoreCase) parseFault(f []string) error {
 	if len(f) != 4 {
 		return fmt.Errorf("fault needs <camera> <t> <duration> <kind>")
@@ -259,7 +286,7 @@ func (c *scoreCase) parseExpect(f []string, line int) error {
 			return fmt.Errorf("expect %s needs one id", f[0])
 		}
 		e.kind, e.a = f[0], f[1]
-	case "overall", "score", "type", "camera", "condition":
+	case "overall", "score", "type", "camera", "condition", "delivery":
 		e.kind, e.scope = "metrics", f[0]
 		f = f[1:]
 		if e.scope != "overall" && e.scope != "score" {
@@ -335,6 +362,13 @@ func (c *scoreCase) check(t *testing.T, e expectation, s Score, matches []Match)
 			got = numbers(s.Overall)
 		case "score":
 			got = numbers(s)
+		case "delivery":
+			d, ok := s.Delivery[e.key]
+			if !ok {
+				t.Errorf("%s: no delivery for camera %q", where, e.key)
+				return
+			}
+			got = numbers(d)
 		default:
 			m, ok := map[string]map[string]Metrics{"type": s.ByType, "camera": s.ByCamera, "condition": s.ByCondition}[e.scope][e.key]
 			if !ok {
@@ -372,6 +406,9 @@ func (c *scoreCase) liveAtOnce() (Score, []Match) {
 	for _, f := range c.faults {
 		l.AddFault(f)
 	}
+	for _, d := range c.deliv {
+		l.AddDelivery(d)
+	}
 	for _, v := range c.truths {
 		l.AddTruth(v)
 	}
@@ -393,6 +430,9 @@ func (c *scoreCase) liveInTime() (Score, []Match) {
 	var in []input
 	for _, f := range c.faults {
 		in = append(in, input{f.Time, func(l *Live) { l.AddFault(f) }})
+	}
+	for _, d := range c.deliv {
+		in = append(in, input{d.To, func(l *Live) { l.AddDelivery(d) }})
 	}
 	for _, v := range c.truths {
 		in = append(in, input{v.Wall, func(l *Live) { l.AddTruth(v) }})
@@ -451,6 +491,7 @@ func TestScoringLanguage(t *testing.T) {
 		for _, c := range cases {
 			t.Run(filepath.Base(file)+"/"+c.name, func(t *testing.T) {
 				score, matches := ScoreRun(c.truths, c.events, c.faults, c.cfg)
+				score.AddDeliveries(c.deliv)
 				hasLive := false
 				for _, e := range c.expect {
 					if e.live {
@@ -493,6 +534,7 @@ func TestScoringLanguageErrors(t *testing.T) {
 		{"case a\nexpect type tp=1", `x.test:2: expect type needs key=value pairs`},
 		{"case a\nexpect pair t1", `x.test:2: expect pair needs <truth> <event>`},
 		{"case a\ncamera c1 dusk", `x.test:2: camera needs <id> day|night [weather=W]`},
+		{"case a\ndelivery c1 many", `x.test:2: bad frame count "many"`},
 		{"case a\nfrobnicate", `x.test:2: unknown directive "frobnicate"`},
 	}
 	for _, c := range cases {
@@ -522,6 +564,7 @@ func FuzzScoringLanguage(f *testing.F) {
 				continue
 			}
 			s, m := ScoreRun(c.truths, c.events, c.faults, c.cfg)
+			s.AddDeliveries(c.deliv)
 			ls, lm := c.liveAtOnce()
 			sameScore(t, "live", s, ls, m, lm)
 		}
