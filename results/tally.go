@@ -75,7 +75,7 @@ type slice struct {
 	tp, fp, fn, dup, plates, platesOK int
 	latency, timeErr                  *hdrhistogram.Histogram
 	latSum, errSum                    float64
-	latMax                            time.Duration
+	latMax, errMax                    time.Duration
 }
 
 func newSlice(digits int) *slice {
@@ -110,6 +110,7 @@ func (s *slice) add(m *Match) {
 		s.errSum += float64(e) / 1e6
 		s.latSum += float64(lat) / 1e6
 		s.latMax = max(s.latMax, lat)
+		s.errMax = max(s.errMax, e)
 	case FN:
 		s.fn++
 	case FP:
@@ -137,10 +138,12 @@ func (s *slice) metrics() Metrics {
 	if s.tp > 0 {
 		m.TimeErrorMeanMs = round(s.errSum / float64(s.tp))
 		m.LatencyMeanMs = round(s.latSum / float64(s.tp))
-		m.TimeErrorP95Ms = float64(s.timeErr.ValueAtQuantile(95))
-		m.LatencyP50Ms = float64(s.latency.ValueAtQuantile(50))
-		m.LatencyP95Ms = float64(s.latency.ValueAtQuantile(95))
-		m.LatencyP99Ms = float64(s.latency.ValueAtQuantile(99))
+		// A histogram's upper bound can pass the exact maximum: never report more than it.
+		em, lm := float64(ms(s.errMax)), float64(ms(s.latMax))
+		m.TimeErrorP95Ms = min(float64(s.timeErr.ValueAtQuantile(95)), em)
+		m.LatencyP50Ms = min(float64(s.latency.ValueAtQuantile(50)), lm)
+		m.LatencyP95Ms = min(float64(s.latency.ValueAtQuantile(95)), lm)
+		m.LatencyP99Ms = min(float64(s.latency.ValueAtQuantile(99)), lm)
 		m.LatencyMaxMs = round(float64(s.latMax) / 1e6)
 	}
 	return m

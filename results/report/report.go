@@ -400,7 +400,7 @@ func charts(v *view, in *Input, dur time.Duration) {
 	v.Charts["timeline"] = template.HTML(tl.SVG())
 
 	// Throughput over time.
-	step := niceWidth(dur.Seconds() / 60)
+	step := niceWidth(dur.Seconds() / 24)
 	nb := int(math.Ceil(dur.Seconds()/step)) + 1
 	evs, trs := make([]float64, nb), make([]float64, nb)
 	for _, e := range in.Record.Events {

@@ -374,7 +374,7 @@ func (c Timeline) SVG() string {
 		for _, sp := range r.Spans {
 			s.rect(x(sp.From), y+2, x(sp.To)-x(sp.From), row-4, "#ffcdd2", "")
 			if sp.Label != "" {
-				s.text(x(sp.From)+3, y+11, "start", Red, sp.Label, ` font-size="9"`)
+				s.text(x(sp.From)+3, y+row-3, "start", Red, sp.Label, ` font-size="9" font-weight="bold" stroke="#ffffff" stroke-width="3" paint-order="stroke"`)
 			}
 		}
 		s.line(left, mid, w-right, mid, "#cfd8dc", 1, "")
