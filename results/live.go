@@ -27,6 +27,7 @@ type Live struct {
 	groups  map[groupKey]*liveGroup
 	seen    map[string]struct{}
 	onMatch func(Match)
+	scratch []Match
 }
 
 type liveGroup struct {
@@ -159,7 +160,11 @@ func (l *Live) Score(now time.Time) Score {
 		bound = max(bound, g.bound)
 		e := sort.Search(len(g.events), func(i int) bool { return g.events[i].Time.UnixNano() >= bound })
 		if k > 0 || e > 0 {
-			l.s.group(g.truths[:k], g.events[:e], l.emit)
+			l.scratch = l.s.group(g.truths[:k], g.events[:e], l.scratch[:0])
+			for _, m := range l.scratch {
+				l.emit(m)
+			}
+			clear(l.scratch) // drop references to strings of scored inputs
 			g.truths = slices.Delete(g.truths, 0, k)
 			g.events = slices.Delete(g.events, 0, e)
 		}

@@ -11,15 +11,17 @@ import (
 // scorer holds what both batch and live scoring need besides the pending data: the fault
 // and camera-condition indexes and a matcher.
 type scorer struct {
-	cfg    Config
-	faults map[string]*intervals
-	conds  map[string]*condIndex
-	mt     Matcher
-	tt, et []int64
+	cfg       Config
+	faults    map[string]*intervals
+	conds     map[string]*condIndex
+	condTable []Condition // interned truth conditions
+	condID    map[Condition]uint32
+	mt        Matcher
+	tt, et    []int64
 }
 
 func newScorer(cfg Config) *scorer {
-	return &scorer{cfg: cfg, faults: map[string]*intervals{}, conds: map[string]*condIndex{}}
+	return &scorer{cfg: cfg, faults: map[string]*intervals{}, conds: map[string]*condIndex{}, condID: map[Condition]uint32{}}
 }
 
 // intervals answers "does any interval cover t" for one camera's faults.
@@ -64,27 +66,28 @@ type condIndex struct {
 }
 
 type condAt struct {
-	at, seq int64
-	cond    Condition
+	at   int64
+	seq  int32
+	cond uint32 // index into scorer.condTable
 }
 
-func (c *condIndex) add(t int64, k Condition) {
+func (c *condIndex) add(t int64, k uint32) {
 	if n := len(c.items); n > 0 && t < c.items[n-1].at {
 		c.dirty = true
 	}
-	c.items = append(c.items, condAt{t, int64(len(c.items)), k})
+	c.items = append(c.items, condAt{t, int32(len(c.items)), k})
 }
 
 // latest returns the condition of the last truth at or before t (the last added among
 // equal times).
-func (c *condIndex) latest(t int64) (Condition, bool) {
+func (c *condIndex) latest(t int64) (uint32, bool) {
 	if c.dirty {
 		slices.SortFunc(c.items, func(a, b condAt) int { return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.seq, b.seq)) })
 		c.dirty = false
 	}
 	i := sort.Search(len(c.items), func(i int) bool { return c.items[i].at > t })
 	if i == 0 {
-		return Condition{}, false
+		return 0, false
 	}
 	return c.items[i-1].cond, true
 }
@@ -105,7 +108,14 @@ func (s *scorer) addTruthCondition(v *wire.Violation) {
 		c = &condIndex{}
 		s.conds[v.Camera] = c
 	}
-	c.add(v.Wall.UnixNano(), Condition{Night: v.Night, Weather: v.Weather})
+	k := Condition{Night: v.Night, Weather: v.Weather}
+	id, ok := s.condID[k]
+	if !ok {
+		id = uint32(len(s.condTable))
+		s.condTable = append(s.condTable, k)
+		s.condID[k] = id
+	}
+	c.add(v.Wall.UnixNano(), id)
 }
 
 func (s *scorer) faulted(camera string, t int64) bool {
@@ -128,7 +138,8 @@ func (s *scorer) eventConditions(m *Match, camera string, t int64) {
 		return
 	}
 	if ci := s.conds[camera]; ci != nil {
-		if c, ok := ci.latest(t); ok {
+		if id, ok := ci.latest(t); ok {
+			c := s.condTable[id]
 			m.Light, m.Weather = light(c.Night), c.Weather
 		}
 	}
@@ -182,8 +193,8 @@ func (s *scorer) eventMatch(e *Received, o Outcome) Match {
 }
 
 // group matches one camera/type group, truths sorted by wall time and events by time, and
-// emits one Match per truth and per event in time order.
-func (s *scorer) group(truths []*wire.Violation, events []*Received, emit func(Match)) {
+// appends one Match per truth and per event, in time order, to out.
+func (s *scorer) group(truths []*wire.Violation, events []*Received, out []Match) []Match {
 	s.tt, s.et = s.tt[:0], s.et[:0]
 	for _, v := range truths {
 		s.tt = append(s.tt, v.Wall.UnixNano())
@@ -197,14 +208,14 @@ func (s *scorer) group(truths []*wire.Violation, events []*Received, emit func(M
 		// Next pair, or the earliest unmatched truth or event before it.
 		if pi < len(pairs) && ti == pairs[pi].Truth && ei == pairs[pi].Event {
 			v, e := truths[ti], events[ei]
-			m := truthMatch(v, s.faulted(v.Camera, s.tt[ti]))
+			out = append(out, truthMatch(v, s.faulted(v.Camera, s.tt[ti])))
+			m := &out[len(out)-1]
 			m.Outcome, m.EventID, m.EventTime, m.Received, m.EventPlate = TP, e.EventID, e.Time, e.At, e.Plate
 			m.TimeError, m.Latency = e.Time.Sub(v.Wall), e.At.Sub(v.Wall)
 			if v.Plate != "" {
 				ok := SamePlate(v.Plate, e.Plate)
 				m.PlateOK = &ok
 			}
-			emit(m)
 			ti, ei, pi = ti+1, ei+1, pi+1
 			continue
 		}
@@ -219,15 +230,14 @@ func (s *scorer) group(truths []*wire.Violation, events []*Received, emit func(M
 		}
 		if truthNext {
 			v := truths[ti]
-			m := truthMatch(v, s.faulted(v.Camera, s.tt[ti]))
-			emit(m)
+			out = append(out, truthMatch(v, s.faulted(v.Camera, s.tt[ti])))
 			ti++
 		} else {
-			m := s.eventMatch(events[ei], FP)
-			emit(m)
+			out = append(out, s.eventMatch(events[ei], FP))
 			ei++
 		}
 	}
+	return out
 }
 
 type groupKey struct {
@@ -288,7 +298,9 @@ func ScoreRun(truth []wire.Violation, events []Received, faults []wire.Fault, cf
 	for i := range events {
 		order[i] = arrival{events[i].At.UnixNano(), i}
 	}
-	slices.SortFunc(order, func(a, b arrival) int { return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.idx, b.idx)) })
+	if !slices.IsSortedFunc(order, func(a, b arrival) int { return cmp.Compare(a.at, b.at) }) { // a record is in arrival order already
+		slices.SortFunc(order, func(a, b arrival) int { return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.idx, b.idx)) })
+	}
 	seen := make(map[string]struct{}, len(events))
 	var matches []Match
 	var dups []Match
@@ -312,17 +324,14 @@ func ScoreRun(truth []wire.Violation, events []Received, faults []wire.Fault, cf
 	}
 	slices.SortFunc(keys, func(a, b groupKey) int { return cmp.Or(cmp.Compare(a.camera, b.camera), cmp.Compare(a.typ, b.typ)) })
 	matches = make([]Match, 0, len(truth)+len(events))
-	emit := func(m Match) {
-		t.add(&m)
-		matches = append(matches, m)
-	}
 	for _, k := range keys {
 		g := groups[k]
 		sortGroup(g)
-		s.group(g.truths, g.events, emit)
+		matches = s.group(g.truths, g.events, matches)
 	}
-	for _, d := range dups {
-		emit(d)
+	matches = append(matches, dups...)
+	for i := range matches {
+		t.add(&matches[i])
 	}
 	return t.score(cfg), matches
 }
