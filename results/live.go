@@ -19,6 +19,9 @@ import (
 // farm publishes truth as it plays, so in practice at once). An event that arrives after the
 // part of the timeline it belongs to was final is scored as a FP and counted in Score.Late;
 // that is the one place where live and batch scores can differ.
+//
+// Memory: pending inputs are dropped once final; every event_id is remembered for
+// de-duplication (tens of bytes each), and per camera the truth conditions (16 bytes each).
 type Live struct {
 	mu      sync.Mutex
 	cfg     Config
