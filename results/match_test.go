@@ -1,8 +1,10 @@
 package results
 
 import (
+	"encoding/json"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/trafficsim/trafficsim/sim/wire"
@@ -118,6 +120,31 @@ func TestSamePlateIsNormalizePlate(t *testing.T) {
 		for _, b := range plates {
 			if got, want := SamePlate(a, b), wire.NormalizePlate(a) == wire.NormalizePlate(b); got != want {
 				t.Errorf("SamePlate(%q, %q) = %v, NormalizePlate says %v", a, b, got, want)
+			}
+		}
+	}
+}
+
+func TestPlateCheckJSON(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want PlateCheck
+		err  string
+	}{
+		{`{"outcome":"tp","camera":"c","type":"red_light","light":"day","plate_ok":true}`, PlateRight, ""},
+		{`{"outcome":"tp","camera":"c","type":"red_light","light":"day","plate_ok":false}`, PlateWrong, ""},
+		{`{"outcome":"tp","camera":"c","type":"red_light","light":"day"}`, PlateNA, ""},
+		{`{"plate_ok":1}`, PlateNA, "plate_ok: want true or false, got 1"},
+	} {
+		var m Match
+		err := json.Unmarshal([]byte(c.in), &m)
+		if (err == nil) != (c.err == "") || (err != nil && err.Error() != c.err) || m.PlateOK != c.want {
+			t.Errorf("%s: %v %v, want %v %q", c.in, m.PlateOK, err, c.want, c.err)
+		}
+		if c.err == "" {
+			out, _ := json.Marshal(m)
+			if !strings.Contains(c.in, `"plate_ok"`) && strings.Contains(string(out), "plate_ok") {
+				t.Errorf("plate_ok not left out: %s", out)
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package results
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/trafficsim/trafficsim/sim/wire"
@@ -79,16 +80,51 @@ type Match struct {
 	TruthPlate string             `json:"truth_plate,omitempty"`
 	EventPlate string             `json:"event_plate,omitempty"`
 	// PlateOK is set for TPs whose truth has a plate: whether the event read it right.
-	PlateOK *bool  `json:"plate_ok,omitempty"`
-	Light   string `json:"light"`             // day, night or unknown
-	Weather string `json:"weather,omitempty"` // clear, rain, fog; empty when unknown
-	Faulted bool   `json:"faulted,omitempty"` // a fault on the camera covered the moment
-	Late    bool   `json:"late,omitempty"`    // live only: the event came after its truths were final
+	PlateOK PlateCheck `json:"plate_ok,omitempty"`
+	Light   string     `json:"light"`             // day, night or unknown
+	Weather string     `json:"weather,omitempty"` // clear, rain, fog; empty when unknown
+	Faulted bool       `json:"faulted,omitempty"` // a fault on the camera covered the moment
+	Late    bool       `json:"late,omitempty"`    // live only: the event came after its truths were final
 }
 
 // weatherKeys holds the condition keys of the usual weathers, so scoring does not build a
 // string per match.
 var weatherKeys = map[string]string{"": "weather:" + Unknown, "clear": "weather:clear", "rain": "weather:rain", "fog": "weather:fog"}
+
+// PlateCheck is the plate verdict of a TP: PlateNA (no plate to read; omitted in JSON),
+// PlateRight or PlateWrong (JSON true or false). A value, not a *bool, so scoring a TP does
+// not allocate.
+type PlateCheck int8
+
+// PlateCheck values.
+const (
+	PlateNA    PlateCheck = 0
+	PlateRight PlateCheck = 1
+	PlateWrong PlateCheck = -1
+)
+
+// MarshalJSON writes true or false (PlateNA is left out by omitempty).
+func (p PlateCheck) MarshalJSON() ([]byte, error) {
+	if p == PlateRight {
+		return []byte("true"), nil
+	}
+	return []byte("false"), nil
+}
+
+// UnmarshalJSON reads true or false.
+func (p *PlateCheck) UnmarshalJSON(b []byte) error {
+	switch string(b) {
+	case "true":
+		*p = PlateRight
+	case "false":
+		*p = PlateWrong
+	case "null":
+		*p = PlateNA
+	default:
+		return fmt.Errorf("plate_ok: want true or false, got %s", b)
+	}
+	return nil
+}
 
 // Conditions returns the condition keys the match counts under (see the package doc).
 func (m *Match) Conditions() [3]string {

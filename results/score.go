@@ -213,8 +213,10 @@ func (s *scorer) group(truths []*wire.Violation, events []*Received, out []Match
 			m.Outcome, m.EventID, m.EventTime, m.Received, m.EventPlate = TP, e.EventID, e.Time, e.At, e.Plate
 			m.TimeError, m.Latency = e.Time.Sub(v.Wall), e.At.Sub(v.Wall)
 			if v.Plate != "" {
-				ok := SamePlate(v.Plate, e.Plate)
-				m.PlateOK = &ok
+				m.PlateOK = PlateWrong
+				if SamePlate(v.Plate, e.Plate) {
+					m.PlateOK = PlateRight
+				}
 			}
 			ti, ei, pi = ti+1, ei+1, pi+1
 			continue
@@ -240,6 +242,23 @@ func (s *scorer) group(truths []*wire.Violation, events []*Received, out []Match
 	return out
 }
 
+// typeOrder is wire.ViolationTypes sorted by name: the order of groups in ScoreRun's output.
+var typeOrder = func() [9]wire.ViolationType {
+	var o [9]wire.ViolationType
+	copy(o[:], wire.ViolationTypes)
+	slices.Sort(o[:])
+	return o
+}()
+
+func typeIndex(t wire.ViolationType) int {
+	for i, x := range typeOrder {
+		if x == t {
+			return i
+		}
+	}
+	panic("results: unvalidated violation type " + string(t))
+}
+
 type groupKey struct {
 	camera string
 	typ    wire.ViolationType
@@ -250,13 +269,17 @@ type groupData struct {
 	events []*Received
 }
 
+// sortGroup orders a group by time, then id; inputs usually come in time order already
+// (the farm publishes truth as it plays, devices send in capture order), so check first.
 func sortGroup(g *groupData) {
-	slices.SortStableFunc(g.truths, func(a, b *wire.Violation) int {
-		return cmp.Or(a.Wall.Compare(b.Wall), cmp.Compare(a.ID, b.ID))
-	})
-	slices.SortStableFunc(g.events, func(a, b *Received) int {
-		return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.EventID, b.EventID))
-	})
+	byTruth := func(a, b *wire.Violation) int { return cmp.Or(a.Wall.Compare(b.Wall), cmp.Compare(a.ID, b.ID)) }
+	if !slices.IsSortedFunc(g.truths, byTruth) {
+		slices.SortStableFunc(g.truths, byTruth)
+	}
+	byEvent := func(a, b *Received) int { return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.EventID, b.EventID)) }
+	if !slices.IsSortedFunc(g.events, byEvent) {
+		slices.SortStableFunc(g.events, byEvent)
+	}
 }
 
 // ScoreRun scores a finished run: every truth, every received event (in any order; repeated
@@ -270,14 +293,19 @@ func ScoreRun(truth []wire.Violation, events []Received, faults []wire.Fault, cf
 	for _, f := range faults {
 		s.addFault(f)
 	}
-	groups := map[groupKey]*groupData{}
-	at := func(k groupKey) *groupData {
-		g := groups[k]
-		if g == nil {
-			g = &groupData{}
-			groups[k] = g
+	// Groups by camera, then by violation type (inputs are validated, so the type is known).
+	cams := map[string]*[len(typeOrder)]*groupData{}
+	at := func(camera string, typ wire.ViolationType) *groupData {
+		c := cams[camera]
+		if c == nil {
+			c = new([len(typeOrder)]*groupData)
+			cams[camera] = c
 		}
-		return g
+		i := typeIndex(typ)
+		if c[i] == nil {
+			c[i] = &groupData{}
+		}
+		return c[i]
 	}
 	for i := range truth {
 		v := &truth[i]
@@ -286,7 +314,7 @@ func ScoreRun(truth []wire.Violation, events []Received, faults []wire.Fault, cf
 			continue
 		}
 		s.addTruthCondition(v)
-		g := at(groupKey{v.Camera, v.Type})
+		g := at(v.Camera, v.Type)
 		g.truths = append(g.truths, v)
 	}
 	// Duplicates: the copy received first counts (ties: the earlier in the input).
@@ -315,19 +343,22 @@ func ScoreRun(truth []wire.Violation, events []Received, faults []wire.Fault, cf
 			continue
 		}
 		seen[e.EventID] = struct{}{}
-		g := at(groupKey{e.CameraID, e.Type})
+		g := at(e.CameraID, e.Type)
 		g.events = append(g.events, e)
 	}
-	keys := make([]groupKey, 0, len(groups))
-	for k := range groups {
-		keys = append(keys, k)
+	names := make([]string, 0, len(cams))
+	for k := range cams {
+		names = append(names, k)
 	}
-	slices.SortFunc(keys, func(a, b groupKey) int { return cmp.Or(cmp.Compare(a.camera, b.camera), cmp.Compare(a.typ, b.typ)) })
+	slices.Sort(names)
 	matches = make([]Match, 0, len(truth)+len(events))
-	for _, k := range keys {
-		g := groups[k]
-		sortGroup(g)
-		matches = s.group(g.truths, g.events, matches)
+	for _, n := range names {
+		for _, g := range cams[n] { // types in name order
+			if g != nil {
+				sortGroup(g)
+				matches = s.group(g.truths, g.events, matches)
+			}
+		}
 	}
 	matches = append(matches, dups...)
 	for i := range matches {

@@ -94,9 +94,9 @@ func (s *slice) add(m *Match) {
 	switch m.Outcome {
 	case TP:
 		s.tp++
-		if m.PlateOK != nil {
+		if m.PlateOK != PlateNA {
 			s.plates++
-			if *m.PlateOK {
+			if m.PlateOK == PlateRight {
 				s.platesOK++
 			}
 		}
