@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -569,4 +570,40 @@ func FuzzScoringLanguage(f *testing.F) {
 			sameScore(t, "live", s, ls, m, lm)
 		}
 	})
+}
+
+// TestLiveInTimeAgreesRandom scores random timelines (several cameras and types, dense
+// enough for long chains of overlapping windows, duplicates, faults) in batch and live in
+// real time: with every event received within the grace, they must agree exactly.
+func TestLiveInTimeAgreesRandom(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	for iter := range 300 {
+		c := &scoreCase{name: fmt.Sprint(iter), cfg: Config{Window: time.Duration(1+r.IntN(3)) * time.Second, Grace: time.Duration(3+r.IntN(5)) * time.Second}}
+		cams, types := []string{"a", "b"}, []wire.ViolationType{wire.RedLight, wire.NoHelmet}
+		span := 20 + r.IntN(200)
+		for i := range r.IntN(30) {
+			c.truths = append(c.truths, wire.Violation{ID: fmt.Sprint("t", i), Camera: cams[r.IntN(2)], Type: types[r.IntN(2)],
+				Wall: epoch.Add(time.Duration(r.IntN(span*10)) * 100 * time.Millisecond), Plate: "29A-111.11", Night: r.IntN(2) == 0})
+		}
+		for i := range r.IntN(30) {
+			at := epoch.Add(time.Duration(r.IntN(span*10)) * 100 * time.Millisecond)
+			e := Received{Event: wire.Event{EventID: fmt.Sprint("e", i), CameraID: cams[r.IntN(2)], Type: types[r.IntN(2)], Time: at,
+				Plate: "29A11111", Source: "d"}, At: at.Add(time.Duration(r.Int64N(int64(c.cfg.Grace))))}
+			c.events = append(c.events, e)
+			if r.IntN(10) == 0 {
+				d := e
+				d.At = d.At.Add(time.Duration(r.IntN(3000)) * time.Millisecond)
+				c.events = append(c.events, d)
+			}
+		}
+		if r.IntN(3) == 0 {
+			c.faults = append(c.faults, wire.Fault{Camera: "a", Time: epoch.Add(time.Duration(r.IntN(span)) * time.Second), Duration: 10 * time.Second})
+		}
+		s, m := ScoreRun(c.truths, c.events, c.faults, c.cfg)
+		ls, lm := c.liveInTime()
+		sameScore(t, fmt.Sprintf("iteration %d: live (in time)", iter), s, ls, m, lm)
+		if t.Failed() {
+			t.Fatalf("case: %+v", c)
+		}
+	}
 }

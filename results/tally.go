@@ -74,7 +74,7 @@ const histMaxMs = 3_600_000
 type slice struct {
 	tp, fp, fn, dup, plates, platesOK int
 	latency, timeErr                  *hdrhistogram.Histogram
-	latSum, errSum                    float64
+	latSum, errSum                    time.Duration // exact, so the order of adding does not matter
 	latMax, errMax                    time.Duration
 }
 
@@ -107,8 +107,8 @@ func (s *slice) add(m *Match) {
 		lat := max(m.Latency, 0)
 		_ = s.timeErr.RecordValue(ms(e))
 		_ = s.latency.RecordValue(ms(lat))
-		s.errSum += float64(e) / 1e6
-		s.latSum += float64(lat) / 1e6
+		s.errSum += e
+		s.latSum += lat
 		s.latMax = max(s.latMax, lat)
 		s.errMax = max(s.errMax, e)
 	case FN:
@@ -136,8 +136,8 @@ func (s *slice) metrics() Metrics {
 	m.F1 = round(ratio(2*s.tp, 2*s.tp+s.fp+s.fn))
 	m.PlateAccuracy = round(ratio(s.platesOK, s.plates))
 	if s.tp > 0 {
-		m.TimeErrorMeanMs = round(s.errSum / float64(s.tp))
-		m.LatencyMeanMs = round(s.latSum / float64(s.tp))
+		m.TimeErrorMeanMs = round(float64(s.errSum) / 1e6 / float64(s.tp))
+		m.LatencyMeanMs = round(float64(s.latSum) / 1e6 / float64(s.tp))
 		// A histogram's upper bound can pass the exact maximum: never report more than it.
 		em, lm := float64(ms(s.errMax)), float64(ms(s.latMax))
 		m.TimeErrorP95Ms = min(float64(s.timeErr.ValueAtQuantile(95)), em)
