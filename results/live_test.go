@@ -106,3 +106,14 @@ func TestLiveConcurrent(t *testing.T) {
 		t.Fatalf("TP %d, pending %d/%d; want 800 and nothing pending", s.Overall.TP, s.PendingTruths, s.PendingEvents)
 	}
 }
+
+// scorer is the shape of sim/center's Scorer and DeliveryScorer, declared there; Live must fit.
+type scorer interface {
+	AddTruth(wire.Violation)
+	AddFault(wire.Fault)
+	AddEvent(e wire.Event, received time.Time)
+	AddDelivery(wire.Delivery)
+	Score(now time.Time) results.Score
+}
+
+var _ scorer = (*results.Live)(nil)

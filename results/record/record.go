@@ -107,24 +107,77 @@ func (l *Log[T]) Count() int64 {
 	return l.n
 }
 
+func (l *Log[T]) file() *os.File { return l.f }
+
 func (l *Log[T]) sync() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.f.Sync()
 }
 
-// Writer writes a run folder.
+// Writer writes a run folder. Safe for concurrent use.
+//
+// The logs can be appended to directly (errors returned), or through the methods Truth,
+// Event, Fault, Delivery and Match, which fit sim/center's Recorder: they return nothing, so
+// a failed write is counted and its first error kept (WriteErrors, Err), never dropped
+// silently.
 type Writer struct {
-	Dir      string
-	Truth    *Log[wire.Violation]
-	Events   *Log[results.Received]
-	Faults   *Log[wire.Fault]
-	Delivery *Log[wire.Delivery]
-	Matches  *Log[results.Match]
+	Dir         string
+	TruthLog    *Log[wire.Violation]
+	EventLog    *Log[results.Received]
+	FaultLog    *Log[wire.Fault]
+	DeliveryLog *Log[wire.Delivery]
+	MatchLog    *Log[results.Match]
 
-	mu     sync.Mutex
-	run    Run
-	closed bool
+	mu      sync.Mutex
+	run     Run
+	closed  bool
+	errs    int64
+	lastErr error
+}
+
+func (w *Writer) note(err error) {
+	if err == nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.errs++
+	if w.lastErr == nil {
+		w.lastErr = err
+	}
+}
+
+// Truth appends a truth violation to truth.jsonl.
+func (w *Writer) Truth(v wire.Violation) { w.note(w.TruthLog.Append(v)) }
+
+// Event appends a device event and its receive time to events.jsonl.
+func (w *Writer) Event(e wire.Event, received time.Time) {
+	w.note(w.EventLog.Append(results.Received{Event: e, At: received}))
+}
+
+// Fault appends an injected fault to faults.jsonl.
+func (w *Writer) Fault(f wire.Fault) { w.note(w.FaultLog.Append(f)) }
+
+// Delivery appends a frame-delivery count to delivery.jsonl.
+func (w *Writer) Delivery(d wire.Delivery) { w.note(w.DeliveryLog.Append(d)) }
+
+// Match appends a scored match to matches.jsonl (a Live's OnMatch can call it).
+func (w *Writer) Match(m results.Match) { w.note(w.MatchLog.Append(m)) }
+
+// WriteErrors is the number of appends through the methods above that failed; Err the first
+// of their errors.
+func (w *Writer) WriteErrors() int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.errs
+}
+
+// Err returns the first error of an append through the methods above.
+func (w *Writer) Err() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.lastErr
 }
 
 // Create makes the run folder dir (it must not exist, or be empty), writes run.json and
@@ -149,11 +202,11 @@ func Create(dir string, run Run) (*Writer, error) {
 		f, err = os.OpenFile(filepath.Join(dir, name), os.O_CREATE|os.O_WRONLY|os.O_APPEND|os.O_EXCL, 0o644)
 		return f
 	}
-	w.Truth = &Log[wire.Violation]{f: open(TruthFile)}
-	w.Events = &Log[results.Received]{f: open(EventsFile)}
-	w.Faults = &Log[wire.Fault]{f: open(FaultsFile)}
-	w.Delivery = &Log[wire.Delivery]{f: open(DeliveryFile)}
-	w.Matches = &Log[results.Match]{f: open(MatchesFile)}
+	w.TruthLog = &Log[wire.Violation]{f: open(TruthFile)}
+	w.EventLog = &Log[results.Received]{f: open(EventsFile)}
+	w.FaultLog = &Log[wire.Fault]{f: open(FaultsFile)}
+	w.DeliveryLog = &Log[wire.Delivery]{f: open(DeliveryFile)}
+	w.MatchLog = &Log[results.Match]{f: open(MatchesFile)}
 	if err != nil {
 		w.closeFiles()
 		return nil, fmt.Errorf("record: %w", err)
@@ -162,22 +215,26 @@ func Create(dir string, run Run) (*Writer, error) {
 }
 
 func (w *Writer) files() []*os.File {
-	return []*os.File{w.Truth.f, w.Events.f, w.Faults.f, w.Delivery.f, w.Matches.f}
+	var fs []*os.File
+	for _, l := range []interface{ file() *os.File }{w.TruthLog, w.EventLog, w.FaultLog, w.DeliveryLog, w.MatchLog} {
+		if f := l.file(); f != nil {
+			fs = append(fs, f)
+		}
+	}
+	return fs
 }
 
 func (w *Writer) closeFiles() error {
 	var errs []error
 	for _, f := range w.files() {
-		if f != nil {
-			errs = append(errs, f.Close())
-		}
+		errs = append(errs, f.Close())
 	}
 	return errors.Join(errs...)
 }
 
 // Sync fsyncs the JSONL files.
 func (w *Writer) Sync() error {
-	return errors.Join(w.Truth.sync(), w.Events.sync(), w.Faults.sync(), w.Delivery.sync(), w.Matches.sync())
+	return errors.Join(w.TruthLog.sync(), w.EventLog.sync(), w.FaultLog.sync(), w.DeliveryLog.sync(), w.MatchLog.sync())
 }
 
 // Finish records the end time in run.json and writes summary.json.

@@ -28,14 +28,14 @@ func TestWriteOpenRoundTrip(t *testing.T) {
 	v := wire.Violation{ID: "v1", Type: wire.RedLight, Camera: "c1", Wall: start, Plate: "29A-123.45", Class: wire.Car}
 	e := results.Received{Event: wire.Event{EventID: "e1", CameraID: "c1", Type: wire.RedLight, Time: start, Plate: "<29A12345>", Source: "d"}, At: start.Add(time.Second)}
 	f := wire.Fault{Time: start, Camera: "c1", Kind: wire.FaultFreeze, Duration: time.Second}
-	for _, err := range []error{w.Truth.Append(v), w.Events.Append(e), w.Faults.Append(f), w.Sync()} {
+	for _, err := range []error{w.TruthLog.Append(v), w.EventLog.Append(e), w.FaultLog.Append(f), w.Sync()} {
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
 	s, ms := results.ScoreRun([]wire.Violation{v}, []results.Received{e}, []wire.Fault{f}, results.Config{})
 	for _, m := range ms {
-		if err := w.Matches.Append(m); err != nil {
+		if err := w.MatchLog.Append(m); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -164,4 +164,46 @@ func FuzzReadJSONL(f *testing.F) {
 			results.ScoreRun(nil, []results.Received{v}, nil, results.Config{})
 		}
 	})
+}
+
+// recorder is the shape of sim/center's Recorder and DeliveryRecorder (results may not
+// import sim; the center declares the interface, the Writer must fit it).
+type recorder interface {
+	Event(e wire.Event, received time.Time)
+	Truth(wire.Violation)
+	Fault(wire.Fault)
+	Delivery(wire.Delivery)
+}
+
+var _ recorder = (*record.Writer)(nil)
+
+func TestRecorderMethodsCountErrors(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "r")
+	w, err := record.Create(dir, record.Run{ID: "r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	w.Truth(wire.Violation{ID: "v", Camera: "c", Type: wire.RedLight, Wall: at})
+	w.Event(wire.Event{EventID: "e", CameraID: "c", Type: wire.RedLight, Time: at, Source: "d"}, at.Add(time.Second))
+	w.Fault(wire.Fault{Camera: "c", Time: at, Kind: wire.FaultLoss})
+	w.Delivery(wire.Delivery{Camera: "c", Frames: 25})
+	w.Match(results.Match{Outcome: results.TP, Camera: "c"})
+	if w.WriteErrors() != 0 || w.Err() != nil {
+		t.Fatalf("errors before close: %d %v", w.WriteErrors(), w.Err())
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	w.Truth(wire.Violation{ID: "late"})
+	if w.WriteErrors() != 1 || w.Err() == nil || !strings.Contains(w.Err().Error(), "file already closed") {
+		t.Errorf("a write after Close: %d errors, %v", w.WriteErrors(), w.Err())
+	}
+	r, err := record.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Truth) != 1 || len(r.Events) != 1 || len(r.Faults) != 1 || len(r.Delivery) != 1 || len(r.Matches) != 1 || !r.Events[0].At.Equal(at.Add(time.Second)) {
+		t.Errorf("read back %+v", r)
+	}
 }

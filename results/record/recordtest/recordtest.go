@@ -119,7 +119,7 @@ func Write(dir string, o Options) (*record.Record, error) {
 		return wire.Fault{}, false
 	}
 	for _, f := range faults {
-		if err := w.Faults.Append(f); err != nil {
+		if err := w.FaultLog.Append(f); err != nil {
 			return nil, err
 		}
 	}
@@ -226,26 +226,26 @@ func Write(dir string, o Options) (*record.Record, error) {
 					d.Frames, d.Bytes, d.Late = 200, 200*10_000, 12
 				}
 			}
-			if err := w.Delivery.Append(d); err != nil {
+			if err := w.DeliveryLog.Append(d); err != nil {
 				return nil, err
 			}
 		}
 	}
 	for _, v := range truth {
-		if err := w.Truth.Append(v); err != nil {
+		if err := w.TruthLog.Append(v); err != nil {
 			return nil, err
 		}
 	}
 	// The center writes events in the order it receives them.
 	sortByReceived(events)
 	for _, e := range events {
-		if err := w.Events.Append(e); err != nil {
+		if err := w.EventLog.Append(e); err != nil {
 			return nil, err
 		}
 	}
 	score, matches := results.ScoreRun(truth, events, faults, run.Config())
 	for _, m := range matches {
-		if err := w.Matches.Append(m); err != nil {
+		if err := w.MatchLog.Append(m); err != nil {
 			return nil, err
 		}
 	}
