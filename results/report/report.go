@@ -88,6 +88,8 @@ type view struct {
 	CompareBroken      int
 	Baseline           string
 	Notes              []string
+	TimelineNote       string
+	CameraNote         string
 }
 
 var funcs = template.FuncMap{
@@ -202,7 +204,11 @@ func build(in *Input) *view {
 			v.Types = append(v.Types, row(string(t), m, nil))
 		}
 	}
-	for _, c := range sortedKeys(s.ByCamera) {
+	cams := worstCameras(s, maxCameraRows)
+	if n := len(s.ByCamera); n > len(cams) {
+		v.CameraNote = fmt.Sprintf("The %d cameras with the lowest F1 of %d; summary.json has all of them.", len(cams), n)
+	}
+	for _, c := range cams {
 		var d *results.Delivery
 		if x, ok := s.Delivery[c]; ok {
 			d = &x
@@ -365,9 +371,13 @@ func charts(v *view, in *Input, dur time.Duration) {
 	}
 	v.Charts["latency"] = template.HTML(h.SVG())
 
-	// Timeline per camera.
+	// Timeline per camera: all of them up to maxTimelineRows, else the worst by F1.
+	shown := worstCameras(s, maxTimelineRows)
+	if n := len(s.ByCamera); n > len(shown) {
+		v.TimelineNote = fmt.Sprintf("The %d cameras with the lowest F1 of %d.", len(shown), n)
+	}
 	rows := map[string]*chart.Row{}
-	for _, c := range sortedKeys(s.ByCamera) {
+	for _, c := range shown {
 		m := s.ByCamera[c]
 		rows[c] = &chart.Row{Label: c, Note: fmt.Sprintf("F1 %.2f", m.F1)}
 	}
@@ -394,7 +404,7 @@ func charts(v *view, in *Input, dur time.Duration) {
 		spans = append(spans, sp)
 	}
 	tl := chart.Timeline{Title: "Per-camera timeline: truth vs device events", Duration: dur.Seconds()}
-	for _, c := range sortedKeys(s.ByCamera) {
+	for _, c := range shown {
 		tl.Rows = append(tl.Rows, *rows[c])
 	}
 	v.Charts["timeline"] = template.HTML(tl.SVG())
@@ -416,6 +426,44 @@ func charts(v *view, in *Input, dur time.Duration) {
 	v.Charts["throughput"] = template.HTML(chart.Lines{Title: "Throughput over time", Step: step, YLabel: fmt.Sprintf("per minute (%g s buckets)", step),
 		Spans: spans, Series: []chart.Series{{Name: "violations in truth", Color: chart.Grey, Values: trs},
 			{Name: "events received at the center", Color: chart.Blue, Values: evs}}}.SVG())
+}
+
+// Report size limits for large deployments (the full figures stay in summary.json).
+const (
+	maxTimelineRows = 16
+	maxCameraRows   = 30
+)
+
+// worstCameras returns up to n cameras, all of them in name order when they fit, else the n
+// with the lowest F1 (then most misses, then name), in name order.
+func worstCameras(s *results.Score, n int) []string {
+	names := sortedKeys(s.ByCamera)
+	if len(names) <= n {
+		return names
+	}
+	slices.SortStableFunc(names, func(a, b string) int {
+		ma, mb := s.ByCamera[a], s.ByCamera[b]
+		switch {
+		case ma.F1 != mb.F1:
+			return cmpFloat(ma.F1, mb.F1)
+		case ma.FN != mb.FN:
+			return mb.FN - ma.FN
+		}
+		return strings.Compare(a, b)
+	})
+	names = names[:n]
+	slices.Sort(names)
+	return names
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 func niceWidth(v float64) float64 {
