@@ -7,6 +7,8 @@ import (
 	"html/template"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -473,4 +475,25 @@ func niceWidth(v float64) float64 {
 		}
 	}
 	return 1200
+}
+
+// WriteRun renders a run folder's report.html and junit.xml (what `trafficsim report` and
+// the end of a run do) and returns the input with its verdicts. prof nil: the default.
+func WriteRun(rec *record.Record, prof *conform.Profile) (*Input, error) {
+	in := Prepare(rec, prof)
+	var b bytes.Buffer
+	if err := Render(&b, in); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(rec.Dir, record.ReportFile), b.Bytes(), 0o644); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	b.Reset()
+	if err := in.JUnit().Write(&b); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(rec.Dir, record.JUnitFile), b.Bytes(), 0o644); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	return in, nil
 }

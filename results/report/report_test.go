@@ -61,6 +61,15 @@ func TestReportIsSelfContained(t *testing.T) {
 		t.Fatal(err)
 	}
 	html := b.String()
+	if _, err := WriteRun(rec, nil); err != nil {
+		t.Fatal(err)
+	}
+	if disk, _ := os.ReadFile(filepath.Join(rec.Dir, record.ReportFile)); string(disk) != html {
+		t.Error("WriteRun wrote another report than Render")
+	}
+	if _, err := os.Stat(filepath.Join(rec.Dir, record.JUnitFile)); err != nil {
+		t.Error(err)
+	}
 	for _, bad := range []string{"<script", " src=", " href=", "@import", "url(", "<link"} {
 		if strings.Contains(html, bad) {
 			t.Errorf("report contains %q: it must open without a network", bad)
