@@ -147,3 +147,54 @@ func BenchmarkScoreRun(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLive is the center's cost: truths and events of 100 cameras added in time order
+// from one goroutine, the score read every 10,000 inputs, everything final at the end.
+func BenchmarkLive(b *testing.B) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	type input struct {
+		at    time.Time
+		truth *wire.Violation
+		event *Received
+	}
+	var in []input
+	for c := range 100 {
+		cam := fmt.Sprintf("cam-%03d", c)
+		for k, typ := range wire.ViolationTypes {
+			ts, es := timeline(uint64(c*10+k), 110)
+			for i, t := range ts {
+				v := &wire.Violation{ID: fmt.Sprintf("%s-%d-%d", cam, k, i), Type: typ, Camera: cam, Wall: start.Add(time.Duration(t)), Plate: "29A-123.45"}
+				in = append(in, input{at: v.Wall, truth: v})
+			}
+			for i, e := range es {
+				at := start.Add(time.Duration(e))
+				r := &Received{Event: wire.Event{EventID: fmt.Sprintf("%s-%d-e%d", cam, k, i), CameraID: cam, Type: typ, Time: at,
+					Plate: "29A12345", Confidence: 0.9, Source: "d"}, At: at.Add(800 * time.Millisecond)}
+				in = append(in, input{at: r.At, event: r})
+			}
+		}
+	}
+	slices.SortStableFunc(in, func(a, b input) int { return a.at.Compare(b.at) })
+	events := 0
+	for _, x := range in {
+		if x.event != nil {
+			events++
+		}
+	}
+	cpu := cpuTime()
+	for b.Loop() {
+		l := NewLive(Config{})
+		for i, x := range in {
+			if x.truth != nil {
+				l.AddTruth(*x.truth)
+			} else {
+				l.AddEvent(x.event.Event, x.event.At)
+			}
+			if i%10000 == 0 {
+				l.Score(x.at)
+			}
+		}
+		l.Score(start.Add(24 * time.Hour))
+	}
+	rate(b, events, cpu)
+}
