@@ -454,9 +454,10 @@ func (c *scoreCase) liveInTime() (Score, []Match) {
 
 func canonical(ms []Match) []Match {
 	out := append([]Match{}, ms...)
-	slices.SortFunc(out, func(a, b Match) int {
-		return strings.Compare(string(a.Outcome)+a.TruthID+"|"+a.EventID, string(b.Outcome)+b.TruthID+"|"+b.EventID)
-	})
+	key := func(m Match) string {
+		return fmt.Sprint(m.Outcome, "|", m.TruthID, "|", m.EventID, "|", m.Camera, "|", m.Type, "|", m.TruthTime.UnixNano(), "|", m.EventTime.UnixNano(), "|", m.Received.UnixNano())
+	}
+	slices.SortStableFunc(out, func(a, b Match) int { return strings.Compare(key(a), key(b)) })
 	return out
 }
 
