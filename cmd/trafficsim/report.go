@@ -15,7 +15,7 @@ import (
 )
 
 func init() {
-	register(command{name: "report", summary: "score a run folder again and write report.html, junit.xml, summary.json", run: runReport})
+	register(command{name: "report", summary: "render a run folder's report.html and junit.xml; exit 1 when a conformity check fails", run: runReport})
 }
 
 func runReport(_ context.Context, args []string) error {
