@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/trafficsim/trafficsim/results"
 	"github.com/trafficsim/trafficsim/results/conform"
@@ -107,6 +108,38 @@ func TestVerdictHeadline(t *testing.T) {
 	for _, want := range []string{"DOES NOT CONFORM", "1 of 2 checks fail", "Plates read correctly, night: no data, required ≥ 80.0%"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("headline lacks %q", want)
+		}
+	}
+}
+
+// TestReportOfAnEmptyRun renders a run folder with nothing in it (a center that crashed at
+// once): the report must still render, without NaN, and say no data.
+func TestReportOfAnEmptyRun(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "empty")
+	w, err := record.Create(dir, record.Run{ID: "empty", Start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	rec, err := record.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := WriteRun(rec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, record.ReportFile))
+	html := string(b)
+	if strings.Contains(html, "NaN") || strings.Contains(html, "Inf") {
+		t.Error("empty report draws NaN or Inf")
+	}
+	if !strings.Contains(html, "DOES NOT CONFORM") || !strings.Contains(html, "NO DATA") {
+		t.Error("an empty run must not conform and must say no data")
+	}
+	for _, v := range in.Verdicts {
+		if v.Status != conform.NoData {
+			t.Errorf("%s: %s, want no data", v.Metric, v.Status)
 		}
 	}
 }
