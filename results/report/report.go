@@ -291,6 +291,10 @@ func label(k string) string {
 		return "no fault"
 	case "fault":
 		return "fault"
+	case results.Unknown:
+		return "day/night unknown"
+	case "weather:" + results.Unknown:
+		return "weather unknown"
 	}
 	return strings.TrimPrefix(k, "weather:")
 }
