@@ -1,6 +1,7 @@
 package results
 
 import (
+	"cmp"
 	"slices"
 	"sort"
 	"sync"
@@ -143,12 +144,7 @@ func (l *Live) Score(now time.Time) Score {
 	for k := range l.groups {
 		keys = append(keys, k)
 	}
-	slices.SortFunc(keys, func(a, b groupKey) int {
-		if a.camera != b.camera {
-			return compareStr(a.camera, b.camera)
-		}
-		return compareStr(string(a.typ), string(b.typ))
-	})
+	slices.SortFunc(keys, func(a, b groupKey) int { return cmp.Or(cmp.Compare(a.camera, b.camera), cmp.Compare(a.typ, b.typ)) })
 	for _, key := range keys {
 		g := l.groups[key]
 		// k: final truths, cut back to the last gap wider than two windows.
@@ -179,14 +175,4 @@ func (l *Live) Score(now time.Time) Score {
 	s.GraceMs = float64(l.cfg.Grace) / 1e6
 	s.PendingTruths, s.PendingEvents = pt, pe
 	return s
-}
-
-func compareStr(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
