@@ -8,12 +8,24 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/trafficsim/trafficsim/results"
+	"github.com/trafficsim/trafficsim/results/record"
 	"github.com/trafficsim/trafficsim/sim/center"
+)
+
+// The scorer and the run record writer of results are what the center feeds.
+var (
+	_ center.Scorer           = (*results.Live)(nil)
+	_ center.DeliveryScorer   = (*results.Live)(nil)
+	_ center.Recorder         = (*record.Writer)(nil)
+	_ center.DeliveryRecorder = (*record.Writer)(nil)
 )
 
 func init() {
@@ -33,6 +45,9 @@ func (d deviceFlags) Set(v string) error {
 	d[tok] = id
 	return nil
 }
+
+// centerOut is where the center command prints (tests read the URLs from it).
+var centerOut io.Writer = os.Stdout
 
 func runCenter(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("center", flag.ContinueOnError)
@@ -57,6 +72,9 @@ func runCenter(ctx context.Context, args []string) error {
 	noNATS := fs.Bool("no-nats", false, "no NATS ingest")
 	syncAlways := fs.Bool("nats-sync-always", false, "embedded JetStream fsyncs every write")
 	syncEach := fs.Bool("sync-each", false, "fsync every HTTP request on its own instead of group commit")
+	recordDir := fs.String("record", "", "write a run record (run.json, events/truth/faults/delivery/matches JSONL, summary.json) into this new folder")
+	window := fs.Duration("window", results.DefaultWindow, "matching window |t_event - t_truth|")
+	grace := fs.Duration("grace", results.DefaultGrace, "how long after wall time + window the live score waits for late events")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -84,33 +102,60 @@ func runCenter(ctx context.Context, args []string) error {
 	cfg := center.Config{DataDir: *dataDir, HTTPListen: *httpListen, TruthListen: *truthListen, Tokens: devices,
 		TruthToken: *truthToken, SyncEach: *syncEach,
 		NATS: center.NATSConfig{Disable: *noNATS, Listen: *natsListen, URL: *natsURL, SyncAlways: *syncAlways}}
+	live := results.NewLive(results.Config{Window: *window, Grace: *grace})
+	cfg.Scorer = live
+	cfg.Score = func(now time.Time) any { return live.Score(now) }
+	var rec *record.Writer
+	if *recordDir != "" {
+		var err error
+		rec, err = record.Create(*recordDir, record.Run{ID: filepath.Base(*recordDir), Start: time.Now().UTC(),
+			WindowMs: float64(*window) / 1e6, GraceMs: float64(*grace) / 1e6, Machine: record.ThisMachine(),
+			Device: record.Device{Endpoint: *httpListen}})
+		if err != nil {
+			return err
+		}
+		live.OnMatch(rec.Match)
+		cfg.Recorder = rec
+	}
 	cfg.NATS.EventsUser, cfg.NATS.EventsPass, _ = strings.Cut(*natsEvents, ":")
 	cfg.NATS.TruthUser, cfg.NATS.TruthPass, _ = strings.Cut(*natsTruth, ":")
 	c, err := center.New(cfg)
 	if err != nil {
+		if rec != nil {
+			rec.Close()
+		}
 		return err
 	}
 	startCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	if err := c.Start(startCtx); err != nil {
+		if rec != nil {
+			rec.Close()
+		}
 		return err
 	}
 	st := c.Stats()
-	fmt.Printf("center: data %s (%d events held)\n", *dataDir, st.Events)
-	fmt.Printf("center: events %s/v1/events\n", c.EventsURL())
-	fmt.Printf("center: truth  %s (token %s)\n", c.TruthURL(), *truthToken)
+	fmt.Fprintf(centerOut, "center: data %s (%d events held)\n", *dataDir, st.Events)
+	fmt.Fprintf(centerOut, "center: events %s/v1/events\n", c.EventsURL())
+	fmt.Fprintf(centerOut, "center: truth  %s (token %s)\n", c.TruthURL(), *truthToken)
 	if u := c.NATSURL(); u != "" {
-		fmt.Printf("center: nats   %s (devices: user <device id>, password <token>; truth: user truth)\n", u)
+		fmt.Fprintf(centerOut, "center: nats   %s (devices: user <device id>, password <token>; truth: user truth)\n", u)
 	}
 	ids := make([]string, 0, len(devices))
 	for _, id := range devices {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	fmt.Printf("center: devices %s\n", strings.Join(ids, ", "))
+	fmt.Fprintf(centerOut, "center: devices %s\n", strings.Join(ids, ", "))
 	<-ctx.Done()
 	st = c.Stats()
-	fmt.Printf("center: stopping: %d events accepted, %d duplicates, %d refused, %d truth, %d faults\n",
+	fmt.Fprintf(centerOut, "center: stopping: %d events accepted, %d duplicates, %d refused, %d truth, %d faults\n",
 		st.EventsAccepted, st.EventsDuplicate, st.Refused, st.TruthAccepted, st.FaultsAccepted)
-	return c.Close()
+	err = c.Close() // no more input after this
+	if rec != nil {
+		end := time.Now().UTC()
+		err = errors.Join(err, rec.Finish(end, live.Score(end)), rec.Close())
+		fmt.Fprintf(centerOut, "center: run record in %s\n", *recordDir)
+	}
+	return err
 }
