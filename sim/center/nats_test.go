@@ -7,6 +7,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/trafficsim/trafficsim/sim/center/natsbox"
 	"github.com/trafficsim/trafficsim/sim/wire"
 )
 
@@ -147,4 +148,36 @@ func TestNATSIngestOfEventsAndTruth(t *testing.T) {
 	if !s2.recv[0].Equal(s.recv[0]) {
 		t.Fatalf("received %v after restart, %v before", s2.recv[0], s.recv[0])
 	}
+}
+
+// TestExternalNATS points a center at a NATS server it does not run (here a natsbox started
+// apart, as an operator would run nats-server): it creates the streams and ingests from them.
+func TestExternalNATS(t *testing.T) {
+	box, err := natsbox.Start(natsbox.Config{StoreDir: t.TempDir(),
+		Devices:      []natsbox.User{{Name: "dev-1", Pass: "tok-1"}},
+		Truth:        []natsbox.User{{Name: "farm", Pass: "farm-pw"}},
+		CenterEvents: natsbox.User{Name: "ce", Pass: "ce-pw"}, CenterTruth: natsbox.User{Name: "ct", Pass: "ct-pw"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(box.Close)
+	var s sink
+	c := startCenter(t, "", true, func(cfg *Config) {
+		cfg.Scorer = s.scorer()
+		cfg.NATS = NATSConfig{URL: box.URL(), EventsUser: "ce", EventsPass: "ce-pw", TruthUser: "ct", TruthPass: "ct-pw"}
+	})
+	if c.NATSURL() != box.URL() {
+		t.Fatalf("NATSURL %q, want %q", c.NATSURL(), box.URL())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, devJS, _ := natsConnect(t, box.URL(), "dev-1", "tok-1")
+	if _, err := devJS.Publish(ctx, "traffic.events.cam-1", mustJSON(t, event("x1"))); err != nil {
+		t.Fatal(err)
+	}
+	_, farmJS, _ := natsConnect(t, box.URL(), "farm", "farm-pw")
+	if _, err := farmJS.Publish(ctx, wire.TruthSubject+".cam-1", mustJSON(t, wire.Violation{ID: "v1", Type: wire.Speeding, Camera: "cam-1", Wall: t0})); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "external ingest", func() bool { st := c.Stats(); return st.EventsAccepted == 1 && st.TruthAccepted == 1 })
 }
