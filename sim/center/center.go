@@ -307,6 +307,20 @@ func (c *Center) DeviceCredentials(device string) (user, pass string, ok bool) {
 	return "", "", false
 }
 
+// Endpoint is what a device is told about the center in cameras.json (wire.Deployment.Events):
+// the HTTP base URL and its token, and the NATS URL with its user and password when NATS runs.
+func (c *Center) Endpoint(device string) (wire.EventsEndpoint, bool) {
+	user, tok, ok := c.DeviceCredentials(device)
+	if !ok {
+		return wire.EventsEndpoint{}, false
+	}
+	ep := wire.EventsEndpoint{HTTP: c.EventsURL(), Token: tok}
+	if u := c.NATSURL(); u != "" {
+		ep.NATS, ep.User, ep.Pass, ep.Subject = u, user, tok, wire.EventSubject
+	}
+	return ep, true
+}
+
 // TruthCredentials returns the NATS user and password of the truth publisher.
 func (c *Center) TruthCredentials() (user, pass string) { return "truth", c.cfg.TruthToken }
 

@@ -46,7 +46,14 @@ func TestNATSIngestOfEventsAndTruth(t *testing.T) {
 	if !ok || user != "dev-1" || pass != "tok-1" {
 		t.Fatalf("DeviceCredentials = %q %q %v", user, pass, ok)
 	}
-	dev, devJS, devErrs := natsConnect(t, c.NATSURL(), user, pass)
+	ep, ok := c.Endpoint("dev-1")
+	if want := (wire.EventsEndpoint{HTTP: c.EventsURL(), Token: "tok-1", NATS: c.NATSURL(), User: "dev-1", Pass: "tok-1", Subject: "traffic.events"}); !ok || ep != want {
+		t.Fatalf("Endpoint = %+v, %v; want %+v", ep, ok, want)
+	}
+	if _, ok := c.Endpoint("dev-9"); ok {
+		t.Fatal("Endpoint of an unknown device")
+	}
+	dev, devJS, devErrs := natsConnect(t, ep.NATS, ep.User, ep.Pass)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 
