@@ -39,7 +39,7 @@ func runChild(dir string) int {
 		fmt.Println("ERROR", err)
 		return 1
 	}
-	fmt.Println("READY", c.EventsURL(), c.NATSURL())
+	fmt.Println("READY", c.EventsURL(), c.NATSURL(), c.TruthURL())
 	io.Copy(io.Discard, os.Stdin)
 	if err := c.Close(); err != nil {
 		return 1
@@ -51,6 +51,7 @@ type child struct {
 	cmd              *exec.Cmd
 	stdin            io.WriteCloser
 	eventsURL, nURL  string
+	truthURL         string
 	waited, waitOnce sync.Once
 }
 
@@ -74,10 +75,10 @@ func startChild(t *testing.T, dir string) *child {
 	select {
 	case l := <-line:
 		f := strings.Fields(l)
-		if len(f) != 3 || f[0] != "READY" {
+		if len(f) != 4 || f[0] != "READY" {
 			t.Fatalf("child said %q", l)
 		}
-		return &child{cmd: cmd, stdin: stdin, eventsURL: f[1], nURL: f[2]}
+		return &child{cmd: cmd, stdin: stdin, eventsURL: f[1], nURL: f[2], truthURL: f[3]}
 	case <-time.After(30 * time.Second):
 		t.Fatal("child center did not start")
 	}
@@ -87,7 +88,8 @@ func startChild(t *testing.T, dir string) *child {
 // TestSIGKILLLosesNoAcknowledgedEvent posts events over HTTP (single and arrays) and publishes
 // over NATS JetStream concurrently, kills the center with SIGKILL in the middle, restarts it
 // on the same directory, and checks that every event that got a 202 or a publish ack is held
-// exactly once, and is reported as a duplicate when sent again.
+// exactly once, and is reported as a duplicate when sent again; truth posted at the same time
+// is kept the same way.
 func TestSIGKILLLosesNoAcknowledgedEvent(t *testing.T) {
 	dir := t.TempDir()
 	ch := startChild(t, dir)
@@ -148,6 +150,33 @@ func TestSIGKILLLosesNoAcknowledgedEvent(t *testing.T) {
 			}
 		})
 	}
+	var truthMu sync.Mutex
+	truthAcked := map[string]bool{}
+	wg.Go(func() { // truth over HTTP goes through the same log
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			id := fmt.Sprintf("v-%d", i)
+			body := mustJSON(t, wire.Violation{ID: id, Type: wire.RedLight, Camera: "cam-1", Wall: t0})
+			req, _ := http.NewRequest(http.MethodPost, ch.truthURL+"/v1/truth", strings.NewReader(string(body)))
+			req.Header.Set("Authorization", "Bearer "+testTruthToken)
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := client.Do(req)
+			if err != nil {
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusAccepted {
+				truthMu.Lock()
+				truthAcked[id] = true
+				truthMu.Unlock()
+			}
+		}
+	})
 	nc, err := nats.Connect(ch.nURL, nats.UserInfo("dev-1", "tok-1"), nats.MaxReconnects(0))
 	if err != nil {
 		t.Fatal(err)
@@ -231,6 +260,21 @@ func TestSIGKILLLosesNoAcknowledgedEvent(t *testing.T) {
 	}
 	if len(lost) > 0 {
 		t.Fatalf("%d acknowledged events lost, e.g. %v", len(lost), lost[:min(5, len(lost))])
+	}
+	truthHeld := map[string]int{}
+	for _, v := range s.truth {
+		truthHeld[v.ID]++
+	}
+	truthMu.Lock()
+	defer truthMu.Unlock()
+	if len(truthAcked) == 0 {
+		t.Fatal("no truth acknowledged before the kill")
+	}
+	t.Logf("%d truth violations acknowledged before SIGKILL", len(truthAcked))
+	for id := range truthAcked {
+		if truthHeld[id] != 1 {
+			t.Fatalf("acknowledged truth %s held %d times", id, truthHeld[id])
+		}
 	}
 	// Sending the acknowledged HTTP events again gives duplicates only.
 	var httpIDs []wire.Event
