@@ -99,7 +99,9 @@ type Config struct {
 	// SyncEach fsyncs every request on its own instead of group commit: the plain approach,
 	// for benchmark ratios. Default false.
 	SyncEach bool
-	// TimeNow is the clock for received times. Default time.Now.
+	// TimeNow is the clock for the received time of HTTP requests and for GET /v1/score.
+	// Default time.Now. (A NATS message's received time is JetStream's store time, so it is
+	// the same when the stream is read again after a restart.)
 	TimeNow func() time.Time
 }
 
