@@ -172,8 +172,9 @@ func appendFrame(b []byte, r Record) []byte {
 }
 
 // Append queues records to be written together; they are durable once the Commit's Wait
-// returns nil. Records of one Append are never split by a crash into a replayed prefix with a
-// missing middle: the log is cut only at its tail.
+// returns nil. A crash before that may keep a prefix of them (each record is framed on its
+// own, and the log is cut only at its tail): stored but never acknowledged, which a sender's
+// retry then meets as duplicates.
 func (l *Log) Append(recs ...Record) *Commit {
 	for _, r := range recs {
 		if fixedLen+len(r.Data) > MaxRecord {
