@@ -85,7 +85,7 @@ func (c *Center) startNATS(ctx context.Context) error {
 }
 
 // msgHandler handles one stream message; replaying is true for messages stored before Start.
-type msgHandler func(m jetstream.Msg, seq uint64, received time.Time, replaying bool)
+type msgHandler func(m jetstream.Msg, received time.Time, replaying bool)
 
 // consume creates the stream if needed and consumes it from the start with an ordered
 // consumer; the returned channel closes once the consumer reaches the stream's last message
@@ -122,7 +122,7 @@ func (c *Center) consume(ctx context.Context, nc *nats.Conn, name, subjects stri
 			return // not a stream message
 		}
 		seq := md.Sequence.Stream
-		h(m, seq, md.Timestamp, seq <= last)
+		h(m, md.Timestamp, seq <= last)
 		if seq >= last && last > 0 {
 			once.Do(func() { close(caught) })
 		}
@@ -144,7 +144,7 @@ func (c *Center) refuseNATS(e *RequestError, replaying bool) {
 }
 
 // onEventMsg ingests traffic.events.<camera>: one event or an array, JSON.
-func (c *Center) onEventMsg(m jetstream.Msg, _ uint64, received time.Time, replaying bool) {
+func (c *Center) onEventMsg(m jetstream.Msg, received time.Time, replaying bool) {
 	evs, err := parseEventsJSON(m.Data())
 	if err != nil {
 		c.refuseNATS(err.(*RequestError), replaying)
@@ -182,7 +182,7 @@ var truthSubjects = []struct {
 }{{wire.TruthSubject + ".", recTruth}, {wire.FaultSubject + ".", recFault}, {wire.DeliverySubject + ".", recDelivery}}
 
 // onTruthMsg ingests truth.violations.<camera>, truth.faults.<camera>, truth.delivery.<camera>.
-func (c *Center) onTruthMsg(m jetstream.Msg, _ uint64, received time.Time, replaying bool) {
+func (c *Center) onTruthMsg(m jetstream.Msg, received time.Time, replaying bool) {
 	var kind byte
 	var camera string
 	for _, s := range truthSubjects {
