@@ -91,7 +91,21 @@ func synth(ctx context.Context, o synthOptions, out io.Writer) error {
 	var runErr error
 	known := 0
 	for k := 0; k < o.cameras; k++ {
-		tr, cal, src, err := synthTruth(o.scenario, o.seed, o.duration, k)
+		src, err := scenarioSource(o.scenario)
+		if err != nil {
+			runErr = err
+			break
+		}
+		// the cache is checked before the world runs: a 10-minute truth takes a while
+		id := clips.Key(src, o.seed+uint64(k), o.duration.Seconds(), k, o.enc)
+		if c, ok := clips.Cached(o.library, id); ok {
+			known += c.Meta.Frames
+			total.SetTotal(int64(known+c.Meta.Frames*(o.cameras-k-1)), false)
+			total.IncrBy(c.Meta.Frames)
+			made = append(made, c)
+			continue
+		}
+		tr, cal, err := synthTruth(o.scenario, o.seed, o.duration, k)
 		if err != nil {
 			runErr = err
 			break
@@ -103,9 +117,8 @@ func synth(ctx context.Context, o synthOptions, out io.Writer) error {
 			mpb.PrependDecorators(decor.Name(fmt.Sprintf("%-10s", tr.Camera), decor.WCSyncSpaceR), decor.CountersNoUnit("%d/%d frames", decor.WCSyncSpace)),
 			mpb.AppendDecorators(decor.AverageSpeed(nil, "%.0f fps", decor.WCSyncSpace), decor.Name(" ETA "), decor.AverageETA(decor.ET_STYLE_GO)),
 			mpb.BarRemoveOnComplete())
-		id := clips.Key(src, o.seed+uint64(k), o.duration.Seconds(), k, o.enc)
 		last := 0
-		c, reused, err := clips.Make(ctx, clips.Job{Root: o.library, ID: id, Truth: tr, Calibration: cal, Encode: o.enc, Preview: o.preview},
+		c, _, err := clips.Make(ctx, clips.Job{Root: o.library, ID: id, Truth: tr, Calibration: cal, Encode: o.enc, Preview: o.preview},
 			func(done, _ int) {
 				bar.SetCurrent(int64(done))
 				total.IncrBy(done - last)
@@ -115,10 +128,6 @@ func synth(ctx context.Context, o synthOptions, out io.Writer) error {
 			bar.Abort(true)
 			runErr = err
 			break
-		}
-		if reused {
-			bar.SetCurrent(int64(n))
-			total.IncrBy(n)
 		}
 		made = append(made, c)
 	}
@@ -132,18 +141,24 @@ func synth(ctx context.Context, o synthOptions, out io.Writer) error {
 	return runErr
 }
 
-// synthTruth makes the truth and calibration of camera k and returns the scenario's bytes for
-// the content hash. "fixture" is the renderer's hand-made crossing (synth/render/rendertest);
-// scenarios of the world model come with synth/world.
-func synthTruth(scenario string, seed uint64, d time.Duration, camera int) (*wire.Truth, *wire.Calibration, []byte, error) {
+// scenarioSource returns the scenario file's bytes, part of the clips' content hash.
+func scenarioSource(scenario string) ([]byte, error) {
 	if scenario == "fixture" {
-		if seed == 0 {
-			seed = 1
-		}
-		tr := rendertest.Truth(rendertest.Spec{Frames: int(d.Seconds()*25 + 0.5), Width: 1280, Height: 720, Seed: seed + uint64(camera),
-			Conditions: wire.Conditions{TimeOfDay: "day", Weather: "clear", Noise: 0.01, Overlay: true, Start: "2026-03-02T08:00:00+07:00"}})
-		tr.Camera = fmt.Sprintf("cam-%02d", camera+1)
-		return tr, nil, []byte("fixture " + rendertest.Version), nil
+		return []byte("fixture " + rendertest.Version), nil
 	}
-	return nil, nil, nil, fmt.Errorf("synth: scenario %q: the world model (synth/world) is not merged yet; try --scenario fixture", scenario)
+	return nil, fmt.Errorf("synth: scenario %q: the world model (synth/world) is not merged yet; try --scenario fixture", scenario)
+}
+
+// synthTruth makes the truth and calibration of camera k (seed+k). "fixture" is the renderer's
+// hand-made crossing (synth/render/rendertest); scenarios of the world model come with
+// synth/world.
+func synthTruth(scenario string, seed uint64, d time.Duration, camera int) (*wire.Truth, *wire.Calibration, error) {
+	if scenario != "fixture" {
+		_, err := scenarioSource(scenario)
+		return nil, nil, err
+	}
+	tr := rendertest.Truth(rendertest.Spec{Frames: int(d.Seconds()*25 + 0.5), Width: 1280, Height: 720, Seed: max(seed, 1) + uint64(camera),
+		Conditions: wire.Conditions{TimeOfDay: "day", Weather: "clear", Noise: 0.01, Overlay: true, Start: "2026-03-02T08:00:00+07:00"}})
+	tr.Camera = fmt.Sprintf("cam-%02d", camera+1)
+	return tr, nil, nil
 }
