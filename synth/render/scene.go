@@ -16,7 +16,7 @@ var surfaceColors = map[string]rgba{
 	"median":   {0.5, 0.5, 0.48, 1},
 	"grass":    {0.3, 0.4, 0.2, 1},
 	"concrete": {0.55, 0.54, 0.52, 1},
-	"ground":   {0.42, 0.4, 0.33, 1},
+	"ground":   {0.36, 0.4, 0.27, 1},
 }
 
 // hash2 is a cheap deterministic texture value in [-1, 1] for a road-plane point.
@@ -161,6 +161,7 @@ func (b *builder) buildStatic() {
 		o := b.cam.o
 		const far = 500
 		b.groundPoly(wire.Polygon{{o[0] - far, o[1] - far}, {o[0] + far, o[1] - far}, {o[0] + far, o[1] + far}, {o[0] - far, o[1] + far}}, 0, surfaceColors["ground"], 0.08)
+		b.skyline()
 		sc := &b.t.Scene
 		hasSidewalk := false
 		for _, s := range sc.Surfaces {
@@ -195,6 +196,29 @@ func (b *builder) buildStatic() {
 		b.id = sceneryID
 	}
 	b.sceneryStatic()
+}
+
+// skyline puts seeded tree clumps and low buildings far beyond the scene (300-450 m), hazed
+// into the horizon: pure backdrop, farther than anything the truth describes.
+func (b *builder) skyline() {
+	rng := rand.New(rand.NewPCG(b.t.Seed, 0x736b79))
+	o := b.cam.o
+	pan := math.Atan2(b.cam.f[0], b.cam.f[1])
+	for a := -1.2; a < 1.2; a += 0.012 + 0.02*rng.Float64() {
+		d := 300 + 150*rng.Float64()
+		x, y := o[0]+d*math.Sin(pan+a), o[1]+d*math.Cos(pan+a)
+		p := pose{c: wire.Vec3{x, y, 0}, f: wire.Vec3{math.Cos(pan + a), -math.Sin(pan + a), 0}, l: wire.Vec3{math.Sin(pan + a), math.Cos(pan + a), 0}}
+		if rng.IntN(3) == 0 {
+			c := rgba{0.55, 0.57, 0.6, 1}.scale(0.8 + 0.3*rng.Float32())
+			w, dd, h := 10+25*rng.Float64(), 10+15*rng.Float64(), 8+25*rng.Float64()
+			b.box(p, -w/2, w/2, -dd/2, dd/2, 0, h, c)
+		} else {
+			g := rgba{0.2, 0.32, 0.16, 1}.scale(0.8 + 0.3*rng.Float32())
+			r, h := 4+6*rng.Float64(), 7+8*rng.Float64()
+			b.prism(p, 0, 0, 0, 0.7*h, r, r, 7, g, g)
+			b.prism(p, 0, 0, 0.7*h, h, r, 0.4*r, 7, g, g.scale(1.1))
+		}
+	}
 }
 
 // sky fills the picture with a gradient from the zenith to the horizon line.
