@@ -40,8 +40,8 @@ func parseSynth(args []string, out io.Writer) (synthOptions, error) {
 	fs := flag.NewFlagSet("synth", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.StringVar(&o.scenario, "scenario", "", "scenario name or YAML file (required)")
-	fs.Uint64Var(&o.seed, "seed", 1, "seed of the first camera; camera k uses seed+k")
-	fs.DurationVar(&o.duration, "duration", 10*time.Second, "clip length")
+	fs.Uint64Var(&o.seed, "seed", 0, "seed of the first camera, camera k uses seed+k (default: the scenario's)")
+	fs.DurationVar(&o.duration, "duration", 0, "clip length (default: the scenario's)")
 	fs.IntVar(&o.cameras, "cameras", 1, "number of distinct camera clips")
 	fs.StringVar(&o.library, "library", ".cache/clips", "clip library folder")
 	fs.StringVar(&o.preview, "preview", "", "also write every frame as PNG into this folder")
@@ -60,8 +60,8 @@ func parseSynth(args []string, out io.Writer) (synthOptions, error) {
 		return o, fmt.Errorf("synth: unexpected arguments %v", fs.Args())
 	case o.scenario == "":
 		return o, errors.New("synth: --scenario is required")
-	case o.duration <= 0:
-		return o, fmt.Errorf("synth: --duration %v must be positive", o.duration)
+	case o.duration < 0:
+		return o, fmt.Errorf("synth: --duration %v must not be negative", o.duration)
 	case o.cameras < 1:
 		return o, fmt.Errorf("synth: --cameras %d must be at least 1", o.cameras)
 	}
@@ -83,8 +83,8 @@ func runSynth(ctx context.Context, args []string) error {
 // beside it) with a progress bar per clip and one for the total.
 func synth(ctx context.Context, o synthOptions, out io.Writer) error {
 	p := mpb.NewWithContext(ctx, mpb.WithOutput(out), mpb.WithWidth(32), mpb.WithRefreshRate(200*time.Millisecond))
-	// the total is an estimate (K clips of 25 fps) until every truth is known
-	total := p.AddBar(int64(float64(o.cameras)*o.duration.Seconds()*25+0.5),
+	// the total is an estimate until every truth is known
+	total := p.AddBar(int64(o.cameras),
 		mpb.PrependDecorators(decor.Name("total     ", decor.WCSyncSpaceR), decor.CountersNoUnit("%d/%d frames", decor.WCSyncSpace)),
 		mpb.AppendDecorators(decor.AverageSpeed(nil, "%.0f fps", decor.WCSyncSpace), decor.Name(" ETA "), decor.AverageETA(decor.ET_STYLE_GO)))
 	var made []*library.Clip
@@ -156,6 +156,9 @@ func synthTruth(scenario string, seed uint64, d time.Duration, camera int) (*wir
 	if scenario != "fixture" {
 		_, err := scenarioSource(scenario)
 		return nil, nil, err
+	}
+	if d == 0 {
+		d = 10 * time.Second
 	}
 	tr := rendertest.Truth(rendertest.Spec{Frames: int(d.Seconds()*25 + 0.5), Width: 1280, Height: 720, Seed: max(seed, 1) + uint64(camera),
 		Conditions: wire.Conditions{TimeOfDay: "day", Weather: "clear", Noise: 0.01, Overlay: true, Start: "2026-03-02T08:00:00+07:00"}})

@@ -16,7 +16,7 @@ func TestSynthFlags(t *testing.T) {
 	}{
 		{[]string{}, "synth: --scenario is required"},
 		{[]string{"--scenario", "x", "--cameras", "0"}, "synth: --cameras 0 must be at least 1"},
-		{[]string{"--scenario", "x", "--duration", "-1s"}, "synth: --duration -1s must be positive"},
+		{[]string{"--scenario", "x", "--duration", "-1s"}, "synth: --duration -1s must not be negative"},
 		{[]string{"--scenario", "x", "extra"}, "synth: unexpected arguments [extra]"},
 	} {
 		_, err := parseSynth(c.args, io.Discard)
