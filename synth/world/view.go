@@ -1,0 +1,334 @@
+package world
+
+import (
+	"math"
+	"slices"
+
+	"github.com/trafficsim/trafficsim/sim/wire"
+)
+
+// Visibility and readability constants (documented in truth for devices and tests).
+const (
+	// CellPx is the side of a cell of the occlusion raster: visible fractions are counted on a
+	// grid of CellPx x CellPx pixels, sampled at cell centres.
+	CellPx = 4
+	// ReadablePlatePx is the least projected plate height (pixels) at which a plate counts as
+	// readable; the plate must also face the camera, lie inside the image and be unoccluded.
+	ReadablePlatePx = 10
+	// FullyVisible is the visible fraction from which an object counts as fully visible (its
+	// unclipped box must also lie inside the image): no_helmet and too_many_passengers are
+	// stamped at the first such frame.
+	FullyVisible = 0.99
+	// MinFacing is the least cosine between a plate's normal and the direction to the camera.
+	MinFacing = 0.25
+)
+
+// viewer projects the world through the camera and keeps the occlusion raster.
+type viewer struct {
+	cam    wire.Pinhole
+	w, h   int
+	gw, gh int
+	owner  []int32 // index+1 of the object that owns each cell, 0 = free
+	camPos wire.Vec3
+	items  []viewItem
+	hull   []wire.Point
+	clipA  []wire.Point
+	clipB  []wire.Point
+}
+
+type viewItem struct {
+	v       *vehicle
+	idx     int
+	depth   float64
+	hull    [8]wire.Point
+	nh      int
+	box     wire.Box // unclipped
+	inView  bool
+	visible float64
+}
+
+func newViewer(cam wire.Pinhole) *viewer {
+	gw, gh := (cam.Width+CellPx-1)/CellPx, (cam.Height+CellPx-1)/CellPx
+	return &viewer{cam: cam, w: cam.Width, h: cam.Height, gw: gw, gh: gh, owner: make([]int32, gw*gh),
+		camPos: wire.Vec3{cam.Position[0], cam.Position[1], cam.HeightM}}
+}
+
+// DepthKey is the occlusion order of an object: the depth of its cuboid centre along the optical
+// axis. Nearer objects (smaller key) occlude farther ones; the renderer draws far to near by it.
+func DepthKey(cam wire.Pinhole, o wire.Object, s wire.ObjectState) float64 {
+	q := cam.ToCamera(wire.Vec3{s.Pos[0], s.Pos[1], o.HeightM / 2})
+	return q[2]
+}
+
+// look fills box, visibility and plate fields of the states (one per vehicle, same order).
+func (vw *viewer) look(vs []*vehicle, states []wire.ObjectState) {
+	vw.items = vw.items[:0]
+	W, H := float64(vw.w), float64(vw.h)
+	for i, v := range vs {
+		v.inside = false
+		cb := v.obj.Cuboid(states[i])
+		it := viewItem{v: v, idx: i}
+		var pts [8]wire.Point
+		ok := true
+		for k, c := range cb.Corners() {
+			p, _, good := vw.cam.Project(c)
+			if !good {
+				ok = false
+				break
+			}
+			pts[k] = p
+		}
+		if !ok {
+			continue
+		}
+		b := wire.Box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+		for _, p := range pts {
+			b[0], b[1], b[2], b[3] = min(b[0], p[0]), min(b[1], p[1]), max(b[2], p[0]), max(b[3], p[1])
+		}
+		if b[2] <= 0 || b[0] >= W || b[3] <= 0 || b[1] >= H {
+			continue
+		}
+		it.box = b
+		it.inView = true
+		v.inside = b[0] >= 0 && b[1] >= 0 && b[2] <= W && b[3] <= H
+		it.nh = convexHull(pts[:], it.hull[:])
+		it.depth = DepthKey(vw.cam, v.obj, states[i])
+		vw.items = append(vw.items, it)
+	}
+	slices.SortFunc(vw.items, func(a, b viewItem) int {
+		if a.depth != b.depth {
+			if a.depth < b.depth {
+				return -1
+			}
+			return 1
+		}
+		return a.v.id - b.v.id
+	})
+	clear(vw.owner)
+	for k := range vw.items {
+		it := &vw.items[k]
+		hull := it.hull[:it.nh]
+		total, free := vw.raster(hull, int32(k+1))
+		area := polyArea(hull)
+		inside := polyArea(vw.clipToImage(hull))
+		frac := 1.0
+		if area > 0 {
+			frac = min(1, inside/area)
+		}
+		occ := 1.0
+		if total > 0 {
+			occ = float64(free) / float64(total)
+		} else {
+			// Smaller than a cell: sample the cell under its centre.
+			cx, cy := (it.box[0]+it.box[2])/2, (it.box[1]+it.box[3])/2
+			gi, gj := int(cx/CellPx), int(cy/CellPx)
+			if gi >= 0 && gj >= 0 && gi < vw.gw && gj < vw.gh {
+				if o := vw.owner[gj*vw.gw+gi]; o != 0 {
+					occ = 0
+				} else {
+					vw.owner[gj*vw.gw+gi] = int32(k + 1)
+				}
+			}
+		}
+		it.visible = math.Round(frac*occ*1000) / 1000
+		st := &states[it.idx]
+		st.InView = true
+		st.Box = roundBox(wire.Box{max(0, it.box[0]), max(0, it.box[1]), min(W, it.box[2]), min(H, it.box[3])})
+		st.Visible = it.visible
+		vw.plate(it, st, int32(k+1))
+	}
+}
+
+// raster marks the cells whose centres lie inside the convex hull; it returns how many it
+// covers inside the image and how many of those were still free (now owned by id).
+func (vw *viewer) raster(hull []wire.Point, id int32) (total, free int) {
+	if len(hull) < 3 {
+		return 0, 0
+	}
+	y0, y1 := math.Inf(1), math.Inf(-1)
+	for _, p := range hull {
+		y0, y1 = min(y0, p[1]), max(y1, p[1])
+	}
+	j0 := max(0, int(math.Ceil(y0/CellPx-0.5)))
+	j1 := min(vw.gh-1, int(math.Floor(y1/CellPx-0.5)))
+	for j := j0; j <= j1; j++ {
+		y := (float64(j) + 0.5) * CellPx
+		xl, xr := math.Inf(1), math.Inf(-1)
+		for a := range hull {
+			p, q := hull[a], hull[(a+1)%len(hull)]
+			if (p[1] <= y) != (q[1] <= y) {
+				x := p[0] + (y-p[1])*(q[0]-p[0])/(q[1]-p[1])
+				xl, xr = min(xl, x), max(xr, x)
+			}
+		}
+		if xl > xr {
+			continue
+		}
+		i0 := max(0, int(math.Ceil(xl/CellPx-0.5)))
+		i1 := min(vw.gw-1, int(math.Floor(xr/CellPx-0.5)))
+		row := vw.owner[j*vw.gw : (j+1)*vw.gw]
+		for i := i0; i <= i1; i++ {
+			total++
+			if row[i] == 0 {
+				row[i] = id
+				free++
+			}
+		}
+	}
+	return total, free
+}
+
+// plate sets the plate box and readability of the plate facing the camera.
+func (vw *viewer) plate(it *viewItem, st *wire.ObjectState, id int32) {
+	o := &it.v.obj
+	if !o.HasPlate() {
+		return
+	}
+	toCam := wire.Point{vw.camPos[0] - st.Pos[0], vw.camPos[1] - st.Pos[1]}
+	fwd := it.v.fwd
+	front := fwd[0]*toCam[0]+fwd[1]*toCam[1] > 0
+	if front && !o.HasFrontPlate() {
+		return
+	}
+	cs := o.PlateCorners(*st, front)
+	b := wire.Box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+	for _, c := range cs {
+		p, _, ok := vw.cam.Project(c)
+		if !ok {
+			return
+		}
+		b[0], b[1], b[2], b[3] = min(b[0], p[0]), min(b[1], p[1]), max(b[2], p[0]), max(b[3], p[1])
+	}
+	W, H := float64(vw.w), float64(vw.h)
+	if b[2] <= 0 || b[0] >= W || b[3] <= 0 || b[1] >= H {
+		return
+	}
+	pb := roundBox(b)
+	st.PlateBox = &pb
+	if b[0] < 0 || b[1] < 0 || b[2] > W || b[3] > H || b[3]-b[1] < ReadablePlatePx {
+		return
+	}
+	// Facing: the plate normal against the direction to the camera.
+	n := fwd
+	if !front {
+		n = wire.Point{-fwd[0], -fwd[1]}
+	}
+	c := wire.Vec3{(cs[0][0] + cs[2][0]) / 2, (cs[0][1] + cs[2][1]) / 2, (cs[0][2] + cs[2][2]) / 2}
+	dx, dy, dz := vw.camPos[0]-c[0], vw.camPos[1]-c[1], vw.camPos[2]-c[2]
+	if (n[0]*dx+n[1]*dy)/math.Sqrt(dx*dx+dy*dy+dz*dz) < MinFacing {
+		return
+	}
+	// Unoccluded: the cells under its centre and inset corners belong to this object.
+	for _, p := range [5]wire.Point{{(b[0] + b[2]) / 2, (b[1] + b[3]) / 2}, {b[0] + 1, b[1] + 1}, {b[2] - 1, b[1] + 1}, {b[0] + 1, b[3] - 1}, {b[2] - 1, b[3] - 1}} {
+		gi, gj := int(p[0]/CellPx), int(p[1]/CellPx)
+		if gi < 0 || gj < 0 || gi >= vw.gw || gj >= vw.gh {
+			return
+		}
+		if own := vw.owner[gj*vw.gw+gi]; own != 0 && own != id {
+			return
+		}
+	}
+	st.PlateRead = true
+}
+
+func roundBox(b wire.Box) wire.Box {
+	for i := range b {
+		b[i] = math.Round(b[i]*100) / 100
+	}
+	return b
+}
+
+// convexHull writes the hull of pts (counter-clockwise in image coordinates) into out and
+// returns its length (Andrew's monotone chain).
+func convexHull(pts []wire.Point, out []wire.Point) int {
+	p := make([]wire.Point, len(pts))
+	copy(p, pts)
+	slices.SortFunc(p, func(a, b wire.Point) int {
+		if a[0] != b[0] {
+			if a[0] < b[0] {
+				return -1
+			}
+			return 1
+		}
+		if a[1] < b[1] {
+			return -1
+		}
+		if a[1] > b[1] {
+			return 1
+		}
+		return 0
+	})
+	cross := func(o, a, b wire.Point) float64 { return (a[0]-o[0])*(b[1]-o[1]) - (a[1]-o[1])*(b[0]-o[0]) }
+	h := make([]wire.Point, 0, 2*len(p))
+	for _, q := range p {
+		for len(h) >= 2 && cross(h[len(h)-2], h[len(h)-1], q) <= 0 {
+			h = h[:len(h)-1]
+		}
+		h = append(h, q)
+	}
+	lo := len(h) + 1
+	for i := len(p) - 2; i >= 0; i-- {
+		q := p[i]
+		for len(h) >= lo && cross(h[len(h)-2], h[len(h)-1], q) <= 0 {
+			h = h[:len(h)-1]
+		}
+		h = append(h, q)
+	}
+	h = h[:len(h)-1]
+	return copy(out, h)
+}
+
+func polyArea(pg []wire.Point) float64 {
+	a := 0.0
+	for i := range pg {
+		p, q := pg[i], pg[(i+1)%len(pg)]
+		a += p[0]*q[1] - q[0]*p[1]
+	}
+	return math.Abs(a) / 2
+}
+
+// clipToImage clips a convex polygon to the image rectangle (Sutherland-Hodgman).
+func (vw *viewer) clipToImage(pg []wire.Point) []wire.Point {
+	return clipRect(pg, 0, 0, float64(vw.w), float64(vw.h))
+}
+
+func clipRect(pg []wire.Point, x0, y0, x1, y1 float64) []wire.Point {
+	out := append([]wire.Point(nil), pg...)
+	edges := []struct {
+		in  func(p wire.Point) bool
+		cut func(p, q wire.Point) wire.Point
+	}{
+		{func(p wire.Point) bool { return p[0] >= x0 }, func(p, q wire.Point) wire.Point { return lerpX(p, q, x0) }},
+		{func(p wire.Point) bool { return p[0] <= x1 }, func(p, q wire.Point) wire.Point { return lerpX(p, q, x1) }},
+		{func(p wire.Point) bool { return p[1] >= y0 }, func(p, q wire.Point) wire.Point { return lerpY(p, q, y0) }},
+		{func(p wire.Point) bool { return p[1] <= y1 }, func(p, q wire.Point) wire.Point { return lerpY(p, q, y1) }},
+	}
+	for _, e := range edges {
+		in := out
+		out = nil
+		for i := range in {
+			p, q := in[i], in[(i+1)%len(in)]
+			pi, qi := e.in(p), e.in(q)
+			if pi {
+				out = append(out, p)
+			}
+			if pi != qi {
+				out = append(out, e.cut(p, q))
+			}
+		}
+		if len(out) == 0 {
+			return nil
+		}
+	}
+	return out
+}
+
+func lerpX(p, q wire.Point, x float64) wire.Point {
+	t := (x - p[0]) / (q[0] - p[0])
+	return wire.Point{x, p[1] + t*(q[1]-p[1])}
+}
+
+func lerpY(p, q wire.Point, y float64) wire.Point {
+	t := (y - p[1]) / (q[1] - p[1])
+	return wire.Point{p[0] + t*(q[0]-p[0]), y}
+}
