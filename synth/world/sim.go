@@ -688,7 +688,7 @@ func (m *sim) leader(v *vehicle) (*vehicle, float64) {
 		if o == v {
 			continue
 		}
-		if v.fwd[0]*o.fwd[0]+v.fwd[1]*o.fwd[1] < 0.5 && !(o.static || o.v < 0.3) {
+		if v.fwd[0]*o.fwd[0]+v.fwd[1]*o.fwd[1] < 0.5 && !o.static && o.park != parkStopped {
 			continue
 		}
 		dx, dy := o.pos[0]-v.pos[0], o.pos[1]-v.pos[1]
@@ -706,6 +706,11 @@ func (m *sim) leader(v *vehicle) (*vehicle, float64) {
 		// Depth of o along v's heading.
 		dd := (o.L*math.Sqrt(max(0, 1-c*c)) + o.W*c) / 2
 		g := d - v.L/2 - dd
+		// Merging streams can overlap: never follow a vehicle we already overlap, nor one
+		// that has us ahead of it (no two vehicles lead each other).
+		if g < -0.3 || (v.pos[0]-o.pos[0])*o.fwd[0]+(v.pos[1]-o.pos[1])*o.fwd[1] > 0 {
+			continue
+		}
 		if g < bg {
 			best, bg = o, g
 		}
