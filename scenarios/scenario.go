@@ -198,7 +198,7 @@ type Violations struct {
 	StopLine          float64 `yaml:"stop_line"`           // of vehicles that reach the stop line first on red
 	Speeding          float64 `yaml:"speeding"`            // of vehicles entering the main road
 	WrongWay          float64 `yaml:"wrong_way"`           // of vehicles entering the main road (extra vehicles riding against it)
-	WrongLane         float64 `yaml:"wrong_lane"`          // of vehicles entering the main road
+	WrongLane         float64 `yaml:"wrong_lane"`          // of vehicles entering the main road whose class a lane of their direction forbids
 	NoHelmet          float64 `yaml:"no_helmet"`           // of motorbikes (someone on it without a helmet)
 	TooManyPassengers float64 `yaml:"too_many_passengers"` // of motorbikes (3 or more people)
 	IllegalParking    float64 `yaml:"illegal_parking"`     // of vehicles entering the lane next to a no-parking zone

@@ -35,6 +35,7 @@ type result struct {
 	truth *wire.Truth
 	cal   *wire.Calibration
 	stats stats
+	fully map[int]bool
 }
 
 func run(sc *scenarios.Scenario, o Options) (*result, error) {
@@ -71,7 +72,7 @@ func run(sc *scenarios.Scenario, o Options) (*result, error) {
 		Width: sc.Resolution.Width, Height: sc.Resolution.Height, Pinhole: st.cam, Conditions: cond, Scene: st.scene,
 		Frames: make([]wire.Frame, 0, frames),
 	}
-	j := &judge{st: st, fps: fps, tracks: map[int]*track{}, cam: cam, night: cond.Night()}
+	j := &judge{st: st, fps: fps, tracks: map[int]*track{}, cam: cam, night: cond.Night(), fully: map[int]bool{}}
 	if cond.Weather != "clear" {
 		j.wx = cond.Weather
 	}
@@ -141,7 +142,7 @@ func run(sc *scenarios.Scenario, o Options) (*result, error) {
 		vs = []wire.Violation{}
 	}
 	tr.Violations = vs
-	return &result{truth: tr, cal: calibrate(st, cam), stats: m.stats}, nil
+	return &result{truth: tr, cal: calibrate(st, cam), stats: m.stats, fully: j.fully}, nil
 }
 
 // Summary counts the objects per class and the violations per type of a truth.

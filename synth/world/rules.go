@@ -20,6 +20,10 @@ const (
 	// AlignCos is the least cosine between heading and lane direction for "along" (and the
 	// negative of it for "against").
 	AlignCos = 0.5
+	// LaneCos is the least cosine between heading and lane direction for travelling along a
+	// lane (or, negated, against it) in wrong_way and wrong_lane: a turn across a lane is
+	// neither.
+	LaneCos = 0.9
 )
 
 // track is the rule state of one vehicle.
@@ -69,6 +73,7 @@ type judge struct {
 	cam    string
 	night  bool
 	wx     string
+	fully  map[int]bool // motorbikes seen fully visible at least once
 }
 
 func (j *judge) stamp(tr *track, v *vehicle, typ wire.ViolationType, frame int, box wire.Box, speed float64) {
@@ -130,8 +135,8 @@ func (j *judge) apply(v *vehicle, s *wire.ObjectState, frame int, lights []wire.
 			j.stamp(tr, v, typ, frame, s.Box, 0)
 		}
 	}
-	run(&tr.wwStart, region != nil && c < -AlignCos && !still, WrongWaySeconds, wire.WrongWay)
-	run(&tr.wlStart, region != nil && c > AlignCos && !region.allows(v.cls), WrongLaneSeconds, wire.WrongLane)
+	run(&tr.wwStart, region != nil && c < -LaneCos && !still, WrongWaySeconds, wire.WrongWay)
+	run(&tr.wlStart, region != nil && c > LaneCos && !region.allows(v.cls) && !still, WrongLaneSeconds, wire.WrongLane)
 	onSidewalk := false
 	if v.cls == wire.Motorbike {
 		for i := range j.st.sidewalks {
@@ -166,6 +171,9 @@ func (j *judge) apply(v *vehicle, s *wire.ObjectState, frame int, lights []wire.
 
 	// no_helmet and too_many_passengers: the first fully visible frame.
 	if v.cls == wire.Motorbike && s.InView && v.inside && s.Visible >= FullyVisible {
+		if j.fully != nil {
+			j.fully[v.id] = true
+		}
 		helmetless := false
 		for _, r := range v.obj.Riders {
 			helmetless = helmetless || !r.Helmet

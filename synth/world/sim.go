@@ -18,21 +18,24 @@ const (
 
 // stats counts behaviour decisions; the statistical test compares them with the stamps.
 type stats struct {
-	spawned       map[wire.Class]int
-	redFirst      int // vehicles that reached the stop line first on red and decided
-	redRun        int
-	stopBeyond    int
-	motorbikes    int
-	noHelmet      int
-	tooMany       int
-	speeders      int
-	mainVehicles  int
-	wrongWay      int
-	wrongLane     int
-	curbLane      int // vehicles entering a lane next to a no-parking zone
-	parkers       int
-	curbBikes     int // motorbikes entering a lane next to a sidewalk
-	sidewalkRider int
+	spawned           map[wire.Class]int
+	redFirst          int // vehicles that reached the stop line first on red and decided
+	redRun            int
+	stopBeyond        int
+	motorbikes        int
+	noHelmet          int
+	tooMany           int
+	speeders          int
+	mainVehicles      int
+	wrongWay          int
+	wrongLane         int
+	wrongLaneEligible int
+	curbLane          int // vehicles entering a lane next to a no-parking zone
+	parkers           int
+	curbBikes         int // motorbikes entering a lane next to a sidewalk
+	sidewalkRider     int
+	mainIDs           map[int]bool // vehicles of the main road
+	arrivals          int          // main-road arrivals (the base of wrong_way)
 }
 
 // sim is the running world.
@@ -71,6 +74,7 @@ func newSim(st *site, seed uint64) *sim {
 		curbSW: map[*mainLane]bool{},
 	}
 	m.stats.spawned = map[wire.Class]int{}
+	m.stats.mainIDs = map[int]bool{}
 	acc := 0.0
 	for _, c := range wire.Classes {
 		if f := sc.Traffic.Mix.Get(string(c)); f > 0 {
@@ -208,6 +212,9 @@ func (m *sim) driverFor(c wire.Class) driver {
 func (m *sim) spawn() {
 	for i, src := range m.st.sources {
 		for m.t >= src.next {
+			if !src.cross {
+				m.stats.arrivals++
+			}
 			src.queue++
 			src.next += m.exp(src.rate)
 		}
@@ -234,7 +241,18 @@ func (m *sim) clear(pt wire.Point, fwd wire.Point, need float64, w float64) bool
 	return true
 }
 
-func (m *sim) spawnOne(src *source) bool {
+// arrival is a vehicle waiting to enter: drawn once, launched when there is room.
+type arrival struct {
+	c         wire.Class
+	p         *path
+	lat       float64
+	turn      int
+	wrongLane bool
+	main      bool
+}
+
+// draw decides class, lane, turn and lane discipline of a new arrival.
+func (m *sim) draw(src *source) *arrival {
 	st := m.st
 	sc := st.sc
 	if src.cross {
@@ -252,8 +270,7 @@ func (m *sim) spawnOne(src *source) bool {
 		if src.dir < 0 {
 			dirIdx = 1
 		}
-		p := st.crossP[dirIdx][k]
-		return m.launch(c, p, 0)
+		return &arrival{c: c, p: st.crossP[dirIdx][k]}
 	}
 	c := m.pickClass()
 	var lanes []*mainLane
@@ -263,56 +280,73 @@ func (m *sim) spawnOne(src *source) bool {
 		}
 	}
 	if len(lanes) == 0 {
-		return true // cannot happen after validation; drop the arrival
+		return nil // cannot happen after validation
 	}
 	l := lanes[m.veh.IntN(len(lanes))]
-	var p *path
 	turn := 0
-	if st.junction {
+	// Wrong lane: of the vehicles whose class a lane of their direction forbids, a share drives
+	// in such a lane all along.
+	var forbidden []*mainLane
+	for _, o := range st.lanes {
+		if o.dir == src.dir && !o.allows(c) {
+			forbidden = append(forbidden, o)
+		}
+	}
+	wrongLane := false
+	if len(forbidden) > 0 {
+		m.stats.wrongLaneEligible++
+		if m.beh.Float64() < sc.Traffic.Violations.WrongLane {
+			m.stats.wrongLane++
+			wrongLane = true
+			l = forbidden[m.beh.IntN(len(forbidden))]
+		}
+	}
+	if st.junction && !wrongLane {
 		u := m.beh.Float64()
+		// Right turns from the curb-most allowed lane, left turns from the innermost; toward
+		// lanes are listed left to right as the camera sees them, so their curb comes first.
+		curb, inner := lanes[len(lanes)-1], lanes[0]
+		if src.dir < 0 {
+			curb, inner = inner, curb
+		}
 		if u < sc.Traffic.Turns.Right {
-			turn = 1
-			l = lanes[len(lanes)-1]
+			turn, l = 1, curb
 		} else if u < sc.Traffic.Turns.Right+sc.Traffic.Turns.Left {
-			turn = -1
-			l = lanes[0]
+			turn, l = -1, inner
 		}
 	}
-	if src.dir < 0 && turn != 0 {
-		// Toward lanes are listed left to right as the camera sees them: their curb is first.
-		if turn > 0 {
-			l = lanes[0]
-		} else {
-			l = lanes[len(lanes)-1]
-		}
-	}
+	p := st.straight[l]
 	switch turn {
-	case 0:
-		p = st.straight[l]
 	case 1:
 		p = st.turns[l][0]
-	default:
+	case -1:
 		p = st.turns[l][1]
 	}
 	lat := 0.0
 	if c == wire.Motorbike || c == wire.Bicycle {
 		lat = uniform(m.veh, -1, 1) * (st.laneW/2 - 0.55)
 	}
-	pt, t := p.at(0)
-	if !m.clear(wire.Point{pt[0] + lat*t[1], pt[1] - lat*t[0]}, t, 6, 1) {
-		return false
-	}
-	v := m.launchVehicle(c, p, lat)
-	m.assignBehaviour(v, turn)
-	return true
+	return &arrival{c: c, p: p, lat: lat, turn: turn, wrongLane: wrongLane, main: true}
 }
 
-func (m *sim) launch(c wire.Class, p *path, lat float64) bool {
-	pt, t := p.at(0)
-	if !m.clear(wire.Point{pt[0] + lat*t[1], pt[1] - lat*t[0]}, t, 6, 1) {
+func (m *sim) spawnOne(src *source) bool {
+	if src.pending == nil {
+		src.pending = m.draw(src)
+		if src.pending == nil {
+			return true
+		}
+	}
+	a := src.pending
+	pt, t := a.p.at(0)
+	if !m.clear(wire.Point{pt[0] + a.lat*t[1], pt[1] - a.lat*t[0]}, t, 6, 1) {
 		return false
 	}
-	m.launchVehicle(c, p, lat)
+	src.pending = nil
+	v := m.launchVehicle(a.c, a.p, a.lat)
+	if a.main {
+		v.wrongLane = a.wrongLane
+		m.assignBehaviour(v, a.turn)
+	}
 	return true
 }
 
@@ -323,20 +357,18 @@ func (m *sim) launchVehicle(c wire.Class, p *path, lat float64) *vehicle {
 	v.v0Normal = v.drv.v0
 	v.v = v.drv.v0 * 0.9
 	v.lat, v.latT, v.baseLat = lat, lat, lat
+	m.assignRiders(v)
 	v.update()
 	m.active = append(m.active, v)
 	m.stats.spawned[c]++
 	return v
 }
 
-// assignBehaviour draws the behaviours (and violations) of a main-road vehicle.
-func (m *sim) assignBehaviour(v *vehicle, turn int) {
-	st := m.st
-	vr := st.sc.Traffic.Violations
-	r := m.beh
-	l := v.p.lane
-	m.stats.mainVehicles++
+// assignRiders draws helmets and passengers of a motorbike (on any road).
+func (m *sim) assignRiders(v *vehicle) {
 	if v.cls == wire.Motorbike {
+		r := m.beh
+		vr := m.st.sc.Traffic.Violations
 		m.stats.motorbikes++
 		u := r.Float64()
 		switch {
@@ -362,6 +394,16 @@ func (m *sim) assignBehaviour(v *vehicle, turn int) {
 			v.obj.HeightM = round2(v.obj.HeightM + 0.05)
 		}
 	}
+}
+
+// assignBehaviour draws the behaviours (and violations) of a main-road vehicle.
+func (m *sim) assignBehaviour(v *vehicle, turn int) {
+	st := m.st
+	vr := st.sc.Traffic.Violations
+	r := m.beh
+	l := v.p.lane
+	m.stats.mainVehicles++
+	m.stats.mainIDs[v.id] = true
 	if turn != 0 {
 		return
 	}
@@ -373,26 +415,10 @@ func (m *sim) assignBehaviour(v *vehicle, turn int) {
 		v.drv.v0 = limit * uniform(r, 1.15, 1.35) / 3.6
 		v.v0Normal = v.drv.v0
 		v.v = v.drv.v0
+		return // a speeder does nothing else
 	}
-	// Wrong lane: a class that may not use an adjacent lane moves into it in view.
-	if r.Float64() < vr.WrongLane {
-		var bad []*mainLane
-		for _, o := range st.lanes {
-			if o.dir == l.dir && !o.allows(v.cls) && math.Abs(o.xc()-l.xc()) < st.laneW*1.5 {
-				bad = append(bad, o)
-			}
-		}
-		if len(bad) > 0 {
-			m.stats.wrongLane++
-			o := bad[r.IntN(len(bad))]
-			v.wrongLane = true
-			v.wlY = dirY(st.yNear) - uniform(r, 6, 10)
-			v.wlLat = (o.xc() - l.xc()) * float64(l.dir)
-			if v.cls == wire.Motorbike || v.cls == wire.Bicycle {
-				v.baseLat, v.latT, v.lat = 0, 0, 0
-			}
-			return
-		}
+	if v.wrongLane {
+		return
 	}
 	// One lane change somewhere in view into an allowed neighbour lane.
 	if r.Float64() < st.sc.Traffic.Behaviour.LaneChange {
@@ -435,8 +461,9 @@ func (m *sim) assignBehaviour(v *vehicle, turn int) {
 					end = dirY(st.yFar) - 5
 				}
 			}
-			v.swY0 = dirY(st.yNear) - uniform(r, 4, 8)
-			v.swY1 = min(v.swY0+uniform(r, 20, 35), end)
+			// Up on the sidewalk before the monitored stretch starts, down again inside it.
+			v.swY0 = dirY(st.yNear) - uniform(r, 22, 30)
+			v.swY1 = min(dirY(st.yNear)+uniform(r, 12, 30), end)
 			v.swLat = st.laneW/2 + st.sc.Scene.ShoulderM + st.swM/2 - v.lat
 			v.swLat += v.lat
 		}
@@ -472,6 +499,7 @@ func (m *sim) spawnWrongWay(src *source) {
 	}
 	v := m.launchVehicle(c, p, 0)
 	v.wrongWay = true
+	m.stats.mainIDs[v.id] = true
 	v.drv.v0 = min(v.drv.v0, 40/3.6)
 	v.v0Normal = v.drv.v0
 	m.stats.wrongWay++
@@ -520,7 +548,12 @@ func (m *sim) step() {
 			rate = latSpeedBike
 		}
 		if v.v < 0.3 {
-			rate = min(rate, v.v*2)
+			// Nearly standing: edge sideways slowly (a rider walks the bike), never lock up.
+			creep := 0.15
+			if v.cls == wire.Motorbike || v.cls == wire.Bicycle {
+				creep = 0.3
+			}
+			rate = max(min(rate, v.v*2), creep)
 		}
 		step := math.Copysign(min(math.Abs(dl), rate*m.dt), dl)
 		v.lat += step
@@ -548,13 +581,11 @@ func (m *sim) decide(v *vehicle) float64 {
 			v.latT = v.parkLat
 		}
 	case parkStopped:
-		if m.t >= v.parkUntil {
-			v.park = parkLeaving
-			v.latT = v.baseLat
+		if m.t < v.parkUntil {
+			return -9 // standing at the curb
 		}
-	}
-	if v.wrongLane && y >= v.wlY {
-		v.latT = v.wlLat
+		v.park = parkLeaving
+		v.latT = v.baseLat
 	}
 	if v.sidewalk {
 		switch {
@@ -585,9 +616,14 @@ func (m *sim) decide(v *vehicle) float64 {
 		}
 		lv := leader.v * (v.fwd[0]*leader.fwd[0] + v.fwd[1]*leader.fwd[1])
 		a = idm(v.v, gap, v.v-lv, v.drv)
-		// Overtake a slow leader in a free allowed lane (cars, trucks, buses).
-		if gap < 30 && lv < 0.8*v.drv.v0 && v.lcCool <= 0 && v.cls != wire.Motorbike && v.cls != wire.Bicycle {
-			m.changeLane(v, true)
+		// Overtake a slow leader: two-wheelers filter sideways within the lane, others
+		// change into a free allowed lane.
+		if gap < 30 && lv < 0.85*v.drv.v0 && v.lcCool <= 0 {
+			if v.cls == wire.Motorbike || v.cls == wire.Bicycle {
+				m.filter(v)
+			} else {
+				m.changeLane(v, true)
+			}
 		}
 	} else {
 		a = idm(v.v, math.Inf(1), 0, v.drv)
@@ -700,7 +736,11 @@ func (m *sim) leader(v *vehicle) (*vehicle, float64) {
 		// Extent of o across v's heading.
 		c := math.Abs(v.fwd[0]*o.fwd[1] - v.fwd[1]*o.fwd[0])
 		half := (o.W*math.Sqrt(max(0, 1-c*c)) + o.L*c) / 2
-		if math.Abs(l) >= v.W/2+half+0.15 {
+		margin := 0.15
+		if v.speeder && (v.cls == wire.Motorbike || v.cls == wire.Bicycle) {
+			margin = -0.25 // squeezes past, elbows almost touching
+		}
+		if math.Abs(l) >= v.W/2+half+margin {
 			continue
 		}
 		// Depth of o along v's heading.
@@ -727,6 +767,9 @@ func (m *sim) changeLane(v *vehicle, overtake bool) {
 		return
 	}
 	v.lcCool = 4
+	if v.speeder {
+		v.lcCool = 1.5
+	}
 	cur := l.xc() + v.lat*float64(l.dir)
 	var options []float64
 	for _, o := range st.lanes {
@@ -759,4 +802,54 @@ func (m *sim) gapFree(v *vehicle, x float64) bool {
 		}
 	}
 	return true
+}
+
+// filter moves a two-wheeler sideways within its lane to a free slot past a slow leader.
+func (m *sim) filter(v *vehicle) {
+	st := m.st
+	if v.p.lane == nil || v.p.turn != 0 || v.wrongWay || v.park != parkNone || v.passing != nil || v.sidewalk {
+		return
+	}
+	v.lcCool = 1.5
+	if v.speeder {
+		v.lcCool = 0.5
+	}
+	// Two-wheelers are not bound to a lane: any neighbouring lane of the direction that
+	// allows them is fair game (lat is to the right of travel, from the path's lane centre).
+	l := v.p.lane
+	lo, hi := -(st.laneW/2 - 0.45), st.laneW/2-0.45
+	for _, o := range st.lanes {
+		if o.dir != l.dir || !o.allows(v.cls) || math.Abs(o.xc()-l.xc()) > 1.01*st.laneW {
+			continue
+		}
+		d := (o.xc() - l.xc()) * float64(l.dir)
+		lo, hi = min(lo, d-(st.laneW/2-0.45)), max(hi, d+(st.laneW/2-0.45))
+	}
+	rgt := wire.Point{v.fwd[1], -v.fwd[0]}
+	for k := 1; k <= 8; k++ {
+		for _, sgn := range []float64{-1, 1} {
+			lat := v.baseLat + sgn*float64(k)*0.45
+			if lat < lo || lat > hi {
+				continue
+			}
+			dl := lat - v.lat
+			free := true
+			for _, o := range m.active {
+				if o == v {
+					continue
+				}
+				dx, dy := o.pos[0]-v.pos[0], o.pos[1]-v.pos[1]
+				d := dx*v.fwd[0] + dy*v.fwd[1]
+				l := dx*rgt[0] + dy*rgt[1] - dl
+				if d > -3 && d < 25 && math.Abs(l) < (o.W+v.W)/2+0.25 {
+					free = false
+					break
+				}
+			}
+			if free {
+				v.latT, v.baseLat = lat, lat
+				return
+			}
+		}
+	}
 }

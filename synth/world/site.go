@@ -141,12 +141,13 @@ type speedZone struct {
 
 // source spawns vehicles for one direction of a road.
 type source struct {
-	name  string
-	cross bool
-	dir   int     // main road: +1/-1; cross road: +1 eastbound, -1 westbound
-	rate  float64 // vehicles per second
-	next  float64 // time of the next arrival
-	queue int     // arrivals waiting for space
+	name    string
+	cross   bool
+	dir     int      // main road: +1/-1; cross road: +1 eastbound, -1 westbound
+	rate    float64  // vehicles per second
+	next    float64  // time of the next arrival
+	queue   int      // arrivals waiting for space
+	pending *arrival // the next one to enter, drawn already
 }
 
 // site is the built scene of a scenario: geometry for the renderer and regions for the rules.
@@ -482,20 +483,13 @@ func (s *site) buildLanes() {
 		s.regions = append(s.regions, r)
 	}
 	for _, l := range s.lanes {
+		// A main lane's region runs through the junction: the cross road has no regions
+		// inside the main road, so the lane a vehicle travels in stays defined across it.
 		spans := [][2]float64{{s.yNear, s.yFar}}
-		if s.junction {
-			spans = [][2]float64{{s.yNear, min(s.stopAway, s.yFar)}, {max(s.stopTow, s.yNear), s.yFar}}
-		}
-		for k, sp := range spans {
-			if sp[1] < sp[0]+2 {
-				continue
-			}
+		for _, sp := range spans {
 			id, sig, stop := l.id, "", ""
 			if s.junction {
-				approach := (k == 0) == (l.dir > 0)
-				if !approach {
-					id += "-x"
-				} else if l.dir > 0 {
+				if l.dir > 0 {
 					sig, stop = "sig-away", "sl-away"
 				} else {
 					sig, stop = "sig-toward", "sl-toward"

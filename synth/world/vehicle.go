@@ -72,8 +72,6 @@ type vehicle struct {
 	redDecided bool
 	amber      int8 // 0 undecided, 1 go, 2 stop (reset at green)
 	wrongLane  bool
-	wlY        float64 // y at which it moves into the wrong lane
-	wlLat      float64
 	lcY        float64 // y at which it changes lane once (NaN: never)
 	lcDone     bool
 	lcCool     float64
