@@ -412,7 +412,7 @@ func (m *sim) assignBehaviour(v *vehicle, turn int) {
 	if limit := st.scene.SpeedLimits[v.cls]; v.cls != wire.Bicycle && st.speed != nil && r.Float64() < vr.Speeding {
 		m.stats.speeders++
 		v.speeder = true
-		v.drv.v0 = limit * uniform(r, 1.15, 1.35) / 3.6
+		v.drv.v0 = limit * uniform(r, 1.2, 1.5) / 3.6
 		v.v0Normal = v.drv.v0
 		v.v = v.drv.v0
 		return // a speeder does nothing else
@@ -454,18 +454,19 @@ func (m *sim) assignBehaviour(v *vehicle, turn int) {
 		if r.Float64() < vr.Sidewalk {
 			m.stats.sidewalkRider++
 			v.sidewalk = true
-			end := dirY(st.yFar) - 5
+			// The monitored stretch in the rider's own direction: entry and exit.
+			entry, exit := min(dirY(st.yNear), dirY(st.yFar)), max(dirY(st.yNear), dirY(st.yFar))
 			if st.junction {
-				end = min(end, dirY(st.stopAway)-6)
-				if l.dir < 0 {
-					end = dirY(st.yFar) - 5
+				if l.dir > 0 {
+					exit = min(exit, dirY(st.stopAway)-6)
+				} else {
+					exit = min(exit, dirY(st.stopTow)-6)
 				}
 			}
 			// Up on the sidewalk before the monitored stretch starts, down again inside it.
-			v.swY0 = dirY(st.yNear) - uniform(r, 22, 30)
-			v.swY1 = min(dirY(st.yNear)+uniform(r, 12, 30), end)
-			v.swLat = st.laneW/2 + st.sc.Scene.ShoulderM + st.swM/2 - v.lat
-			v.swLat += v.lat
+			v.swY0 = entry - uniform(r, 22, 30)
+			v.swY1 = max(entry+2, min(entry+uniform(r, 12, 30), exit-5))
+			v.swLat = st.laneW/2 + st.sc.Scene.ShoulderM + st.swM/2
 		}
 	}
 }
@@ -589,12 +590,14 @@ func (m *sim) decide(v *vehicle) float64 {
 	}
 	if v.sidewalk {
 		switch {
-		case y >= v.swY1:
-			v.latT = v.baseLat
-			v.drv.v0 = v.v0Normal
-		case y >= v.swY0:
+		case v.swState == 0 && y >= v.swY0:
+			v.swState = 1
 			v.latT = v.swLat
 			v.drv.v0 = min(v.v0Normal, 18/3.6)
+		case v.swState == 1 && y >= v.swY1:
+			v.swState = 2
+			v.latT = v.baseLat
+			v.drv.v0 = v.v0Normal
 		}
 	}
 	if !math.IsNaN(v.lcY) && !v.lcDone && y >= v.lcY {

@@ -77,6 +77,7 @@ type vehicle struct {
 	lcCool     float64
 	sidewalk   bool
 	swY0, swY1 float64
+	swState    int // 0 before, 1 on the sidewalk, 2 back on the road
 	swLat      float64
 	park       int
 	parkIll    bool

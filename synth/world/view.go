@@ -32,8 +32,33 @@ type viewer struct {
 	camPos wire.Vec3
 	items  []viewItem
 	hull   []wire.Point
-	clipA  []wire.Point
-	clipB  []wire.Point
+	// The camera basis, computed once (wire.Pinhole.Project recomputes it per point); the
+	// arithmetic is the same, so the results are too.
+	o, r, d, f wire.Vec3
+}
+
+// project is wire.Pinhole.Project with the basis cached.
+func (vw *viewer) project(p wire.Vec3) (wire.Point, bool) {
+	v := wire.Vec3{p[0] - vw.o[0], p[1] - vw.o[1], p[2] - vw.o[2]}
+	z := v[0]*vw.f[0] + v[1]*vw.f[1] + v[2]*vw.f[2]
+	if z < wire.NearZ {
+		return wire.Point{}, false
+	}
+	x := v[0]*vw.r[0] + v[1]*vw.r[1] + v[2]*vw.r[2]
+	y := v[0]*vw.d[0] + v[1]*vw.d[1] + v[2]*vw.d[2]
+	c := vw.cam
+	return wire.Point{c.Cx + c.FocalPx*x/z, c.Cy + c.FocalPx*y/z}, true
+}
+
+// basis mirrors wire.Pinhole's camera frame.
+func basis(c wire.Pinhole) (o, r, d, f wire.Vec3) {
+	p, t := c.PanDeg*math.Pi/180, c.TiltDeg*math.Pi/180
+	o = wire.Vec3{c.Position[0], c.Position[1], c.HeightM}
+	f = wire.Vec3{math.Sin(p) * math.Cos(t), math.Cos(p) * math.Cos(t), -math.Sin(t)}
+	r = wire.Vec3{math.Cos(p), -math.Sin(p), 0}
+	up := wire.Vec3{r[1]*f[2] - r[2]*f[1], r[2]*f[0] - r[0]*f[2], r[0]*f[1] - r[1]*f[0]}
+	d = wire.Vec3{-up[0], -up[1], -up[2]}
+	return
 }
 
 type viewItem struct {
@@ -49,8 +74,10 @@ type viewItem struct {
 
 func newViewer(cam wire.Pinhole) *viewer {
 	gw, gh := (cam.Width+CellPx-1)/CellPx, (cam.Height+CellPx-1)/CellPx
-	return &viewer{cam: cam, w: cam.Width, h: cam.Height, gw: gw, gh: gh, owner: make([]int32, gw*gh),
+	vw := &viewer{cam: cam, w: cam.Width, h: cam.Height, gw: gw, gh: gh, owner: make([]int32, gw*gh),
 		camPos: wire.Vec3{cam.Position[0], cam.Position[1], cam.HeightM}}
+	vw.o, vw.r, vw.d, vw.f = basis(cam)
+	return vw
 }
 
 // DepthKey is the occlusion order of an object: the depth of its cuboid centre along the optical
@@ -71,7 +98,7 @@ func (vw *viewer) look(vs []*vehicle, states []wire.ObjectState) {
 		var pts [8]wire.Point
 		ok := true
 		for k, c := range cb.Corners() {
-			p, _, good := vw.cam.Project(c)
+			p, good := vw.project(c)
 			if !good {
 				ok = false
 				break
@@ -92,7 +119,8 @@ func (vw *viewer) look(vs []*vehicle, states []wire.ObjectState) {
 		it.inView = true
 		v.inside = b[0] >= 0 && b[1] >= 0 && b[2] <= W && b[3] <= H
 		it.nh = convexHull(pts[:], it.hull[:])
-		it.depth = DepthKey(vw.cam, v.obj, states[i])
+		c := wire.Vec3{states[i].Pos[0] - vw.o[0], states[i].Pos[1] - vw.o[1], v.obj.HeightM/2 - vw.o[2]}
+		it.depth = c[0]*vw.f[0] + c[1]*vw.f[1] + c[2]*vw.f[2] // DepthKey
 		vw.items = append(vw.items, it)
 	}
 	slices.SortFunc(vw.items, func(a, b viewItem) int {
@@ -109,11 +137,11 @@ func (vw *viewer) look(vs []*vehicle, states []wire.ObjectState) {
 		it := &vw.items[k]
 		hull := it.hull[:it.nh]
 		total, free := vw.raster(hull, int32(k+1))
-		area := polyArea(hull)
-		inside := polyArea(vw.clipToImage(hull))
 		frac := 1.0
-		if area > 0 {
-			frac = min(1, inside/area)
+		if !it.v.inside {
+			if area := polyArea(hull); area > 0 {
+				frac = min(1, polyArea(vw.clipToImage(hull))/area)
+			}
 		}
 		occ := 1.0
 		if total > 0 {
@@ -193,7 +221,7 @@ func (vw *viewer) plate(it *viewItem, st *wire.ObjectState, id int32) {
 	cs := o.PlateCorners(*st, front)
 	b := wire.Box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
 	for _, c := range cs {
-		p, _, ok := vw.cam.Project(c)
+		p, ok := vw.project(c)
 		if !ok {
 			return
 		}
@@ -241,8 +269,13 @@ func roundBox(b wire.Box) wire.Box {
 // convexHull writes the hull of pts (counter-clockwise in image coordinates) into out and
 // returns its length (Andrew's monotone chain).
 func convexHull(pts []wire.Point, out []wire.Point) int {
-	p := make([]wire.Point, len(pts))
-	copy(p, pts)
+	var buf [8]wire.Point
+	var hb [17]wire.Point
+	p := buf[:0]
+	if len(pts) > len(buf) {
+		p = make([]wire.Point, 0, len(pts))
+	}
+	p = append(p, pts...)
 	slices.SortFunc(p, func(a, b wire.Point) int {
 		if a[0] != b[0] {
 			if a[0] < b[0] {
@@ -259,7 +292,7 @@ func convexHull(pts []wire.Point, out []wire.Point) int {
 		return 0
 	})
 	cross := func(o, a, b wire.Point) float64 { return (a[0]-o[0])*(b[1]-o[1]) - (a[1]-o[1])*(b[0]-o[0]) }
-	h := make([]wire.Point, 0, 2*len(p))
+	h := hb[:0]
 	for _, q := range p {
 		for len(h) >= 2 && cross(h[len(h)-2], h[len(h)-1], q) <= 0 {
 			h = h[:len(h)-1]
