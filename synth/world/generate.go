@@ -61,10 +61,10 @@ func run(sc *scenarios.Scenario, o Options) (*result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("world: %s: %w", sc.Name, err)
 	}
-	m := newSim(st, seed)
 	fps := sc.FPS
 	frames := int(math.Round(dur.Seconds() * fps))
 	warm := int(math.Round(WarmUp.Seconds() * fps))
+	m := newSim(st, seed, -float64(warm)/fps)
 	cond := wire.Conditions{TimeOfDay: sc.Conditions.TimeOfDay, Weather: sc.Conditions.Weather, Noise: sc.Conditions.Noise,
 		Overlay: *sc.Conditions.Overlay, Start: sc.Conditions.Start}
 	tr := &wire.Truth{

@@ -61,7 +61,8 @@ type sim struct {
 	wwNext  []float64 // next wrong-way arrival per main source
 }
 
-func newSim(st *site, seed uint64) *sim {
+// newSim makes the world of a site; t0 is the time of its first step (negative: a warm-up).
+func newSim(st *site, seed uint64, t0 float64) *sim {
 	sc := st.sc
 	m := &sim{
 		st: st, fps: sc.FPS, dt: 1 / sc.FPS,
@@ -70,6 +71,7 @@ func newSim(st *site, seed uint64) *sim {
 		beh:    rand.New(rand.NewPCG(seed, streamBehave)),
 		plates: plate.New(seed, plate.Hanoi),
 		nextID: 1,
+		t:      t0,
 		curbNP: map[*mainLane][]int{},
 		curbSW: map[*mainLane]bool{},
 	}
@@ -104,10 +106,10 @@ func newSim(st *site, seed uint64) *sim {
 		}
 	}
 	for _, src := range st.sources {
-		src.next = m.exp(src.rate)
+		src.next = t0 + m.exp(src.rate)
 		ww := math.Inf(1)
 		if !src.cross && sc.Traffic.Violations.WrongWay > 0 {
-			ww = m.exp(src.rate * sc.Traffic.Violations.WrongWay)
+			ww = t0 + m.exp(src.rate*sc.Traffic.Violations.WrongWay)
 		}
 		m.wwNext = append(m.wwNext, ww)
 	}
