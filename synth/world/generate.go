@@ -83,6 +83,11 @@ func run(sc *scenarios.Scenario, o Options) (*result, error) {
 	var states []wire.ObjectState
 	for k := -warm; k < frames; k++ {
 		m.t = float64(k) / fps
+		if k == 0 {
+			// Rates are judged on the clip: count decisions from frame 0 on (vehicles of the
+			// warm-up that violate in the clip balance those the clip end cuts short).
+			m.stats = stats{spawned: map[wire.Class]int{}, mainIDs: m.stats.mainIDs, speederIDs: m.stats.speederIDs}
+		}
 		if k >= 0 {
 			f := wire.Frame{Index: k, T: round3(m.t)}
 			for i, h := range st.heads {

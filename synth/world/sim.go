@@ -36,6 +36,7 @@ type stats struct {
 	sidewalkRider     int
 	mainIDs           map[int]bool // vehicles of the main road
 	arrivals          int          // main-road arrivals (the base of wrong_way)
+	speederIDs        map[int]bool
 }
 
 // sim is the running world.
@@ -77,6 +78,7 @@ func newSim(st *site, seed uint64, t0 float64) *sim {
 	}
 	m.stats.spawned = map[wire.Class]int{}
 	m.stats.mainIDs = map[int]bool{}
+	m.stats.speederIDs = map[int]bool{}
 	acc := 0.0
 	for _, c := range wire.Classes {
 		if f := sc.Traffic.Mix.Get(string(c)); f > 0 {
@@ -413,8 +415,11 @@ func (m *sim) assignBehaviour(v *vehicle, turn int) {
 	// Speeding, for motor vehicles.
 	if limit := st.scene.SpeedLimits[v.cls]; v.cls != wire.Bicycle && st.speed != nil && r.Float64() < vr.Speeding {
 		m.stats.speeders++
+		m.stats.speederIDs[v.id] = true
 		v.speeder = true
 		v.drv.v0 = limit * uniform(r, 1.2, 1.5) / 3.6
+		v.drv.T *= 0.5 // tailgates
+		v.drv.a *= 1.3
 		v.v0Normal = v.drv.v0
 		v.v = v.drv.v0
 		return // a speeder does nothing else
@@ -802,7 +807,11 @@ func (m *sim) gapFree(v *vehicle, x float64) bool {
 			continue
 		}
 		d := (o.pos[0]-v.pos[0])*v.fwd[0] + (o.pos[1]-v.pos[1])*v.fwd[1]
-		if d > -12 && d < 25 {
+		behind, ahead := -12.0, 25.0
+		if v.speeder {
+			behind, ahead = -5, 12 // accepts short gaps
+		}
+		if d > behind && d < ahead {
 			return false
 		}
 	}
