@@ -28,7 +28,7 @@ type viewer struct {
 	cam    wire.Pinhole
 	w, h   int
 	gw, gh int
-	owner  []int32 // index+1 of the object that owns each cell, 0 = free
+	owner  []int16 // index+1 of the object that owns each cell, 0 = free
 	camPos wire.Vec3
 	items  []viewItem
 	hull   []wire.Point
@@ -74,7 +74,7 @@ type viewItem struct {
 
 func newViewer(cam wire.Pinhole) *viewer {
 	gw, gh := (cam.Width+CellPx-1)/CellPx, (cam.Height+CellPx-1)/CellPx
-	vw := &viewer{cam: cam, w: cam.Width, h: cam.Height, gw: gw, gh: gh, owner: make([]int32, gw*gh),
+	vw := &viewer{cam: cam, w: cam.Width, h: cam.Height, gw: gw, gh: gh, owner: make([]int16, gw*gh),
 		camPos: wire.Vec3{cam.Position[0], cam.Position[1], cam.HeightM}}
 	vw.o, vw.r, vw.d, vw.f = basis(cam)
 	return vw
@@ -136,7 +136,7 @@ func (vw *viewer) look(vs []*vehicle, states []wire.ObjectState) {
 	for k := range vw.items {
 		it := &vw.items[k]
 		hull := it.hull[:it.nh]
-		total, free := vw.raster(hull, int32(k+1))
+		total, free := vw.raster(hull, int16(min(k+1, math.MaxInt16)))
 		frac := 1.0
 		if !it.v.inside {
 			if area := polyArea(hull); area > 0 {
@@ -154,7 +154,7 @@ func (vw *viewer) look(vs []*vehicle, states []wire.ObjectState) {
 				if o := vw.owner[gj*vw.gw+gi]; o != 0 {
 					occ = 0
 				} else {
-					vw.owner[gj*vw.gw+gi] = int32(k + 1)
+					vw.owner[gj*vw.gw+gi] = int16(min(k+1, math.MaxInt16))
 				}
 			}
 		}
@@ -163,13 +163,13 @@ func (vw *viewer) look(vs []*vehicle, states []wire.ObjectState) {
 		st.InView = true
 		st.Box = roundBox(wire.Box{max(0, it.box[0]), max(0, it.box[1]), min(W, it.box[2]), min(H, it.box[3])})
 		st.Visible = it.visible
-		vw.plate(it, st, int32(k+1))
+		vw.plate(it, st, int16(min(k+1, math.MaxInt16)))
 	}
 }
 
 // raster marks the cells whose centres lie inside the convex hull; it returns how many it
 // covers inside the image and how many of those were still free (now owned by id).
-func (vw *viewer) raster(hull []wire.Point, id int32) (total, free int) {
+func (vw *viewer) raster(hull []wire.Point, id int16) (total, free int) {
 	if len(hull) < 3 {
 		return 0, 0
 	}
@@ -207,7 +207,7 @@ func (vw *viewer) raster(hull []wire.Point, id int32) (total, free int) {
 }
 
 // plate sets the plate box and readability of the plate facing the camera.
-func (vw *viewer) plate(it *viewItem, st *wire.ObjectState, id int32) {
+func (vw *viewer) plate(it *viewItem, st *wire.ObjectState, id int16) {
 	o := &it.v.obj
 	if !o.HasPlate() {
 		return
