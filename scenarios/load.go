@@ -387,6 +387,9 @@ func applyDefaults(s *Scenario) {
 	if cd.Start == "" {
 		cd.Start = "2026-03-02T08:00:00+07:00"
 	}
+	if s.Traffic.Plates == "" {
+		s.Traffic.Plates = "hanoi"
+	}
 	b := &s.Traffic.Behaviour
 	def(&b.HeadwayS, 1.2)
 	def(&b.MinGapM, 1.5)
@@ -593,6 +596,9 @@ func validate(s *Scenario) []fieldError {
 	}
 	if math.Abs(sum-1) > 1e-6 {
 		bad("traffic.mix", "shares must add up to 1 (got %g)", sum)
+	}
+	if tr.Plates != "hanoi" && tr.Plates != "hcmc" {
+		bad("traffic.plates", "must be hanoi or hcmc (got %q)", tr.Plates)
 	}
 	num("traffic.turns.left", tr.Turns.Left, 0, 1)
 	num("traffic.turns.right", tr.Turns.Right, 0, 1)

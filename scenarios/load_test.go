@@ -45,6 +45,7 @@ func TestLoadErrors(t *testing.T) {
 		{"intersection without signal", strings.Replace(minimal, "template: arterial", "template: intersection\n  cross: {lanes_each_way: 1}", 1), "x.yaml:2: scene.signal: is required for the intersection template"},
 		{"camera position", minimal + "camera: {position_m: [1, 2, 3]}\n", "x.yaml:10: camera.position_m: must be [x, y] (got 3 numbers)"},
 		{"tilt out of range", minimal + "camera: {tilt_deg: 95}\n", "x.yaml:10: camera.tilt_deg: must be between 1 and 89 (got 95)"},
+		{"unknown plate region", minimal + "  plates: paris\n", `x.yaml:10: traffic.plates: must be hanoi or hcmc (got "paris")`},
 		{"bad start time", minimal + "conditions: {start: yesterday}\n", `x.yaml:10: conditions.start: must be an RFC 3339 time (got "yesterday")`},
 		{"toward after away", strings.Replace(minimal, "    - {id: a1, direction: away, allowed: [car]}", "    - {id: a1, direction: away, allowed: [car]}\n    - {id: t1, direction: toward, allowed: [car]}", 1), "x.yaml:6: scene.lanes[1].direction: toward lanes must come before away lanes (traffic keeps right)"},
 		{"duplicate lane", strings.Replace(minimal, "    - {id: a1, direction: away, allowed: [car]}", "    - {id: a1, direction: away, allowed: [car]}\n    - {id: a1, direction: away, allowed: [car]}", 1), `x.yaml:6: scene.lanes[1].id: duplicate lane id "a1"`},

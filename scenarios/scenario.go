@@ -171,6 +171,7 @@ type Traffic struct {
 	Turns       Turns       `yaml:"turns"`         // intersection only
 	Behaviour   Behaviour   `yaml:"behaviour"`
 	Violations  Violations  `yaml:"violations"`
+	Plates      string      `yaml:"plates"` // where most plates come from: hanoi (default) or hcmc
 }
 
 // Turns are the shares of main-road vehicles turning at the intersection.

@@ -70,7 +70,7 @@ func newSim(st *site, seed uint64, t0 float64) *sim {
 		arr:    rand.New(rand.NewPCG(seed, streamArrivals)),
 		veh:    rand.New(rand.NewPCG(seed, streamVehicles)),
 		beh:    rand.New(rand.NewPCG(seed, streamBehave)),
-		plates: plate.New(seed, plate.Hanoi),
+		plates: plate.New(seed, plateRegion(sc.Traffic.Plates)),
 		nextID: 1,
 		t:      t0,
 		curbNP: map[*mainLane][]int{},
@@ -117,6 +117,14 @@ func newSim(st *site, seed uint64, t0 float64) *sim {
 	}
 	m.placeParked()
 	return m
+}
+
+// plateRegion returns the local province codes of a scenario's plates.
+func plateRegion(name string) []string {
+	if name == "hcmc" {
+		return plate.HCMC
+	}
+	return plate.Hanoi
 }
 
 func (m *sim) exp(rate float64) float64 {

@@ -59,7 +59,7 @@ func TestConfiguredRatesAreMet(t *testing.T) {
 	for _, name := range []string{"intersection-day", "arterial", "expressway"} {
 		t.Run(name, func(t *testing.T) {
 			sc := load(t, name)
-			r, err := run(sc, Options{Duration: 40 * time.Minute})
+			r, err := run(sc, Options{Duration: 30 * time.Minute})
 			if err != nil {
 				t.Fatal(err)
 			}
