@@ -197,7 +197,7 @@ type Behaviour struct {
 type Violations struct {
 	RedLight          float64 `yaml:"red_light"`           // of vehicles that reach the stop line first on red
 	StopLine          float64 `yaml:"stop_line"`           // of vehicles that reach the stop line first on red
-	Speeding          float64 `yaml:"speeding"`            // of vehicles entering the main road
+	Speeding          float64 `yaml:"speeding"`            // of motor vehicles entering the main road (boxed-in speeders fall short)
 	WrongWay          float64 `yaml:"wrong_way"`           // of vehicles entering the main road (extra vehicles riding against it)
 	WrongLane         float64 `yaml:"wrong_lane"`          // of vehicles entering the main road whose class a lane of their direction forbids
 	NoHelmet          float64 `yaml:"no_helmet"`           // of motorbikes (someone on it without a helmet)

@@ -32,13 +32,20 @@ func calibrate(st *site, id string) *wire.Calibration {
 	for _, s := range sn.Signals {
 		lamps := s.Lamps()
 		var boxes [3]wire.Box
+		seen := true
+		img := wire.Box{0, 0, float64(cam.Width), float64(cam.Height)}
 		for i, p := range lamps {
 			px, depth, ok := cam.Project(p)
 			if !ok {
-				continue
+				seen = false
+				break
 			}
 			r := cam.FocalPx * wire.LampRadiusM / depth
 			boxes[i] = roundBox(wire.Box{px[0] - r, px[1] - r, px[0] + r, px[1] + r})
+			seen = seen && boxes[i].Intersect(img).Area() > 0
+		}
+		if !seen {
+			continue // a head out of the picture has no image region
 		}
 		c.Signals = append(c.Signals, wire.SignalRegion{ID: s.ID, Red: boxes[0], Amber: boxes[1], Green: boxes[2], Lanes: s.Lanes})
 	}

@@ -547,18 +547,15 @@ func (s *site) buildLanes() {
 		addRegion(idW+"-x", rect(-xs-25, y0w, -xs+1, y1w), []wire.Point{{-xs + 1, yw}, {-xs - 25, yw}}, all, "", "", s.crossLane)
 	}
 	// Turns from the outermost (right) and innermost (left) lane of each direction.
-	outer := func(dir int) int { // curb-most cross lane index
-		return s.nCross - 1
-	}
 	for _, l := range s.lanes {
 		st := s.straight[l]
 		var right, left *path
 		for _, t := range []int{1, -1} {
 			// Heading east when turning right from away, west when turning right from toward.
 			east := (t > 0) == (l.dir > 0)
-			k := 0
+			k := 0 // left turns end next to the centre line, right turns at the curb
 			if t > 0 {
-				k = outer(l.dir)
+				k = s.nCross - 1
 			}
 			var ty float64
 			if east {
@@ -683,7 +680,6 @@ func (s *site) buildProps(seed uint64) {
 	}
 	if s.junction {
 		for _, q := range [][2]float64{{-1, -1}, {1, -1}, {-1, 1}, {1, 1}} {
-			x0 := 0.0
 			y0, y1 := s.yc1+s.swM+0.3, s.yc1+s.swM+0.3+12
 			if q[1] < 0 {
 				y0, y1 = s.yc0-s.swM-0.3-12, s.yc0-s.swM-0.3
@@ -692,7 +688,6 @@ func (s *site) buildProps(seed uint64) {
 			if q[0] < 0 {
 				start = s.xRoadL - s.swM - 0.3
 			}
-			_ = x0
 			for d := 0.0; d < 40; {
 				wd := 4 + r.Float64()*4
 				xa, xb := start+d, start+d+wd
