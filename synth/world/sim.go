@@ -676,7 +676,57 @@ func (m *sim) decide(v *vehicle) float64 {
 			a = min(a, sa)
 		}
 	}
+	// A left turn waits inside the junction for a gap in the oncoming traffic.
+	if v.p.turn < 0 && v.p.lane != nil && !v.committed {
+		wait := v.p.stopS + (st.yc0 - st.stopAway) + 2.5 // a few metres into the junction
+		if v.p.lane.dir < 0 {
+			wait = v.p.stopS + (st.stopTow - st.yc1) + 2.5
+		}
+		sf := v.s + v.L/2
+		switch {
+		case sf > wait+0.5:
+			v.committed = true
+		case wait-sf < 15 && m.oncoming(v.p.lane.dir):
+			a = min(a, idm(v.v, wait-sf+v.drv.s0, v.v, v.drv))
+		case wait-sf < 1 && v.v < 0.5:
+			v.committed = true // the gap is there: go
+		}
+	}
 	return a
+}
+
+// GapS is the least time gap (seconds) to oncoming traffic a left-turning driver accepts.
+const GapS = 4.0
+
+// oncoming reports whether a vehicle against main-road direction dir will reach the junction
+// within GapS (or is in it).
+func (m *sim) oncoming(dir int) bool {
+	st := m.st
+	for _, o := range m.active {
+		if o.p == nil || o.p.lane == nil || o.p.lane.dir == dir || o.wrongWay || o.static {
+			continue
+		}
+		// Distance of o's front to the junction along its own travel, negative once inside.
+		var d float64
+		if o.p.lane.dir > 0 {
+			d = st.yc0 - (o.pos[1] + o.L/2)
+			if o.pos[1]-o.L/2 > st.yc1 {
+				continue // through and gone
+			}
+		} else {
+			d = (o.pos[1] - o.L/2) - st.yc1
+			if o.pos[1]+o.L/2 < st.yc0 {
+				continue
+			}
+		}
+		if o.p.turn != 0 && d < 0 {
+			continue // turning away inside the junction
+		}
+		if d < 0 && o.v > 0.5 || d >= 0 && d < o.v*GapS {
+			return true
+		}
+	}
+	return false
 }
 
 // signalAcc is the deceleration the signal asks of v (ok false when it asks nothing).

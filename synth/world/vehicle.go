@@ -86,6 +86,7 @@ type vehicle struct {
 	parkUntil  float64
 	parkLat    float64
 	passing    *vehicle
+	committed  bool // a left turn that has found its gap
 	done       bool
 
 	inside bool // the unclipped box lies inside the image (set by the viewer)
