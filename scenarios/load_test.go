@@ -151,3 +151,13 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+func TestShippedIsAFileSystem(t *testing.T) {
+	var files []string
+	for _, n := range Names() {
+		files = append(files, n+".yaml")
+	}
+	if err := fstest.TestFS(Shipped(), files...); err != nil {
+		t.Fatal(err)
+	}
+}
