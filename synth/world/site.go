@@ -457,6 +457,9 @@ func (s *site) markings(cw float64) {
 			continue
 		}
 		sn.StopLines = append(sn.StopLines, wire.StopLine{ID: d.id, A: d.a, B: d.b, Signal: d.sig, Lanes: d.lanes})
+		// The paint: every painted thing is a marking (or crosswalk stripe); StopLines are the
+		// logical lines the rules use, centred on the paint.
+		sn.Markings = append(sn.Markings, wire.Marking{Kind: "stop", Color: "white", WidthM: 0.4, Points: []wire.Point{d.a, d.b}})
 		sg := wire.Signal{ID: d.sig, Position: d.pos, HeightM: SignalHeightM, FacingDeg: d.facing, Lanes: d.lanes}
 		sn.Signals = append(sn.Signals, sg)
 		s.heads = append(s.heads, head{sig: sg, group: d.group})
