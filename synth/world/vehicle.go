@@ -120,7 +120,7 @@ func (v *vehicle) update() {
 	}
 }
 
-// along returns the vehicle's coordinate along the main road in its direction of travel.
+// dirY returns the vehicle's coordinate along the main road in its direction of travel.
 func (v *vehicle) dirY() float64 {
 	if v.p.lane != nil && v.p.lane.dir < 0 && !v.wrongWay {
 		return -v.pos[1]

@@ -28,7 +28,8 @@ type viewer struct {
 	cam    wire.Pinhole
 	w, h   int
 	gw, gh int
-	owner  []int16 // index+1 of the object that owns each cell, 0 = free
+	rows   [][]span // per raster row: the covered cells as sorted, disjoint intervals
+	tmp    []span
 	camPos wire.Vec3
 	items  []viewItem
 	hull   []wire.Point
@@ -74,7 +75,7 @@ type viewItem struct {
 
 func newViewer(cam wire.Pinhole) *viewer {
 	gw, gh := (cam.Width+CellPx-1)/CellPx, (cam.Height+CellPx-1)/CellPx
-	vw := &viewer{cam: cam, w: cam.Width, h: cam.Height, gw: gw, gh: gh, owner: make([]int16, gw*gh),
+	vw := &viewer{cam: cam, w: cam.Width, h: cam.Height, gw: gw, gh: gh, rows: make([][]span, gh),
 		camPos: wire.Vec3{cam.Position[0], cam.Position[1], cam.HeightM}}
 	vw.o, vw.r, vw.d, vw.f = basis(cam)
 	return vw
@@ -132,11 +133,15 @@ func (vw *viewer) look(vs []*vehicle, states []wire.ObjectState) {
 		}
 		return a.v.id - b.v.id
 	})
-	clear(vw.owner)
+	for j := range vw.rows {
+		vw.rows[j] = vw.rows[j][:0]
+	}
 	for k := range vw.items {
 		it := &vw.items[k]
 		hull := it.hull[:it.nh]
-		total, free := vw.raster(hull, int16(min(k+1, math.MaxInt16)))
+		st := &states[it.idx]
+		vw.plate(it, st) // before its own cells are painted: only nearer objects cover it
+		total, free := vw.raster(hull)
 		frac := 1.0
 		if !it.v.inside {
 			if area := polyArea(hull); area > 0 {
@@ -151,25 +156,72 @@ func (vw *viewer) look(vs []*vehicle, states []wire.ObjectState) {
 			cx, cy := (it.box[0]+it.box[2])/2, (it.box[1]+it.box[3])/2
 			gi, gj := int(cx/CellPx), int(cy/CellPx)
 			if gi >= 0 && gj >= 0 && gi < vw.gw && gj < vw.gh {
-				if o := vw.owner[gj*vw.gw+gi]; o != 0 {
+				if vw.covered(gi, gj) {
 					occ = 0
 				} else {
-					vw.owner[gj*vw.gw+gi] = int16(min(k+1, math.MaxInt16))
+					vw.addSpan(gj, gi, gi)
 				}
 			}
 		}
 		it.visible = math.Round(frac*occ*1000) / 1000
-		st := &states[it.idx]
 		st.InView = true
 		st.Box = roundBox(wire.Box{max(0, it.box[0]), max(0, it.box[1]), min(W, it.box[2]), min(H, it.box[3])})
 		st.Visible = it.visible
-		vw.plate(it, st, int16(min(k+1, math.MaxInt16)))
 	}
 }
 
-// raster marks the cells whose centres lie inside the convex hull; it returns how many it
-// covers inside the image and how many of those were still free (now owned by id).
-func (vw *viewer) raster(hull []wire.Point, id int16) (total, free int) {
+// span is a run of covered cells [first, last] in a raster row.
+type span [2]int32
+
+// covered reports whether cell (i, j) is covered already.
+func (vw *viewer) covered(i, j int) bool {
+	for _, s := range vw.rows[j] {
+		if int32(i) < s[0] {
+			return false
+		}
+		if int32(i) <= s[1] {
+			return true
+		}
+	}
+	return false
+}
+
+// addSpan covers cells i0..i1 of row j and returns how many of them were free. Rows hold a few
+// intervals, so this costs per row, not per cell (an s-buffer).
+func (vw *viewer) addSpan(j, i0, i1 int) int {
+	a, b := int32(i0), int32(i1)
+	row := vw.rows[j]
+	covered := int32(0)
+	out := vw.tmp[:0]
+	placed := false
+	for _, s := range row {
+		if lo, hi := max(s[0], int32(i0)), min(s[1], int32(i1)); lo <= hi {
+			covered += hi - lo + 1
+		}
+		switch {
+		case s[1] < a-1:
+			out = append(out, s)
+		case s[0] > b+1:
+			if !placed {
+				out = append(out, span{a, b})
+				placed = true
+			}
+			out = append(out, s)
+		default: // overlapping or touching: merge
+			a, b = min(a, s[0]), max(b, s[1])
+		}
+	}
+	if !placed {
+		out = append(out, span{a, b})
+	}
+	vw.tmp = out
+	vw.rows[j] = append(row[:0], out...)
+	return int(int32(i1-i0+1) - covered)
+}
+
+// raster covers the cells whose centres lie inside the convex hull; it returns how many it
+// covers inside the image and how many of those were still free.
+func (vw *viewer) raster(hull []wire.Point) (total, free int) {
 	if len(hull) < 3 {
 		return 0, 0
 	}
@@ -194,20 +246,17 @@ func (vw *viewer) raster(hull []wire.Point, id int16) (total, free int) {
 		}
 		i0 := max(0, int(math.Ceil(xl/CellPx-0.5)))
 		i1 := min(vw.gw-1, int(math.Floor(xr/CellPx-0.5)))
-		row := vw.owner[j*vw.gw : (j+1)*vw.gw]
-		for i := i0; i <= i1; i++ {
-			total++
-			if row[i] == 0 {
-				row[i] = id
-				free++
-			}
+		if i0 > i1 {
+			continue
 		}
+		total += i1 - i0 + 1
+		free += vw.addSpan(j, i0, i1)
 	}
 	return total, free
 }
 
 // plate sets the plate box and readability of the plate facing the camera.
-func (vw *viewer) plate(it *viewItem, st *wire.ObjectState, id int16) {
+func (vw *viewer) plate(it *viewItem, st *wire.ObjectState) {
 	o := &it.v.obj
 	if !o.HasPlate() {
 		return
@@ -246,13 +295,13 @@ func (vw *viewer) plate(it *viewItem, st *wire.ObjectState, id int16) {
 	if (n[0]*dx+n[1]*dy)/math.Sqrt(dx*dx+dy*dy+dz*dz) < MinFacing {
 		return
 	}
-	// Unoccluded: the cells under its centre and inset corners belong to this object.
+	// Unoccluded: no nearer object covers the cells under its centre and inset corners.
 	for _, p := range [5]wire.Point{{(b[0] + b[2]) / 2, (b[1] + b[3]) / 2}, {b[0] + 1, b[1] + 1}, {b[2] - 1, b[1] + 1}, {b[0] + 1, b[3] - 1}, {b[2] - 1, b[3] - 1}} {
 		gi, gj := int(p[0]/CellPx), int(p[1]/CellPx)
 		if gi < 0 || gj < 0 || gi >= vw.gw || gj >= vw.gh {
 			return
 		}
-		if own := vw.owner[gj*vw.gw+gi]; own != 0 && own != id {
+		if vw.covered(gi, gj) {
 			return
 		}
 	}
