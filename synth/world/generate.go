@@ -39,8 +39,8 @@ type result struct {
 }
 
 func run(sc *scenarios.Scenario, o Options) (*result, error) {
-	if sc == nil {
-		return nil, errors.New("world: no scenario")
+	if err := usable(sc); err != nil {
+		return nil, err
 	}
 	seed := o.Seed
 	if seed == 0 {
@@ -148,6 +148,27 @@ func run(sc *scenarios.Scenario, o Options) (*result, error) {
 	}
 	tr.Violations = vs
 	return &result{truth: tr, cal: calibrate(st, cam), stats: m.stats, fully: j.fully}, nil
+}
+
+// usable rejects a scenario the world cannot run (one built in code without scenarios.Load).
+func usable(sc *scenarios.Scenario) error {
+	switch {
+	case sc == nil:
+		return errors.New("world: no scenario")
+	case !(sc.FPS > 0 && sc.FPS <= 1000):
+		return fmt.Errorf("world: %s: fps %g", sc.Name, sc.FPS)
+	case sc.Resolution.Width <= 0 || sc.Resolution.Height <= 0:
+		return fmt.Errorf("world: %s: resolution %dx%d", sc.Name, sc.Resolution.Width, sc.Resolution.Height)
+	case len(sc.Camera.PositionM) != 2:
+		return fmt.Errorf("world: %s: camera position needs [x, y]", sc.Name)
+	case len(sc.Scene.Lanes) == 0:
+		return fmt.Errorf("world: %s: no lanes", sc.Name)
+	case sc.Scene.Template == "intersection" && (sc.Scene.Cross == nil || sc.Scene.Signal == nil):
+		return fmt.Errorf("world: %s: an intersection needs a cross road and a signal", sc.Name)
+	case sc.Conditions.Overlay == nil:
+		return fmt.Errorf("world: %s: conditions not defaulted (load scenarios with scenarios.Load)", sc.Name)
+	}
+	return nil
 }
 
 // Summary counts the objects per class and the violations per type of a truth.

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -194,4 +196,52 @@ func TestEveryEnabledViolationInTenMinutes(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestGenerateRejectsUnusableScenarios(t *testing.T) {
+	good := load(t, "arterial")
+	cases := []struct {
+		name string
+		edit func(s *scenarios.Scenario)
+		err  string
+	}{
+		{"no fps", func(s *scenarios.Scenario) { s.FPS = 0 }, "world: arterial: fps 0"},
+		{"no lanes", func(s *scenarios.Scenario) { s.Scene.Lanes = nil }, "world: arterial: no lanes"},
+		{"camera at the sky", func(s *scenarios.Scenario) { s.Camera.TiltDeg = 1 }, "world: arterial: camera: the road in view is too short"},
+		{"not loaded", func(s *scenarios.Scenario) { s.Conditions.Overlay = nil }, "world: arterial: conditions not defaulted"},
+	}
+	for _, c := range cases {
+		s := *good
+		c.edit(&s)
+		_, _, err := Generate(&s, Options{Duration: time.Second})
+		if err == nil || !strings.HasPrefix(err.Error(), c.err) {
+			t.Errorf("%s: %v, want %q", c.name, err, c.err)
+		}
+	}
+	if _, _, err := Generate(nil, Options{}); err == nil {
+		t.Error("nil scenario accepted")
+	}
+}
+
+// FuzzGenerate runs the world on whatever the loader accepts: it must never panic and must
+// give the frames asked for.
+func FuzzGenerate(f *testing.F) {
+	for _, n := range scenarios.Names() {
+		b, _ := fs.ReadFile(scenarios.Shipped(), n+".yaml")
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sc, err := scenarios.Parse("f.yaml", data)
+		if err != nil {
+			return
+		}
+		sc.FPS = min(sc.FPS, 10) // keep each run short
+		tr, _, err := Generate(sc, Options{Duration: 2 * time.Second})
+		if err != nil {
+			return
+		}
+		if want := int(math.Round(2 * sc.FPS)); len(tr.Frames) != want {
+			t.Fatalf("%d frames, want %d", len(tr.Frames), want)
+		}
+	})
 }
