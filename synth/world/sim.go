@@ -619,6 +619,9 @@ func (m *sim) decide(v *vehicle) float64 {
 		v.lcDone = true
 		m.changeLane(v, false)
 	}
+	if !v.wrongWay && v.p.lane != nil {
+		m.dodge(v)
+	}
 	leader, gap := m.leader(v)
 	a := math.Inf(1)
 	if leader != nil {
@@ -921,6 +924,48 @@ func (m *sim) filter(v *vehicle) {
 			if free {
 				v.latT, v.baseLat = lat, lat
 				return
+			}
+		}
+	}
+}
+
+// dodge moves v sideways, within its lane, out of the way of a vehicle coming against the
+// traffic (a wrong-way rider keeps to the curb; the others make room). It returns to its own
+// line once the wrong-way vehicle has passed.
+func (m *sim) dodge(v *vehicle) {
+	st := m.st
+	rgt := wire.Point{v.fwd[1], -v.fwd[0]}
+	for _, o := range m.active {
+		if !o.wrongWay || o == v {
+			continue
+		}
+		dx, dy := o.pos[0]-v.pos[0], o.pos[1]-v.pos[1]
+		d := dx*v.fwd[0] + dy*v.fwd[1]
+		if d < -(v.L+o.L)/2 || d > 30 {
+			continue
+		}
+		l := dx*rgt[0] + dy*rgt[1] // o's offset to the right of v
+		clearance := (v.W+o.W)/2 + 0.3
+		if math.Abs(l) >= clearance {
+			continue
+		}
+		// Move away from o, as far as the lane allows.
+		edge := st.laneW/2 - v.W/2 - 0.1
+		target := v.lat + l - clearance
+		if l < 0 {
+			target = v.lat + l + clearance
+		}
+		target = max(-edge, min(edge, target))
+		v.latT = target
+		v.dodging = o
+		return
+	}
+	if o := v.dodging; o != nil {
+		d := (o.pos[0]-v.pos[0])*v.fwd[0] + (o.pos[1]-v.pos[1])*v.fwd[1]
+		if o.done || d < -(v.L+o.L)/2 {
+			v.dodging = nil
+			if v.park != parkApproach && v.swState != 1 && v.passing == nil {
+				v.latT = v.baseLat
 			}
 		}
 	}

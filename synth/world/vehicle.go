@@ -86,7 +86,8 @@ type vehicle struct {
 	parkUntil  float64
 	parkLat    float64
 	passing    *vehicle
-	committed  bool // a left turn that has found its gap
+	dodging    *vehicle // a wrong-way vehicle it makes room for
+	committed  bool     // a left turn that has found its gap
 	done       bool
 
 	inside bool // the unclipped box lies inside the image (set by the viewer)
