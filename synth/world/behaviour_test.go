@@ -125,3 +125,28 @@ func TestLeftTurnWaitsForAGap(t *testing.T) {
 		t.Error("the left turn never went after the oncoming car had passed")
 	}
 }
+
+func TestTrafficMakesRoomForAWrongWayRider(t *testing.T) {
+	m := newTestSim(t, nil)
+	st := m.st
+	a1 := st.lanes[1]
+	car := m.place(wire.Car, st.straight[a1], 40, 8)
+	ww := m.place(wire.Motorbike, st.wrongWay[a1], 100, 6)
+	ww.wrongWay = true
+	met := false
+	for k := 0; k < 25*15; k++ {
+		m.step()
+		if math.Abs(car.pos[1]-ww.pos[1]) < (car.L+ww.L)/2 {
+			met = true
+			if gap := math.Abs(car.pos[0]-ww.pos[0]) - (car.W+ww.W)/2; gap < 0 {
+				t.Fatalf("the car and the wrong-way rider overlap by %.2f m at t=%.2f", -gap, m.t)
+			}
+		}
+	}
+	if !met {
+		t.Fatal("they never met")
+	}
+	if math.Abs(car.latT-car.baseLat) > 1e-9 {
+		t.Errorf("the car did not return to its line (lat target %.2f)", car.latT)
+	}
+}
