@@ -122,7 +122,17 @@ func decodeError(file string, data []byte, err error) error {
 	msg := ye.GetMessage()
 	var unk *yaml.UnknownFieldError
 	var te *yaml.TypeError
+	var ov *yaml.OverflowError
 	switch {
+	case errors.As(err, &ov):
+		want := "a smaller number"
+		if ov.DstType != nil {
+			want = typeName(ov.DstType.String())
+			if ov.DstType.String() == "uint64" {
+				want = "a non-negative integer"
+			}
+		}
+		return fmt.Errorf("%s:%d: %s: want %s, got %s", file, line, keyPath(data, tk.Position.Line, tk.Position.Column), want, ov.SrcNum)
 	case errors.As(err, &unk):
 		field := strings.Trim(strings.TrimPrefix(msg, "unknown field "), `"`)
 		return fmt.Errorf("%s:%d: %s: unknown field", file, line, joinPath(keyPath(data, tk.Position.Line, tk.Position.Column), field))

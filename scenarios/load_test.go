@@ -29,6 +29,7 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown nested key", strings.Replace(minimal, "  flow_per_hour: 600", "  flow_per_hour: 600\n  flows: 3", 1), "x.yaml:9: traffic.flows: unknown field"},
 		{"unknown key in a list item", strings.Replace(minimal, "allowed: [car]}", "allowed: [car], speed: 3}", 1), "x.yaml:5: scene.lanes[0].speed: unknown field"},
 		{"wrong type", strings.Replace(minimal, "flow_per_hour: 600", "flow_per_hour: lots", 1), `x.yaml:8: traffic.flow_per_hour: want a number, got "lots"`},
+		{"negative seed", minimal + "seed: -4\n", "x.yaml:10: seed: want a non-negative integer, got -4"},
 		{"bad duration", minimal + "duration: forever\n", `x.yaml:10: duration: want a duration like 90s or 10m, got "forever"`},
 		{"missing name", strings.Replace(minimal, "name: tiny\n", "", 1), "x.yaml:1: name: is required"},
 		{"bad name", strings.Replace(minimal, "name: tiny", "name: Tiny Town", 1), `x.yaml:1: name: must be lower-case letters, digits and '-' (got "Tiny Town")`},
