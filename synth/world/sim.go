@@ -456,10 +456,9 @@ func (m *sim) assignBehaviour(v *vehicle, turn int) {
 				} else {
 					v.parkDur = uniform(r, 5, th/2)
 				}
+				// At the curb: lateral offsets are to the right of travel, where the curb is.
 				v.parkLat = (st.laneW/2 - v.W/2 - 0.25) + st.sc.Scene.ShoulderM
-				if l.dir < 0 {
-					v.parkLat = (st.laneW/2 - v.W/2 - 0.25) + st.sc.Scene.ShoulderM
-				}
+				v.lcY = math.NaN() // stays in the curb lane
 				return
 			}
 		}
