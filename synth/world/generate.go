@@ -77,6 +77,7 @@ func run(sc *scenarios.Scenario, o Options) (*result, error) {
 		j.wx = cond.Weather
 	}
 	vw := newViewer(st.cam)
+	vw.addScenery(sceneryOccluders(&st.scene))
 	objs := map[int]*wire.Object{}
 	var order []int
 	lights := make([]wire.Light, len(st.heads))

@@ -11,7 +11,7 @@ import (
 const (
 	// CellPx is the side of a cell of the occlusion raster: visible fractions are counted on a
 	// grid of CellPx x CellPx pixels, sampled at cell centres.
-	CellPx = 4
+	CellPx = 3
 	// ReadablePlatePx is the least projected plate height (pixels) at which a plate counts as
 	// readable; the plate must also face the camera, lie inside the image and be unoccluded.
 	ReadablePlatePx = 10
@@ -30,9 +30,15 @@ type viewer struct {
 	gw, gh int
 	rows   [][]span // per raster row: the covered cells as sorted, disjoint intervals
 	tmp    []span
-	camPos wire.Vec3
-	items  []viewItem
-	hull   []wire.Point
+	// Scenery (props and signal heads) never moves: per cell, the depth of the nearest scenery
+	// group covering it (+Inf: none), and per row the cell range scenery touches.
+	scDepth []float32
+	scLo    []int32
+	scHi    []int32
+	depth   float64 // DepthKey of the object being rastered
+	camPos  wire.Vec3
+	items   []viewItem
+	hull    []wire.Point
 	// The camera basis, computed once (wire.Pinhole.Project recomputes it per point); the
 	// arithmetic is the same, so the results are too.
 	o, r, d, f wire.Vec3
@@ -78,6 +84,14 @@ func newViewer(cam wire.Pinhole) *viewer {
 	vw := &viewer{cam: cam, w: cam.Width, h: cam.Height, gw: gw, gh: gh, rows: make([][]span, gh),
 		camPos: wire.Vec3{cam.Position[0], cam.Position[1], cam.HeightM}}
 	vw.o, vw.r, vw.d, vw.f = basis(cam)
+	vw.scDepth = make([]float32, gw*gh)
+	for i := range vw.scDepth {
+		vw.scDepth[i] = float32(math.Inf(1))
+	}
+	vw.scLo, vw.scHi = make([]int32, gh), make([]int32, gh)
+	for j := range vw.scLo {
+		vw.scLo[j], vw.scHi[j] = math.MaxInt32, -1
+	}
 	return vw
 }
 
@@ -140,6 +154,7 @@ func (vw *viewer) look(vs []*vehicle, states []wire.ObjectState) {
 		it := &vw.items[k]
 		hull := it.hull[:it.nh]
 		st := &states[it.idx]
+		vw.depth = it.depth
 		vw.plate(it, st) // before its own cells are painted: only nearer objects cover it
 		total, free := vw.raster(hull)
 		frac := 1.0
@@ -156,11 +171,10 @@ func (vw *viewer) look(vs []*vehicle, states []wire.ObjectState) {
 			cx, cy := (it.box[0]+it.box[2])/2, (it.box[1]+it.box[3])/2
 			gi, gj := int(cx/CellPx), int(cy/CellPx)
 			if gi >= 0 && gj >= 0 && gi < vw.gw && gj < vw.gh {
-				if vw.covered(gi, gj) {
+				if vw.covered(gi, gj) || vw.behindScenery(gi, gj) {
 					occ = 0
-				} else {
-					vw.addSpan(gj, gi, gi)
 				}
+				vw.addSpan(gj, gi, gi)
 			}
 		}
 		it.visible = math.Round(frac*occ*1000) / 1000
@@ -214,44 +228,128 @@ func (vw *viewer) addSpan(j, i0, i1 int) int {
 	if !placed {
 		out = append(out, span{a, b})
 	}
+	free := int(int32(i1-i0+1) - covered)
+	if lo, hi := max(int32(i0), vw.scLo[j]), min(int32(i1), vw.scHi[j]); lo <= hi && free > 0 {
+		// Scenery reaches into the span: of the cells no object covers, drop those behind
+		// scenery nearer than the object (row is still the list before this span).
+		free -= vw.hiddenFree(j, row, lo, hi)
+	}
 	vw.tmp = out
 	vw.rows[j] = append(row[:0], out...)
-	return int(int32(i1-i0+1) - covered)
+	return free
+}
+
+// hiddenFree counts the cells of row j in lo..hi that no object covers (row) but scenery nearer
+// than the current object does.
+func (vw *viewer) hiddenFree(j int, row []span, lo, hi int32) int {
+	n := 0
+	base := j * vw.gw
+	d := float32(vw.depth)
+	k := 0
+	for c := lo; c <= hi; c++ {
+		for k < len(row) && row[k][1] < c {
+			k++
+		}
+		if k < len(row) && row[k][0] <= c {
+			c = row[k][1] // covered by an object: skip the run
+			continue
+		}
+		if vw.scDepth[base+int(c)] < d {
+			n++
+		}
+	}
+	return n
+}
+
+// behindScenery reports whether cell (i, j) shows scenery nearer than the current object.
+func (vw *viewer) behindScenery(i, j int) bool {
+	return vw.scDepth[j*vw.gw+i] < float32(vw.depth)
+}
+
+// addScenery rasters the scenery occluders once: each piece's hull gets the depth of its
+// group's anchor where that is the nearest.
+func (vw *viewer) addScenery(pieces []occluder) {
+	for _, pc := range pieces {
+		var pts []wire.Point
+		ok := true
+		for _, q := range pc.pts {
+			p, good := vw.project(q)
+			if !good {
+				ok = false
+				break
+			}
+			pts = append(pts, p)
+		}
+		if !ok || len(pts) < 3 {
+			continue
+		}
+		hull := make([]wire.Point, len(pts)+1)
+		hull = hull[:convexHull(pts, hull)]
+		a := wire.Vec3{pc.anchor[0] - vw.o[0], pc.anchor[1] - vw.o[1], pc.anchor[2] - vw.o[2]}
+		depth := float32(a[0]*vw.f[0] + a[1]*vw.f[1] + a[2]*vw.f[2])
+		vw.eachCell(hull, func(j, i0, i1 int) {
+			row := vw.scDepth[j*vw.gw : (j+1)*vw.gw]
+			for i := i0; i <= i1; i++ {
+				row[i] = min(row[i], depth)
+			}
+			vw.scLo[j], vw.scHi[j] = min(vw.scLo[j], int32(i0)), max(vw.scHi[j], int32(i1))
+		})
+	}
+}
+
+// eachCell calls f with the cell runs (row, first, last) whose centres lie inside the convex
+// hull, walking its two chains from the top vertex down (one step per row, no edge search).
+func (vw *viewer) eachCell(hull []wire.Point, f func(j, i0, i1 int)) {
+	n := len(hull)
+	if n < 3 {
+		return
+	}
+	top, bot := 0, 0
+	for i, p := range hull {
+		if p[1] < hull[top][1] {
+			top = i
+		}
+		if p[1] > hull[bot][1] {
+			bot = i
+		}
+	}
+	j0 := max(0, int(math.Ceil(hull[top][1]/CellPx-0.5)))
+	j1 := min(vw.gh-1, int(math.Floor(hull[bot][1]/CellPx-0.5)))
+	a, b := top, top // a walks forward, b backward, both down to bot
+	next := func(i int) int { return (i + 1) % n }
+	prev := func(i int) int { return (i - 1 + n) % n }
+	at := func(p, q wire.Point, y float64) float64 {
+		if q[1] == p[1] {
+			return p[0]
+		}
+		return p[0] + (y-p[1])*(q[0]-p[0])/(q[1]-p[1])
+	}
+	for j := j0; j <= j1; j++ {
+		y := (float64(j) + 0.5) * CellPx
+		for a != bot && hull[next(a)][1] < y {
+			a = next(a)
+		}
+		for b != bot && hull[prev(b)][1] < y {
+			b = prev(b)
+		}
+		xa := at(hull[a], hull[next(a)], y)
+		xb := at(hull[b], hull[prev(b)], y)
+		xl, xr := min(xa, xb), max(xa, xb)
+		i0 := max(0, int(math.Ceil(xl/CellPx-0.5)))
+		i1 := min(vw.gw-1, int(math.Floor(xr/CellPx-0.5)))
+		if i0 <= i1 {
+			f(j, i0, i1)
+		}
+	}
 }
 
 // raster covers the cells whose centres lie inside the convex hull; it returns how many it
 // covers inside the image and how many of those were still free.
 func (vw *viewer) raster(hull []wire.Point) (total, free int) {
-	if len(hull) < 3 {
-		return 0, 0
-	}
-	y0, y1 := math.Inf(1), math.Inf(-1)
-	for _, p := range hull {
-		y0, y1 = min(y0, p[1]), max(y1, p[1])
-	}
-	j0 := max(0, int(math.Ceil(y0/CellPx-0.5)))
-	j1 := min(vw.gh-1, int(math.Floor(y1/CellPx-0.5)))
-	for j := j0; j <= j1; j++ {
-		y := (float64(j) + 0.5) * CellPx
-		xl, xr := math.Inf(1), math.Inf(-1)
-		for a := range hull {
-			p, q := hull[a], hull[(a+1)%len(hull)]
-			if (p[1] <= y) != (q[1] <= y) {
-				x := p[0] + (y-p[1])*(q[0]-p[0])/(q[1]-p[1])
-				xl, xr = min(xl, x), max(xr, x)
-			}
-		}
-		if xl > xr {
-			continue
-		}
-		i0 := max(0, int(math.Ceil(xl/CellPx-0.5)))
-		i1 := min(vw.gw-1, int(math.Floor(xr/CellPx-0.5)))
-		if i0 > i1 {
-			continue
-		}
+	vw.eachCell(hull, func(j, i0, i1 int) {
 		total += i1 - i0 + 1
 		free += vw.addSpan(j, i0, i1)
-	}
+	})
 	return total, free
 }
 
@@ -301,7 +399,7 @@ func (vw *viewer) plate(it *viewItem, st *wire.ObjectState) {
 		if gi < 0 || gj < 0 || gi >= vw.gw || gj >= vw.gh {
 			return
 		}
-		if vw.covered(gi, gj) {
+		if vw.covered(gi, gj) || vw.behindScenery(gi, gj) {
 			return
 		}
 	}

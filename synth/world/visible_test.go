@@ -10,13 +10,15 @@ import (
 )
 
 // TestVisibleFractionAgainstPixels redraws frames at full resolution the way the renderer's ID
-// buffer sees them (convex hulls of the projected cuboids, far to near by DepthKey, the frame
-// edge cutting) and checks the coarse raster's visible fraction and box against it.
+// buffer sees them (convex hulls of the projected cuboids and of the scenery pieces, far to near
+// by DepthKey and the scenery anchors, the frame edge cutting) and checks the coarse raster's
+// visible fraction against it.
 func TestVisibleFractionAgainstPixels(t *testing.T) {
 	tr, _, err := Generate(load(t, "intersection-day"), Options{Duration: 20 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
+	scenery := sceneryOccluders(&tr.Scene)
 	objs := map[int]wire.Object{}
 	for _, o := range tr.Objects {
 		objs[o.ID] = o
@@ -28,19 +30,15 @@ func TestVisibleFractionAgainstPixels(t *testing.T) {
 	for fi := 0; fi < len(tr.Frames); fi += 5 {
 		f := tr.Frames[fi]
 		clear(ids)
-		sts := slices.Clone(f.Objects)
-		slices.SortFunc(sts, func(a, b wire.ObjectState) int {
-			da, db := DepthKey(tr.Pinhole, objs[a.ID], a), DepthKey(tr.Pinhole, objs[b.ID], b)
-			if da != db {
-				if da > db {
-					return -1
-				}
-				return 1
-			}
-			return b.ID - a.ID
-		})
+		// Road users and scenery pieces, drawn far to near by depth (scenery by its anchor).
+		type piece struct {
+			depth float64
+			id    int32 // -1 for scenery
+			hull  []wire.Point
+		}
+		var pieces []piece
 		hulls := map[int][]wire.Point{}
-		for _, s := range sts { // far to near: nearer ones overwrite
+		for _, s := range f.Objects {
 			var pts [8]wire.Point
 			for k, c := range objs[s.ID].Cuboid(s).Corners() {
 				pts[k], _, _ = tr.Pinhole.Project(c)
@@ -48,7 +46,33 @@ func TestVisibleFractionAgainstPixels(t *testing.T) {
 			var h [16]wire.Point
 			hull := slices.Clone(h[:convexHull(pts[:], h[:])])
 			hulls[s.ID] = hull
-			fillHull(ids, W, H, hull, int32(s.ID))
+			pieces = append(pieces, piece{DepthKey(tr.Pinhole, objs[s.ID], s), int32(s.ID), hull})
+		}
+		for _, oc := range scenery {
+			var pts []wire.Point
+			ok := true
+			for _, q := range oc.pts {
+				p, _, good := tr.Pinhole.Project(q)
+				ok = ok && good
+				pts = append(pts, p)
+			}
+			if !ok {
+				continue
+			}
+			h := make([]wire.Point, len(pts)+1)
+			pieces = append(pieces, piece{tr.Pinhole.ToCamera(oc.anchor)[2], -1, h[:convexHull(pts, h)]})
+		}
+		slices.SortStableFunc(pieces, func(a, b piece) int {
+			if a.depth != b.depth {
+				if a.depth > b.depth {
+					return -1
+				}
+				return 1
+			}
+			return int(b.id - a.id)
+		})
+		for _, pc := range pieces { // far to near: nearer ones overwrite
+			fillHull(ids, W, H, pc.hull, pc.id)
 		}
 		count := map[int32]int{}
 		for _, id := range ids {
@@ -65,6 +89,7 @@ func TestVisibleFractionAgainstPixels(t *testing.T) {
 			worst = max(worst, d)
 			if d > 0.1 {
 				bad++
+				t.Logf("frame %d object %d: area %.0f px, pixels say %.3f, truth %.3f", fi, s.ID, area, want, s.Visible)
 			}
 		}
 	}
