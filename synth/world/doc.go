@@ -24,9 +24,10 @@
 //     Frame.Objects lists the objects whose cuboid projects into the image, with position,
 //     heading, speed and braking.
 //   - Occlusion: an object's silhouette is the convex hull of its projected cuboid; nearer
-//     objects (smaller DepthKey) cover farther ones. Visible is the share of the hull's area that
-//     is inside the image and not covered, counted on a CellPx grid; the renderer should draw
-//     objects far to near by DepthKey to match.
+//     objects (smaller DepthKey) cover farther ones, and so do scenery pieces (props and signal
+//     heads in the renderer's geometry, see scenery.go) whose anchor is nearer than the object's
+//     DepthKey. Visible is the share of the hull's area that is inside the image and not
+//     covered, counted on a CellPx grid; the renderer should draw far to near by these depths.
 //   - Plates: PlateBox is the plate facing the camera (wire.Object.PlateCorners); PlateRead
 //     when it faces the camera, lies inside the image, is at least ReadablePlatePx high and no
 //     nearer object covers it.
