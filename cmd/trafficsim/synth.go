@@ -6,18 +6,23 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 
+	"github.com/trafficsim/trafficsim/scenarios"
 	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/clips"
 	"github.com/trafficsim/trafficsim/synth/encode"
 	"github.com/trafficsim/trafficsim/synth/library"
 	"github.com/trafficsim/trafficsim/synth/render"
 	"github.com/trafficsim/trafficsim/synth/render/rendertest"
+	"github.com/trafficsim/trafficsim/synth/world"
 )
 
 func init() {
@@ -146,22 +151,35 @@ func scenarioSource(scenario string) ([]byte, error) {
 	if scenario == "fixture" {
 		return []byte("fixture " + rendertest.Version), nil
 	}
-	return nil, fmt.Errorf("synth: scenario %q: the world model (synth/world) is not merged yet; try --scenario fixture", scenario)
+	if slices.Contains(scenarios.Names(), scenario) {
+		return fs.ReadFile(scenarios.Shipped(), scenario+".yaml")
+	}
+	b, err := os.ReadFile(scenario)
+	if err != nil {
+		return nil, fmt.Errorf("synth: scenario %q is neither a shipped name (%s) nor a readable file", scenario, strings.Join(scenarios.Names(), ", "))
+	}
+	return b, nil
 }
 
-// synthTruth makes the truth and calibration of camera k (seed+k). "fixture" is the renderer's
-// hand-made crossing (synth/render/rendertest); scenarios of the world model come with
-// synth/world.
+// synthTruth makes the truth and calibration of camera k with the world model (seed+k; a zero
+// seed is the scenario's, a zero duration the scenario's). "fixture" is the renderer's
+// hand-made crossing (synth/render/rendertest).
 func synthTruth(scenario string, seed uint64, d time.Duration, camera int) (*wire.Truth, *wire.Calibration, error) {
-	if scenario != "fixture" {
-		_, err := scenarioSource(scenario)
+	if scenario == "fixture" {
+		if d == 0 {
+			d = 10 * time.Second
+		}
+		tr := rendertest.Truth(rendertest.Spec{Frames: int(d.Seconds()*25 + 0.5), Width: 1280, Height: 720, Seed: max(seed, 1) + uint64(camera),
+			Conditions: wire.Conditions{TimeOfDay: "day", Weather: "clear", Noise: 0.01, Overlay: true, Start: "2026-03-02T08:00:00+07:00"}})
+		tr.Camera = fmt.Sprintf("cam-%02d", camera+1)
+		return tr, nil, nil
+	}
+	sc, err := scenarios.Lookup(scenario)
+	if err != nil {
 		return nil, nil, err
 	}
-	if d == 0 {
-		d = 10 * time.Second
+	if seed == 0 {
+		seed = sc.Seed
 	}
-	tr := rendertest.Truth(rendertest.Spec{Frames: int(d.Seconds()*25 + 0.5), Width: 1280, Height: 720, Seed: max(seed, 1) + uint64(camera),
-		Conditions: wire.Conditions{TimeOfDay: "day", Weather: "clear", Noise: 0.01, Overlay: true, Start: "2026-03-02T08:00:00+07:00"}})
-	tr.Camera = fmt.Sprintf("cam-%02d", camera+1)
-	return tr, nil, nil
+	return world.Generate(sc, world.Options{Seed: seed + uint64(camera), Duration: d, Camera: fmt.Sprintf("cam-%02d", camera+1)})
 }
