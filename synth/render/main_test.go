@@ -31,7 +31,8 @@ func TestMain(m *testing.M) {
 // renderAll renders frames of t in a mode and calls fn for each (the image is valid during fn).
 func renderAll(t testing.TB, tr *wire.Truth, opts render.Options, fn func(i int, img *image.RGBA)) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	// bounded: a minute plus 0.1 s a frame (the -long clips are 15,000 frames)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second+time.Duration(len(tr.Frames))*100*time.Millisecond)
 	defer cancel()
 	s, err := render.Start(ctx, tr, opts)
 	if err != nil {
