@@ -308,12 +308,14 @@ func Annotate(t *wire.Truth, f *wire.Frame) {
 			if !okAll {
 				continue
 			}
-			pb := bounds(pts).Intersect(wire.Box{0, 0, float64(t.Width), float64(t.Height)})
+			full := bounds(pts)
+			pb := full.Intersect(wire.Box{0, 0, float64(t.Width), float64(t.Height)})
 			if pb.Area() <= 0 {
 				continue
 			}
 			st.PlateBox = &pb
-			st.PlateRead = st.Visible >= 0.8 && math.Hypot(pts[1][0]-pts[0][0], pts[1][1]-pts[0][1]) >= 24
+			// readable: wide enough, its object mostly seen, and the whole plate inside the image
+			st.PlateRead = st.Visible >= 0.8 && math.Hypot(pts[1][0]-pts[0][0], pts[1][1]-pts[0][1]) >= 24 && pb == full
 		}
 	}
 }
