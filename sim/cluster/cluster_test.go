@@ -80,7 +80,7 @@ func TestEventsReachTheCenterOnce(t *testing.T) {
 
 	waitFor(t, "60 worker events + 3", 20*time.Second, func() bool { return tc.rec.distinct() == 63 })
 	waitFor(t, "nothing pending", 10*time.Second, func() bool { return cl.Stats().Pending == 0 })
-	tc.rec.exactlyOnce(t, sent.all())
+	tc.exactlyOnce(t, sent.all())
 	ref := "cluster://c1/evidence/cam-9/" + EvidenceName("x/3") + ".jpg"
 	if got := tc.rec.refs["x/3"]; got != ref {
 		t.Fatalf("evidence reference at the center %q, want %q", got, ref)

@@ -36,7 +36,9 @@ func event(id, cam, dev string) wire.Event {
 		VehicleClass: wire.Car, Confidence: 0.9, Source: dev}
 }
 
-// recorder counts what the center records (only events it accepts as new), across restarts.
+// recorder is the scorer of one center instance: it gets every event the center holds, those
+// read again from its log and streams at start and those accepted since, each once by the
+// center's own de-duplication.
 type recorder struct {
 	mu     sync.Mutex
 	events map[string]int
@@ -45,7 +47,7 @@ type recorder struct {
 
 func newRecorder() *recorder { return &recorder{events: map[string]int{}, refs: map[string]string{}} }
 
-func (r *recorder) Event(e wire.Event, _ time.Time) {
+func (r *recorder) AddEvent(e wire.Event, _ time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.events[e.EventID]++
@@ -53,8 +55,8 @@ func (r *recorder) Event(e wire.Event, _ time.Time) {
 		r.refs[e.EventID] = e.Evidence.Ref
 	}
 }
-func (r *recorder) Truth(wire.Violation) {}
-func (r *recorder) Fault(wire.Fault)     {}
+func (r *recorder) AddTruth(wire.Violation) {}
+func (r *recorder) AddFault(wire.Fault)     {}
 
 func (r *recorder) distinct() int {
 	r.mu.Lock()
@@ -62,7 +64,7 @@ func (r *recorder) distinct() int {
 	return len(r.events)
 }
 
-// exactlyOnce checks that the center recorded every id of want once and nothing else.
+// exactlyOnce checks that the center holds every id of want once and nothing else.
 func (r *recorder) exactlyOnce(t *testing.T, want []string) {
 	t.Helper()
 	r.mu.Lock()
@@ -104,11 +106,12 @@ type testCenter struct {
 	leaf    string // host:port
 	devices []string
 	rec     *recorder
+	dups    int64 // events the center received again over NATS (past JetStream's message-id window), all instances
 	c       *center.Center
 }
 
 func newTestCenter(t *testing.T, devices ...string) *testCenter {
-	tc := &testCenter{t: t, dir: t.TempDir(), leaf: freeAddr(t), devices: devices, rec: newRecorder()}
+	tc := &testCenter{t: t, dir: t.TempDir(), leaf: freeAddr(t), devices: devices}
 	tc.start()
 	t.Cleanup(func() {
 		if tc.c != nil {
@@ -124,7 +127,8 @@ func (tc *testCenter) start() {
 	for _, d := range tc.devices {
 		tokens["tok-"+d] = d
 	}
-	c, err := center.New(center.Config{DataDir: tc.dir, Tokens: tokens, TruthToken: truthTok, Recorder: tc.rec,
+	tc.rec = newRecorder()
+	c, err := center.New(center.Config{DataDir: tc.dir, Tokens: tokens, TruthToken: truthTok, Scorer: tc.rec,
 		NATS: center.NATSConfig{LeafListen: tc.leaf, Leafs: map[string]string{leafPass: clusterID}}})
 	if err != nil {
 		tc.t.Fatal(err)
@@ -138,8 +142,19 @@ func (tc *testCenter) start() {
 }
 
 func (tc *testCenter) stop() {
+	tc.dups += tc.c.Stats().EventsDuplicate
 	tc.c.Close()
 	tc.c = nil
+}
+
+// exactlyOnce checks that the center holds every id of want once, nothing else, and never
+// received one twice.
+func (tc *testCenter) exactlyOnce(t *testing.T, want []string) {
+	t.Helper()
+	tc.rec.exactlyOnce(t, want)
+	if d := tc.dups + tc.c.Stats().EventsDuplicate; d != 0 {
+		t.Fatalf("the center received %d events twice", d)
+	}
 }
 
 func (tc *testCenter) upstream() Upstream {

@@ -138,6 +138,9 @@ func Start(cfg Config) (*Box, error) {
 			return nil, err
 		}
 		opts.LeafNode.Host, opts.LeafNode.Port = lh, lp
+		// Clusters keep dialling the URL they were given (a firewall or proxy in between):
+		// the listener's own address is not advertised to them.
+		opts.LeafNode.NoAdvertise = true
 	}
 	opts.JetStream = true
 	opts.StoreDir = cfg.StoreDir
