@@ -89,7 +89,7 @@ func (r *recorder) exactlyOnce(t *testing.T, want []string) {
 
 // freeAddr returns a loopback address nothing listens on (for a server restarted on the same
 // port).
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -101,7 +101,7 @@ func freeAddr(t *testing.T) string {
 
 // testCenter is a real center whose leaf listener keeps its address across restarts.
 type testCenter struct {
-	t       *testing.T
+	t       testing.TB
 	dir     string
 	leaf    string // host:port
 	devices []string
@@ -110,7 +110,7 @@ type testCenter struct {
 	c       *center.Center
 }
 
-func newTestCenter(t *testing.T, devices ...string) *testCenter {
+func newTestCenter(t testing.TB, devices ...string) *testCenter {
 	tc := &testCenter{t: t, dir: t.TempDir(), leaf: freeAddr(t), devices: devices}
 	tc.start()
 	t.Cleanup(func() {
@@ -161,7 +161,7 @@ func (tc *testCenter) upstream() Upstream {
 	return Upstream{LeafURL: "nats-leaf://" + tc.leaf, User: clusterID, Pass: leafPass}
 }
 
-func startCluster(t *testing.T, dir string, up Upstream, modify func(*Config)) *Cluster {
+func startCluster(t testing.TB, dir string, up Upstream, modify func(*Config)) *Cluster {
 	t.Helper()
 	if dir == "" {
 		dir = t.TempDir()
