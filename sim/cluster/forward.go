@@ -37,8 +37,16 @@ func upstreamSubject(local string) (string, bool) {
 func (c *Cluster) forward(ctx context.Context) {
 	cons := c.consumer
 	fails := 0
+	busy := false // the last fetch found events: take what is there without waiting
 	for ctx.Err() == nil {
-		batch, err := cons.Fetch(c.cfg.Batch, jetstream.FetchMaxWait(time.Second))
+		var batch jetstream.MessageBatch
+		var err error
+		if busy {
+			batch, err = cons.FetchNoWait(c.cfg.Batch)
+		} else {
+			// Idle: wait for the next event (a pull of Batch would wait to fill it).
+			batch, err = cons.Fetch(1, jetstream.FetchMaxWait(time.Second))
+		}
 		if err != nil {
 			if !sleep(ctx, 100*time.Millisecond) {
 				return
@@ -68,6 +76,7 @@ func (c *Cluster) forward(ctx context.Context) {
 			}
 			sent = append(sent, inflight{m, f})
 		}
+		busy = len(sent) > 0
 		for _, s := range sent {
 			select {
 			case <-s.f.Ok():
