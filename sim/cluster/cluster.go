@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,6 +57,10 @@ type Config struct {
 	// Tokens maps a bearer token to the id of the device (external intermediate device or smart
 	// camera) it belongs to; same rules as the center's. Workers get their own tokens.
 	Tokens map[string]string
+	// NATSListen is host:port of a client listener of the cluster's server where devices
+	// publish events on traffic.events.<camera> (user: device id, password: token; JetStream
+	// publish, message id = event_id), as they would to the center. Default "": HTTP only.
+	NATSListen string
 	// Upstream is the center (or external NATS). Required.
 	Upstream Upstream
 	// Cameras are analysed by device workers made by NewWorker, CamerasPerWorker each (in the
@@ -102,6 +108,7 @@ const (
 type Cluster struct {
 	cfg     Config
 	tokens  map[string]string // token -> device, workers included
+	devices map[string]bool   // every device id of tokens
 	workers []workerSpec
 
 	srv       *server.Server
@@ -177,6 +184,8 @@ func New(cfg Config) (*Cluster, error) {
 			return nil, fmt.Errorf("cluster: device id %q: use only letters, digits and . _ @ -", dev)
 		case devices[dev]:
 			return nil, fmt.Errorf("cluster: device %q has two tokens", dev)
+		case dev == "local" || dev == "uplink":
+			return nil, fmt.Errorf("cluster: device id %q is reserved", dev)
 		}
 		devices[dev] = true
 		c.tokens[tok] = dev
@@ -189,6 +198,10 @@ func New(cfg Config) (*Cluster, error) {
 		w := workerSpec{id: id, token: randomToken(), cameras: cams}
 		c.tokens[w.token] = id
 		c.workers = append(c.workers, w)
+	}
+	c.devices = map[string]bool{}
+	for _, d := range c.tokens {
+		c.devices[d] = true
 	}
 	return c, nil
 }
@@ -275,17 +288,33 @@ func (c *Cluster) Start(ctx context.Context) error {
 // the center by the leaf node remote), connects to both accounts and makes the local stream.
 func (c *Cluster) startNATS(ctx context.Context) error {
 	localPass, upPass := randomToken(), randomToken()
+	var devs strings.Builder
+	for tok, dev := range c.tokens { // checked by New: nothing to quote
+		fmt.Fprintf(&devs, `, {user: %q, password: %q, permissions: {publish: {allow: ["traffic.events.>"]}, subscribe: {allow: ["_INBOX.>"]}}}`, dev, tok)
+	}
 	text := fmt.Sprintf(`accounts {
-  LOCAL { jetstream: enabled, users: [ {user: "local", password: %q} ] }
+  LOCAL { jetstream: enabled, users: [ {user: "local", password: %q}%s ] }
   UPLINK { users: [ {user: "uplink", password: %q} ] }
 }
-`, localPass, upPass)
+`, localPass, devs.String(), upPass)
 	opts := &server.Options{}
 	if err := opts.ProcessConfigString(text); err != nil {
 		return fmt.Errorf("cluster: server config: %w", err)
 	}
 	opts.ServerName = "cluster-" + c.cfg.ID
-	opts.DontListen = true // in-process connections only
+	if c.cfg.NATSListen == "" {
+		opts.DontListen = true // in-process connections only
+	} else {
+		host, port, err := net.SplitHostPort(c.cfg.NATSListen)
+		p, perr := strconv.Atoi(port)
+		if err != nil || perr != nil {
+			return fmt.Errorf("cluster: NATSListen %q: want host:port", c.cfg.NATSListen)
+		}
+		if p == 0 {
+			p = server.RANDOM_PORT
+		}
+		opts.Host, opts.Port = host, p
+	}
 	opts.JetStream = true
 	opts.JetStreamDomain = c.cfg.ID
 	opts.StoreDir = filepath.Join(c.cfg.DataDir, "jetstream")
@@ -336,7 +365,7 @@ func (c *Cluster) startNATS(ctx context.Context) error {
 		return fmt.Errorf("cluster: %w", err)
 	}
 	c.stream, err = c.localJS.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name: localStream, Subjects: []string{localSubject + ".>"}, Storage: jetstream.FileStorage,
+		Name: localStream, Subjects: []string{localSubject + ".>", wire.EventSubject + ".>"}, Storage: jetstream.FileStorage,
 		Retention: jetstream.WorkQueuePolicy, Duplicates: dupWindow,
 	})
 	if err != nil {
@@ -358,11 +387,16 @@ func (c *Cluster) startNATS(ctx context.Context) error {
 func (c *Cluster) ingestURL() string { return "http://" + c.listener.Addr().String() }
 
 func (c *Cluster) endpoint(token string) wire.EventsEndpoint {
-	return wire.EventsEndpoint{HTTP: c.ingestURL(), Token: token}
+	ep := wire.EventsEndpoint{HTTP: c.ingestURL(), Token: token}
+	if c.cfg.NATSListen != "" {
+		ep.NATS, ep.User, ep.Pass, ep.Subject = c.srv.ClientURL(), c.tokens[token], token, wire.EventSubject
+	}
+	return ep
 }
 
 // EventsEndpoint is what a device or smart camera reporting through the cluster is told
-// (cameras.json events section): the cluster's ingest URL and the device's token.
+// (cameras.json events section): the cluster's ingest URL and the device's token, and with
+// NATSListen the cluster's NATS URL with the device's user and password.
 func (c *Cluster) EventsEndpoint(device string) (wire.EventsEndpoint, bool) {
 	for tok, dev := range c.tokens {
 		if dev == device {

@@ -93,7 +93,8 @@ func EvidenceRef(cluster, camera, eventID string) string {
 }
 
 // writeEvidence stores a JPEG atomically (temporary file, then rename).
-func (c *Cluster) writeEvidence(camera, eventID string, jpeg []byte) error {
+// count is false when the same evidence is written again (a redelivered message).
+func (c *Cluster) writeEvidence(camera, eventID string, jpeg []byte, count bool) error {
 	path := EvidencePath(c.cfg.DataDir, camera, eventID)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
@@ -105,7 +106,9 @@ func (c *Cluster) writeEvidence(camera, eventID string, jpeg []byte) error {
 	if err := os.Rename(tmp, path); err != nil {
 		return err
 	}
-	c.evidenceFiles.Add(1)
+	if count {
+		c.evidenceFiles.Add(1)
+	}
 	return nil
 }
 
@@ -190,7 +193,7 @@ func (c *Cluster) store(ctx context.Context, evs []wire.Event) (acc, dup int, er
 	for i := range evs {
 		e := evs[i]
 		if e.Evidence != nil && len(e.Evidence.JPEG) > 0 {
-			if err := c.writeEvidence(e.CameraID, e.EventID, e.Evidence.JPEG); err != nil {
+			if err := c.writeEvidence(e.CameraID, e.EventID, e.Evidence.JPEG, true); err != nil {
 				return 0, 0, fmt.Errorf("evidence: %w", err)
 			}
 			e.Evidence = &wire.Evidence{Ref: EvidenceRef(c.cfg.ID, e.CameraID, e.EventID)}
