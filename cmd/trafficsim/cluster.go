@@ -50,6 +50,7 @@ func runCluster(ctx context.Context, args []string) error {
 	user := fs.String("user", "", "NATS user: the cluster's leaf user at the center, or a devices' account user of --nats (default the id)")
 	pass := fs.String("pass", os.Getenv("TRAFFICSIM_CLUSTER_PASS"), "NATS password (default $TRAFFICSIM_CLUSTER_PASS)")
 	listen := fs.String("listen", "127.0.0.1:8500", "ingest listener: POST /v1/events")
+	natsListen := fs.String("nats-listen", "", "NATS listener of the cluster's server where devices publish traffic.events.<camera> (user <name>, password <token>); default none")
 	devices := tokenFlags{}
 	fs.Var(devices, "device-token", "a device or smart camera reporting here and its bearer token, name=token (repeatable)")
 	every := fs.Duration("stats-every", 10*time.Second, "print the counters this often (0: only at the end)")
@@ -68,7 +69,7 @@ func runCluster(ctx context.Context, args []string) error {
 	if *user == "" {
 		*user = *id
 	}
-	c, err := cluster.New(cluster.Config{ID: *id, DataDir: *dataDir, Listen: *listen, Tokens: devices,
+	c, err := cluster.New(cluster.Config{ID: *id, DataDir: *dataDir, Listen: *listen, NATSListen: *natsListen, Tokens: devices,
 		Upstream: cluster.Upstream{LeafURL: *leaf, NATSURL: *natsURL, User: *user, Pass: *pass}})
 	if err != nil {
 		return err
@@ -85,6 +86,9 @@ func runCluster(ctx context.Context, args []string) error {
 	st := c.Stats()
 	fmt.Fprintf(clusterOut, "cluster %s: data %s (%d events waiting)\n", *id, *dataDir, st.Pending)
 	fmt.Fprintf(clusterOut, "cluster %s: ingest %s/v1/events\n", *id, c.URL())
+	if u := c.NATSURL(); u != "" {
+		fmt.Fprintf(clusterOut, "cluster %s: nats %s (devices: user <name>, password <token>)\n", *id, u)
+	}
 	fmt.Fprintf(clusterOut, "cluster %s: upstream %s as %s\n", *id, up, *user)
 	fmt.Fprintf(clusterOut, "cluster %s: devices %s (the center must know each)\n", *id, strings.Join(c.Devices(), ", "))
 	printStats := func() {

@@ -39,9 +39,12 @@ func TestClusterCommandForwardsToCenterCommand(t *testing.T) {
 	leaf := regexp.MustCompile(`leaf   (\S+) `).FindStringSubmatch(cout.String())[1]
 	go func() {
 		clusterDone <- run(ctx, []string{"cluster", "--id", "c1", "--data", filepath.Join(dir, "cluster"), "--center-leaf", leaf,
-			"--pass", "leaf-pw", "--listen", "127.0.0.1:0", "--device-token", "dev-1=ctok-1", "--stats-every", "50ms"})
+			"--pass", "leaf-pw", "--listen", "127.0.0.1:0", "--nats-listen", "127.0.0.1:0", "--device-token", "dev-1=ctok-1", "--stats-every", "50ms"})
 	}()
 	waitOut(lout, "cluster c1: devices dev-1")
+	if !regexp.MustCompile(`cluster c1: nats nats://127\.0\.0\.1:\d+ `).MatchString(lout.String()) {
+		t.Fatalf("no NATS URL in:\n%s", lout)
+	}
 	ingest := regexp.MustCompile(`ingest (\S+)/v1/events`).FindStringSubmatch(lout.String())[1]
 	e := `{"event_id":"e1","camera_id":"cam-1","type":"red_light","time":"2026-11-27T10:00:00.000Z","confidence":0.9,"source":"dev-1"}`
 	req, _ := http.NewRequest("POST", ingest+"/v1/events", strings.NewReader(e))

@@ -388,10 +388,18 @@ func (c *Cluster) ingestURL() string { return "http://" + c.listener.Addr().Stri
 
 func (c *Cluster) endpoint(token string) wire.EventsEndpoint {
 	ep := wire.EventsEndpoint{HTTP: c.ingestURL(), Token: token}
-	if c.cfg.NATSListen != "" {
-		ep.NATS, ep.User, ep.Pass, ep.Subject = c.srv.ClientURL(), c.tokens[token], token, wire.EventSubject
+	if u := c.NATSURL(); u != "" {
+		ep.NATS, ep.User, ep.Pass, ep.Subject = u, c.tokens[token], token, wire.EventSubject
 	}
 	return ep
+}
+
+// NATSURL is the client URL of the cluster's NATS listener ("" without NATSListen).
+func (c *Cluster) NATSURL() string {
+	if c.cfg.NATSListen == "" || c.srv == nil {
+		return ""
+	}
+	return c.srv.ClientURL()
 }
 
 // EventsEndpoint is what a device or smart camera reporting through the cluster is told

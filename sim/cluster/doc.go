@@ -11,6 +11,9 @@
 //     cameras, with per-device bearer tokens and exactly the center's parsing and validation
 //     (center.ParseEvents); JPEG evidence is written to <data>/evidence/<camera>/<event>.jpg
 //     and the event carries a reference (cluster://<id>/evidence/...) instead of the bytes;
+//   - with NATSListen, devices may instead publish on traffic.events.<camera> of the cluster's
+//     own server (JetStream, message id = event_id), checked as the center checks its NATS
+//     messages before they are forwarded;
 //   - every accepted event is stored in a JetStream stream of the cluster's embedded NATS
 //     server (file store under <data>/jetstream, message id = event_id) before the 202;
 //   - a forwarder reads that stream with a durable consumer and publishes each event to the
