@@ -52,7 +52,8 @@ type Config struct {
 	ID string
 	// DataDir holds the JetStream store (jetstream/) and the evidence (evidence/). Required.
 	DataDir string
-	// Listen is host:port of the ingest listener (POST /v1/events). Default "127.0.0.1:0".
+	// Listen is host:port of the ingest listener (POST /v1/events, GET /metrics). Default
+	// "127.0.0.1:0".
 	Listen string
 	// Tokens maps a bearer token to the id of the device (external intermediate device or smart
 	// camera) it belongs to; same rules as the center's. Workers get their own tokens.
@@ -255,6 +256,7 @@ func (c *Cluster) Start(ctx context.Context) error {
 	c.listener = l
 	mux := http.NewServeMux()
 	mux.HandleFunc("/v1/events", c.handleEvents)
+	mux.Handle("GET /metrics", c.metricsHandler())
 	c.httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	c.wg.Add(1)
 	go func() {

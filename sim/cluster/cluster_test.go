@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"mime/multipart"
 	"net/textproto"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,6 +89,18 @@ func TestEventsReachTheCenterOnce(t *testing.T) {
 	}
 	if got, err := os.ReadFile(EvidencePath(cl.cfg.DataDir, "cam-9", "x/3")); err != nil || !bytes.Equal(got, jpeg) {
 		t.Fatalf("evidence on disk: %v %v", got, err)
+	}
+	resp, err := httpClient.Get(cl.URL() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`trafficsim_cluster_events_received_total{cluster="c1"} 63`, `trafficsim_cluster_events_duplicate_total{cluster="c1"} 2`,
+		`trafficsim_cluster_events_pending{cluster="c1"} 0`, `trafficsim_cluster_uplink_up{cluster="c1"} 1`, `trafficsim_cluster_evidence_files_total{cluster="c1"} 1`} {
+		if !strings.Contains(string(metrics), want+"\n") {
+			t.Errorf("no %s in /metrics:\n%s", want, metrics)
+		}
 	}
 	st := cl.Stats()
 	if st.Received != 63 || st.Duplicate != 2 || st.Forwarded < 63 || st.EvidenceFiles != 1 || !st.UplinkUp || st.WorkersRunning != 2 {
