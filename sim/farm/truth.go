@@ -1,0 +1,156 @@
+package farm
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/trafficsim/trafficsim/sim/wire"
+)
+
+// TruthSink receives the truth timeline of a farm: every violation of every loop of every
+// camera, shifted to wall time, and every injected fault. Calls come from one goroutine of the
+// farm, ahead of (never after) the frame they describe is sent.
+type TruthSink interface {
+	Violation(wire.Violation)
+	Fault(wire.Fault)
+}
+
+// FuncSink is an in-process TruthSink of function fields; nil fields drop the item.
+type FuncSink struct {
+	OnViolation func(wire.Violation)
+	OnFault     func(wire.Fault)
+}
+
+var _ TruthSink = FuncSink{}
+
+// Violation calls OnViolation.
+func (s FuncSink) Violation(v wire.Violation) {
+	if s.OnViolation != nil {
+		s.OnViolation(v)
+	}
+}
+
+// Fault calls OnFault.
+func (s FuncSink) Fault(f wire.Fault) {
+	if s.OnFault != nil {
+		s.OnFault(f)
+	}
+}
+
+// NATSSinkConfig configures a NATSSink.
+type NATSSinkConfig struct {
+	URL      string        // NATS URL of the center (required)
+	User     string        // user of the truth account (devices cannot read truth.>)
+	Password string        // its password
+	Timeout  time.Duration // per publish acknowledgement [5s]
+	// OnError is called with each failed publish (counted in Errors as well) [ignored].
+	OnError func(error)
+}
+
+// NATSSink publishes the truth timeline with JetStream to wire.TruthSubject.<camera> and
+// wire.FaultSubject.<camera>, with Nats-Msg-Id = <camera>/<id> so a redelivery is idempotent.
+// A stream covering truth.> must exist (the center creates it).
+type NATSSink struct {
+	cfg    NATSSinkConfig
+	nc     *nats.Conn
+	js     nats.JetStreamContext
+	errors int64
+}
+
+var _ TruthSink = (*NATSSink)(nil)
+
+// DialNATSSink connects to the center's NATS server.
+func DialNATSSink(cfg NATSSinkConfig) (*NATSSink, error) {
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 5 * time.Second
+	}
+	nc, err := nats.Connect(cfg.URL, nats.UserInfo(cfg.User, cfg.Password), nats.Name("trafficsim-farm"))
+	if err != nil {
+		return nil, fmt.Errorf("farm: truth sink: %w", err)
+	}
+	js, err := nc.JetStream(nats.MaxWait(cfg.Timeout))
+	if err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("farm: truth sink: %w", err)
+	}
+	return &NATSSink{cfg: cfg, nc: nc, js: js}, nil
+}
+
+// Violation publishes one truth item.
+func (s *NATSSink) Violation(v wire.Violation) {
+	s.publish(wire.TruthSubject+"."+v.Camera, v.Camera+"/"+v.ID, v)
+}
+
+// Fault publishes one fault record; its id is kind@time.
+func (s *NATSSink) Fault(f wire.Fault) {
+	s.publish(wire.FaultSubject+"."+f.Camera, f.Camera+"/"+f.Kind+"@"+f.Time.UTC().Format(time.RFC3339Nano), f)
+}
+
+func (s *NATSSink) publish(subject, id string, v any) {
+	b, err := json.Marshal(v)
+	if err == nil {
+		_, err = s.js.Publish(subject, b, nats.MsgId(id))
+	}
+	if err != nil {
+		s.errors++
+		if s.cfg.OnError != nil {
+			s.cfg.OnError(fmt.Errorf("farm: truth sink: %s: %w", subject, err))
+		}
+	}
+}
+
+// Errors is the number of failed publishes.
+func (s *NATSSink) Errors() int64 { return s.errors }
+
+// Close flushes and disconnects.
+func (s *NATSSink) Close() error {
+	err := s.nc.Flush()
+	s.nc.Close()
+	return err
+}
+
+// timelineItem is one violation of a clip at camera frame N in clip loop Loop.
+type timelineItem struct {
+	N    int64
+	Loop int
+	V    wire.Violation
+}
+
+// violationsIn lists the clip's violations at camera frames [from, to), the clip looping and
+// the camera starting offset frames into it. Pure.
+func violationsIn(vs []wire.Violation, frames int, offset, from, to int64) []timelineItem {
+	if from < 0 {
+		from = 0
+	}
+	if to <= from || len(vs) == 0 {
+		return nil
+	}
+	var out []timelineItem
+	firstLoop, _ := clipPos(from, offset, frames)
+	lastLoop, _ := clipPos(to-1, offset, frames)
+	for l := firstLoop; l <= lastLoop; l++ {
+		for _, v := range vs {
+			if v.Frame < 0 || v.Frame >= frames {
+				continue
+			}
+			n := int64(l)*int64(frames) + int64(v.Frame) - offset
+			if n >= from && n < to {
+				out = append(out, timelineItem{N: n, Loop: l, V: v})
+			}
+		}
+	}
+	return out
+}
+
+// wallViolation is the truth item of a violation played by a camera at wall time wall.
+func wallViolation(it timelineItem, camera string, wall time.Time) wire.Violation {
+	v := it.V
+	v.ID = fmt.Sprintf("%s/L%d", v.ID, it.Loop)
+	v.Camera = camera
+	v.Wall = wall
+	v.Loop = it.Loop
+	return v
+}
