@@ -24,6 +24,13 @@ func startFarm(t *testing.T, cfg Config, frames int, transports ...string) *Farm
 			t.Fatal(err)
 		}
 	}
+	startFarmed(t, f)
+	return f
+}
+
+// startFarmed starts a farm and closes it when the test ends.
+func startFarmed(t *testing.T, f *Farm) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := f.Start(ctx); err != nil {
 		t.Fatal(err)
@@ -34,7 +41,6 @@ func startFarm(t *testing.T, cfg Config, frames int, transports ...string) *Farm
 			t.Error(err)
 		}
 	})
-	return f
 }
 
 // credURL puts a camera's credentials into its URL for ffmpeg.
