@@ -1,0 +1,130 @@
+package farm
+
+import (
+	"testing"
+	"time"
+
+	"github.com/trafficsim/trafficsim/sim/wire"
+)
+
+func TestFramesDue(t *testing.T) {
+	cases := []struct {
+		elapsed time.Duration
+		fps     float64
+		want    int64
+	}{
+		{-time.Millisecond, 25, 0},
+		{0, 25, 1},
+		{39 * time.Millisecond, 25, 1},
+		{40 * time.Millisecond, 25, 2},
+		{41 * time.Millisecond, 25, 2},
+		{time.Second - 1, 25, 25},
+		{time.Second, 25, 26},
+		{time.Hour, 25, 90001},
+		{33333332, 30, 1},
+		{33333333, 30, 2},
+		{24 * time.Hour, 29.97, 2589409},
+	}
+	for _, c := range cases {
+		if got := FramesDue(c.elapsed, c.fps); got != c.want {
+			t.Errorf("FramesDue(%v, %v) = %d, want %d", c.elapsed, c.fps, got, c.want)
+		}
+	}
+}
+
+func TestFrameDue(t *testing.T) {
+	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	cases := []struct {
+		fps  float64
+		n    int64
+		want time.Duration
+	}{
+		{25, 0, 0},
+		{25, 1, 40 * time.Millisecond},
+		{25, 90000, time.Hour},
+		{30, 1, 33333333 * time.Nanosecond},
+		{30, 3, 100 * time.Millisecond},
+	}
+	for _, c := range cases {
+		got := FrameDue(start, c.fps, c.n)
+		if got.Sub(start) != c.want {
+			t.Errorf("FrameDue(fps %v, n %d) = start+%v, want start+%v", c.fps, c.n, got.Sub(start), c.want)
+		}
+		// Frame n is due exactly when FramesDue turns to n+1.
+		if FramesDue(c.want, c.fps) != c.n+1 || (c.n > 0 && FramesDue(c.want-1, c.fps) != c.n) {
+			t.Errorf("FramesDue disagrees with FrameDue at frame %d", c.n)
+		}
+	}
+}
+
+func TestClipPosAndRTPTime(t *testing.T) {
+	cases := []struct {
+		n, offset   int64
+		frames      int
+		loop, frame int
+	}{
+		{0, 0, 25, 0, 0},
+		{24, 0, 25, 0, 24},
+		{25, 0, 25, 1, 0},
+		{0, 10, 25, 0, 10},
+		{15, 10, 25, 1, 0},
+		{74, 1, 25, 3, 0},
+	}
+	for _, c := range cases {
+		l, f := clipPos(c.n, c.offset, c.frames)
+		if l != c.loop || f != c.frame {
+			t.Errorf("clipPos(%d, %d, %d) = %d, %d; want %d, %d", c.n, c.offset, c.frames, l, f, c.loop, c.frame)
+		}
+	}
+	if got := rtpTime(4294967000, 25, 1); got != 3304 {
+		t.Errorf("rtpTime wraps wrongly: %d", got)
+	}
+	if got := rtpTime(0, 25, 25) - rtpTime(0, 25, 24); got != 3600 {
+		t.Errorf("rtpTime step %d, want 3600", got)
+	}
+}
+
+func TestPacketsBefore(t *testing.T) {
+	cl := &clip{frames: make([]clipFrame, 3), cum: []int{0, 2, 3, 6}} // 2, 1 and 3 packets
+	cases := []struct{ n, offset, want int64 }{
+		{0, 0, 0}, {1, 0, 2}, {3, 0, 6}, {4, 0, 8}, {7, 0, 14},
+		{1, 2, 3}, {2, 2, 5}, {4, 1, 7},
+	}
+	for _, c := range cases {
+		if got := cl.packetsBefore(c.n, c.offset); got != c.want {
+			t.Errorf("packetsBefore(%d, %d) = %d, want %d", c.n, c.offset, got, c.want)
+		}
+	}
+}
+
+func TestViolationsIn(t *testing.T) {
+	vs := []wire.Violation{{ID: "a", Frame: 2}, {ID: "b", Frame: 8}, {ID: "bad", Frame: 10}}
+	cases := []struct {
+		name             string
+		offset, from, to int64
+		want             []timelineItem
+	}{
+		{"first loop", 0, 0, 10, []timelineItem{{N: 2, Loop: 0, V: vs[0]}, {N: 8, Loop: 0, V: vs[1]}}},
+		{"end exclusive", 0, 0, 8, []timelineItem{{N: 2, Loop: 0, V: vs[0]}}},
+		{"second loop", 0, 10, 20, []timelineItem{{N: 12, Loop: 1, V: vs[0]}, {N: 18, Loop: 1, V: vs[1]}}},
+		{"offset", 5, 0, 10, []timelineItem{{N: 3, Loop: 0, V: vs[1]}, {N: 7, Loop: 1, V: vs[0]}}},
+		{"empty", 0, 3, 3, nil},
+		{"negative from", 0, -5, 3, []timelineItem{{N: 2, Loop: 0, V: vs[0]}}},
+	}
+	for _, c := range cases {
+		got := violationsIn(vs, 10, c.offset, c.from, c.to)
+		if len(got) != len(c.want) {
+			t.Errorf("%s: got %+v, want %+v", c.name, got, c.want)
+			continue
+		}
+		for i := range got {
+			if got[i].N != c.want[i].N || got[i].Loop != c.want[i].Loop || got[i].V.ID != c.want[i].V.ID {
+				t.Errorf("%s: item %d = %+v, want %+v", c.name, i, got[i], c.want[i])
+			}
+		}
+	}
+	v := wallViolation(timelineItem{N: 12, Loop: 1, V: vs[0]}, "cam-7", time.Unix(100, 0))
+	if v.ID != "a/L1" || v.Camera != "cam-7" || v.Loop != 1 || !v.Wall.Equal(time.Unix(100, 0)) {
+		t.Errorf("wallViolation = %+v", v)
+	}
+}
