@@ -2,6 +2,8 @@ package farm
 
 import (
 	"errors"
+	"hash"
+	"hash/fnv"
 	"sync"
 	"testing"
 	"time"
@@ -25,19 +27,22 @@ type watched struct {
 	ssrcs    map[uint32]bool
 	sessions int     // sessions that played
 	errs     []error // why sessions ended
+	cur      hash.Hash64
+	curBytes int
 }
 
 type seenFrame struct {
 	ts      uint32
 	seq     uint16
 	arrived time.Time
-	key     bool
+	hash    uint64 // of the frame's RTP payloads
+	bytes   int
 }
 
 // watch reads a camera with gortsplib's client for d, reconnecting when the session ends.
 func watch(t *testing.T, rawURL, user, pass string, proto gortsplib.Protocol, d time.Duration) *watched {
 	t.Helper()
-	w := &watched{srWall: map[uint32]time.Time{}, ssrcs: map[uint32]bool{}}
+	w := &watched{srWall: map[uint32]time.Time{}, ssrcs: map[uint32]bool{}, cur: fnv.New64a()}
 	end := time.Now().Add(d)
 	for time.Now().Before(end) {
 		err := w.session(rawURL, user, pass, proto, end)
@@ -79,8 +84,12 @@ func (w *watched) session(rawURL, user, pass string, proto gortsplib.Protocol, e
 		defer w.mu.Unlock()
 		w.packets++
 		w.ssrcs[p.SSRC] = true
+		w.cur.Write(p.Payload)
+		w.curBytes += len(p.Payload)
 		if p.Marker {
-			w.frames = append(w.frames, seenFrame{ts: p.Timestamp, seq: p.SequenceNumber, arrived: now})
+			w.frames = append(w.frames, seenFrame{ts: p.Timestamp, seq: p.SequenceNumber, arrived: now, hash: w.cur.Sum64(), bytes: w.curBytes})
+			w.cur.Reset()
+			w.curBytes = 0
 		}
 	})
 	c.OnPacketRTCPAny(func(_ *description.Media, p rtcp.Packet) {

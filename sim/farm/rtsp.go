@@ -245,10 +245,11 @@ func (s *session) play() {
 			s.conn.Close()
 			return
 		}
+		sendAt := due
 		if st.jitter > 0 {
-			due = due.Add(time.Duration(hash01(c.seed, 1, uint64(n)) * float64(st.jitter)))
+			sendAt = due.Add(time.Duration(hash01(c.seed, 1, uint64(n)) * float64(st.jitter)))
 		}
-		if wait := due.Sub(f.cfg.TimeNow()); wait > 0 {
+		if wait := sendAt.Sub(f.cfg.TimeNow()); wait > 0 {
 			timer.Reset(wait)
 			select {
 			case <-s.stop:
@@ -267,7 +268,7 @@ func (s *session) play() {
 			}
 		}
 		now := f.cfg.TimeNow()
-		if now.Sub(due) > f.cfg.LateSkip {
+		if now.Sub(sendAt) > f.cfg.LateSkip {
 			// Behind (a slow reader): jump to the frame due now; the gap shows as RTP loss.
 			m := FramesDue(now.Sub(c.start), fps) - 1
 			if m > n {
@@ -323,7 +324,7 @@ func (s *session) play() {
 		}
 		c.frames.Add(1)
 		c.bytes.Add(int64(len(buf)))
-		c.noteLate(f.cfg.TimeNow().Sub(due))
+		c.noteLate(f.cfg.TimeNow().Sub(sendAt))
 		n++
 	}
 }

@@ -150,10 +150,11 @@ func (u *udpServer) pace(c *camera, uc *udpCamera) {
 	for {
 		due := FrameDue(c.start, fps, n)
 		st := faultsAt(c.faults, due.Sub(c.start))
+		sendAt := due
 		if st.jitter > 0 {
-			due = due.Add(time.Duration(hash01(c.seed, 1, uint64(n)) * float64(st.jitter)))
+			sendAt = due.Add(time.Duration(hash01(c.seed, 1, uint64(n)) * float64(st.jitter)))
 		}
-		if wait := due.Sub(f.cfg.TimeNow()); wait > 0 {
+		if wait := sendAt.Sub(f.cfg.TimeNow()); wait > 0 {
 			timer.Reset(wait)
 			select {
 			case <-f.ctx.Done():
@@ -163,7 +164,7 @@ func (u *udpServer) pace(c *camera, uc *udpCamera) {
 			case <-timer.C:
 			}
 		}
-		if now := f.cfg.TimeNow(); now.Sub(due) > f.cfg.LateSkip {
+		if now := f.cfg.TimeNow(); now.Sub(sendAt) > f.cfg.LateSkip {
 			if m := FramesDue(now.Sub(c.start), fps) - 1; m > n {
 				c.skipped.Add(m - n)
 				n = m
@@ -219,7 +220,7 @@ func (u *udpServer) pace(c *camera, uc *udpCamera) {
 		c.frames.Add(r)
 		c.bytes.Add(bytes * r)
 		if r > 0 {
-			c.noteLate(f.cfg.TimeNow().Sub(due))
+			c.noteLate(f.cfg.TimeNow().Sub(sendAt))
 		}
 		n++
 	}

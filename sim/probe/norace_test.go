@@ -1,0 +1,6 @@
+//go:build !race
+
+package probe
+
+// lateLimitMs is the p99 frame lateness the tests accept: one frame.
+const lateLimitMs = 40
