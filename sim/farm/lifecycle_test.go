@@ -1,0 +1,87 @@
+package farm
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bluenviron/gortsplib/v5"
+
+	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/synth/library/librarytest"
+)
+
+// Cameras are added and removed while the farm runs (k6 ramps do this); a removed camera's
+// readers are closed and its path answers 404; clips are loaded once however many cameras play
+// them; cameras.json carries calibration and credentials but nothing of the truth.
+func TestAddRemoveAtRunTime(t *testing.T) {
+	t.Parallel()
+	lib := t.TempDir()
+	truth := &wire.Truth{Version: wire.TruthVersion, FPS: 25, Violations: []wire.Violation{{ID: "secret", Plate: "99Z-999.99", Frame: 1}}}
+	librarytest.MakeClip(t, lib, librarytest.Spec{ID: "clip", Frames: 25, Truth: truth})
+	f := New(Config{Library: lib})
+	startFarmed(t, f)
+	for range 3 {
+		if _, err := f.AddCamera(CameraSpec{Clip: "clip"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(f.clips) != 1 {
+		t.Fatalf("%d clip copies for 3 cameras, want 1", len(f.clips))
+	}
+	d := f.Deployment()
+	b, _ := json.Marshal(d)
+	if len(d.Cameras) != 3 || strings.Contains(string(b), "secret") || strings.Contains(string(b), "99Z") || d.Cameras[1].Width != 320 || d.Cameras[1].FPS != 25 {
+		t.Fatalf("cameras.json: %s", b)
+	}
+	cam := d.Cameras[1]
+	w := make(chan *watched, 1)
+	go func() { w <- watch(t, cam.URL, cam.Username, cam.Password, gortsplib.ProtocolTCP, 2500*time.Millisecond) }()
+	time.Sleep(1500 * time.Millisecond)
+	if st := f.Stats(); st[1].Readers != 1 {
+		t.Fatalf("readers of %s: %d, want 1", cam.ID, st[1].Readers)
+	}
+	if err := f.RemoveCamera(cam.ID); err != nil {
+		t.Fatal(err)
+	}
+	got := <-w
+	if !hasErr(got.errs, "404") || len(got.frames) == 0 {
+		t.Fatalf("after removal: frames %d, errors %v; want frames before and 404 after", len(got.frames), got.errs)
+	}
+	if err := f.RemoveCamera(cam.ID); err == nil || err.Error() != `farm: no camera "cam-002"` {
+		t.Fatalf("second removal: %v", err)
+	}
+	if len(f.Stats()) != 2 {
+		t.Fatal("stats still list the removed camera")
+	}
+}
+
+func TestAddCameraErrors(t *testing.T) {
+	t.Parallel()
+	lib := t.TempDir()
+	librarytest.MakeClip(t, lib, librarytest.Spec{ID: "clip", Frames: 5})
+	f := New(Config{Library: lib})
+	if _, err := f.AddCamera(CameraSpec{ID: "a", Clip: "clip"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		spec CameraSpec
+		err  string
+	}{
+		{CameraSpec{}, "farm: camera spec names no clip"},
+		{CameraSpec{Clip: "nope"}, `farm: clip "nope": library: open ` + lib + `/nope/meta.json: no such file or directory`},
+		{CameraSpec{ID: "a", Clip: "clip"}, `farm: camera "a" already exists`},
+		{CameraSpec{ID: "a/b", Clip: "clip"}, `farm: camera id "a/b": only letters, digits, '-', '_' and '.' are allowed`},
+		{CameraSpec{Clip: "clip", Transport: "sctp"}, `farm: camera "": transport "sctp" (want tcp or udp)`},
+	} {
+		if _, err := f.AddCamera(c.spec); err == nil || err.Error() != c.err {
+			t.Errorf("AddCamera(%+v): %v, want %s", c.spec, err, c.err)
+		}
+	}
+	if err := f.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+}
