@@ -38,7 +38,9 @@ func TestAddRemoveAtRunTime(t *testing.T) {
 	}
 	cam := d.Cameras[1]
 	w := make(chan *watched, 1)
-	go func() { w <- watch(t, cam.URL, cam.Username, cam.Password, gortsplib.ProtocolTCP, 2500*time.Millisecond) }()
+	go func() {
+		w <- watch(t, cam.URL, cam.Username, cam.Password, gortsplib.ProtocolTCP, 2500*time.Millisecond)
+	}()
 	time.Sleep(1500 * time.Millisecond)
 	if st := f.Stats(); st[1].Readers != 1 {
 		t.Fatalf("readers of %s: %d, want 1", cam.ID, st[1].Readers)
