@@ -80,7 +80,8 @@ type Farm struct {
 	wg     sync.WaitGroup
 	conns  map[net.Conn]struct{}
 
-	rejected atomic.Int64 // requests refused: bad request, auth, unknown camera
+	rejected atomic.Int64  // requests refused: bad request, auth, unknown camera
+	poke     chan struct{} // wakes the timeline when a camera is added
 }
 
 // camera is one served camera.
@@ -132,7 +133,7 @@ func New(cfg Config) *Farm {
 	if cfg.TimeNow == nil {
 		cfg.TimeNow = time.Now
 	}
-	return &Farm{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, 0xfa53)), clips: map[string]*clip{}, cams: map[string]*camera{}, conns: map[net.Conn]struct{}{}}
+	return &Farm{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, 0xfa53)), clips: map[string]*clip{}, cams: map[string]*camera{}, conns: map[net.Conn]struct{}{}, poke: make(chan struct{}, 1)}
 }
 
 // Start opens the listeners and starts serving; cameras added earlier start now.
@@ -284,6 +285,10 @@ func (f *Farm) AddCamera(spec CameraSpec) (string, error) {
 	}
 	f.cams[c.id] = c
 	f.order = append(f.order, c.id)
+	select {
+	case f.poke <- struct{}{}: // its first truth items go out now, not at the next tick
+	default:
+	}
 	return c.id, nil
 }
 
@@ -475,6 +480,7 @@ func (f *Farm) timeline() {
 		case <-f.ctx.Done():
 			return
 		case <-t.C:
+		case <-f.poke:
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package farm
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -126,5 +127,20 @@ func TestViolationsIn(t *testing.T) {
 	v := wallViolation(timelineItem{N: 12, Loop: 1, V: vs[0]}, "cam-7", time.Unix(100, 0))
 	if v.ID != "a/L1" || v.Camera != "cam-7" || v.Loop != 1 || !v.Wall.Equal(time.Unix(100, 0)) {
 		t.Errorf("wallViolation = %+v", v)
+	}
+}
+
+// The SDP of a camera carries its parameter sets, so a reader can set up its decoder before
+// the first keyframe.
+func TestSDPHasParameterSets(t *testing.T) {
+	cl := &clip{sps: []byte{0x67, 0x42, 0xc0, 0x1f, 0xd9}, pps: []byte{0x68, 0xce, 0x3c, 0x80}}
+	b, err := sessionDescription(cl.format()).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"m=video 0 RTP/AVP 96", "a=rtpmap:96 H264/90000", "packetization-mode=1", "sprop-parameter-sets=Z0LAH9k=,aM48gA==", "a=control:trackID=0"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("SDP lacks %q:\n%s", want, b)
+		}
 	}
 }

@@ -41,7 +41,10 @@ type Config struct {
 	// StopReading is the share of readers that stop reading after PLAY without closing, to
 	// check that a server isolates slow readers [0].
 	StopReading float64
-	TimeNow     func() time.Time // the clock [time.Now]
+	// Warmup is the time after the start whose frames are not counted (connections, the
+	// wait for a keyframe) [0].
+	Warmup  time.Duration
+	TimeNow func() time.Time // the clock [time.Now]
 }
 
 // Lateness is a distribution of frame lateness in milliseconds.
@@ -162,7 +165,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	var wg sync.WaitGroup
 	stop := int(cfg.StopReading*float64(cfg.Readers) + 0.5)
 	for i := range readers {
-		r := &reader{cfg: &cfg, t: cfg.Targets[i%len(cfg.Targets)], hist: newHist(), stall: i < stop}
+		r := &reader{cfg: &cfg, t: cfg.Targets[i%len(cfg.Targets)], hist: newHist(), stall: i < stop, from: start.Add(cfg.Warmup)}
 		readers[i] = r
 		wg.Add(1)
 		go func() {
@@ -234,6 +237,7 @@ type reader struct {
 	t     Target
 	stall bool
 	hist  *hdrhistogram.Histogram
+	from  time.Time // frames before are not counted
 
 	frames, packets, lost, bytes, reconnects, timed int64
 	errs                                            []string
@@ -351,7 +355,10 @@ func (r *reader) read(ctx context.Context, c *rtspConn) error {
 			return readErr(ctx, err)
 		}
 		now := r.cfg.TimeNow()
-		r.bytes += int64(4 + n)
+		counting := !now.Before(r.from)
+		if counting {
+			r.bytes += int64(4 + n)
+		}
 		if hdr[1]%2 == 1 {
 			// RTCP: find a sender report in the compound packet.
 			for len(p) >= 8 {
@@ -371,17 +378,19 @@ func (r *reader) read(ctx context.Context, c *rtspConn) error {
 		if n < 12 {
 			continue
 		}
-		r.packets++
+		if counting {
+			r.packets++
+		}
 		seq := binary.BigEndian.Uint16(p[2:])
 		ts := binary.BigEndian.Uint32(p[4:])
 		s := binary.BigEndian.Uint32(p[8:])
 		if !haveSeq || s != ssrc {
 			haveSeq, ssrc = true, s
-		} else if gap := int64(uint16(seq - lastSeq - 1)); gap > 0 && gap < 0x8000 {
+		} else if gap := int64(uint16(seq - lastSeq - 1)); counting && gap > 0 && gap < 0x8000 {
 			r.lost += gap
 		}
 		lastSeq = seq
-		if p[1]&0x80 != 0 { // marker: last packet of a frame
+		if p[1]&0x80 != 0 && counting { // marker: last packet of a frame
 			r.frames++
 			if haveSR {
 				wall := srNTP.Add(time.Duration(int64(int32(ts-srTS)) * int64(time.Second) / 90000))
