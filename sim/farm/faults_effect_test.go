@@ -16,6 +16,13 @@ import (
 // gortsplib's client over TCP for d; it returns what the client saw and the fault records.
 func faultRun(t *testing.T, spec string, d time.Duration) (*watched, []wire.Fault, *Farm) {
 	t.Helper()
+	return faultRunOn(t, TransportTCP, spec, d)
+}
+
+// faultRunOn is faultRun with the camera on the fast path (tcp) or gortsplib's Server (udp,
+// watched over UDP).
+func faultRunOn(t *testing.T, transport, spec string, d time.Duration) (*watched, []wire.Fault, *Farm) {
+	t.Helper()
 	faults, err := ParseFaults(spec)
 	if err != nil {
 		t.Fatal(err)
@@ -27,12 +34,16 @@ func faultRun(t *testing.T, spec string, d time.Duration) (*watched, []wire.Faul
 	f := New(Config{Library: lib, Faults: faults, TruthAhead: 100 * time.Millisecond,
 		Sink: FuncSink{OnFault: func(r wire.Fault) { mu.Lock(); records = append(records, r); mu.Unlock() }}})
 	zero := time.Duration(0)
-	if _, err := f.AddCamera(CameraSpec{ID: "cam-f", Clip: "clip", Offset: &zero, Phase: &zero}); err != nil {
+	if _, err := f.AddCamera(CameraSpec{ID: "cam-f", Clip: "clip", Offset: &zero, Phase: &zero, Transport: transport}); err != nil {
 		t.Fatal(err)
 	}
 	startFarmed(t, f)
 	cam := f.Deployment().Cameras[0]
-	w := watch(t, cam.URL, cam.Username, cam.Password, gortsplib.ProtocolTCP, d)
+	proto := gortsplib.ProtocolTCP
+	if transport == TransportUDP {
+		proto = gortsplib.ProtocolUDP
+	}
+	w := watch(t, cam.URL, cam.Username, cam.Password, proto, d)
 	mu.Lock()
 	defer mu.Unlock()
 	return w, append([]wire.Fault(nil), records...), f
@@ -168,4 +179,27 @@ func gapMax(fs []seenFrame) time.Duration {
 		g = max(g, fs[i].arrived.Sub(fs[i-1].arrived))
 	}
 	return g
+}
+
+// On gortsplib's Server (UDP cameras) the faults act the same way: loss shows in the client's
+// count, a disconnect ends the session and the client gets back in.
+func TestFaultsOnUDPPath(t *testing.T) {
+	t.Parallel()
+	t.Run("loss", func(t *testing.T) {
+		t.Parallel()
+		w, rs, f := faultRunOn(t, TransportUDP, "loss:20%", 2500*time.Millisecond)
+		share := float64(w.lost) / float64(int(w.lost)+w.packets)
+		if share < 0.08 || share > 0.35 {
+			t.Fatalf("lost %d of %d packets (%.2f), want about 0.2", w.lost, int(w.lost)+w.packets, share)
+		}
+		wantRecord(t, rs, f, wire.FaultLoss, 0)
+	})
+	t.Run("disconnect", func(t *testing.T) {
+		t.Parallel()
+		w, rs, f := faultRunOn(t, TransportUDP, "disconnect:500ms/2s", 3600*time.Millisecond)
+		if w.sessions < 2 || gapMax(w.frames) < 400*time.Millisecond {
+			t.Fatalf("sessions %d, longest gap %v, errors %v: want a reconnect after a gap", w.sessions, gapMax(w.frames), w.errs)
+		}
+		wantRecord(t, rs, f, wire.FaultDisconnect, 2*time.Second)
+	})
 }

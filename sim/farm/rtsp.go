@@ -73,7 +73,13 @@ func (f *Farm) serveConn(nc net.Conn) {
 	s.nonce, _ = auth.GenerateNonce()
 	rc := conn.NewConn(bufio.NewReaderSize(nc, 4096), nc)
 	for {
-		nc.SetReadDeadline(time.Now().Add(60 * time.Second))
+		if !s.played {
+			// Until PLAY a silent client is dropped; while playing over TCP the connection
+			// itself shows the reader is alive (many clients send no keep-alive then).
+			nc.SetReadDeadline(time.Now().Add(60 * time.Second))
+		} else {
+			nc.SetReadDeadline(time.Time{})
+		}
 		msg, err := rc.Read()
 		if err != nil {
 			return
@@ -234,7 +240,7 @@ func (s *session) play() {
 	now := f.cfg.TimeNow()
 	n := c.clip.nextKey(FramesDue(now.Sub(c.start), fps), c.offset)
 	seq := int64(c.seq) + c.clip.packetsBefore(n, c.offset)
-	buf := make([]byte, 0, 64<<10)
+	buf := make([]byte, 0, 16<<10) // grows to the largest frame
 	var sent, octets uint32
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
