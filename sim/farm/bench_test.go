@@ -30,7 +30,7 @@ import (
 //
 // Knobs (environment):
 //
-//	TRAFFICSIM_BENCH_FARM     cases as cameras x kbps, e.g. "1000x2000,2500x500" [200x2000]
+//	TRAFFICSIM_BENCH_FARM     cases as cameras x kbps, e.g. "1000x2000,2500x500" [300x2000]
 //	TRAFFICSIM_BENCH_PATHS    "fast,gortsplib" [both]
 //	TRAFFICSIM_BENCH_SECONDS  measured seconds after a 4 s warm-up [10]
 //	TRAFFICSIM_BENCH_SWARM_CPUS  run the swarm under taskset -c <cpus> (pin the benchmark
@@ -39,7 +39,7 @@ import (
 // Reported: farm CPU in % of one core, p99 and max frame lateness (arrival - RTCP wall
 // clock), RTP packets lost, farm RSS per camera, swarm CPU, and the delivered bitrate.
 func BenchmarkFarmScale(b *testing.B) {
-	cases := env("TRAFFICSIM_BENCH_FARM", "200x2000")
+	cases := env("TRAFFICSIM_BENCH_FARM", "300x2000")
 	paths := env("TRAFFICSIM_BENCH_PATHS", "fast,gortsplib")
 	secs, _ := strconv.Atoi(env("TRAFFICSIM_BENCH_SECONDS", "10"))
 	results := map[string]scaleResult{}
@@ -63,14 +63,17 @@ func BenchmarkFarmScale(b *testing.B) {
 				b.ReportMetric(r.swarmCPU*100, "swarm-cpu-%")
 				b.ReportMetric(r.mbps, "Mbit/s")
 				b.ReportMetric(r.fps, "fps/reader")
+				b.ReportMetric(r.cpuPerGbit(), "cpu-%/Gbit")
 				results[name] = r
 			})
 		}
 		fast, okF := results[fmt.Sprintf("fast/cameras=%d/kbps=%d", n, kbps)]
 		plain, okP := results[fmt.Sprintf("gortsplib/cameras=%d/kbps=%d", n, kbps)]
 		if okF && okP && fast.farmCPU > 0 {
-			b.Logf("%d cameras at %d kbps: gortsplib/fast farm CPU = %.2f (%.1f%% vs %.1f%% of a core); p99 %.1f vs %.1f ms",
-				n, kbps, plain.farmCPU/fast.farmCPU, plain.farmCPU*100, fast.farmCPU*100, plain.p99, fast.p99)
+			b.Logf("%d cameras at %d kbps: gortsplib/fast farm CPU per delivered Gbit/s = %.2f (%.1f vs %.1f %%/Gbit); "+
+				"CPU %.1f%% vs %.1f%% of a core; fps/reader %.1f vs %.1f; p99 %.1f vs %.1f ms",
+				n, kbps, plain.cpuPerGbit()/fast.cpuPerGbit(), plain.cpuPerGbit(), fast.cpuPerGbit(),
+				plain.farmCPU*100, fast.farmCPU*100, plain.fps, fast.fps, plain.p99, fast.p99)
 		}
 	}
 }
@@ -78,6 +81,15 @@ func BenchmarkFarmScale(b *testing.B) {
 type scaleResult struct {
 	farmCPU, swarmCPU, p99, max, mbPerCam, mbps, fps float64
 	lost                                             int64
+}
+
+// cpuPerGbit is the farm's CPU (% of a core) per Gbit/s delivered: fair when a path collapses
+// and delivers less.
+func (r scaleResult) cpuPerGbit() float64 {
+	if r.mbps == 0 {
+		return 0
+	}
+	return r.farmCPU * 100 / (r.mbps / 1000)
 }
 
 func scaleRun(b *testing.B, path string, n, kbps int, measure time.Duration) scaleResult {
@@ -134,6 +146,9 @@ func scaleRun(b *testing.B, path string, n, kbps int, measure time.Duration) sca
 	su := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	swarm := time.Duration(su.Utime.Nano()+su.Stime.Nano()).Seconds() / (warm + measure).Seconds()
 	o := rep.Overall
+	if o.Reconnects > 0 || len(o.Errors) > 0 {
+		b.Logf("%s: %d reconnects; sessions ended: %v", path, o.Reconnects, o.Errors)
+	}
 	return scaleResult{
 		farmCPU:  (ru1 - ru0).Seconds() / t1.Sub(t0).Seconds(),
 		swarmCPU: swarm,
