@@ -8,7 +8,6 @@ import (
 	"net"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,6 +32,9 @@ type Config struct {
 	UDPListen string
 	// UDPPorts is the even RTP port of gortsplib's server (RTCP is the next one) [a free pair].
 	UDPPorts int
+	// Host replaces the listener's host in camera URLs, for devices on other machines
+	// [the listen address].
+	Host string
 	// Seed drives credentials, SSRCs, offsets, phases, loss and jitter [1].
 	Seed uint64
 	// Faults apply to the cameras they target (ParseFaults) [none].
@@ -64,13 +66,14 @@ type CameraSpec struct {
 
 // Farm serves N cameras over RTSP, each replaying a library clip in real time.
 type Farm struct {
-	cfg   Config
-	rng   *rand.Rand
-	mu    sync.Mutex
-	clips map[string]*clip
-	cams  map[string]*camera
-	order []string
-	next  int // ordinal of the next camera
+	cfg     Config
+	rng     *rand.Rand // identities: credentials, offsets, phases, SSRCs
+	portRng *rand.Rand // UDP port choice, apart so it does not shift identities
+	mu      sync.Mutex
+	clips   map[string]*clip
+	cams    map[string]*camera
+	order   []string
+	next    int // ordinal of the next camera
 
 	ln     net.Listener
 	udp    *udpServer
@@ -133,11 +136,17 @@ func New(cfg Config) *Farm {
 	if cfg.TimeNow == nil {
 		cfg.TimeNow = time.Now
 	}
-	return &Farm{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, 0xfa53)), clips: map[string]*clip{}, cams: map[string]*camera{}, conns: map[net.Conn]struct{}{}, poke: make(chan struct{}, 1)}
+	return &Farm{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, 0xfa53)), portRng: rand.New(rand.NewPCG(cfg.Seed, 0x9097)), clips: map[string]*clip{}, cams: map[string]*camera{}, conns: map[net.Conn]struct{}{}, poke: make(chan struct{}, 1)}
 }
 
 // Start opens the listeners and starts serving; cameras added earlier start now.
 func (f *Farm) Start(ctx context.Context) error {
+	f.mu.Lock()
+	started := f.ln != nil
+	f.mu.Unlock()
+	if started {
+		return errors.New("farm: already started")
+	}
 	ln, err := net.Listen("tcp", f.cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("farm: %w", err)
@@ -224,6 +233,9 @@ func (f *Farm) AddCamera(spec CameraSpec) (string, error) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.ctx != nil && f.ctx.Err() != nil {
+		return "", errors.New("farm: closed")
+	}
 	ord := f.next
 	if spec.ID == "" {
 		spec.ID = fmt.Sprintf("cam-%03d", ord+1)
@@ -307,13 +319,9 @@ func (f *Farm) RemoveCamera(id string) error {
 			break
 		}
 	}
-	udp := f.udp
 	f.mu.Unlock()
-	close(c.done)
+	close(c.done) // the sessions' senders and the UDP pacer stop on it
 	c.closeSessions()
-	if c.transport == TransportUDP && udp != nil {
-		udp.remove(c)
-	}
 	return nil
 }
 
@@ -321,6 +329,10 @@ func (f *Farm) setURL(c *camera) {
 	addr := f.ln.Addr().String()
 	if c.transport == TransportUDP {
 		addr = f.udp.addr().String()
+	}
+	if f.cfg.Host != "" {
+		_, port, _ := net.SplitHostPort(addr)
+		addr = net.JoinHostPort(f.cfg.Host, port)
 	}
 	c.url = "rtsp://" + addr + "/cam/" + c.id
 }
@@ -531,5 +543,3 @@ func (f *Farm) emitTimeline(horizon time.Time) {
 		}
 	}
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -3,6 +3,7 @@ package farm
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -85,5 +86,21 @@ func TestAddCameraErrors(t *testing.T) {
 	if err := f.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	if err := f.Start(context.Background()); err == nil || err.Error() != "farm: already started" {
+		t.Errorf("second Start: %v", err)
+	}
 	f.Close()
+	if _, err := f.AddCamera(CameraSpec{Clip: "clip"}); err == nil || err.Error() != "farm: closed" {
+		t.Errorf("AddCamera after Close: %v", err)
+	}
+}
+
+// Host replaces the listener's host in the URLs of cameras.json, keeping the real port.
+func TestHostInURLs(t *testing.T) {
+	t.Parallel()
+	f := startFarm(t, Config{Host: "farm.example"}, 5, TransportTCP)
+	_, port, _ := net.SplitHostPort(f.Addr().String())
+	if got, want := f.Deployment().Cameras[0].URL, "rtsp://farm.example:"+port+"/cam/cam-001"; got != want {
+		t.Fatalf("URL %s, want %s", got, want)
+	}
 }

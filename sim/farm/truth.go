@@ -3,6 +3,7 @@ package farm
 import (
 	"encoding/json"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -57,7 +58,7 @@ type NATSSink struct {
 	cfg    NATSSinkConfig
 	nc     *nats.Conn
 	js     nats.JetStreamContext
-	errors int64
+	errors atomic.Int64
 }
 
 var _ TruthSink = (*NATSSink)(nil)
@@ -95,7 +96,7 @@ func (s *NATSSink) publish(subject, id string, v any) {
 		_, err = s.js.Publish(subject, b, nats.MsgId(id))
 	}
 	if err != nil {
-		s.errors++
+		s.errors.Add(1)
 		if s.cfg.OnError != nil {
 			s.cfg.OnError(fmt.Errorf("farm: truth sink: %s: %w", subject, err))
 		}
@@ -103,7 +104,7 @@ func (s *NATSSink) publish(subject, id string, v any) {
 }
 
 // Errors is the number of failed publishes.
-func (s *NATSSink) Errors() int64 { return s.errors }
+func (s *NATSSink) Errors() int64 { return s.errors.Load() }
 
 // Close flushes and disconnects.
 func (s *NATSSink) Close() error {

@@ -1,6 +1,7 @@
 package farm
 
 import (
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -94,12 +95,12 @@ func TestTruthTimelineAcrossLoops(t *testing.T) {
 	}
 	for _, v := range []string{"v1", "v2"} {
 		for l := 1; l <= 2; l++ {
-			a, b := byID[v+"/L"+itoa(l-1)], byID[v+"/L"+itoa(l)]
+			a, b := byID[v+"/L"+strconv.Itoa(l-1)], byID[v+"/L"+strconv.Itoa(l)]
 			if d := b.v.Wall.Sub(a.v.Wall); d != time.Second {
 				t.Errorf("%s loop %d -> %d: wall step %v, want 1s", v, l-1, l, d)
 			}
-			fa, oka := matched[v+"/L"+itoa(l-1)]
-			fb, okb := matched[v+"/L"+itoa(l)]
+			fa, oka := matched[v+"/L"+strconv.Itoa(l-1)]
+			fb, okb := matched[v+"/L"+strconv.Itoa(l)]
 			if oka && okb && fb.ts-fa.ts != 90000 {
 				t.Errorf("%s loop %d -> %d: RTP time step %d, want 90000", v, l-1, l, fb.ts-fa.ts)
 			}

@@ -66,7 +66,7 @@ func (f *Farm) startUDP() error {
 // freeEvenPort picks an even UDP port whose successor looks free too.
 func freeEvenPort(f *Farm) int {
 	for {
-		p := 20000 + 2*f.rng.IntN(20000)
+		p := 20000 + 2*f.portRng.IntN(20000)
 		a, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", p))
 		if err != nil {
 			continue
@@ -126,10 +126,6 @@ func (uc *udpCamera) closeStream() {
 	if st != nil {
 		st.Close()
 	}
-}
-
-func (u *udpServer) remove(c *camera) {
-	// the pacing goroutine sees c.done and closes the stream
 }
 
 // pace writes the camera's frames to its stream at their due times until the camera is
