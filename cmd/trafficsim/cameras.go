@@ -27,6 +27,7 @@ func runCameras(ctx context.Context, args []string) error {
 	faults := fs.String("faults", "", "fault spec, e.g. disconnect:10s/60s@10%,loss:2%@cam-003")
 	out := fs.String("out", "cameras.json", "where to write cameras.json for the devices")
 	seed := fs.Uint64("seed", 1, "seed of credentials, offsets and SSRCs")
+	host := fs.String("host", "", "host name to put in camera URLs [the listen address]")
 	noAuth := fs.Bool("no-auth", false, "serve without digest authentication")
 	natsURL := fs.String("truth-nats", "", "NATS URL to publish the truth timeline to (truth account)")
 	natsUser := fs.String("truth-user", "", "NATS user of the truth account")
@@ -52,7 +53,7 @@ func runCameras(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg := farm.Config{Library: *lib, Listen: *listen, UDPListen: *udpListen, Faults: fl, Seed: *seed, NoAuth: *noAuth}
+	cfg := farm.Config{Library: *lib, Listen: *listen, UDPListen: *udpListen, Host: *host, Faults: fl, Seed: *seed, NoAuth: *noAuth}
 	if *natsURL != "" {
 		sink, err := farm.DialNATSSink(farm.NATSSinkConfig{URL: *natsURL, User: *natsUser, Password: *natsPass,
 			OnError: func(err error) { fmt.Fprintln(os.Stderr, err) }})
