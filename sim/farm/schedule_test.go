@@ -144,3 +144,17 @@ func TestSDPHasParameterSets(t *testing.T) {
 		}
 	}
 }
+
+func TestSinksFanOut(t *testing.T) {
+	var got []string
+	rec := func(name string) FuncSink {
+		return FuncSink{OnViolation: func(v wire.Violation) { got = append(got, name+":"+v.ID) },
+			OnFault: func(f wire.Fault) { got = append(got, name+":"+f.Kind) }}
+	}
+	s := Sinks{rec("a"), FuncSink{}, rec("b")}
+	s.Violation(wire.Violation{ID: "v1/L0"})
+	s.Fault(wire.Fault{Kind: "loss"})
+	if strings.Join(got, " ") != "a:v1/L0 b:v1/L0 a:loss b:loss" {
+		t.Fatalf("fan-out %v", got)
+	}
+}

@@ -41,6 +41,26 @@ func (s FuncSink) Fault(f wire.Fault) {
 	}
 }
 
+// Sinks fans the timeline out to several sinks, in order (e.g. the center's NATS and a fleet
+// of smart cameras).
+type Sinks []TruthSink
+
+var _ TruthSink = Sinks(nil)
+
+// Violation passes the item to every sink.
+func (ss Sinks) Violation(v wire.Violation) {
+	for _, s := range ss {
+		s.Violation(v)
+	}
+}
+
+// Fault passes the record to every sink.
+func (ss Sinks) Fault(f wire.Fault) {
+	for _, s := range ss {
+		s.Fault(f)
+	}
+}
+
 // NATSSinkConfig configures a NATSSink.
 type NATSSinkConfig struct {
 	URL      string        // NATS URL of the center (required)
