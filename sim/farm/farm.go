@@ -102,6 +102,7 @@ type camera struct {
 	ts                        uint32
 	seed                      uint64
 	done                      chan struct{} // closed when removed
+	removed                   atomic.Bool   // set when removed (senders poll it)
 
 	mu       sync.Mutex
 	sessions map[*session]struct{}
@@ -320,6 +321,7 @@ func (f *Farm) RemoveCamera(id string) error {
 		}
 	}
 	f.mu.Unlock()
+	c.removed.Store(true)
 	close(c.done) // the sessions' senders and the UDP pacer stop on it
 	c.closeSessions()
 	return nil
