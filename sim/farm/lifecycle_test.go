@@ -104,3 +104,44 @@ func TestHostInURLs(t *testing.T) {
 		t.Fatalf("URL %s, want %s", got, want)
 	}
 }
+
+// Cameras playing one clip are not in lock-step: each has its own seeded offset into the clip
+// and phase within a frame, its own SSRC and password; the same seed gives the same ones.
+func TestCamerasNotInLockStep(t *testing.T) {
+	t.Parallel()
+	lib := t.TempDir()
+	librarytest.MakeClip(t, lib, librarytest.Spec{ID: "clip", Frames: 50})
+	type ident struct {
+		offset int64
+		phase  time.Duration
+		ssrc   uint32
+		pass   string
+	}
+	idents := func() []ident {
+		f := New(Config{Library: lib, Seed: 7})
+		var out []ident
+		for range 10 {
+			id, err := f.AddCamera(CameraSpec{Clip: "clip"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := f.cams[id]
+			out = append(out, ident{c.offset, c.phase, c.ssrc, c.pass})
+		}
+		return out
+	}
+	a, b := idents(), idents()
+	offsets, phases := map[int64]bool{}, map[time.Duration]bool{}
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("camera %d differs between two farms of one seed: %+v vs %+v", i, a[i], b[i])
+		}
+		if a[i].offset < 0 || a[i].offset >= 50 || a[i].phase < 0 || a[i].phase >= 40*time.Millisecond {
+			t.Fatalf("camera %d: offset %d, phase %v out of range", i, a[i].offset, a[i].phase)
+		}
+		offsets[a[i].offset], phases[a[i].phase] = true, true
+	}
+	if len(offsets) < 7 || len(phases) < 10 {
+		t.Fatalf("%d distinct offsets and %d distinct phases among 10 cameras", len(offsets), len(phases))
+	}
+}
