@@ -43,6 +43,9 @@ type Config struct {
 	Sink TruthSink
 	// TruthAhead is how far ahead of its frame a truth item is emitted [2s].
 	TruthAhead time.Duration
+	// DeliveryEvery is how often frames and bytes sent per camera go to a Sink that is also a
+	// DeliverySink [10s; negative: never].
+	DeliveryEvery time.Duration
 	// WriteTimeout drops a reader whose socket does not take a frame for this long [5s].
 	WriteTimeout time.Duration
 	// LateSkip is how far behind a reader may fall before it skips to the current frame [200ms].
@@ -111,6 +114,7 @@ type camera struct {
 	udpCam   *udpCamera
 
 	frames, bytes, lateNs, lateMaxNs, lateN, skipped atomic.Int64
+	lastFrames, lastBytes                            int64 // at the last delivery record (timeline goroutine)
 	readers                                          atomic.Int64
 }
 
@@ -127,6 +131,9 @@ func New(cfg Config) *Farm {
 	}
 	if cfg.TruthAhead == 0 {
 		cfg.TruthAhead = 2 * time.Second
+	}
+	if cfg.DeliveryEvery == 0 {
+		cfg.DeliveryEvery = 10 * time.Second
 	}
 	if cfg.WriteTimeout == 0 {
 		cfg.WriteTimeout = 5 * time.Second
@@ -488,14 +495,37 @@ func (f *Farm) timeline() {
 	defer f.wg.Done()
 	t := time.NewTicker(250 * time.Millisecond)
 	defer t.Stop()
+	ds, _ := f.cfg.Sink.(DeliverySink)
+	lastDelivery := f.cfg.TimeNow()
 	for {
-		f.emitTimeline(f.cfg.TimeNow().Add(f.cfg.TruthAhead))
+		now := f.cfg.TimeNow()
+		f.emitTimeline(now.Add(f.cfg.TruthAhead))
+		if ds != nil && f.cfg.DeliveryEvery > 0 && now.Sub(lastDelivery) >= f.cfg.DeliveryEvery {
+			f.emitDelivery(ds, lastDelivery, now)
+			lastDelivery = now
+		}
 		select {
 		case <-f.ctx.Done():
 			return
 		case <-t.C:
 		case <-f.poke:
 		}
+	}
+}
+
+// emitDelivery reports what each camera sent in [from, to).
+func (f *Farm) emitDelivery(ds DeliverySink, from, to time.Time) {
+	f.mu.Lock()
+	cams := make([]*camera, 0, len(f.order))
+	for _, id := range f.order {
+		cams = append(cams, f.cams[id])
+	}
+	f.mu.Unlock()
+	for _, c := range cams {
+		fr, by := c.frames.Load(), c.bytes.Load()
+		d := wire.Delivery{Camera: c.id, From: from, To: to, Frames: fr - c.lastFrames, Bytes: by - c.lastBytes}
+		c.lastFrames, c.lastBytes = fr, by
+		ds.Delivery(d)
 	}
 }
 

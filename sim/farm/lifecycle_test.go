@@ -145,3 +145,36 @@ func TestCamerasNotInLockStep(t *testing.T) {
 		t.Fatalf("%d distinct offsets and %d distinct phases among 10 cameras", len(offsets), len(phases))
 	}
 }
+
+// A sink that takes deliveries gets, per camera and span, the frames and bytes sent.
+func TestDeliveryRecords(t *testing.T) {
+	t.Parallel()
+	lib := t.TempDir()
+	librarytest.MakeClip(t, lib, librarytest.Spec{ID: "clip", Frames: 25, GOP: 5})
+	got := make(chan wire.Delivery, 64)
+	f := New(Config{Library: lib, DeliveryEvery: 500 * time.Millisecond, Sink: FuncSink{OnDelivery: func(d wire.Delivery) { got <- d }}})
+	for range 2 {
+		if _, err := f.AddCamera(CameraSpec{Clip: "clip"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	startFarmed(t, f)
+	cam := f.Deployment().Cameras[0]
+	watch(t, cam.URL, cam.Username, cam.Password, gortsplib.ProtocolTCP, 1600*time.Millisecond)
+	var frames [2]int64
+	for len(got) > 0 {
+		d := <-got
+		if !d.To.After(d.From) {
+			t.Fatalf("delivery span %v..%v", d.From, d.To)
+		}
+		switch d.Camera {
+		case "cam-001":
+			frames[0] += d.Frames
+		case "cam-002":
+			frames[1] += d.Frames
+		}
+	}
+	if frames[0] < 20 || frames[1] != 0 {
+		t.Fatalf("delivered frames %v: want >= 20 for the watched camera and 0 for the other", frames)
+	}
+}

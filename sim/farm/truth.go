@@ -19,13 +19,28 @@ type TruthSink interface {
 	Fault(wire.Fault)
 }
 
+// DeliverySink is a TruthSink that also takes what each camera delivered over a span (frames
+// and bytes sent, summed over its readers), so scoring can see a camera that delivered nothing.
+type DeliverySink interface {
+	TruthSink
+	Delivery(wire.Delivery)
+}
+
 // FuncSink is an in-process TruthSink of function fields; nil fields drop the item.
 type FuncSink struct {
 	OnViolation func(wire.Violation)
 	OnFault     func(wire.Fault)
+	OnDelivery  func(wire.Delivery)
 }
 
-var _ TruthSink = FuncSink{}
+var _ DeliverySink = FuncSink{}
+
+// Delivery calls OnDelivery.
+func (s FuncSink) Delivery(d wire.Delivery) {
+	if s.OnDelivery != nil {
+		s.OnDelivery(d)
+	}
+}
 
 // Violation calls OnViolation.
 func (s FuncSink) Violation(v wire.Violation) {
@@ -45,7 +60,7 @@ func (s FuncSink) Fault(f wire.Fault) {
 // of smart cameras).
 type Sinks []TruthSink
 
-var _ TruthSink = Sinks(nil)
+var _ DeliverySink = Sinks(nil)
 
 // Violation passes the item to every sink.
 func (ss Sinks) Violation(v wire.Violation) {
@@ -58,6 +73,15 @@ func (ss Sinks) Violation(v wire.Violation) {
 func (ss Sinks) Fault(f wire.Fault) {
 	for _, s := range ss {
 		s.Fault(f)
+	}
+}
+
+// Delivery passes the record to every sink that takes deliveries.
+func (ss Sinks) Delivery(d wire.Delivery) {
+	for _, s := range ss {
+		if ds, ok := s.(DeliverySink); ok {
+			ds.Delivery(d)
+		}
 	}
 }
 
@@ -81,7 +105,7 @@ type NATSSink struct {
 	errors atomic.Int64
 }
 
-var _ TruthSink = (*NATSSink)(nil)
+var _ DeliverySink = (*NATSSink)(nil)
 
 // DialNATSSink connects to the center's NATS server.
 func DialNATSSink(cfg NATSSinkConfig) (*NATSSink, error) {
@@ -121,6 +145,11 @@ func (s *NATSSink) publish(subject, id string, v any) {
 			s.cfg.OnError(fmt.Errorf("farm: truth sink: %s: %w", subject, err))
 		}
 	}
+}
+
+// Delivery publishes a delivery record to wire.DeliverySubject.<camera>.
+func (s *NATSSink) Delivery(d wire.Delivery) {
+	s.publish(wire.DeliverySubject+"."+d.Camera, d.Camera+"/delivery@"+d.To.UTC().Format(time.RFC3339Nano), d)
 }
 
 // Errors is the number of failed publishes.
