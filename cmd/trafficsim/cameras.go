@@ -32,6 +32,7 @@ func runCameras(ctx context.Context, args []string) error {
 	natsURL := fs.String("truth-nats", "", "NATS URL to publish the truth timeline to (truth account)")
 	natsUser := fs.String("truth-user", "", "NATS user of the truth account")
 	natsPass := fs.String("truth-pass", "", "its password")
+	record := fs.String("record", "", "write the truth timeline, faults and deliveries as JSON lines to this file")
 	every := fs.Duration("status", time.Second, "interval of the status line")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -62,6 +63,21 @@ func runCameras(ctx context.Context, args []string) error {
 		}
 		defer sink.Close()
 		cfg.Sink = sink
+	}
+	var sinks farm.Sinks
+	if cfg.Sink != nil {
+		sinks = append(sinks, cfg.Sink)
+	}
+	if *record != "" {
+		fh, err := os.Create(*record)
+		if err != nil {
+			return err
+		}
+		defer fh.Close()
+		sinks = append(sinks, farm.NewJSONLSink(fh))
+	}
+	if len(sinks) > 0 {
+		cfg.Sink = sinks
 	}
 	f := farm.New(cfg)
 	for i := 0; i < *n; i++ {

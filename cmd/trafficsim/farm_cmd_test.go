@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,7 +25,8 @@ func TestCamerasAndProbeCommands(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"cameras", "--library", lib, "--cameras", "4", "--udp", "1", "--out", out, "--faults", "loss:1%@cam-004"})
+		done <- run(ctx, []string{"cameras", "--library", lib, "--cameras", "4", "--udp", "1", "--out", out, "--faults", "loss:1%@cam-004",
+			"--record", filepath.Join(dir, "record.jsonl")})
 	}()
 	defer func() {
 		cancel()
@@ -66,6 +68,10 @@ func TestCamerasAndProbeCommands(t *testing.T) {
 		t.Fatalf("%v: %s", err, b)
 	}
 	// Each reader waits at most a second for a keyframe.
+	rec, err := os.ReadFile(filepath.Join(dir, "record.jsonl"))
+	if err != nil || !strings.Contains(string(rec), `{"fault":{"time":`) || !strings.Contains(string(rec), `"camera":"cam-004","kind":"loss"`) {
+		t.Fatalf("run record: %v\n%s", err, rec)
+	}
 	if rep.Overall.Readers != 3 || rep.Overall.Frames < 3*30 || rep.Overall.Lost != 0 || len(rep.Streams) != 3 {
 		t.Fatalf("report: %s", b)
 	}

@@ -158,3 +158,16 @@ func TestSinksFanOut(t *testing.T) {
 		t.Fatalf("fan-out %v", got)
 	}
 }
+
+func TestJSONLSink(t *testing.T) {
+	var b strings.Builder
+	s := NewJSONLSink(&b)
+	s.Violation(wire.Violation{ID: "v1/L2", Camera: "cam-1", Type: wire.RedLight, Loop: 2, Wall: time.Date(2026, 1, 1, 0, 0, 1, 0, time.UTC)})
+	s.Fault(wire.Fault{Camera: "cam-1", Kind: "loss", Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Params: map[string]float64{"percent": 2}})
+	want := `{"violation":{"id":"v1/L2","type":"red_light","camera":"cam-1","frame":0,"t":0,"wall":"2026-01-01T00:00:01Z","loop":2,"object":0,"class":"","box":[0,0,0,0]}}
+{"fault":{"time":"2026-01-01T00:00:00Z","camera":"cam-1","kind":"loss","duration_ns":0,"params":{"percent":2}}}
+`
+	if b.String() != want || s.Err() != nil {
+		t.Fatalf("got\n%s\nwant\n%s (err %v)", b.String(), want, s.Err())
+	}
+}

@@ -3,6 +3,8 @@ package farm
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -83,6 +85,55 @@ func (ss Sinks) Delivery(d wire.Delivery) {
 			ds.Delivery(d)
 		}
 	}
+}
+
+// JSONLSink writes the timeline as JSON lines, one object per item with one of the keys
+// "violation", "fault" or "delivery": the run record of a farm run without a center.
+type JSONLSink struct {
+	mu  sync.Mutex
+	enc *json.Encoder
+	err error
+}
+
+var _ DeliverySink = (*JSONLSink)(nil)
+
+// NewJSONLSink writes to w.
+func NewJSONLSink(w io.Writer) *JSONLSink { return &JSONLSink{enc: json.NewEncoder(w)} }
+
+func (s *JSONLSink) write(v any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.enc.Encode(v); err != nil && s.err == nil {
+		s.err = err
+	}
+}
+
+// Violation writes {"violation": ...}.
+func (s *JSONLSink) Violation(v wire.Violation) {
+	s.write(struct {
+		V wire.Violation `json:"violation"`
+	}{v})
+}
+
+// Fault writes {"fault": ...}.
+func (s *JSONLSink) Fault(f wire.Fault) {
+	s.write(struct {
+		F wire.Fault `json:"fault"`
+	}{f})
+}
+
+// Delivery writes {"delivery": ...}.
+func (s *JSONLSink) Delivery(d wire.Delivery) {
+	s.write(struct {
+		D wire.Delivery `json:"delivery"`
+	}{d})
+}
+
+// Err is the first write error.
+func (s *JSONLSink) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
 }
 
 // NATSSinkConfig configures a NATSSink.
