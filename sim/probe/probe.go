@@ -127,6 +127,9 @@ func LoadTargets(arg string, streams int) ([]Target, error) {
 		if err != nil {
 			return nil, fmt.Errorf("probe: %q: %w", s, err)
 		}
+		if u.Host == "" {
+			return nil, fmt.Errorf("probe: %q has no host", s)
+		}
 		t := Target{URL: s}
 		if u.User != nil {
 			t.Username = u.User.Username()

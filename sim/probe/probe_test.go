@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -128,6 +129,7 @@ func TestLoadTargets(t *testing.T) {
 		{"rtsp://h/cam-%03d", `probe: URL pattern "rtsp://h/cam-%03d" needs a stream count`},
 		{"rtsp://h/cam-%s-%d", `probe: URL pattern "rtsp://h/cam-%s-%d": want one integer verb such as %03d`},
 		{"missing.json", `probe: open missing.json: no such file or directory`},
+		{"rtsp://@", `probe: "rtsp://@" has no host`},
 	} {
 		n := 0
 		if c.arg == "rtsp://h/cam-%s-%d" {
@@ -137,4 +139,24 @@ func TestLoadTargets(t *testing.T) {
 			t.Errorf("LoadTargets(%q): %v, want %s", c.arg, err, c.err)
 		}
 	}
+}
+
+func FuzzLoadTargets(f *testing.F) {
+	for _, s := range []string{"rtsp://u:p@h:1/cam/cam-%03d", "rtsp://h/x", "rtsp://h/%s%d", "rtsp://[::1", "rtsp://h/%%"} {
+		f.Add(s, 3)
+	}
+	f.Fuzz(func(t *testing.T, arg string, n int) {
+		if n > 100 || strings.HasSuffix(arg, ".json") {
+			return
+		}
+		ts, err := LoadTargets(arg, n)
+		if err != nil {
+			return
+		}
+		for _, tg := range ts {
+			if !strings.HasPrefix(tg.URL, "rtsp://") {
+				t.Fatalf("%q gave target URL %q", arg, tg.URL)
+			}
+		}
+	})
 }
