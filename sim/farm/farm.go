@@ -446,6 +446,17 @@ func (f *Farm) Stats() []CameraStats {
 // Rejected counts refused requests (malformed, unauthorised, unknown camera).
 func (f *Farm) Rejected() int64 { return f.rejected.Load() }
 
+// WriteDrops counts RTP packets gortsplib's Server dropped (UDP cameras) because a reader's
+// write queue was full; they are counted, not logged one by one.
+func (f *Farm) WriteDrops() int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.udp == nil {
+		return 0
+	}
+	return f.udp.writeDrops.Load()
+}
+
 func (c *camera) noteLate(d time.Duration) {
 	if d < 0 {
 		d = 0

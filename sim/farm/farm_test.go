@@ -70,8 +70,11 @@ func TestFFmpegDecodes(t *testing.T) {
 			}
 		})
 	}
-	if st := f.Stats(); st[0].Transport != TransportTCP || st[0].Frames < 40 || st[1].Transport != TransportUDP {
+	if st := f.Stats(); st[0].Transport != TransportTCP || st[0].Frames < 40 || st[1].Transport != TransportUDP || st[1].Frames < 40 {
 		t.Fatalf("stats: %+v", st)
+	}
+	if f.WriteDrops() != 0 || f.Rejected() != 4 { // the first DESCRIBE of ffmpeg and ffprobe on each camera is challenged
+		t.Fatalf("write drops %d, rejected %d", f.WriteDrops(), f.Rejected())
 	}
 }
 
