@@ -395,6 +395,7 @@ func Clips(dir string) ([]string, error) {
 }
 
 // Deployment is cameras.json for the devices: ids, URLs, credentials and calibration; no truth.
+// URLs are set once the farm has started.
 func (f *Farm) Deployment() wire.Deployment {
 	f.mu.Lock()
 	defer f.mu.Unlock()
