@@ -87,7 +87,8 @@ type Farm struct {
 	conns  map[net.Conn]struct{}
 
 	rejected atomic.Int64  // requests refused: bad request, auth, unknown camera
-	poke     chan struct{} // wakes the timeline when a camera is added
+	poke     chan struct{} // wakes the timeline when a camera is added or removed
+	pending  []wire.Fault  // records of removed cameras, sent by the timeline goroutine
 }
 
 // camera is one served camera.
@@ -327,6 +328,21 @@ func (f *Farm) RemoveCamera(id string) error {
 			break
 		}
 	}
+	if f.cancel != nil {
+		// Truth was sent up to TruthAhead beyond now for frames that will never play: record
+		// the removal as a disconnect over that span so scoring does not count them as misses.
+		c.mu.Lock()
+		end := FrameDue(c.start, c.clip.fps, c.emitted)
+		c.mu.Unlock()
+		now := f.cfg.TimeNow()
+		r := wire.Fault{Time: now, Camera: id, Kind: wire.FaultDisconnect, Duration: max(0, end.Sub(now)),
+			Params: map[string]float64{"removed": 1}}
+		f.pending = append(f.pending, r)
+		select {
+		case f.poke <- struct{}{}:
+		default:
+		}
+	}
 	f.mu.Unlock()
 	c.removed.Store(true)
 	close(c.done) // the sessions' senders and the UDP pacer stop on it
@@ -551,7 +567,12 @@ func (f *Farm) emitTimeline(horizon time.Time) {
 	for _, id := range f.order {
 		cams = append(cams, f.cams[id])
 	}
+	pending := f.pending
+	f.pending = nil
 	f.mu.Unlock()
+	for _, r := range pending {
+		f.cfg.Sink.Fault(r)
+	}
 	for _, c := range cams {
 		c.mu.Lock()
 		to := FramesDue(horizon.Sub(c.start), c.clip.fps)

@@ -22,7 +22,8 @@ func TestAddRemoveAtRunTime(t *testing.T) {
 	lib := t.TempDir()
 	truth := &wire.Truth{Version: wire.TruthVersion, FPS: 25, Violations: []wire.Violation{{ID: "secret", Plate: "99Z-999.99", Frame: 1}}}
 	librarytest.MakeClip(t, lib, librarytest.Spec{ID: "clip", Frames: 25, Truth: truth})
-	f := New(Config{Library: lib})
+	removals := make(chan wire.Fault, 1)
+	f := New(Config{Library: lib, Sink: FuncSink{OnFault: func(r wire.Fault) { removals <- r }}})
 	startFarmed(t, f)
 	for range 3 {
 		if _, err := f.AddCamera(CameraSpec{Clip: "clip"}); err != nil {
@@ -48,6 +49,15 @@ func TestAddRemoveAtRunTime(t *testing.T) {
 	}
 	if err := f.RemoveCamera(cam.ID); err != nil {
 		t.Fatal(err)
+	}
+	// Truth already sent for frames that will not play is covered by a disconnect record.
+	select {
+	case r := <-removals:
+		if r.Camera != cam.ID || r.Kind != wire.FaultDisconnect || r.Params["removed"] != 1 || r.Duration < time.Second || r.Duration > 2*time.Second+40*time.Millisecond { // up to TruthAhead and one frame
+			t.Fatalf("removal record %+v", r)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("no record of the removal")
 	}
 	got := <-w
 	if !hasErr(got.errs, "404") || len(got.frames) == 0 {
