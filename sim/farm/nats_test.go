@@ -120,7 +120,9 @@ func TestNATSSink(t *testing.T) {
 	before, _ := js.StreamInfo("TRUTH")
 	// Republishing what the farm sent is deduplicated by Nats-Msg-Id.
 	sink.Violation(wire.Violation{ID: "v1/L0", Camera: "cam-n", Type: wire.Speeding})
-	sink.nc.Flush()
+	if err := sink.Sync(); err != nil {
+		t.Fatal(err)
+	}
 	time.Sleep(100 * time.Millisecond)
 	if info, err = js.StreamInfo("TRUTH"); err != nil {
 		t.Fatal(err)
@@ -167,5 +169,35 @@ func TestNATSSink(t *testing.T) {
 	}
 	if sink.Errors() != 0 {
 		t.Fatalf("%d publishes failed", sink.Errors())
+	}
+}
+
+// Without a stream for truth.> (no center), publishes fail: counted and reported, never silent.
+func TestNATSSinkCountsFailures(t *testing.T) {
+	t.Parallel()
+	url := startNATS(t)
+	var mu sync.Mutex
+	var errs []string
+	sink, err := DialNATSSink(NATSSinkConfig{URL: url, User: "farm", Password: "farmpw", Timeout: 2 * time.Second,
+		OnError: func(err error) { mu.Lock(); errs = append(errs, err.Error()); mu.Unlock() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close()
+	sink.Violation(wire.Violation{ID: "v1/L0", Camera: "cam-x", Type: wire.RedLight, Wall: time.Now()})
+	sink.Sync()
+	mu.Lock()
+	defer mu.Unlock()
+	if sink.Errors() != 1 || len(errs) != 1 || !strings.HasPrefix(errs[0], "farm: truth sink: truth.violations.cam-x: ") {
+		t.Fatalf("errors %d: %v", sink.Errors(), errs)
+	}
+}
+
+func TestDialNATSSinkError(t *testing.T) {
+	t.Parallel()
+	url := startNATS(t)
+	_, err := DialNATSSink(NATSSinkConfig{URL: url, User: "farm", Password: "wrong"})
+	if err == nil || err.Error() != "farm: truth sink: nats: Authorization Violation" {
+		t.Fatalf("dial with a wrong password: %v", err)
 	}
 }

@@ -158,7 +158,8 @@ type NATSSink struct {
 
 var _ DeliverySink = (*NATSSink)(nil)
 
-// DialNATSSink connects to the center's NATS server.
+// DialNATSSink connects to the center's NATS server. Publishes are asynchronous (up to 4,096
+// in flight), so a slow acknowledgement never holds the timeline back; failures are counted.
 func DialNATSSink(cfg NATSSinkConfig) (*NATSSink, error) {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 5 * time.Second
@@ -167,12 +168,24 @@ func DialNATSSink(cfg NATSSinkConfig) (*NATSSink, error) {
 	if err != nil {
 		return nil, fmt.Errorf("farm: truth sink: %w", err)
 	}
-	js, err := nc.JetStream(nats.MaxWait(cfg.Timeout))
+	s := &NATSSink{cfg: cfg, nc: nc}
+	js, err := nc.JetStream(nats.MaxWait(cfg.Timeout), nats.PublishAsyncMaxPending(4096),
+		nats.PublishAsyncErrHandler(func(_ nats.JetStream, m *nats.Msg, err error) {
+			s.fail(fmt.Errorf("farm: truth sink: %s: %w", m.Subject, err))
+		}))
 	if err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("farm: truth sink: %w", err)
 	}
-	return &NATSSink{cfg: cfg, nc: nc, js: js}, nil
+	s.js = js
+	return s, nil
+}
+
+func (s *NATSSink) fail(err error) {
+	s.errors.Add(1)
+	if s.cfg.OnError != nil {
+		s.cfg.OnError(err)
+	}
 }
 
 // Violation publishes one truth item.
@@ -188,13 +201,13 @@ func (s *NATSSink) Fault(f wire.Fault) {
 func (s *NATSSink) publish(subject, id string, v any) {
 	b, err := json.Marshal(v)
 	if err == nil {
-		_, err = s.js.Publish(subject, b, nats.MsgId(id))
+		m := nats.NewMsg(subject)
+		m.Data = b
+		m.Header.Set(nats.MsgIdHdr, id)
+		_, err = s.js.PublishMsgAsync(m)
 	}
 	if err != nil {
-		s.errors.Add(1)
-		if s.cfg.OnError != nil {
-			s.cfg.OnError(fmt.Errorf("farm: truth sink: %s: %w", subject, err))
-		}
+		s.fail(fmt.Errorf("farm: truth sink: %s: %w", subject, err))
 	}
 }
 
@@ -206,9 +219,19 @@ func (s *NATSSink) Delivery(d wire.Delivery) {
 // Errors is the number of failed publishes.
 func (s *NATSSink) Errors() int64 { return s.errors.Load() }
 
-// Close flushes and disconnects.
+// Sync waits until every publish so far is acknowledged (or Timeout passes).
+func (s *NATSSink) Sync() error {
+	select {
+	case <-s.js.PublishAsyncComplete():
+		return nil
+	case <-time.After(s.cfg.Timeout):
+		return fmt.Errorf("farm: truth sink: publishes not acknowledged within %v", s.cfg.Timeout)
+	}
+}
+
+// Close waits for outstanding acknowledgements, then disconnects.
 func (s *NATSSink) Close() error {
-	err := s.nc.Flush()
+	err := s.Sync()
 	s.nc.Close()
 	return err
 }
