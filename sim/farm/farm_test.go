@@ -60,8 +60,10 @@ func TestFFmpegDecodes(t *testing.T) {
 				t.Parallel()
 				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 				defer cancel()
+				// A 1 MB socket buffer: with ffmpeg's default a keyframe burst over UDP can
+				// overflow when the machine is too busy to schedule its reader in time.
 				out, err := exec.CommandContext(ctx, "ffmpeg", "-hide_banner", "-v", "error", "-rtsp_transport", tr,
-					"-i", credURL(t, f, i), "-frames:v", "80", "-f", "null", "-").CombinedOutput()
+					"-buffer_size", "1048576", "-i", credURL(t, f, i), "-frames:v", "80", "-f", "null", "-").CombinedOutput()
 				if err != nil || len(out) > 0 {
 					t.Fatalf("ffmpeg over %s: %v\n%s", tr, err, out)
 				}
