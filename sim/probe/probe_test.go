@@ -50,7 +50,7 @@ func TestSwarmReadsFarm(t *testing.T) {
 		t.Fatalf("streams %d readers %d", len(rep.Streams), o.Readers)
 	}
 	// A reader starts at the next keyframe (within 1 s) and then sees 25 frames a second.
-	if o.Frames < 6*36 || o.Frames > 6*64 || o.Timed != o.Frames || o.Lost != 0 || o.Reconnects != 0 || len(o.Errors) > 0 {
+	if o.Frames < 6*36 || o.Frames > 6*64 || o.Timed != o.Frames || float64(o.Lost) > lossLimit*float64(o.Packets) || o.Reconnects != 0 || len(o.Errors) > 0 {
 		t.Fatalf("overall %+v", o)
 	}
 	if o.Late.P99 > lateLimitMs {
@@ -90,7 +90,7 @@ func TestSlowAndAbruptReadersIsolated(t *testing.T) {
 	}
 	o := rep.Overall
 	t.Logf("overall: %+v", o)
-	if o.Readers != 36 || o.Lost != 0 || o.Reconnects != 0 || o.Frames < 36*60 { // 2.5 s of 25 fps after at most 1 s waiting for a keyframe
+	if o.Readers != 36 || float64(o.Lost) > lossLimit*float64(o.Packets) || o.Reconnects != 0 || o.Frames < 36*60 { // 2.5 s of 25 fps after at most 1 s waiting for a keyframe
 		t.Fatalf("overall %+v", o)
 	}
 	if o.Late.P99 > lateLimitMs {

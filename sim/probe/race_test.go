@@ -2,5 +2,9 @@
 
 package probe
 
-// The race detector slows the farm and the readers several times over.
-const lateLimitMs = 400
+// The race detector slows the farm and the readers several times over: a sender stalled past
+// the farm's LateSkip skips frames, which shows as loss.
+const (
+	lateLimitMs = 400
+	lossLimit   = 0.01
+)
