@@ -19,6 +19,14 @@ func init() {
 
 func runCameras(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("cameras", flag.ContinueOnError)
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprintln(w, "usage: trafficsim cameras --library DIR --cameras N [--listen ADDR] [--faults SPEC] [--out cameras.json]")
+		fmt.Fprintln(w, "Serves N cameras at rtsp://ADDR/cam/<id> until interrupted and writes cameras.json for the devices.")
+		fmt.Fprintln(w, "Faults, comma-separated kind[:args][@all|@N%|@camera-id]: disconnect:D/T, reboot:D/T, freeze:D/T,")
+		fmt.Fprintln(w, "loss:P%, jitter:D, bitrate:P% (share of each GOP kept), skew:D.")
+		fs.PrintDefaults()
+	}
 	lib := fs.String("library", "", "clip library folder (required)")
 	n := fs.Int("cameras", 10, "number of cameras; clips are assigned round-robin")
 	listen := fs.String("listen", "127.0.0.1:0", "address of the RTSP server (fast path, TCP)")
