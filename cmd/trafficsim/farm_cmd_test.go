@@ -56,7 +56,7 @@ func TestCamerasAndProbeCommands(t *testing.T) {
 	}
 	stdout := os.Stdout
 	os.Stdout = f
-	code := run(context.Background(), []string{"probe", out, "--readers", "3", "--duration", "2500ms", "--json"})
+	code := run(context.Background(), []string{"probe", out, "--readers", "3", "--duration", "2500ms", "--warmup", "1s", "--json"})
 	os.Stdout = stdout
 	f.Close()
 	if code != 0 {

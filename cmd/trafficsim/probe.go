@@ -26,6 +26,7 @@ func runProbe(ctx context.Context, args []string) error {
 	readers := fs.Int("readers", 0, "number of readers, round-robin over the streams [one per stream]")
 	streams := fs.Int("streams", 0, "number of streams of a URL pattern [--readers]")
 	duration := fs.Duration("duration", 10*time.Second, "how long to read")
+	warmup := fs.Duration("warmup", 0, "time at the start not counted (connections, the wait for a keyframe)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	perStream := fs.Bool("streams-table", false, "print one line per stream as well")
 	stop := fs.Float64("stop-reading", 0, "share of readers that stop reading after PLAY (isolation check)")
@@ -56,7 +57,7 @@ func runProbe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	rep, err := probe.Run(ctx, probe.Config{Targets: targets, Readers: *readers, Duration: *duration, StopReading: *stop})
+	rep, err := probe.Run(ctx, probe.Config{Targets: targets, Readers: *readers, Duration: *duration, Warmup: *warmup, StopReading: *stop})
 	if err != nil {
 		return err
 	}
@@ -69,10 +70,12 @@ func runProbe(ctx context.Context, args []string) error {
 	fmt.Fprintln(tw, "stream\treaders\tframes\tfps/reader\tlost\tMbit/s\tp50 ms\tp99 ms\tmax ms\treconnects\t")
 	line := func(name string, s probe.StreamReport) {
 		fps, mbps := 0.0, 0.0
-		if s.Readers > 0 {
-			fps = float64(s.Frames) / rep.Duration / float64(s.Readers)
+		if s.Readers > 0 && rep.Measured > 0 {
+			fps = float64(s.Frames) / rep.Measured / float64(s.Readers)
 		}
-		mbps = float64(s.Bytes) * 8 / rep.Duration / 1e6
+		if rep.Measured > 0 {
+			mbps = float64(s.Bytes) * 8 / rep.Measured / 1e6
+		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f\t%d\t%.2f\t%.1f\t%.1f\t%.1f\t%d\t\n", name, s.Readers, s.Frames, fps, s.Lost, mbps,
 			s.Late.P50, s.Late.P99, s.Late.Max, s.Reconnects)
 	}

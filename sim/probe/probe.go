@@ -72,6 +72,7 @@ type StreamReport struct {
 // Report is the result of a swarm run.
 type Report struct {
 	Duration float64        `json:"duration_s"`
+	Measured float64        `json:"measured_s"` // Duration without the warm-up: the span counted
 	Overall  StreamReport   `json:"overall"`
 	Streams  []StreamReport `json:"streams"`
 }
@@ -178,6 +179,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	wg.Wait()
 	rep := &Report{Duration: cfg.TimeNow().Sub(start).Seconds()}
+	rep.Measured = max(0, rep.Duration-cfg.Warmup.Seconds())
 	byURL := map[string]*StreamReport{}
 	all := StreamReport{hist: newHist()}
 	for _, r := range readers {
