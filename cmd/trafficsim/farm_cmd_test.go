@@ -67,10 +67,13 @@ func TestCamerasAndProbeCommands(t *testing.T) {
 	if err := json.Unmarshal(b, &rep); err != nil {
 		t.Fatalf("%v: %s", err, b)
 	}
-	// Each reader waits at most a second for a keyframe.
 	rec, err := os.ReadFile(filepath.Join(dir, "record.jsonl"))
 	if err != nil || !strings.Contains(string(rec), `{"fault":{"time":`) || !strings.Contains(string(rec), `"camera":"cam-004","kind":"loss"`) {
 		t.Fatalf("run record: %v\n%s", err, rec)
+	}
+	// Frames of the 1.5 s after the warm-up (each reader waits at most a second for a keyframe).
+	if rep.Measured < 1.4 || rep.Measured > 1.8 {
+		t.Fatalf("measured %v s, want 1.5", rep.Measured)
 	}
 	if rep.Overall.Readers != 3 || rep.Overall.Frames < 3*30 || rep.Overall.Lost != 0 || len(rep.Streams) != 3 {
 		t.Fatalf("report: %s", b)
