@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/trafficsim/trafficsim/sim/farm"
@@ -40,7 +41,7 @@ func runCameras(ctx context.Context, args []string) error {
 	natsURL := fs.String("truth-nats", "", "NATS URL to publish the truth timeline to (truth account)")
 	natsUser := fs.String("truth-user", "", "NATS user of the truth account")
 	natsPass := fs.String("truth-pass", "", "its password")
-	record := fs.String("record", "", "write the truth timeline, faults and deliveries as JSON lines to this file")
+	record := fs.String("record", "", "folder to write truth.jsonl, faults.jsonl and delivery.jsonl to (run-record layout)")
 	every := fs.Duration("status", time.Second, "interval of the status line")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -77,12 +78,19 @@ func runCameras(ctx context.Context, args []string) error {
 		sinks = append(sinks, cfg.Sink)
 	}
 	if *record != "" {
-		fh, err := os.Create(*record)
-		if err != nil {
+		if err := os.MkdirAll(*record, 0o755); err != nil {
 			return err
 		}
-		defer fh.Close()
-		sinks = append(sinks, farm.NewJSONLSink(fh))
+		var files [3]*os.File
+		for i, name := range []string{"truth.jsonl", "faults.jsonl", "delivery.jsonl"} {
+			fh, err := os.OpenFile(filepath.Join(*record, name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+			if err != nil {
+				return err
+			}
+			defer fh.Close()
+			files[i] = fh
+		}
+		sinks = append(sinks, farm.NewJSONLSink(files[0], files[1], files[2]))
 	}
 	if len(sinks) > 0 {
 		cfg.Sink = sinks

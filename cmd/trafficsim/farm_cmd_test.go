@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/trafficsim/trafficsim/results/record"
 	"github.com/trafficsim/trafficsim/sim/probe"
 	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/library/librarytest"
@@ -26,7 +26,7 @@ func TestCamerasAndProbeCommands(t *testing.T) {
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"cameras", "--library", lib, "--cameras", "4", "--udp", "1", "--out", out, "--faults", "loss:1%@cam-004",
-			"--record", filepath.Join(dir, "record.jsonl")})
+			"--record", filepath.Join(dir, "record")})
 	}()
 	defer func() {
 		cancel()
@@ -67,9 +67,15 @@ func TestCamerasAndProbeCommands(t *testing.T) {
 	if err := json.Unmarshal(b, &rep); err != nil {
 		t.Fatalf("%v: %s", err, b)
 	}
-	rec, err := os.ReadFile(filepath.Join(dir, "record.jsonl"))
-	if err != nil || !strings.Contains(string(rec), `{"fault":{"time":`) || !strings.Contains(string(rec), `"camera":"cam-004","kind":"loss"`) {
-		t.Fatalf("run record: %v\n%s", err, rec)
+	// The record folder reads back with the run record's strict reader.
+	fh, err := os.Open(filepath.Join(dir, "record", "faults.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	faults, cut, err := record.ReadJSONL[wire.Fault](fh, "faults.jsonl")
+	fh.Close()
+	if err != nil || cut || len(faults) != 1 || faults[0].Camera != "cam-004" || faults[0].Kind != "loss" {
+		t.Fatalf("faults.jsonl: %+v cut %v err %v", faults, cut, err)
 	}
 	// Frames of the 1.5 s after the warm-up (each reader waits at most a second for a keyframe).
 	if rep.Measured < 1.4 || rep.Measured > 1.8 {

@@ -160,14 +160,23 @@ func TestSinksFanOut(t *testing.T) {
 }
 
 func TestJSONLSink(t *testing.T) {
-	var b strings.Builder
-	s := NewJSONLSink(&b)
+	var tr, fa, de strings.Builder
+	s := NewJSONLSink(&tr, &fa, &de)
 	s.Violation(wire.Violation{ID: "v1/L2", Camera: "cam-1", Type: wire.RedLight, Loop: 2, Wall: time.Date(2026, 1, 1, 0, 0, 1, 0, time.UTC)})
 	s.Fault(wire.Fault{Camera: "cam-1", Kind: "loss", Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Params: map[string]float64{"percent": 2}})
-	want := `{"violation":{"id":"v1/L2","type":"red_light","camera":"cam-1","frame":0,"t":0,"wall":"2026-01-01T00:00:01Z","loop":2,"object":0,"class":"","box":[0,0,0,0]}}
-{"fault":{"time":"2026-01-01T00:00:00Z","camera":"cam-1","kind":"loss","duration_ns":0,"params":{"percent":2}}}
-`
-	if b.String() != want || s.Err() != nil {
-		t.Fatalf("got\n%s\nwant\n%s (err %v)", b.String(), want, s.Err())
+	s.Delivery(wire.Delivery{Camera: "cam-1", From: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 1, 1, 0, 0, 10, 0, time.UTC), Frames: 250, Bytes: 1000})
+	cases := []struct{ name, got, want string }{
+		{"truth.jsonl", tr.String(), `{"id":"v1/L2","type":"red_light","camera":"cam-1","frame":0,"t":0,"wall":"2026-01-01T00:00:01Z","loop":2,"object":0,"class":"","box":[0,0,0,0]}` + "\n"},
+		{"faults.jsonl", fa.String(), `{"time":"2026-01-01T00:00:00Z","camera":"cam-1","kind":"loss","duration_ns":0,"params":{"percent":2}}` + "\n"},
+		{"delivery.jsonl", de.String(), `{"camera":"cam-1","from":"2026-01-01T00:00:00Z","to":"2026-01-01T00:00:10Z","frames":250,"bytes":1000}` + "\n"},
 	}
+	for _, c := range cases {
+		if c.got != c.want {
+			t.Errorf("%s:\n got %s\nwant %s", c.name, c.got, c.want)
+		}
+	}
+	if s.Err() != nil {
+		t.Fatal(s.Err())
+	}
+	NewJSONLSink(nil, nil, nil).Violation(wire.Violation{ID: "dropped"}) // nil writers drop their kind
 }

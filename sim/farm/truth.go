@@ -87,47 +87,48 @@ func (ss Sinks) Delivery(d wire.Delivery) {
 	}
 }
 
-// JSONLSink writes the timeline as JSON lines, one object per item with one of the keys
-// "violation", "fault" or "delivery": the run record of a farm run without a center.
+// JSONLSink writes the timeline as JSON lines in the layout of a run record (results/record):
+// one wire.Violation per line to truth.jsonl, wire.Fault to faults.jsonl, wire.Delivery to
+// delivery.jsonl. It is the record of a farm run without a center.
 type JSONLSink struct {
-	mu  sync.Mutex
-	enc *json.Encoder
-	err error
+	mu                     sync.Mutex
+	truth, faults, deliver *json.Encoder
+	err                    error
 }
 
 var _ DeliverySink = (*JSONLSink)(nil)
 
-// NewJSONLSink writes to w.
-func NewJSONLSink(w io.Writer) *JSONLSink { return &JSONLSink{enc: json.NewEncoder(w)} }
+// NewJSONLSink writes to three writers; a nil writer drops its kind.
+func NewJSONLSink(truth, faults, delivery io.Writer) *JSONLSink {
+	enc := func(w io.Writer) *json.Encoder {
+		if w == nil {
+			return nil
+		}
+		return json.NewEncoder(w)
+	}
+	return &JSONLSink{truth: enc(truth), faults: enc(faults), deliver: enc(delivery)}
+}
 
-func (s *JSONLSink) write(v any) {
+// One Encode is one Write of a whole line, so a killed process never leaves half a line.
+func (s *JSONLSink) write(e *json.Encoder, v any) {
+	if e == nil {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.enc.Encode(v); err != nil && s.err == nil {
+	if err := e.Encode(v); err != nil && s.err == nil {
 		s.err = err
 	}
 }
 
-// Violation writes {"violation": ...}.
-func (s *JSONLSink) Violation(v wire.Violation) {
-	s.write(struct {
-		V wire.Violation `json:"violation"`
-	}{v})
-}
+// Violation writes a line to truth.jsonl.
+func (s *JSONLSink) Violation(v wire.Violation) { s.write(s.truth, v) }
 
-// Fault writes {"fault": ...}.
-func (s *JSONLSink) Fault(f wire.Fault) {
-	s.write(struct {
-		F wire.Fault `json:"fault"`
-	}{f})
-}
+// Fault writes a line to faults.jsonl.
+func (s *JSONLSink) Fault(f wire.Fault) { s.write(s.faults, f) }
 
-// Delivery writes {"delivery": ...}.
-func (s *JSONLSink) Delivery(d wire.Delivery) {
-	s.write(struct {
-		D wire.Delivery `json:"delivery"`
-	}{d})
-}
+// Delivery writes a line to delivery.jsonl.
+func (s *JSONLSink) Delivery(d wire.Delivery) { s.write(s.deliver, d) }
 
 // Err is the first write error.
 func (s *JSONLSink) Err() error {
