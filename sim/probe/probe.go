@@ -178,7 +178,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}()
 	}
 	wg.Wait()
-	rep := &Report{Duration: cfg.TimeNow().Sub(start).Seconds()}
+	// The run ends at the deadline (or an earlier cancel); the readers' teardown after it is
+	// not part of the measured span.
+	end := cfg.TimeNow()
+	if dl := start.Add(cfg.Duration); end.After(dl) {
+		end = dl
+	}
+	rep := &Report{Duration: end.Sub(start).Seconds()}
 	rep.Measured = max(0, rep.Duration-cfg.Warmup.Seconds())
 	byURL := map[string]*StreamReport{}
 	all := StreamReport{hist: newHist()}
