@@ -53,6 +53,7 @@ func runCluster(ctx context.Context, args []string) error {
 	natsListen := fs.String("nats-listen", "", "NATS listener of the cluster's server where devices publish traffic.events.<camera> (user <name>, password <token>); default none")
 	devices := tokenFlags{}
 	fs.Var(devices, "device-token", "a device or smart camera reporting here and its bearer token, name=token (repeatable)")
+	syncAlways := fs.Bool("sync-always", false, "fsync every write of the cluster's JetStream store (power-cut safe, slower)")
 	every := fs.Duration("stats-every", 10*time.Second, "print the counters this often (0: only at the end)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -69,7 +70,7 @@ func runCluster(ctx context.Context, args []string) error {
 	if *user == "" {
 		*user = *id
 	}
-	c, err := cluster.New(cluster.Config{ID: *id, DataDir: *dataDir, Listen: *listen, NATSListen: *natsListen, Tokens: devices,
+	c, err := cluster.New(cluster.Config{ID: *id, DataDir: *dataDir, Listen: *listen, NATSListen: *natsListen, Tokens: devices, SyncAlways: *syncAlways,
 		Upstream: cluster.Upstream{LeafURL: *leaf, NATSURL: *natsURL, User: *user, Pass: *pass}})
 	if err != nil {
 		return err

@@ -82,6 +82,10 @@ type Config struct {
 	LeafReconnect time.Duration
 	// MaxBodyBytes bounds one HTTP request body (413 above). Default 16 MiB.
 	MaxBodyBytes int64
+	// SyncAlways makes the cluster's JetStream fsync every write. Default false: an event is
+	// in the file before its 202, so a killed cluster loses nothing; fsync every 2 minutes,
+	// so a power cut could.
+	SyncAlways bool
 }
 
 // Stats counts what the cluster did since Start.
@@ -320,6 +324,7 @@ func (c *Cluster) startNATS(ctx context.Context) error {
 	opts.JetStream = true
 	opts.JetStreamDomain = c.cfg.ID
 	opts.StoreDir = filepath.Join(c.cfg.DataDir, "jetstream")
+	opts.SyncAlways = c.cfg.SyncAlways
 	opts.NoSigs, opts.NoLog = true, true
 	up := c.cfg.Upstream
 	if up.LeafURL != "" {
