@@ -72,17 +72,19 @@ func postAll(b *testing.B, url, token string, n, batch int) {
 // stream), b.N events in arrays of 100 from 8 clients; the time runs until the center holds
 // all of them. Against it, in the same run: the same events posted straight to the center
 // (direct: no cluster, what the cluster adds) and a forwarder with one event in flight
-// (batch=1: the plain forwarder, publish and wait for each ack).
+// (batch=1: the plain forwarder, publish and wait for each ack), and the cluster fsyncing
+// every write (cluster-sync-always).
 func BenchmarkClusterForward(b *testing.B) {
 	for _, mode := range []struct {
 		name  string
-		batch int // forwarder batch; 0: direct to the center
-	}{{"cluster", 256}, {"direct", 0}, {"batch=1", 1}} {
+		batch int  // forwarder batch; 0: direct to the center
+		sync  bool // the cluster fsyncs every write
+	}{{"cluster", 256, false}, {"direct", 0, false}, {"batch=1", 1, false}, {"cluster-sync-always", 256, true}} {
 		b.Run(mode.name, func(b *testing.B) {
 			tc := newTestCenter(b, "dev-1")
 			url, token := tc.c.EventsURL(), "tok-dev-1"
 			if mode.batch > 0 {
-				cl := startCluster(b, "", tc.upstream(), func(cfg *Config) { cfg.Batch = mode.batch })
+				cl := startCluster(b, "", tc.upstream(), func(cfg *Config) { cfg.Batch, cfg.SyncAlways = mode.batch, mode.sync })
 				url = cl.URL()
 			}
 			base := tc.c.Stats().Events
