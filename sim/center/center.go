@@ -193,6 +193,9 @@ func New(cfg Config) (*Center, error) {
 		}
 		devices[dev] = true
 	}
+	if (cfg.NATS.LeafListen != "" || len(cfg.NATS.Leafs) > 0) && (cfg.NATS.Disable || cfg.NATS.URL != "") {
+		return nil, errors.New("center: NATS.LeafListen and Leafs need the embedded server (no Disable, no URL)")
+	}
 	for pass, id := range cfg.NATS.Leafs {
 		switch {
 		case !safeCred.MatchString(pass):
