@@ -65,7 +65,7 @@ func (r *recorder) distinct() int {
 }
 
 // exactlyOnce checks that the center holds every id of want once and nothing else.
-func (r *recorder) exactlyOnce(t *testing.T, want []string) {
+func (r *recorder) exactlyOnce(t testing.TB, want []string) {
 	t.Helper()
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -149,7 +149,7 @@ func (tc *testCenter) stop() {
 
 // exactlyOnce checks that the center holds every id of want once, nothing else, and never
 // received one twice.
-func (tc *testCenter) exactlyOnce(t *testing.T, want []string) {
+func (tc *testCenter) exactlyOnce(t testing.TB, want []string) {
 	t.Helper()
 	tc.rec.exactlyOnce(t, want)
 	if d := tc.dups + tc.c.Stats().EventsDuplicate; d != 0 {
@@ -185,7 +185,7 @@ func startCluster(t testing.TB, dir string, up Upstream, modify func(*Config)) *
 }
 
 // post sends evs to url/v1/events and returns the status and body.
-func post(t *testing.T, url, token string, evs ...wire.Event) (int, string) {
+func post(t testing.TB, url, token string, evs ...wire.Event) (int, string) {
 	t.Helper()
 	var body []byte
 	if len(evs) == 1 {
@@ -196,7 +196,7 @@ func post(t *testing.T, url, token string, evs ...wire.Event) (int, string) {
 	return postRaw(t, url, token, "application/json", body)
 }
 
-func postRaw(t *testing.T, url, token, contentType string, body []byte) (int, string) {
+func postRaw(t testing.TB, url, token, contentType string, body []byte) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, url+"/v1/events", bytes.NewReader(body))
 	req.Header.Set("Content-Type", contentType)
@@ -214,7 +214,7 @@ func postRaw(t *testing.T, url, token, contentType string, body []byte) (int, st
 
 var httpClient = &http.Client{Timeout: 15 * time.Second}
 
-func waitFor(t *testing.T, what string, limit time.Duration, cond func() bool) {
+func waitFor(t testing.TB, what string, limit time.Duration, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for !cond() {

@@ -17,7 +17,7 @@ type producer struct {
 	wg   sync.WaitGroup
 }
 
-func startProducer(t *testing.T, url, token, dev string, every time.Duration) *producer {
+func startProducer(t testing.TB, url, token, dev string, every time.Duration) *producer {
 	p := &producer{sent: &idLog{}, done: make(chan struct{})}
 	p.wg.Add(1)
 	go func() {
@@ -56,7 +56,7 @@ type proxy struct {
 	wg     sync.WaitGroup
 }
 
-func startProxy(t *testing.T, target string) *proxy {
+func startProxy(t testing.TB, target string) *proxy {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -126,8 +126,8 @@ func (p *proxy) restore() {
 }
 
 // outageRun produces events through a cluster while the center (or the uplink) goes away for
-// -outage and comes back: every acknowledged event must reach the center exactly once.
-func outageRun(t *testing.T, uplink bool) {
+// outage and comes back: every acknowledged event must reach the center exactly once.
+func outageRun(t testing.TB, uplink bool, outage time.Duration) {
 	tc := newTestCenter(t, "dev-1")
 	up := tc.upstream()
 	var px *proxy
@@ -146,7 +146,7 @@ func outageRun(t *testing.T, uplink bool) {
 	}
 	waitFor(t, "the uplink down", 10*time.Second, func() bool { return !cl.Stats().UplinkUp })
 	waitFor(t, "events held at the cluster", 10*time.Second, func() bool { return cl.Stats().Pending > 0 })
-	time.Sleep(*outage)
+	time.Sleep(outage)
 	held := cl.Stats().Pending
 	if uplink {
 		px.restore()
@@ -160,12 +160,27 @@ func outageRun(t *testing.T, uplink bool) {
 	waitFor(t, "nothing pending", 10*time.Second, func() bool { return cl.Stats().Pending == 0 })
 	tc.exactlyOnce(t, sent)
 	st := cl.Stats()
-	t.Logf("%d events, %d held at the cluster during a %v outage; stats %+v", len(sent), held, *outage, st)
+	t.Logf("%d events, %d held at the cluster during a %v outage; stats %+v", len(sent), held, outage, st)
 	if held < uint64(outage.Seconds()*50) { // 100 events/s are posted
 		t.Fatalf("only %d events held at the cluster during the outage", held)
 	}
 }
 
-func TestCenterOutage(t *testing.T) { outageRun(t, false) }
+func TestCenterOutage(t *testing.T) { outageRun(t, false, *outage) }
 
-func TestUplinkOutage(t *testing.T) { outageRun(t, true) }
+func TestUplinkOutage(t *testing.T) { outageRun(t, true, *outage) }
+
+// BenchmarkOutage is the long run of issue 6 for make bench: the center, then the uplink,
+// away for 60 s while events keep coming; each must reach the center exactly once.
+func BenchmarkOutage(b *testing.B) {
+	for _, c := range []struct {
+		name   string
+		uplink bool
+	}{{"center-60s", false}, {"uplink-60s", true}} {
+		b.Run(c.name, func(b *testing.B) {
+			for range b.N {
+				outageRun(b, c.uplink, time.Minute)
+			}
+		})
+	}
+}
