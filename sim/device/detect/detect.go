@@ -1,0 +1,216 @@
+package detect
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/trafficsim/trafficsim/sim/device/decode"
+	"github.com/trafficsim/trafficsim/sim/wire"
+)
+
+// Options tune the detector; zero fields take the defaults in the comments.
+type Options struct {
+	// Source is the device id written into events and event ids. Default "detect".
+	Source string
+	// Scale is the downscale factor of the analysed grey image. Default: the smallest that
+	// brings the width to 480 px or less (3 for 1280x720).
+	Scale int
+	// Threshold is the grey difference (0-255) that makes a pixel foreground. Default 22.
+	Threshold int
+	// MinArea is the smallest blob in full-resolution pixels. Default 0.0006 of the image
+	// (550 px at 720p).
+	MinArea int
+	// WarmUp is how long the background model learns fast everywhere. Default 2 s.
+	WarmUp time.Duration
+	// ParkingS is the dwell threshold of no-parking zones that give none. Default 60 s.
+	ParkingS float64
+	// Evidence controls the evidence JPEG: 0 = default (crop around the vehicle), -1 = none.
+	Evidence int
+}
+
+// Detector analyses one camera. Not safe for concurrent use.
+type Detector struct {
+	cal   wire.Calibration
+	o     Options
+	s     int
+	w, h  int
+	small []uint8
+	fg    *fg
+	frame int
+	fps   float64
+
+	tracks  []*track
+	nextSeq int
+	lastT   time.Time
+
+	signals   []signalState
+	lineSig   map[string]int // stop line id -> signal index
+	laneLine  map[string]int // lane id -> stop line index
+	lineLanes []map[string]bool
+	evidence  *decode.Frame // current frame, for evidence crops
+}
+
+// New checks the calibration and builds a detector for it.
+func New(cal wire.Calibration, o Options) (*Detector, error) {
+	if cal.Width <= 0 || cal.Height <= 0 {
+		return nil, errors.New("detect: calibration has no image size")
+	}
+	if cal.FPS <= 0 {
+		return nil, errors.New("detect: calibration has no fps")
+	}
+	if cal.ImageToRoad == ([9]float64{}) {
+		return nil, errors.New("detect: calibration has no image_to_road homography")
+	}
+	if o.Source == "" {
+		o.Source = "detect"
+	}
+	if o.Scale <= 0 {
+		o.Scale = (cal.Width + 479) / 480
+	}
+	if o.Threshold <= 0 {
+		o.Threshold = 22
+	}
+	if o.MinArea <= 0 {
+		o.MinArea = int(0.0006 * float64(cal.Width*cal.Height))
+	}
+	if o.WarmUp <= 0 {
+		o.WarmUp = 2 * time.Second
+	}
+	if o.ParkingS <= 0 {
+		o.ParkingS = 60
+	}
+	d := &Detector{cal: cal, o: o, s: o.Scale, fps: cal.FPS}
+	d.w, d.h = cal.Width/o.Scale, cal.Height/o.Scale
+	d.small = make([]uint8, d.w*d.h)
+	d.fg = newFG(d.w, d.h)
+	d.lineSig = map[string]int{}
+	d.laneLine = map[string]int{}
+	sigIdx := map[string]int{}
+	for i, s := range cal.Signals {
+		sigIdx[s.ID] = i
+		d.signals = append(d.signals, signalState{state: unknown})
+	}
+	for i, l := range cal.StopLines {
+		if j, ok := sigIdx[l.Signal]; ok {
+			d.lineSig[l.ID] = j
+		} else if l.Signal != "" {
+			return nil, fmt.Errorf("detect: stop line %q names unknown signal %q", l.ID, l.Signal)
+		}
+		lanes := map[string]bool{}
+		for _, id := range l.Lanes {
+			lanes[id] = true
+			d.laneLine[id] = i
+		}
+		d.lineLanes = append(d.lineLanes, lanes)
+	}
+	for _, ln := range cal.Lanes {
+		if ln.StopLine == "" {
+			continue
+		}
+		for i, l := range cal.StopLines {
+			if l.ID == ln.StopLine {
+				d.laneLine[ln.ID] = i
+				d.lineLanes[i][ln.ID] = true
+			}
+		}
+	}
+	return d, nil
+}
+
+// Process analyses one frame captured at t and returns the events it completes. Frames must
+// come in capture order; a frame of another size is an error counted by the caller.
+func (d *Detector) Process(f *decode.Frame, t time.Time) []wire.Event {
+	if f.Width != d.cal.Width || f.Height != d.cal.Height {
+		return nil
+	}
+	d.frame++
+	d.evidence = f
+	d.downscale(f)
+	warm := int(d.o.WarmUp.Seconds()*d.fps + 0.5)
+	d.fg.update(d.small, int32(d.o.Threshold), warm, 4, 12)
+	d.readSignals(f)
+	if d.fg.n <= warm {
+		d.lastT = t
+		return nil
+	}
+	minArea := max(1, d.o.MinArea/(d.s*d.s))
+	obs := d.measure(d.fg.blobs(minArea))
+	d.associate(obs, t)
+	var evs []wire.Event
+	for _, tr := range d.tracks {
+		evs = append(evs, d.rules(tr, t)...)
+	}
+	d.lastT = t
+	return evs
+}
+
+// downscale averages s x s blocks of the Y plane (s = 1 copies).
+func (d *Detector) downscale(f *decode.Frame) {
+	s, W := d.s, f.Width
+	if s == 1 {
+		copy(d.small, f.Y)
+		return
+	}
+	// sample a 2x2 block at the centre of each s x s cell: cheap and enough against noise
+	o := (s - 1) / 2
+	for y := 0; y < d.h; y++ {
+		r0 := f.Y[(y*s+o)*W:]
+		r1 := f.Y[(y*s+o+1)*W:]
+		row := d.small[y*d.w : (y+1)*d.w]
+		for x := range row {
+			i := x*s + o
+			row[x] = uint8((uint16(r0[i]) + uint16(r0[i+1]) + uint16(r1[i]) + uint16(r1[i+1]) + 2) >> 2)
+		}
+	}
+}
+
+// obs is one blob measured in full-resolution pixels and on the road plane.
+type obs struct {
+	box    wire.Box
+	ground wire.Point // road-plane point under the bottom centre
+	widthM float64    // road-plane width of the bottom edge
+	highM  float64    // estimated height in metres
+	area   int
+}
+
+func (d *Detector) measure(bs []blob) []obs {
+	out := make([]obs, 0, len(bs))
+	s := float64(d.s)
+	for _, b := range bs {
+		box := wire.Box{float64(b.x0) * s, float64(b.y0) * s, float64(b.x1) * s, float64(b.y1) * s}
+		// the dilation grows blobs by one small pixel on each side
+		box = wire.Box{box[0] + s, box[1] + s, box[2] - s, box[3] - s}
+		if box[2] <= box[0] || box[3] <= box[1] {
+			continue
+		}
+		g, ok := wire.Apply(d.cal.ImageToRoad, wire.Point{(box[0] + box[2]) / 2, box[3]})
+		if !ok {
+			continue
+		}
+		l, ok1 := wire.Apply(d.cal.ImageToRoad, wire.Point{box[0], box[3]})
+		r, ok2 := wire.Apply(d.cal.ImageToRoad, wire.Point{box[2], box[3]})
+		wm := 0.0
+		if ok1 && ok2 {
+			wm = math.Hypot(r[0]-l[0], r[1]-l[1])
+		}
+		out = append(out, obs{box: box, ground: g, widthM: wm, highM: d.heightM(g, box), area: b.area * d.s * d.s})
+	}
+	return out
+}
+
+// heightM estimates the height of an object standing at road point g whose image box is box:
+// pixels per metre of a vertical post at g, from the pinhole model.
+func (d *Detector) heightM(g wire.Point, box wire.Box) float64 {
+	p := d.cal.Pinhole
+	if p.FocalPx == 0 {
+		return 0
+	}
+	a, _, ok1 := p.Project(wire.Vec3{g[0], g[1], 0})
+	b, _, ok2 := p.Project(wire.Vec3{g[0], g[1], 1})
+	if !ok1 || !ok2 || a[1]-b[1] <= 0 {
+		return 0
+	}
+	return (box[3] - box[1]) / (a[1] - b[1])
+}

@@ -1,0 +1,180 @@
+package detect
+
+// fg is the background model and blob finder on the downscaled grey image.
+type fg struct {
+	w, h  int
+	bg    []int32 // background, grey * 256
+	mask  []uint8
+	dil   []uint8
+	label []int32
+	n     int // frames seen
+}
+
+// blob is a connected foreground region, in small-image pixels.
+type blob struct {
+	x0, y0, x1, y1 int // inclusive-exclusive box
+	area           int
+}
+
+func newFG(w, h int) *fg {
+	return &fg{w: w, h: h, bg: make([]int32, w*h), mask: make([]uint8, w*h), dil: make([]uint8, w*h), label: make([]int32, w*h)}
+}
+
+// update classifies the pixels of cur against the background and updates it: fast everywhere
+// while warming up, then fast on background pixels and very slowly on foreground ones, so a
+// stopped vehicle stays foreground for minutes.
+func (m *fg) update(cur []uint8, thr int32, warm int, fastShift, slowShift uint) {
+	if m.n == 0 {
+		for i, v := range cur {
+			m.bg[i] = int32(v) << 8
+		}
+	}
+	m.n++
+	warming := m.n <= warm
+	for i, v := range cur {
+		c := int32(v) << 8
+		d := c - m.bg[i]
+		ad := d
+		if ad < 0 {
+			ad = -ad
+		}
+		if ad > thr<<8 {
+			m.mask[i] = 1
+			if warming {
+				m.bg[i] += d >> 3
+			} else {
+				m.bg[i] += d >> slowShift
+			}
+		} else {
+			m.mask[i] = 0
+			m.bg[i] += d >> fastShift
+		}
+	}
+}
+
+// absorb copies the current image into the background inside a box (ghosts, lighting).
+func (m *fg) absorb(cur []uint8, x0, y0, x1, y1 int) {
+	for y := max(y0, 0); y < min(y1, m.h); y++ {
+		for x := max(x0, 0); x < min(x1, m.w); x++ {
+			m.bg[y*m.w+x] = int32(cur[y*m.w+x]) << 8
+		}
+	}
+}
+
+// blobs dilates the mask (3x3) and returns its 8-connected components of at least minArea
+// mask pixels (area counts undilated pixels).
+func (m *fg) blobs(minArea int) []blob {
+	w, h := m.w, m.h
+	// horizontal then vertical max: separable 3x3 dilation
+	tmp := m.label // reuse as scratch, cleared below
+	for y := 0; y < h; y++ {
+		r := m.mask[y*w : (y+1)*w]
+		for x := 0; x < w; x++ {
+			v := r[x]
+			if x > 0 && r[x-1] != 0 {
+				v = 1
+			}
+			if x+1 < w && r[x+1] != 0 {
+				v = 1
+			}
+			tmp[y*w+x] = int32(v)
+		}
+	}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			v := tmp[y*w+x]
+			if y > 0 && tmp[(y-1)*w+x] != 0 {
+				v = 1
+			}
+			if y+1 < h && tmp[(y+1)*w+x] != 0 {
+				v = 1
+			}
+			m.dil[y*w+x] = uint8(v)
+		}
+	}
+	clear(m.label)
+	// two-pass labelling with union-find
+	parent := []int32{0}
+	find := func(a int32) int32 {
+		for parent[a] != a {
+			parent[a] = parent[parent[a]]
+			a = parent[a]
+		}
+		return a
+	}
+	union := func(a, b int32) int32 {
+		a, b = find(a), find(b)
+		if a < b {
+			parent[b] = a
+			return a
+		}
+		parent[a] = b
+		return b
+	}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			i := y*w + x
+			if m.dil[i] == 0 {
+				continue
+			}
+			var l int32
+			try := func(j int) {
+				if lj := m.label[j]; lj != 0 {
+					if l == 0 {
+						l = lj
+					} else if lj != l {
+						l = union(l, lj)
+					}
+				}
+			}
+			if x > 0 {
+				try(i - 1)
+			}
+			if y > 0 {
+				if x > 0 {
+					try(i - w - 1)
+				}
+				try(i - w)
+				if x+1 < w {
+					try(i - w + 1)
+				}
+			}
+			if l == 0 {
+				l = int32(len(parent))
+				parent = append(parent, l)
+			}
+			m.label[i] = l
+		}
+	}
+	idx := make([]int, len(parent))
+	var out []blob
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			i := y*w + x
+			l := m.label[i]
+			if l == 0 {
+				continue
+			}
+			r := find(l)
+			k := idx[r]
+			if k == 0 {
+				out = append(out, blob{x0: x, y0: y, x1: x + 1, y1: y + 1})
+				k = len(out)
+				idx[r] = k
+			}
+			b := &out[k-1]
+			b.x0, b.y0 = min(b.x0, x), min(b.y0, y)
+			b.x1, b.y1 = max(b.x1, x+1), max(b.y1, y+1)
+			if m.mask[i] != 0 {
+				b.area++
+			}
+		}
+	}
+	kept := out[:0]
+	for _, b := range out {
+		if b.area >= minArea {
+			kept = append(kept, b)
+		}
+	}
+	return kept
+}
