@@ -98,7 +98,11 @@ func (r *rig) start(t *testing.T) {
 	t.Cleanup(func() { d.Close() })
 }
 
-func (r *rig) ids() []string { r.mu.Lock(); defer r.mu.Unlock(); return append([]string(nil), r.produced...) }
+func (r *rig) ids() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.produced...)
+}
 
 // allDelivered waits until every produced event is at the center and checks each arrived once.
 func (r *rig) allDelivered(t *testing.T, d time.Duration) {

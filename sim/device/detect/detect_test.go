@@ -59,9 +59,9 @@ func site(t *testing.T, southAllowed ...wire.Class) wire.Calibration {
 		StopLines: []wire.LineRegion{stop},
 		Signals: []wire.SignalRegion{{ID: "s1", Red: wire.Box{600, 10, 610, 20}, Amber: wire.Box{600, 22, 610, 32},
 			Green: wire.Box{600, 34, 610, 44}, Lanes: []string{"north"}}},
-		NoParking:  []wire.ZoneRegion{{ID: "np1", Road: np, Image: toImage(np), ThresholdS: 5}},
-		Sidewalks:  []wire.ZoneRegion{{ID: "walk1", Road: walk, Image: toImage(walk)}},
-		SpeedZones: []wire.SpeedZoneRegion{{ID: "z1", Lanes: []string{"north"}, Entry: line("in", wire.Point{0, 20}, wire.Point{3.5, 20}), Exit: line("out", wire.Point{0, 50}, wire.Point{3.5, 50}), LengthM: 30}},
+		NoParking:   []wire.ZoneRegion{{ID: "np1", Road: np, Image: toImage(np), ThresholdS: 5}},
+		Sidewalks:   []wire.ZoneRegion{{ID: "walk1", Road: walk, Image: toImage(walk)}},
+		SpeedZones:  []wire.SpeedZoneRegion{{ID: "z1", Lanes: []string{"north"}, Entry: line("in", wire.Point{0, 20}, wire.Point{3.5, 20}), Exit: line("out", wire.Point{0, 50}, wire.Point{3.5, 50}), LengthM: 30}},
 		SpeedLimits: map[wire.Class]float64{wire.Car: 50, wire.Motorbike: 40, wire.Truck: 50, wire.Bus: 50},
 	}
 }
