@@ -15,6 +15,7 @@ import (
 var epoch = time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC)
 
 func TestBackoff(t *testing.T) {
+	t.Parallel()
 	ms := time.Millisecond
 	cases := []struct {
 		attempt int
@@ -28,6 +29,7 @@ func TestBackoff(t *testing.T) {
 }
 
 func TestNewErrors(t *testing.T) {
+	t.Parallel()
 	cam := wire.Calibration{ID: "c1", URL: "rtsp://127.0.0.1:1/cam/c1"}
 	ok := device.Config{ID: "d1", Cameras: []wire.Calibration{cam}, Events: wire.EventsEndpoint{HTTP: "http://127.0.0.1:1"}}
 	cases := []struct {
@@ -128,6 +130,7 @@ func (r *rig) allDelivered(t *testing.T, d time.Duration) {
 // size, stamps events with the camera's RTCP wall clock (epoch, not the local clock) and
 // delivers them with the bearer token.
 func TestDeliversEventsOnTheCameraWallClock(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, 10, t.TempDir())
 	r.start(t)
 	eventually(t, 10*time.Second, "5 events at the center", func() bool { return r.ctr.count() >= 5 })
@@ -157,6 +160,7 @@ func TestDeliversEventsOnTheCameraWallClock(t *testing.T) {
 
 // A camera that goes away and comes back on the same address is reconnected with back-off.
 func TestReconnectsToACameraThatComesBack(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, 10, t.TempDir())
 	r.start(t)
 	eventually(t, 10*time.Second, "frames", func() bool { return r.dev.Stats().Cameras["cam1"].Frames > 10 })
@@ -192,6 +196,7 @@ func outage(t *testing.T) time.Duration {
 // Uplink down (center unreachable), then center down (answering 503): events wait in the edge
 // queue and all reach the center exactly once when it returns.
 func TestOutages(t *testing.T) {
+	t.Parallel()
 	d := outage(t)
 	r := newRig(t, 5, t.TempDir())
 	r.start(t)
@@ -222,6 +227,7 @@ func TestOutages(t *testing.T) {
 
 // An event the center refuses (4xx) is dropped and counted; the others still arrive.
 func TestRefusedEventIsDroppedAndCounted(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, 5, t.TempDir())
 	r.ctr.setFailing(true) // hold everything until the refused id is known
 	r.start(t)

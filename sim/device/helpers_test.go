@@ -3,6 +3,7 @@ package device_test
 import (
 	"encoding/json"
 	"fmt"
+	"image"
 	"io"
 	"net"
 	"net/http"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/trafficsim/trafficsim/sim/device/decode"
 	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/synth/encode"
 	"github.com/trafficsim/trafficsim/synth/library"
 )
 
@@ -287,4 +289,34 @@ func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("timed out after %v waiting for %s", d, what)
+}
+
+// drawnClip encodes frames drawn by draw into a clip (x264, a keyframe every second).
+func drawnClip(t *testing.T, frames, w, h int, draw func(i int, img *image.RGBA)) *library.Clip {
+	t.Helper()
+	enc, err := encode.New(encode.Options{Width: w, Height: h, FPS: 25, GOP: 25, BitrateKbps: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	wr, err := library.Create(t.TempDir(), library.Meta{ID: "drawn", Scenario: "test", Camera: "cam1", Renderer: "device-test", Width: w, Height: h, FPS: 25, GOP: 25})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for i := range frames {
+		draw(i, img)
+		au, key, err := enc.Encode(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := wr.WriteFrame(au, key); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := wr.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

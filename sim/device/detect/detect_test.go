@@ -205,6 +205,7 @@ func none(t *testing.T, evs []wire.Event) {
 func always(l lamp) func(float64) lamp { return func(float64) lamp { return l } }
 
 func TestRedLight(t *testing.T) {
+	t.Parallel()
 	cal := site(t)
 	// front at y = 10 + 2.25 + 8 s: crosses y = 40 at s = 27.75/8 = 3.47
 	evs, _ := run(t, cal, 7, []actor{car(1.75, 10, 8, 0)}, always(red))
@@ -215,11 +216,13 @@ func TestRedLight(t *testing.T) {
 }
 
 func TestGreenLightIsNoViolation(t *testing.T) {
+	t.Parallel()
 	evs, _ := run(t, site(t), 7, []actor{car(1.75, 10, 8, 0)}, always(green))
 	none(t, evs)
 }
 
 func TestSignalReading(t *testing.T) {
+	t.Parallel()
 	cal := site(t)
 	seq := func(s float64) lamp { return []lamp{green, amber, red}[int(s)%3] }
 	d, _ := New(cal, Options{})
@@ -234,6 +237,7 @@ func TestSignalReading(t *testing.T) {
 }
 
 func TestStopLine(t *testing.T) {
+	t.Parallel()
 	cal := site(t)
 	// drives at 8 m/s, brakes to stand with the front 1.5 m past the line (y = 41.5) at s = 5
 	stopper := func(s float64) (wire.Cuboid, bool) {
@@ -248,6 +252,7 @@ func TestStopLine(t *testing.T) {
 }
 
 func TestSpeeding(t *testing.T) {
+	t.Parallel()
 	cal := site(t)
 	// 20 m/s = 72 km/h over a 50 km/h limit; exit line y = 50 reached by the rear (y - 2.25)
 	evs, _ := run(t, cal, 5, []actor{car(1.75, 12, 20, 0)}, nil)
@@ -257,6 +262,7 @@ func TestSpeeding(t *testing.T) {
 }
 
 func TestWrongWay(t *testing.T) {
+	t.Parallel()
 	cal := site(t)
 	// northbound in the southbound lane from s = 0: the 2 s mark is at about 2 s
 	evs, _ := run(t, cal, 5, []actor{car(-1.75, 12, 8, 0)}, nil)
@@ -266,12 +272,14 @@ func TestWrongWay(t *testing.T) {
 }
 
 func TestWrongLane(t *testing.T) {
+	t.Parallel()
 	cal := site(t, wire.Motorbike)
 	evs, _ := run(t, cal, 5, []actor{car(-1.75, 60, 8, 180)}, nil)
 	only(t, evs, wire.WrongLane, 2.4, 0.8)
 }
 
 func TestSidewalk(t *testing.T) {
+	t.Parallel()
 	cal := site(t)
 	moto := func(s float64) (wire.Cuboid, bool) {
 		return wire.Cuboid{Center: wire.Point{5, 16 + 6*s}, Length: 1.9, Width: 0.7, Height: 1.6}, true
@@ -284,6 +292,7 @@ func TestSidewalk(t *testing.T) {
 }
 
 func TestIllegalParking(t *testing.T) {
+	t.Parallel()
 	cal := site(t)
 	// drives south at 8 m/s from y = 70 and stops at y = 38 (s = 4): 5 s threshold -> s = 9
 	parker := func(s float64) (wire.Cuboid, bool) {
@@ -295,6 +304,7 @@ func TestIllegalParking(t *testing.T) {
 }
 
 func TestEventIDsAreStable(t *testing.T) {
+	t.Parallel()
 	cal := site(t)
 	a, _ := run(t, cal, 7, []actor{car(1.75, 10, 8, 0)}, always(red))
 	b, _ := run(t, cal, 7, []actor{car(1.75, 10, 8, 0)}, always(red))
@@ -304,6 +314,7 @@ func TestEventIDsAreStable(t *testing.T) {
 }
 
 func TestNewErrors(t *testing.T) {
+	t.Parallel()
 	good := site(t)
 	cases := []struct {
 		name string

@@ -197,3 +197,23 @@ func (d *Detector) ghosts(t time.Time) {
 	}
 	d.tracks = kept
 }
+
+// TrackInfo is what a viewer or a test sees of a track.
+type TrackInfo struct {
+	ID       string
+	Box      wire.Box
+	Ground   wire.Point // road-plane metres
+	SpeedKMH float64
+	Class    wire.Class
+	Seen     int
+}
+
+// Tracks returns the live tracks after the last Process.
+func (d *Detector) Tracks() []TrackInfo {
+	out := make([]TrackInfo, 0, len(d.tracks))
+	for _, tr := range d.tracks {
+		s := tr.last()
+		out = append(out, TrackInfo{ID: tr.id, Box: s.box, Ground: s.ground, SpeedKMH: math.Hypot(tr.vel[0], tr.vel[1]) * 3.6, Class: tr.class(), Seen: tr.seen})
+	}
+	return out
+}
