@@ -28,6 +28,11 @@ type Options struct {
 	ParkingS float64
 	// Evidence controls the evidence JPEG: 0 = default (crop around the vehicle), -1 = none.
 	Evidence int
+	// Hold is how long an event waits for a better plate reading before it is returned (it
+	// leaves earlier when its track ends). Default 2 s; the event time is not changed.
+	Hold time.Duration
+	// NoPlates disables plate reading (throughput comparisons). Default false.
+	NoPlates bool
 }
 
 // Detector analyses one camera. Not safe for concurrent use.
@@ -50,6 +55,7 @@ type Detector struct {
 	laneLine  map[string]int // lane id -> stop line index
 	lineLanes []map[string]bool
 	evidence  *decode.Frame // current frame, for evidence crops
+	dead      []*track      // tracks ended this frame, to flush
 }
 
 // New checks the calibration and builds a detector for it.
@@ -80,6 +86,9 @@ func New(cal wire.Calibration, o Options) (*Detector, error) {
 	}
 	if o.ParkingS <= 0 {
 		o.ParkingS = 60
+	}
+	if o.Hold <= 0 {
+		o.Hold = 2 * time.Second
 	}
 	d := &Detector{cal: cal, o: o, s: o.Scale, fps: cal.FPS}
 	d.w, d.h = cal.Width/o.Scale, cal.Height/o.Scale
@@ -137,13 +146,49 @@ func (d *Detector) Process(f *decode.Frame, t time.Time) []wire.Event {
 	}
 	minArea := max(1, d.o.MinArea/(d.s*d.s))
 	obs := d.measure(d.fg.blobs(minArea))
+	d.dead = d.dead[:0]
 	d.associate(obs, t)
 	var evs []wire.Event
 	for _, tr := range d.tracks {
-		evs = append(evs, d.rules(tr, t)...)
+		if !d.o.NoPlates {
+			d.tryPlate(f, tr)
+		}
+		tr.pending = append(tr.pending, d.rules(tr, t)...)
+		evs = d.flush(evs, tr, t, false)
+	}
+	for _, tr := range d.dead {
+		evs = d.flush(evs, tr, t, true)
 	}
 	d.lastT = t
 	return evs
+}
+
+// Flush returns every event still waiting for a plate reading (end of stream).
+func (d *Detector) Flush() []wire.Event {
+	var evs []wire.Event
+	for _, tr := range d.tracks {
+		evs = d.flush(evs, tr, d.lastT, true)
+	}
+	return evs
+}
+
+// flush moves a track's events that waited long enough (or all, when its track ended) to out,
+// with the best plate reading of the track.
+func (d *Detector) flush(out []wire.Event, tr *track, t time.Time, all bool) []wire.Event {
+	keep := tr.pending[:0]
+	for _, e := range tr.pending {
+		if !all && t.Sub(e.Time) < d.o.Hold {
+			keep = append(keep, e)
+			continue
+		}
+		if tr.plateScore >= minPlateScore {
+			e.Plate = tr.plate
+			e.Confidence = math.Min(0.99, e.Confidence+0.05)
+		}
+		out = append(out, e)
+	}
+	tr.pending = keep
+	return out
 }
 
 // downscale averages s x s blocks of the Y plane (s = 1 copies).

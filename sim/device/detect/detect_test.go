@@ -168,7 +168,7 @@ func run(t *testing.T, cal wire.Calibration, seconds float64, actors []actor, si
 		render(&f, cal, s, as, sig)
 		evs = append(evs, d.Process(&f, t0.Add(time.Duration(float64(i-warm)/cal.FPS*float64(time.Second))))...)
 	}
-	return evs, d
+	return append(evs, d.Flush()...), d
 }
 
 func at(e wire.Event) float64 { return e.Time.Sub(t0).Seconds() }

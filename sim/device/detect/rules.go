@@ -293,7 +293,6 @@ func (d *Detector) event(tr *track, typ wire.ViolationType, at time.Time, box wi
 			e.Evidence = &wire.Evidence{JPEG: j}
 		}
 	}
-	e.Plate = d.readPlate(d.evidence, b, cls)
 	return e
 }
 

@@ -32,6 +32,12 @@ type track struct {
 	crossLine                                    int
 	crossBox                                     wire.Box
 	zoneIn                                       map[int]time.Time // speed zone entry times
+
+	pending    []wire.Event // stamped, waiting for the best plate reading
+	plate      string
+	plateScore float64
+	plateTried int     // frame number of the last attempt
+	plateW     float64 // predicted plate width at the last attempt
 }
 
 const histLen = 50
@@ -143,6 +149,7 @@ func (d *Detector) associate(os []obs, t time.Time) {
 		if !tUsed[i] {
 			tr.missed++
 			if float64(tr.missed)/d.fps > 0.4 {
+				d.dead = append(d.dead, tr)
 				continue
 			}
 		}
@@ -187,7 +194,7 @@ func itoa(n int) string {
 func (d *Detector) ghosts(t time.Time) {
 	kept := d.tracks[:0]
 	for _, tr := range d.tracks {
-		if tr.maxSpeed < 1.0 && t.Sub(tr.born) > 8*time.Second {
+		if tr.maxSpeed < 1.0 && t.Sub(tr.born) > 8*time.Second && len(tr.pending) == 0 {
 			b := tr.last().box
 			s := float64(d.s)
 			d.fg.absorb(d.small, int(b[0]/s)-1, int(b[1]/s)-1, int(b[2]/s)+2, int(b[3]/s)+2)
