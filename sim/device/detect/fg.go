@@ -20,9 +20,10 @@ func newFG(w, h int) *fg {
 	return &fg{w: w, h: h, bg: make([]int32, w*h), mask: make([]uint8, w*h), dil: make([]uint8, w*h), label: make([]int32, w*h)}
 }
 
-// update classifies the pixels of cur against the background and updates it: fast everywhere
-// while warming up, then fast on background pixels and very slowly on foreground ones, so a
-// stopped vehicle stays foreground for minutes.
+// update classifies the pixels of cur against the background and updates it. While warming
+// up the background is a running approximate median (a step of 3 grey levels towards each
+// frame), which moving vehicles do not drag; then it is a running mean, fast on background
+// pixels and very slow on foreground ones, so a stopped vehicle stays foreground for minutes.
 func (m *fg) update(cur []uint8, thr int32, warm int, fastShift, slowShift uint) {
 	if m.n == 0 {
 		for i, v := range cur {
@@ -38,13 +39,21 @@ func (m *fg) update(cur []uint8, thr int32, warm int, fastShift, slowShift uint)
 		if ad < 0 {
 			ad = -ad
 		}
+		if warming {
+			m.mask[i] = 0
+			switch {
+			case d > 3<<8:
+				m.bg[i] += 3 << 8
+			case d < -3<<8:
+				m.bg[i] -= 3 << 8
+			default:
+				m.bg[i] += d >> 1
+			}
+			continue
+		}
 		if ad > thr<<8 {
 			m.mask[i] = 1
-			if warming {
-				m.bg[i] += d >> 3
-			} else {
-				m.bg[i] += d >> slowShift
-			}
+			m.bg[i] += d >> slowShift
 		} else {
 			m.mask[i] = 0
 			m.bg[i] += d >> fastShift

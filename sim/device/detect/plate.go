@@ -13,7 +13,10 @@ func sqrt(x float64) float64 { return math.Sqrt(x) }
 const (
 	carPlateW, carPlateH, carPlateZ    = 0.52, 0.11, 0.45
 	motoPlateW, motoPlateH, motoPlateZ = 0.19, 0.14, 0.75
-	minPlatePx                         = 22 // narrower plates are not read
+	// Narrower plates are not read: below about 1.2 px per glyph column the 5 x 7 glyphs
+	// cannot be told apart (see TestReadPlate), and each attempt costs about 1 ms.
+	minCarPlatePx  = 60
+	minMotoPlatePx = 28
 	minPlateScore                      = 0.55
 )
 
@@ -242,7 +245,8 @@ func readPlateNear(f *decode.Frame, q quad, layout []string) (string, float64) {
 }
 
 // tryPlate reads the plate of a track on this frame when it is worth it: the plate faces the
-// camera, is wide enough, and has grown by a tenth since the last attempt (or 10 frames passed);
+// camera, is wide enough, and has grown by 15% since the last attempt at least 5 frames ago (or
+// 25 frames passed);
 // the best-scoring reading is kept.
 func (d *Detector) tryPlate(f *decode.Frame, tr *track) {
 	if tr.missed > 0 || tr.seen < minSeen || tr.plateScore > 0.9 {
@@ -272,7 +276,11 @@ func (d *Detector) tryPlate(f *decode.Frame, tr *track) {
 		return
 	}
 	w := q.width()
-	if w < minPlatePx || (w < tr.plateW*1.1 && d.frame-tr.plateTried < 10) {
+	floor := float64(minCarPlatePx)
+	if moto {
+		floor = minMotoPlatePx
+	}
+	if w < floor || d.frame-tr.plateTried < 5 || (w < tr.plateW*1.15 && d.frame-tr.plateTried < 25) {
 		return
 	}
 	tr.plateTried, tr.plateW = d.frame, w

@@ -188,13 +188,13 @@ func itoa(n int) string {
 	return itoa(n/10) + string(rune('0'+n%10))
 }
 
-// ghosts absorbs into the background the tracks that have stood still since birth for 8 s:
+// ghosts absorbs into the background the tracks that have stood still since birth for 3 s:
 // what a vehicle left behind when it drove off, or a lighting change. Vehicles that drove in
 // and stopped (parked, queued at a light) keep their track.
 func (d *Detector) ghosts(t time.Time) {
 	kept := d.tracks[:0]
 	for _, tr := range d.tracks {
-		if tr.maxSpeed < 1.0 && t.Sub(tr.born) > 8*time.Second && len(tr.pending) == 0 {
+		if tr.maxSpeed < 1.0 && t.Sub(tr.born) > 3*time.Second && len(tr.pending) == 0 {
 			b := tr.last().box
 			s := float64(d.s)
 			d.fg.absorb(d.small, int(b[0]/s)-1, int(b[1]/s)-1, int(b[2]/s)+2, int(b[3]/s)+2)
