@@ -17,7 +17,7 @@ const (
 	// cannot be told apart (see TestReadPlate), and each attempt costs about 1 ms.
 	minCarPlatePx  = 60
 	minMotoPlatePx = 28
-	minPlateScore                      = 0.55
+	minPlateScore  = 0.55
 )
 
 // quad is a plate's image corners: top-left, top-right, bottom-right, bottom-left.
