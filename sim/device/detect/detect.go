@@ -50,12 +50,13 @@ type Detector struct {
 	nextSeq int
 	lastT   time.Time
 
-	signals   []signalState
-	lineSig   map[string]int // stop line id -> signal index
-	laneLine  map[string]int // lane id -> stop line index
-	lineLanes []map[string]bool
-	evidence  *decode.Frame // current frame, for evidence crops
-	dead      []*track      // tracks ended this frame, to flush
+	signals    []signalState
+	lineSig    map[string]int // stop line id -> signal index
+	laneLine   map[string]int // lane id -> stop line index
+	lineLanes  []map[string]bool
+	evidence   *decode.Frame // current frame, for evidence crops
+	dead       []*track      // tracks ended this frame, to flush
+	sceneLight float64       // mean grey of the background (day ~100+, night ~30)
 }
 
 // New checks the calibration and builds a detector for it.
@@ -138,7 +139,7 @@ func (d *Detector) Process(f *decode.Frame, t time.Time) []wire.Event {
 	d.evidence = f
 	d.downscale(f)
 	warm := int(d.o.WarmUp.Seconds()*d.fps + 0.5)
-	d.fg.update(d.small, int32(d.o.Threshold), warm, 4, 12)
+	d.fg.update(d.small, int32(d.threshold()), warm, 4, 12)
 	d.readSignals(f)
 	if d.fg.n <= warm {
 		d.lastT = t
@@ -154,6 +155,7 @@ func (d *Detector) Process(f *decode.Frame, t time.Time) []wire.Event {
 			d.tryPlate(f, tr)
 		}
 		tr.pending = append(tr.pending, d.rules(tr, t)...)
+		tr.pending = append(tr.pending, d.checkHelmet(f, tr, t)...)
 		evs = d.flush(evs, tr, t, false)
 	}
 	for _, tr := range d.dead {
@@ -189,6 +191,19 @@ func (d *Detector) flush(out []wire.Event, tr *track, t time.Time, all bool) []w
 	}
 	tr.pending = keep
 	return out
+}
+
+// threshold is the foreground threshold: Options.Threshold by day, lower in dark scenes where
+// vehicles differ from the road by fewer grey levels (night: about half).
+func (d *Detector) threshold() int {
+	if d.frame%25 == 1 {
+		sum := 0
+		for _, v := range d.small {
+			sum += int(v)
+		}
+		d.sceneLight = float64(sum) / float64(len(d.small))
+	}
+	return max(8, min(d.o.Threshold, int(d.sceneLight*0.2+0.5)))
 }
 
 // downscale averages s x s blocks of the Y plane (s = 1 copies).

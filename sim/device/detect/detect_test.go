@@ -151,6 +151,12 @@ var t0 = time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC)
 // events with their times relative to the first vehicle frame.
 func run(t *testing.T, cal wire.Calibration, seconds float64, actors []actor, sig func(float64) lamp) ([]wire.Event, *Detector) {
 	t.Helper()
+	return runHook(t, cal, seconds, actors, sig, nil)
+}
+
+// runHook is run with a hook that paints over each frame after the actors (s < 0: warm-up).
+func runHook(t *testing.T, cal wire.Calibration, seconds float64, actors []actor, sig func(float64) lamp, hook func(f *decode.Frame, s float64)) ([]wire.Event, *Detector) {
+	t.Helper()
 	d, err := New(cal, Options{Source: "dev1"})
 	if err != nil {
 		t.Fatal(err)
@@ -166,6 +172,9 @@ func run(t *testing.T, cal wire.Calibration, seconds float64, actors []actor, si
 			as = actors
 		}
 		render(&f, cal, s, as, sig)
+		if hook != nil {
+			hook(&f, s)
+		}
 		evs = append(evs, d.Process(&f, t0.Add(time.Duration(float64(i-warm)/cal.FPS*float64(time.Second))))...)
 	}
 	return append(evs, d.Flush()...), d
@@ -334,4 +343,33 @@ func TestNewErrors(t *testing.T) {
 			t.Errorf("%s: %v, want %q", c.name, err, c.want)
 		}
 	}
+}
+
+// A motorbike going away whose rider's head (top of the box) shows dark grey hair is a
+// no_helmet at its first measured frame; the same with a coloured shell is not.
+func TestNoHelmet(t *testing.T) {
+	cal := site(t)
+	moto := func(s float64) (wire.Cuboid, bool) {
+		return wire.Cuboid{Center: wire.Point{1.75, 16 + 7*s}, Length: 1.9, Width: 0.7, Height: 1.65}, true
+	}
+	head := func(y uint8) func(f *decode.Frame, s float64) {
+		return func(f *decode.Frame, s float64) {
+			if s < 0 {
+				return
+			}
+			cb, _ := moto(s)
+			b, _ := cam.ProjectCuboid(cb)
+			h := (b[3] - b[1]) * 0.13
+			w := (b[2] - b[0]) * 0.45
+			cx := (b[0] + b[2]) / 2
+			fill(f, wire.Box{cx - w/2, b[1], cx + w/2, b[1] + h}, y)
+		}
+	}
+	evs, _ := runHook(t, cal, 4, []actor{moto}, nil, head(30))
+	e := only(t, evs, wire.NoHelmet, 0.2, 0.3)
+	if e.VehicleClass != wire.Motorbike {
+		t.Errorf("class %s", e.VehicleClass)
+	}
+	evs, _ = runHook(t, cal, 4, []actor{moto}, nil, head(150))
+	none(t, evs)
 }

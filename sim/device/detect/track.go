@@ -33,6 +33,11 @@ type track struct {
 	crossBox                                     wire.Box
 	zoneIn                                       map[int]time.Time // speed zone entry times
 
+	helmetN, bareN int // head measurements, of which bare
+	helmetT        time.Time
+	helmetBox      wire.Box
+	helmetDone     bool
+
 	pending    []wire.Event // stamped, waiting for the best plate reading
 	plate      string
 	plateScore float64
