@@ -1,6 +1,7 @@
 # trafficsim: `make help` lists the targets.
 SHELL := /bin/bash
-export DISPLAY ?= :99
+# set-up starts Xvfb when there is no display and records which one it chose
+export DISPLAY = $(shell cat /tmp/trafficsim-display 2>/dev/null)
 GO ?= go
 # Debian's libx264 is 2.7x faster than the bundled x264; use it when set-up installed it.
 GOTAGS = $(shell pkg-config --exists x264 2>/dev/null && echo extlib,pkgconfig)

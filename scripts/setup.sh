@@ -34,22 +34,31 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# A display: keep a working one; otherwise start Xvfb on :99 (the Makefile exports DISPLAY=:99).
-display=${DISPLAY:-:99}
-socket=/tmp/.X11-unix/X${display#:}
-socket=${socket%%.*}
-if [ -S "$socket" ]; then
-  exit 0
-fi
-if [ "$display" != ":99" ]; then
-  echo "setup: DISPLAY=$display has no X server socket ($socket); unset DISPLAY to use Xvfb on :99" >&2
-  exit 1
-fi
-rm -f /tmp/.X99-lock
-setsid nohup Xvfb :99 -screen 0 1920x1080x24 -nolisten tcp +extension GLX >/tmp/trafficsim-xvfb.log 2>&1 < /dev/null &
-for _ in $(seq 50); do
-  [ -S /tmp/.X11-unix/X99 ] && { echo "setup: started Xvfb on :99"; exit 0; }
-  sleep 0.1
+# A display: keep a working one, else start Xvfb on the first free display from :99. The choice is
+# written to /tmp/trafficsim-display, which the Makefile exports as DISPLAY.
+state=/tmp/trafficsim-display
+has_socket() { local d=${1#:}; [ -S "/tmp/.X11-unix/X${d%%.*}" ]; }
+xvfb_running() { # without procps, which a minimal Debian lacks
+  local f
+  for f in /proc/[0-9]*/cmdline; do
+    [[ "$(tr '\0' ' ' < "$f" 2>/dev/null)" == "Xvfb :$1 "* ]] && return 0
+  done
+  return 1
+}
+for d in "${DISPLAY:-}" "$(cat "$state" 2>/dev/null || true)"; do
+  if [ -n "$d" ] && has_socket "$d"; then echo "$d" > "$state"; exit 0; fi
 done
-echo "setup: Xvfb did not start; see /tmp/trafficsim-xvfb.log" >&2
+for n in $(seq 99 120); do
+  if has_socket ":$n" && xvfb_running "$n"; then echo ":$n" > "$state"; exit 0; fi # ours, from before
+  [ -e "/tmp/.X$n-lock" ] || has_socket ":$n" && continue
+  setsid nohup Xvfb ":$n" -screen 0 1920x1080x24 -nolisten tcp +extension GLX >/tmp/trafficsim-xvfb.log 2>&1 < /dev/null &
+  pid=$!
+  for _ in $(seq 50); do
+    if has_socket ":$n"; then echo ":$n" > "$state"; echo "setup: started Xvfb on :$n"; exit 0; fi
+    kill -0 "$pid" 2>/dev/null || break # display taken (e.g. an abstract socket of another root): next
+    sleep 0.1
+  done
+  kill "$pid" 2>/dev/null || true
+done
+echo "setup: Xvfb did not start on any display :99-:120; see /tmp/trafficsim-xvfb.log" >&2
 exit 1
