@@ -179,11 +179,96 @@ func (m *fg) blobs(minArea int) []blob {
 			}
 		}
 	}
-	kept := out[:0]
+	var kept []blob
 	for _, b := range out {
-		if b.area >= minArea {
-			kept = append(kept, b)
+		if b.area < minArea {
+			continue
+		}
+		for _, p := range m.split(b) {
+			if p.area >= minArea {
+				kept = append(kept, p)
+			}
 		}
 	}
 	return kept
+}
+
+// split cuts a blob where its undilated mask has an empty column: objects side by side that the
+// dilation joined. Each part's rows are recomputed from its own columns.
+func (m *fg) split(b blob) []blob {
+	w := m.w
+	var parts []blob
+	start := -1
+	flush := func(x1 int) {
+		p := blob{x0: start, x1: x1, y0: b.y1, y1: b.y0}
+		for y := b.y0; y < b.y1; y++ {
+			for x := start; x < x1; x++ {
+				if m.mask[y*w+x] != 0 {
+					p.area++
+					p.y0, p.y1 = min(p.y0, y), max(p.y1, y+1)
+				}
+			}
+		}
+		if p.area > 0 {
+			// keep the dilation margin the caller removes
+			p.x0, p.y0, p.x1, p.y1 = max(0, p.x0-1), max(0, p.y0-1), min(w, p.x1+1), min(m.h, p.y1+1)
+			parts = append(parts, p)
+		}
+		start = -1
+	}
+	for x := b.x0; x < b.x1; x++ {
+		n := 0
+		for y := b.y0; y < b.y1; y++ {
+			n += int(m.mask[y*w+x])
+		}
+		if n > 0 && start < 0 {
+			start = x
+		} else if n == 0 && start >= 0 {
+			flush(x)
+		}
+	}
+	if start >= 0 {
+		flush(b.x1)
+	}
+	if len(parts) <= 1 {
+		return []blob{b}
+	}
+	return parts
+}
+
+// outline sums the gradient magnitude along the border of a box in the current image and in the
+// background: a real object has its outline in the frame, a ghost only in the background.
+func (m *fg) outline(cur []uint8, x0, y0, x1, y1 int) (inCur, inBG float64) {
+	x0, y0 = max(x0, 1), max(y0, 1)
+	x1, y1 = min(x1, m.w-1), min(y1, m.h-1)
+	if x1-x0 < 3 || y1-y0 < 3 {
+		return 0, 0
+	}
+	grad := func(x, y int) (float64, float64) {
+		i := y*m.w + x
+		c := abs(int(cur[i+1])-int(cur[i-1])) + abs(int(cur[i+m.w])-int(cur[i-m.w]))
+		b := abs(int(m.bg[i+1]>>8)-int(m.bg[i-1]>>8)) + abs(int(m.bg[i+m.w]>>8)-int(m.bg[i-m.w]>>8))
+		return float64(c), float64(b)
+	}
+	add := func(x, y int) {
+		c, b := grad(x, y)
+		inCur += c
+		inBG += b
+	}
+	for x := x0; x < x1; x++ {
+		add(x, y0)
+		add(x, y1-1)
+	}
+	for y := y0 + 1; y < y1-1; y++ {
+		add(x0, y)
+		add(x1-1, y)
+	}
+	return
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
 }

@@ -18,9 +18,10 @@ type sample struct {
 type track struct {
 	id       string // stable: birth capture time and order, so restarts and resends agree
 	born     time.Time
-	hist     []sample // recent samples, oldest first (bounded)
-	missed   int      // frames without a matching blob
-	seen     int      // frames matched
+	hist     []sample   // recent samples, oldest first (bounded)
+	firstG   wire.Point // ground point at birth
+	missed   int        // frames without a matching blob
+	seen     int        // frames matched
 	votes    map[wire.Class]int
 	maxSpeed float64 // m/s, smoothed
 	vel      wire.Point
@@ -172,6 +173,7 @@ func (d *Detector) associate(os []obs, t time.Time) {
 			id:      idOf(t, n),
 			born:    t,
 			hist:    []sample{{t: t, box: o.box, ground: o.ground}},
+			firstG:  o.ground,
 			votes:   map[wire.Class]int{classify(o): 1},
 			emitted: map[wire.ViolationType]bool{},
 			zoneIn:  map[int]time.Time{},
@@ -193,17 +195,38 @@ func itoa(n int) string {
 	return itoa(n/10) + string(rune('0'+n%10))
 }
 
-// ghosts absorbs into the background the tracks that have stood still since birth for 3 s:
+// ghosts absorbs into the background the tracks that have not moved a metre from where they
+// were born in 3 s:
 // what a vehicle left behind when it drove off, or a lighting change. Vehicles that drove in
 // and stopped (parked, queued at a light) keep their track.
 func (d *Detector) ghosts(t time.Time) {
 	kept := d.tracks[:0]
 	for _, tr := range d.tracks {
-		if tr.maxSpeed < 1.0 && t.Sub(tr.born) > 3*time.Second && len(tr.pending) == 0 {
+		if t.Sub(tr.born) > 3*time.Second && len(tr.pending) == 0 && tr.maxSpeed < 2.5 &&
+			math.Hypot(tr.last().ground[0]-tr.firstG[0], tr.last().ground[1]-tr.firstG[1]) < 1.0 {
 			b := tr.last().box
 			s := float64(d.s)
 			d.fg.absorb(d.small, int(b[0]/s)-1, int(b[1]/s)-1, int(b[2]/s)+2, int(b[3]/s)+2)
 			continue
+		}
+		kept = append(kept, tr)
+	}
+	d.tracks = kept
+	// a stopped track whose outline shows in the background but not in the frame is the hole a
+	// vehicle left behind (it drove off while the model held it): absorb it
+	if d.frame%10 != 0 {
+		return
+	}
+	kept = d.tracks[:0]
+	for _, tr := range d.tracks {
+		if tr.missed == 0 && len(tr.pending) == 0 && !tr.stillSince.IsZero() && t.Sub(tr.stillSince) > time.Second {
+			b := tr.last().box
+			s := float64(d.s)
+			x0, y0, x1, y1 := int(b[0]/s), int(b[1]/s), int(b[2]/s), int(b[3]/s)
+			if cur, bg := d.fg.outline(d.small, x0, y0, x1, y1); bg > 0 && cur < 0.5*bg {
+				d.fg.absorb(d.small, x0-1, y0-1, x1+2, y1+2)
+				continue
+			}
 		}
 		kept = append(kept, tr)
 	}
