@@ -30,3 +30,20 @@ func TestLoadDeploymentIsStrict(t *testing.T) {
 		t.Errorf("%v, want %q", err, want)
 	}
 }
+
+func FuzzDeviceLoadDeployment(f *testing.F) {
+	f.Add([]byte(`{"cameras":[{"id":"c1","url":"rtsp://127.0.0.1:8554/cam/c1","width":1280,"height":720,"fps":25,"lanes":[]}],"events":{"http":"http://127.0.0.1:8080","token":"t"}}`))
+	f.Add([]byte(`{"cameras":[{"id":"c1","colour":"red"}]}`))
+	f.Add([]byte(`[`))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p := filepath.Join(dir, "cameras.json")
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		d, err := deviceLoadDeployment(p)
+		if err == nil && d == nil {
+			t.Fatal("no deployment and no error")
+		}
+	})
+}

@@ -62,7 +62,11 @@ func (d *Device) session(ctx context.Context, cal wire.Calibration, an Analyzer,
 	if cal.Username != "" {
 		u.User = url.UserPassword(cal.Username, cal.Password)
 	}
-	c := &gortsplib.Client{Scheme: u.Scheme, Host: u.Host, ReadTimeout: d.cfg.ReadTimeout, WriteTimeout: d.cfg.ReadTimeout}
+	c := &gortsplib.Client{Scheme: u.Scheme, Host: u.Host, ReadTimeout: d.cfg.ReadTimeout, WriteTimeout: d.cfg.ReadTimeout,
+		// counted, not logged: gortsplib's default logs every loss, which floods under load
+		OnPacketsLost: func(n uint64) { d.camStat(cal.ID, func(s *CameraStats) { s.PacketsLost += int64(n) }) },
+		OnDecodeError: func(error) { d.camStat(cal.ID, func(s *CameraStats) { s.RTPErrors++ }) },
+	}
 	switch cal.Transport {
 	case "tcp":
 		p := gortsplib.ProtocolTCP
@@ -128,6 +132,15 @@ func (d *Device) session(ctx context.Context, cal wire.Calibration, an Analyzer,
 			return
 		}
 		if !ok {
+			return
+		}
+		if frame.Width != cal.Width || frame.Height != cal.Height {
+			d.camStat(cal.ID, func(s *CameraStats) {
+				if s.SizeErrors == 0 {
+					d.cfg.Logf("device: camera %s sends %dx%d, its calibration says %dx%d: frames not analysed", cal.ID, frame.Width, frame.Height, cal.Width, cal.Height)
+				}
+				s.SizeErrors++
+			})
 			return
 		}
 		t, hasNTP := c.PacketNTP(medi, pkt)

@@ -62,7 +62,10 @@ type CameraStats struct {
 	Connects     int64 // sessions that reached PLAY
 	ConnectErrs  int64 // failed or lost sessions
 	Frames       int64 // frames decoded
-	DecodeErrors int64
+	DecodeErrors int64 // access units libavcodec or the depacketiser refused
+	SizeErrors   int64 // frames whose size differs from the calibration (not analysed)
+	PacketsLost  int64 // RTP packets lost (sequence gaps)
+	RTPErrors    int64 // RTP/RTCP packets gortsplib could not decode
 	NoWallClock  int64 // frames timed by the local clock (no RTCP sender report yet)
 	Events       int64 // events produced
 	LastError    string

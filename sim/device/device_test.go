@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/sim/device"
+	"github.com/trafficsim/trafficsim/sim/device/decode"
 	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/library/librarytest"
 )
@@ -250,3 +251,35 @@ func TestRefusedEventIsDroppedAndCounted(t *testing.T) {
 		t.Error("refused event accepted")
 	}
 }
+
+// A camera whose stream is not the size its calibration says is counted and not analysed.
+func TestFrameSizeMismatchIsCounted(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, 5, t.TempDir())
+	r.cfg.Cameras[0].Width, r.cfg.Cameras[0].Height = 640, 480
+	r.start(t)
+	eventually(t, 10*time.Second, "size errors", func() bool { return r.dev.Stats().Cameras["cam1"].SizeErrors > 10 })
+	if n := len(r.sizes); n != 0 {
+		t.Errorf("the analyzer saw %d frame sizes, want none", n)
+	}
+}
+
+// Events that fail validation are dropped and counted, never sent.
+func TestInvalidEventsAreCounted(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, 5, t.TempDir())
+	r.cfg.NewAnalyzer = func(cal wire.Calibration, source string) (device.Analyzer, error) {
+		return analyzerFunc(func(*decode.Frame, time.Time) []wire.Event {
+			return []wire.Event{{EventID: "x", CameraID: "cam1", Type: "u_turn", Time: epoch, Source: source}}
+		}), nil
+	}
+	r.start(t)
+	eventually(t, 10*time.Second, "invalid events counted", func() bool { return r.dev.Stats().Invalid > 5 })
+	if s := r.dev.Stats(); s.Queued != 0 || r.ctr.count() != 0 {
+		t.Errorf("invalid events queued or sent: %+v", s)
+	}
+}
+
+type analyzerFunc func(*decode.Frame, time.Time) []wire.Event
+
+func (f analyzerFunc) Process(fr *decode.Frame, t time.Time) []wire.Event { return f(fr, t) }
