@@ -314,6 +314,13 @@ func drawnClip(t *testing.T, frames, w, h int, draw func(i int, img *image.RGBA)
 			t.Fatal(err)
 		}
 	}
+	// truth and calibration files make the clip playable by the farm as well
+	if err := wr.WriteJSON(library.TruthFile, &wire.Truth{Version: wire.TruthVersion, Scenario: "test", Camera: "cam1", FPS: 25, Width: w, Height: h}); err != nil {
+		t.Fatal(err)
+	}
+	if err := wr.WriteJSON(library.CameraFile, &wire.Calibration{ID: "cam1", Width: w, Height: h, FPS: 25}); err != nil {
+		t.Fatal(err)
+	}
 	c, err := wr.Close()
 	if err != nil {
 		t.Fatal(err)
