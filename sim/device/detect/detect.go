@@ -159,6 +159,7 @@ func (d *Detector) Process(f *decode.Frame, t time.Time) []wire.Event {
 		evs = d.flush(evs, tr, t, false)
 	}
 	for _, tr := range d.dead {
+		d.finish(tr)
 		evs = d.flush(evs, tr, t, true)
 	}
 	d.lastT = t
@@ -169,6 +170,7 @@ func (d *Detector) Process(f *decode.Frame, t time.Time) []wire.Event {
 func (d *Detector) Flush() []wire.Event {
 	var evs []wire.Event
 	for _, tr := range d.tracks {
+		d.finish(tr)
 		evs = d.flush(evs, tr, d.lastT, true)
 	}
 	return evs

@@ -14,7 +14,7 @@ const (
 	movingMS     = 1.5 // a track faster than this is moving
 	stillMS      = 0.4 // and slower than this is stopped
 	wrongCos     = -0.5
-	beyondStopM  = 4.0 // front this far past a line after crossing on red: it went on
+	beyondStopM  = 3.0 // front this far past a line after crossing on red: it went on
 	minSeen      = 4   // frames before a track's rules run
 	typicalLenM  = 4.5
 	motoLenM     = 1.9
@@ -139,8 +139,11 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 			tr.crossT = interp(prev.t, cur.t, dp, dc)
 			tr.crossLine, tr.crossBox = i, cur.box
 		}
-		if !tr.crossT.IsZero() && tr.crossLine == i && dc > beyondStopM {
-			emit(wire.RedLight, tr.crossT, tr.crossBox, 0.8)
+		if !tr.crossT.IsZero() && tr.crossLine == i {
+			tr.crossDist = dc
+			if dc > beyondStopM {
+				emit(wire.RedLight, tr.crossT, tr.crossBox, 0.8)
+			}
 		}
 		if in && red && dc > 0 && dc < beyondStopM && speed < stillMS && !tr.stillSince.IsZero() &&
 			t.Sub(tr.stillSince) >= time.Second && tr.maxSpeed > movingMS {
@@ -224,6 +227,15 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 		}
 	}
 	return evs
+}
+
+// finish runs when a track ends (left the view, lost, or end of stream): a vehicle that crossed
+// on red and was last seen past the line without stopping went on.
+func (d *Detector) finish(tr *track) {
+	if !tr.crossT.IsZero() && !tr.emitted[wire.RedLight] && !tr.emitted[wire.StopLineViolation] && tr.crossDist > 1.5 {
+		tr.emitted[wire.RedLight] = true
+		tr.pending = append(tr.pending, d.event(tr, wire.RedLight, tr.crossT, tr.crossBox, tr.class(), 0.7))
+	}
 }
 
 func (d *Detector) zoneDir(z wire.SpeedZoneRegion, fallback wire.Point) wire.Point {

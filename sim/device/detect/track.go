@@ -32,6 +32,7 @@ type track struct {
 	crossT                                       time.Time // stop line crossing on red, pending
 	crossLine                                    int
 	crossBox                                     wire.Box
+	crossDist                                    float64           // front's distance past the crossed line, last frame
 	zoneIn                                       map[int]time.Time // speed zone entry times
 
 	helmetN, bareN int // head measurements, of which bare
