@@ -41,9 +41,12 @@ type camera struct {
 	data   []byte
 	stop   chan struct{}
 	done   chan struct{}
+	ready  sync.RWMutex // held until the stream exists: requests wait for it
 }
 
 func (c *camera) OnDescribe(ctx *gortsplib.ServerHandlerOnDescribeCtx) (*base.Response, *gortsplib.ServerStream, error) {
+	c.ready.RLock()
+	defer c.ready.RUnlock()
 	if !ctx.Conn.VerifyCredentials(ctx.Request, c.user, c.pass) {
 		return &base.Response{StatusCode: base.StatusUnauthorized}, nil, liberrors.ErrServerAuth{}
 	}
@@ -51,6 +54,8 @@ func (c *camera) OnDescribe(ctx *gortsplib.ServerHandlerOnDescribeCtx) (*base.Re
 }
 
 func (c *camera) OnSetup(ctx *gortsplib.ServerHandlerOnSetupCtx) (*base.Response, *gortsplib.ServerStream, error) {
+	c.ready.RLock()
+	defer c.ready.RUnlock()
 	if !ctx.Conn.VerifyCredentials(ctx.Request, c.user, c.pass) {
 		return &base.Response{StatusCode: base.StatusUnauthorized}, nil, liberrors.ErrServerAuth{}
 	}
@@ -69,6 +74,7 @@ func startCamera(t *testing.T, clip *library.Clip, addr string, epoch time.Time)
 		t.Fatal(err)
 	}
 	c := &camera{user: "admin", pass: "s3cret", epoch: epoch, clip: clip, data: data, stop: make(chan struct{}), done: make(chan struct{})}
+	c.ready.Lock()
 	c.srv = &gortsplib.Server{Handler: c, RTSPAddress: addr}
 	if err := c.srv.Start(); err != nil {
 		t.Fatal(err)
@@ -79,6 +85,7 @@ func startCamera(t *testing.T, clip *library.Clip, addr string, epoch time.Time)
 	if err := c.stream.Initialize(); err != nil {
 		t.Fatal(err)
 	}
+	c.ready.Unlock()
 	go c.play()
 	t.Cleanup(c.Close)
 	return c
