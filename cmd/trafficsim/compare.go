@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/trafficsim/trafficsim/results"
+	"github.com/trafficsim/trafficsim/results/conform"
+	"github.com/trafficsim/trafficsim/results/record"
+	"github.com/trafficsim/trafficsim/results/report"
+)
+
+func init() {
+	register(command{name: "compare", summary: "regression gate: compare a run with a baseline run, exit 1 when a limit breaks", run: runCompare})
+}
+
+func runCompare(_ context.Context, args []string) error {
+	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
+	drop := fs.String("max-drop", "", "largest allowed drops, e.g. f1=0.01,recall.*=0.02,plate_accuracy.night=0.02")
+	rise := fs.String("max-rise", "", "largest allowed rises, e.g. latency_p95=500ms,fp=10")
+	brief := fs.Bool("brief", false, "print only overall metrics, limited metrics and changed rows")
+	htmlOut := fs.String("html", "", "write the run's report with the comparison section to this file")
+	junitOut := fs.String("junit", "", "write the comparison (and the run's conformity checks) as JUnit XML to this file")
+	profile := fs.String("profile", "", "conformity profile for the HTML/JUnit (default: embedded)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: trafficsim compare [flags] BASELINE_RUN RUN\n\nPrints every metric with its change. Exit status 1 when a --max-drop or --max-rise limit is broken, 2 on bad usage.")
+		fs.PrintDefaults()
+	}
+	// Flags may come after the two folders (trafficsim compare A B --max-drop f1=0.01).
+	var pos []string
+	for len(args) > 0 {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil
+			}
+			return exitError(2)
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos, args = append(pos, fs.Arg(0)), fs.Args()[1:]
+	}
+	if len(pos) != 2 {
+		fs.Usage()
+		return exitError(2)
+	}
+	var l report.Limits
+	var err error
+	if l.MaxDrop, err = report.ParseLimits(*drop); err != nil {
+		return fmt.Errorf("--max-drop: %w", err)
+	}
+	if l.MaxRise, err = report.ParseLimits(*rise); err != nil {
+		return fmt.Errorf("--max-rise: %w", err)
+	}
+	base, err := record.Open(pos[0])
+	if err != nil {
+		return err
+	}
+	run, err := record.Open(pos[1])
+	if err != nil {
+		return err
+	}
+	bs, rs := summary(base), summary(run)
+	rows := report.Compare(bs, rs, l)
+	if err := report.Table(os.Stdout, rows, !*brief); err != nil {
+		return err
+	}
+	if *htmlOut != "" || *junitOut != "" {
+		prof := conform.Default()
+		if *profile != "" {
+			if prof, err = conform.Load(*profile); err != nil {
+				return err
+			}
+		}
+		in := report.Prepare(run, prof)
+		in.Compare, in.Baseline = rows, base.Run.ID
+		if *htmlOut != "" {
+			var b bytes.Buffer
+			if err := report.Render(&b, in); err != nil {
+				return err
+			}
+			if err := os.WriteFile(*htmlOut, b.Bytes(), 0o644); err != nil {
+				return err
+			}
+		}
+		if *junitOut != "" {
+			var b bytes.Buffer
+			if err := in.JUnit().Write(&b); err != nil {
+				return err
+			}
+			if err := os.WriteFile(*junitOut, b.Bytes(), 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	if n := report.Broken(rows); n > 0 {
+		fmt.Printf("compare: %d limit(s) broken\n", n)
+		return exitError(1)
+	}
+	fmt.Println("compare: no limit broken")
+	return nil
+}
+
+// summary is the run's summary.json, or the run scored again when it has none.
+func summary(r *record.Record) *results.Score {
+	if r.Summary != nil {
+		return r.Summary
+	}
+	s, _ := r.Score()
+	return &s
+}
