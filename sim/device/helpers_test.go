@@ -334,3 +334,5 @@ func drawnClip(t *testing.T, frames, w, h int, draw func(i int, img *image.RGBA)
 	}
 	return c
 }
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
