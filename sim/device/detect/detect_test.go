@@ -373,3 +373,13 @@ func TestNoHelmet(t *testing.T) {
 	evs, _ = runHook(t, cal, 4, []actor{moto}, nil, head(150))
 	none(t, evs)
 }
+
+// A northbound car passes a southbound one in the next lane just as it crosses the stop line on
+// red: their pixels touch; the red-light crossing is still seen, once, for the right car.
+func TestRedLightThroughAMerge(t *testing.T) {
+	t.Parallel()
+	cal := site(t)
+	// north: front 18.25 + 9 s crosses y = 40 at s = 2.42; south: meets it at about s = 2.8
+	evs, _ := run(t, cal, 6, []actor{car(-1.75, 55, 5, 180), car(1.75, 16, 9, 0)}, always(red))
+	only(t, evs, wire.RedLight, 21.75/9, 0.4)
+}
