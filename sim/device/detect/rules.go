@@ -182,7 +182,8 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 		ld := d.cal.Lanes[lane].Direction
 		c := dot2(dir, ld)
 		tr.wrongSince = hold(tr.wrongSince, c < wrongCos, t)
-		tr.laneSince = hold(tr.laneSince, c > 0.5 && !allows(d.cal.Lanes[lane].Allowed, cls) && tr.seen >= 10, t)
+		// wrong lane needs a clear class: two motorbikes side by side can look like a car
+		tr.laneSince = hold(tr.laneSince, c > 0.5 && !allows(d.cal.Lanes[lane].Allowed, cls) && tr.seen >= 10 && tr.classShare() >= 0.8, t)
 	} else if speed >= movingMS {
 		tr.wrongSince, tr.laneSince = time.Time{}, time.Time{}
 	}

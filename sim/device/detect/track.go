@@ -83,6 +83,18 @@ func (tr *track) class() wire.Class {
 	return best
 }
 
+// classShare is the share of the votes that went to the track's class.
+func (tr *track) classShare() float64 {
+	n, c := 0, tr.votes[tr.class()]
+	for _, v := range tr.votes {
+		n += v
+	}
+	if n == 0 {
+		return 0
+	}
+	return float64(c) / float64(n)
+}
+
 // classify guesses a class from the road-plane width of the box's bottom edge and the height
 // estimated at that point. Measured on rendered frames (bottom width includes the contact
 // shadow and, seen at an angle, the side): motorbikes and bicycles 0.7-0.9 m, cars 1.9-2.5 m,
