@@ -1,0 +1,29 @@
+// Package center is the ingest end of a run: it takes violation events from devices under test
+// and truth from the camera farm, stores both durably, and hands them to the live scorer and
+// the run record.
+//
+// In the flow of ARCHITECTURE.md section 2 it sits between the devices (and the farm's truth
+// timeline) and results:
+//
+//   - events: POST /v1/events on the device listener (one event or a JSON array; multipart with
+//     JPEG evidence), per-device bearer tokens, or NATS JetStream traffic.events.<camera> in the
+//     DEVICES account of the embedded server (sim/center/natsbox);
+//   - truth: POST /v1/truth, /v1/faults, /v1/delivery on a separate truth listener with its own
+//     token, or NATS truth.> in the TRUTH account, which no device credential reaches;
+//   - GET /v1/score (truth listener: a score is derived from truth) and GET /metrics
+//     (Prometheus, trafficsim_center_*, both listeners).
+//
+// Refusals: 400 names the field (and array index), 401 no or unknown token, 403 an event
+// whose source is not the device of the token, 413 too large, 415 wrong content type; an
+// array is accepted or refused as a whole. Events are de-duplicated by event_id; the reply is
+// 202 {"accepted": n, "duplicate": d}.
+//
+// Durability: an HTTP reply of 202 is sent only once the request is fsynced in the append-only
+// log (sim/center/wal, group commit); NATS messages are stored by JetStream's file store
+// before the publisher's ack. At Start the log and both streams are read again, rebuilding the
+// de-duplication sets and the score, so a center killed at any moment loses nothing it
+// acknowledged.
+//
+// Over NATS a message does not carry its publisher's identity, so the source of an event must
+// only be a known device; the account boundary keeps devices away from truth.
+package center

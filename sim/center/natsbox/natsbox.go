@@ -1,0 +1,161 @@
+package natsbox
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+)
+
+// Account names.
+const (
+	DevicesAccount = "DEVICES"
+	TruthAccount   = "TRUTH"
+)
+
+// User is a NATS user name and password.
+type User struct {
+	Name string
+	Pass string
+}
+
+// Config of the embedded server.
+type Config struct {
+	// StoreDir is the JetStream file store directory. Required.
+	StoreDir string
+	// Listen is host:port of the client listener. Default "127.0.0.1:0" (a free port).
+	Listen string
+	// Devices are the users of the DEVICES account: they may publish on traffic.events.> and
+	// subscribe only to _INBOX.> (for JetStream publish acks).
+	Devices []User
+	// Truth are the publishers of the TRUTH account (the farm): publish truth.>, subscribe
+	// _INBOX.>.
+	Truth []User
+	// CenterEvents and CenterTruth are the center's own users, with every right in the DEVICES
+	// and TRUTH account respectively (stream and consumer management). Required.
+	CenterEvents User
+	CenterTruth  User
+	// SyncAlways makes JetStream fsync every write. Default false: each write reaches the file
+	// before the publish ack (safe against a killed process), fsync every 2 minutes.
+	SyncAlways bool
+	// ReadyTimeout bounds the wait for the server to accept connections. Default 10 s.
+	ReadyTimeout time.Duration
+}
+
+// Box is a running embedded NATS server.
+type Box struct {
+	srv *server.Server
+}
+
+var safeName = regexp.MustCompile(`^[A-Za-z0-9._@-]+$`)
+
+// ConfigText renders the accounts and users of cfg in nats-server configuration syntax.
+// Names and passwords must match [A-Za-z0-9._@-]+ so nothing needs quoting.
+func ConfigText(cfg Config) (string, error) {
+	var b strings.Builder
+	seen := map[string]bool{}
+	user := func(u User, perms string) error {
+		if !safeName.MatchString(u.Name) {
+			return fmt.Errorf("natsbox: user name %q: use only letters, digits and . _ @ -", u.Name)
+		}
+		if !safeName.MatchString(u.Pass) {
+			return fmt.Errorf("natsbox: password of user %q: use only letters, digits and . _ @ -", u.Name)
+		}
+		if seen[u.Name] {
+			return fmt.Errorf("natsbox: user %q given twice", u.Name)
+		}
+		seen[u.Name] = true
+		fmt.Fprintf(&b, "      {user: %q, password: %q%s}\n", u.Name, u.Pass, perms)
+		return nil
+	}
+	const devicePerms = `, permissions: {publish: {allow: ["traffic.events.>"]}, subscribe: {allow: ["_INBOX.>"]}}`
+	const truthPerms = `, permissions: {publish: {allow: ["truth.>"]}, subscribe: {allow: ["_INBOX.>"]}}`
+	b.WriteString("accounts {\n  " + DevicesAccount + " {\n    jetstream: enabled\n    users: [\n")
+	if err := user(cfg.CenterEvents, ""); err != nil {
+		return "", err
+	}
+	for _, u := range cfg.Devices {
+		if err := user(u, devicePerms); err != nil {
+			return "", err
+		}
+	}
+	b.WriteString("    ]\n  }\n  " + TruthAccount + " {\n    jetstream: enabled\n    users: [\n")
+	if err := user(cfg.CenterTruth, ""); err != nil {
+		return "", err
+	}
+	for _, u := range cfg.Truth {
+		if err := user(u, truthPerms); err != nil {
+			return "", err
+		}
+	}
+	b.WriteString("    ]\n  }\n}\n")
+	return b.String(), nil
+}
+
+// Start runs an embedded server with JetStream on a file store and waits until it is ready.
+func Start(cfg Config) (*Box, error) {
+	if cfg.StoreDir == "" {
+		return nil, errors.New("natsbox: StoreDir is required")
+	}
+	text, err := ConfigText(cfg)
+	if err != nil {
+		return nil, err
+	}
+	opts := &server.Options{}
+	if err := opts.ProcessConfigString(text); err != nil {
+		return nil, fmt.Errorf("natsbox: config: %w", err)
+	}
+	listen := cfg.Listen
+	if listen == "" {
+		listen = "127.0.0.1:0"
+	}
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return nil, fmt.Errorf("natsbox: Listen %q: %w", listen, err)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		return nil, fmt.Errorf("natsbox: Listen %q: bad port", listen)
+	}
+	if p == 0 {
+		p = server.RANDOM_PORT
+	}
+	opts.Host, opts.Port = host, p
+	opts.JetStream = true
+	opts.StoreDir = cfg.StoreDir
+	opts.SyncAlways = cfg.SyncAlways
+	opts.NoSigs = true
+	opts.NoLog = true
+	opts.HTTPPort = 0
+	srv, err := server.NewServer(opts)
+	if err != nil {
+		return nil, fmt.Errorf("natsbox: %w", err)
+	}
+	srv.Start()
+	wait := cfg.ReadyTimeout
+	if wait <= 0 {
+		wait = 10 * time.Second
+	}
+	if !srv.ReadyForConnections(wait) {
+		srv.Shutdown()
+		return nil, fmt.Errorf("natsbox: server not ready after %v", wait)
+	}
+	return &Box{srv: srv}, nil
+}
+
+// URL is the client URL (nats://127.0.0.1:port).
+func (b *Box) URL() string { return b.srv.ClientURL() }
+
+// Server is the embedded server (for in-process connections: nats.InProcessServer).
+func (b *Box) Server() *server.Server { return b.srv }
+
+// Close shuts the server down and waits for it.
+func (b *Box) Close() {
+	b.srv.Shutdown()
+	b.srv.WaitForShutdown()
+}

@@ -1,0 +1,229 @@
+package center
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/trafficsim/trafficsim/sim/center/natsbox"
+	"github.com/trafficsim/trafficsim/sim/wire"
+)
+
+// JetStream stream names: EVENTS (DEVICES account, traffic.events.>) and TRUTH (TRUTH
+// account, truth.>). Both keep every message (limits retention, file storage) and drop a
+// republished Nats-Msg-Id within DuplicateWindow.
+const (
+	EventsStream    = "EVENTS"
+	TruthStream     = "TRUTH"
+	DuplicateWindow = 2 * time.Minute
+)
+
+// startNATS runs or joins NATS, makes sure both streams exist, and consumes them from the
+// first message: the streams are the durable store of what arrives over NATS, so a restarted
+// center rebuilds its state by reading them again. Start returns once both consumers have
+// caught up with what the streams held at start.
+func (c *Center) startNATS(ctx context.Context) error {
+	cfg := c.cfg.NATS
+	var evOpts, trOpts []nats.Option
+	url := cfg.URL
+	if url == "" {
+		ce := natsbox.User{Name: "center-events", Pass: randomPass()}
+		ct := natsbox.User{Name: "center-truth", Pass: randomPass()}
+		var devs []natsbox.User
+		for tok, dev := range c.cfg.Tokens {
+			devs = append(devs, natsbox.User{Name: dev, Pass: tok})
+		}
+		box, err := natsbox.Start(natsbox.Config{
+			StoreDir: filepath.Join(c.cfg.DataDir, "jetstream"), Listen: cfg.Listen,
+			Devices: devs, Truth: []natsbox.User{{Name: "truth", Pass: c.cfg.TruthToken}},
+			CenterEvents: ce, CenterTruth: ct, SyncAlways: cfg.SyncAlways,
+		})
+		if err != nil {
+			return fmt.Errorf("center: %w", err)
+		}
+		c.box = box
+		evOpts = []nats.Option{nats.InProcessServer(box.Server()), nats.UserInfo(ce.Name, ce.Pass)}
+		trOpts = []nats.Option{nats.InProcessServer(box.Server()), nats.UserInfo(ct.Name, ct.Pass)}
+	} else {
+		evOpts = []nats.Option{nats.UserInfo(cfg.EventsUser, cfg.EventsPass)}
+		trOpts = []nats.Option{nats.UserInfo(cfg.TruthUser, cfg.TruthPass)}
+	}
+	// Asynchronous client errors (a slow consumer: the ordered consumer then resets itself and
+	// loses nothing) are counted, not printed.
+	onErr := nats.ErrorHandler(func(*nats.Conn, *nats.Subscription, error) { c.m.natsErrors.Inc() })
+	evOpts = append(evOpts, onErr)
+	trOpts = append(trOpts, onErr)
+	var err error
+	if c.ncEvents, err = nats.Connect(url, append(evOpts, nats.Name("center-events"), nats.MaxReconnects(-1))...); err != nil {
+		return fmt.Errorf("center: NATS events connection: %w", err)
+	}
+	if c.ncTruth, err = nats.Connect(url, append(trOpts, nats.Name("center-truth"), nats.MaxReconnects(-1))...); err != nil {
+		return fmt.Errorf("center: NATS truth connection: %w", err)
+	}
+	evCaught, err := c.consume(ctx, c.ncEvents, EventsStream, wire.EventSubject+".>", c.onEventMsg)
+	if err != nil {
+		return err
+	}
+	trCaught, err := c.consume(ctx, c.ncTruth, TruthStream, "truth.>", c.onTruthMsg)
+	if err != nil {
+		return err
+	}
+	for _, ch := range []chan struct{}{evCaught, trCaught} {
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("center: replaying the NATS streams: %w", ctx.Err())
+		}
+	}
+	return nil
+}
+
+// msgHandler handles one stream message; replaying is true for messages stored before Start.
+type msgHandler func(m jetstream.Msg, received time.Time, replaying bool)
+
+// consume creates the stream if needed and consumes it from the start with an ordered
+// consumer; the returned channel closes once the consumer reaches the stream's last message
+// at start.
+func (c *Center) consume(ctx context.Context, nc *nats.Conn, name, subjects string, h msgHandler) (chan struct{}, error) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("center: %w", err)
+	}
+	st, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: name, Subjects: []string{subjects},
+		Storage: jetstream.FileStorage, Retention: jetstream.LimitsPolicy, Duplicates: DuplicateWindow})
+	if err != nil {
+		return nil, fmt.Errorf("center: stream %s: %w", name, err)
+	}
+	last := st.CachedInfo().State.LastSeq
+	caught := make(chan struct{})
+	var once sync.Once
+	if last == 0 {
+		close(caught)
+	}
+	cons, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy})
+	if err != nil {
+		return nil, fmt.Errorf("center: consumer of %s: %w", name, err)
+	}
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		// handlerMu keeps Close from returning while a message is being handed on.
+		c.handlerMu.RLock()
+		defer c.handlerMu.RUnlock()
+		if c.handlersOff {
+			return
+		}
+		md, err := m.Metadata()
+		if err != nil {
+			return // not a stream message
+		}
+		seq := md.Sequence.Stream
+		h(m, md.Timestamp, seq <= last)
+		if seq >= last && last > 0 {
+			once.Do(func() { close(caught) })
+		}
+	}, jetstream.PullMaxMessagesWithBytesLimit(4096, 8<<20)) // bytes bound: array messages are large
+	if err != nil {
+		return nil, fmt.Errorf("center: consume %s: %w", name, err)
+	}
+	c.consumers = append(c.consumers, cc)
+	return caught, nil
+}
+
+// refuseNATS counts a refused message (not while replaying: it was counted before).
+func (c *Center) refuseNATS(e *RequestError, replaying bool) {
+	if replaying {
+		return
+	}
+	c.refused.Add(1)
+	c.m.refuse(TransportNATS, e)
+}
+
+// onEventMsg ingests traffic.events.<camera>: one event or an array, JSON.
+func (c *Center) onEventMsg(m jetstream.Msg, received time.Time, replaying bool) {
+	evs, err := parseEventsJSON(m.Data())
+	if err != nil {
+		c.refuseNATS(err.(*RequestError), replaying)
+		return
+	}
+	camera := strings.TrimPrefix(m.Subject(), wire.EventSubject+".")
+	for i := range evs {
+		at := i
+		if len(evs) == 1 {
+			at = -1
+		}
+		if evs[i].CameraID != camera {
+			c.refuseNATS(badRequest(ReasonInvalid, "camera_id", at, "%q does not match the subject's camera %q", evs[i].CameraID, camera), replaying)
+			return
+		}
+		if !c.devices[evs[i].Source] {
+			c.refuseNATS(&RequestError{Status: http.StatusForbidden, Reason: ReasonForbidden, Field: "source", Index: at,
+				Msg: fmt.Sprintf("unknown device %q", evs[i].Source)}, replaying)
+			return
+		}
+	}
+	acc, dup := c.acceptStreamed(evs, received, replaying)
+	if !replaying {
+		c.accepted.Add(int64(acc))
+		c.duplicate.Add(int64(dup))
+		c.m.accepted.WithLabelValues(TransportNATS).Add(float64(acc))
+		c.m.duplicate.WithLabelValues(TransportNATS).Add(float64(dup))
+	}
+}
+
+// truthSubjects maps a subject prefix to the truth kind it carries.
+var truthSubjects = []struct {
+	prefix string
+	kind   byte
+}{{wire.TruthSubject + ".", recTruth}, {wire.FaultSubject + ".", recFault}, {wire.DeliverySubject + ".", recDelivery}}
+
+// onTruthMsg ingests truth.violations.<camera>, truth.faults.<camera>, truth.delivery.<camera>.
+func (c *Center) onTruthMsg(m jetstream.Msg, received time.Time, replaying bool) {
+	var kind byte
+	var camera string
+	for _, s := range truthSubjects {
+		if rest, ok := strings.CutPrefix(m.Subject(), s.prefix); ok {
+			kind, camera = s.kind, rest
+		}
+	}
+	if kind == 0 {
+		c.refuseNATS(badRequest(ReasonInvalid, "", -1, "unknown truth subject %q", m.Subject()), replaying)
+		return
+	}
+	items, err := parseTruth(kind, m.Data())
+	if err != nil {
+		c.refuseNATS(err.(*RequestError), replaying)
+		return
+	}
+	for i := range items {
+		var got string
+		field := "camera"
+		switch kind {
+		case recTruth:
+			got = items[i].violation.Camera
+		case recFault:
+			got = items[i].fault.Camera
+		default:
+			got = items[i].delivery.Camera
+		}
+		if got != camera {
+			at := i
+			if len(items) == 1 {
+				at = -1
+			}
+			c.refuseNATS(badRequest(ReasonInvalid, field, at, "%q does not match the subject's camera %q", got, camera), replaying)
+			return
+		}
+	}
+	acc, dup, err := c.acceptTruth(items, received, false, replaying)
+	if err != nil || replaying {
+		return
+	}
+	name := truthKindName[kind]
+	c.m.truth.WithLabelValues(TransportNATS, name).Add(float64(acc))
+	c.m.truthDup.WithLabelValues(TransportNATS, name).Add(float64(dup))
+}
