@@ -16,18 +16,18 @@ import (
 )
 
 func init() {
-	register(command{name: "device", summary: "run the reference intermediate device on the cameras of cameras.json", run: runDevice})
+	register(command{name: "device", summary: "run the reference intermediate device on the cameras of cameras.json", run: runDevCmd})
 }
 
-// deviceFlags are the flags of 'trafficsim device'.
-type deviceFlags struct {
+// devCmdFlags are the flags of 'trafficsim device'.
+type devCmdFlags struct {
 	cameras, events, token, queue, id string
 	stats                             time.Duration
 }
 
-func parseDeviceFlags(args []string) (*deviceFlags, error) {
+func parseDevCmdFlags(args []string) (*devCmdFlags, error) {
 	fs := flag.NewFlagSet("device", flag.ContinueOnError)
-	f := &deviceFlags{}
+	f := &devCmdFlags{}
 	fs.StringVar(&f.cameras, "cameras", "", "cameras.json (the deployment: streams, credentials, calibration); required")
 	fs.StringVar(&f.events, "events", "", "base URL of the center's events API (POST <url>/v1/events); default: events.http of cameras.json")
 	fs.StringVar(&f.token, "token", "", "bearer token of this device; default: events.token of cameras.json")
@@ -46,8 +46,8 @@ func parseDeviceFlags(args []string) (*deviceFlags, error) {
 	return f, nil
 }
 
-// deviceLoadDeployment reads cameras.json strictly (unknown fields are errors).
-func deviceLoadDeployment(path string) (*wire.Deployment, error) {
+// devCmdLoadDeployment reads cameras.json strictly (unknown fields are errors).
+func devCmdLoadDeployment(path string) (*wire.Deployment, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("device: %w", err)
@@ -61,15 +61,15 @@ func deviceLoadDeployment(path string) (*wire.Deployment, error) {
 	return &d, nil
 }
 
-func runDevice(ctx context.Context, args []string) error {
-	f, err := parseDeviceFlags(args)
+func runDevCmd(ctx context.Context, args []string) error {
+	f, err := parseDevCmdFlags(args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
 		return err
 	}
-	dep, err := deviceLoadDeployment(f.cameras)
+	dep, err := devCmdLoadDeployment(f.cameras)
 	if err != nil {
 		return err
 	}

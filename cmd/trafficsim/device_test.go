@@ -15,7 +15,7 @@ func TestDeviceFlagErrors(t *testing.T) {
 		{[]string{"--cameras", "c.json", "extra"}, `device: unexpected argument "extra"`},
 	}
 	for _, c := range cases {
-		if _, err := parseDeviceFlags(c.args); err == nil || err.Error() != c.want {
+		if _, err := parseDevCmdFlags(c.args); err == nil || err.Error() != c.want {
 			t.Errorf("%v: %v, want %q", c.args, err, c.want)
 		}
 	}
@@ -24,7 +24,7 @@ func TestDeviceFlagErrors(t *testing.T) {
 func TestLoadDeploymentIsStrict(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "cameras.json")
 	os.WriteFile(p, []byte(`{"cameras":[{"id":"c1","colour":"red"}]}`), 0o644)
-	_, err := deviceLoadDeployment(p)
+	_, err := devCmdLoadDeployment(p)
 	want := "device: " + p + `: json: unknown field "colour"`
 	if err == nil || err.Error() != want {
 		t.Errorf("%v, want %q", err, want)
@@ -41,7 +41,7 @@ func FuzzDeviceLoadDeployment(f *testing.F) {
 		if err := os.WriteFile(p, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		d, err := deviceLoadDeployment(p)
+		d, err := devCmdLoadDeployment(p)
 		if err == nil && d == nil {
 			t.Fatal("no deployment and no error")
 		}
