@@ -2,6 +2,7 @@ package detect
 
 import (
 	"math"
+	"sync"
 	"testing"
 	"time"
 
@@ -93,11 +94,7 @@ func render(f *decode.Frame, cal wire.Calibration, s float64, actors []actor, si
 			f.Cb[i], f.Cr[i] = 128, 128
 		}
 	}
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			f.Y[y*w+x] = uint8(80 + (x*7+y*13)%16)
-		}
-	}
+	copy(f.Y, backdrop(w, h))
 	type dbox struct {
 		b wire.Box
 		d float64
@@ -135,6 +132,28 @@ func render(f *decode.Frame, cal wire.Calibration, s float64, actors []actor, si
 			fill(f, cal.Signals[0].Green, 230)
 		}
 	}
+}
+
+var (
+	backdropMu sync.Mutex
+	backdrops  = map[[2]int][]byte{}
+)
+
+// backdrop is the fixed road texture of a w x h frame (made once, read only).
+func backdrop(w, h int) []byte {
+	backdropMu.Lock()
+	defer backdropMu.Unlock()
+	if b, ok := backdrops[[2]int{w, h}]; ok {
+		return b
+	}
+	b := make([]byte, w*h)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			b[y*w+x] = uint8(80 + (x*7+y*13)%16)
+		}
+	}
+	backdrops[[2]int{w, h}] = b
+	return b
 }
 
 func fill(f *decode.Frame, b wire.Box, v uint8) {
