@@ -287,6 +287,12 @@ func TestSpeeding(t *testing.T) {
 	only(t, evs, wire.Speeding, (50-12+2.25)/20, 0.3)
 	evs, _ = run(t, cal, 8, []actor{car(1.75, 12, 11, 0)}, nil) // 39.6 km/h
 	none(t, evs)
+	// expressway speed: 33 m/s = 119 km/h, 1.3 m per frame
+	evs, _ = run(t, cal, 3, []actor{car(1.75, 12, 33, 0)}, nil)
+	e := only(t, evs, wire.Speeding, (50-12+2.25)/33, 0.2)
+	if e.Confidence < 0.9 {
+		t.Errorf("confidence %.2f at 2.4x the limit", e.Confidence)
+	}
 }
 
 func TestWrongWay(t *testing.T) {
