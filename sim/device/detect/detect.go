@@ -257,9 +257,61 @@ func (d *Detector) measure(bs []blob) []obs {
 		if ok1 && ok2 {
 			wm = math.Hypot(r[0]-l[0], r[1]-l[1])
 		}
+		if !d.onRoad(g) {
+			continue // the camera's clock overlay, a lamp changing, trees, the cross street
+		}
 		out = append(out, obs{box: box, ground: g, widthM: wm, highM: d.heightM(g, box), area: b.area * d.s * d.s})
 	}
 	return out
+}
+
+// roadMarginM is how far outside the calibrated regions a ground point may lie and still be a
+// road user of this camera (a car straddling a lane edge, a motorbike leaving a sidewalk).
+const roadMarginM = 2.0
+
+// onRoad reports whether a ground point is within the calibrated lanes, sidewalks or zones (or
+// near them). A calibration without any region analyses everything.
+func (d *Detector) onRoad(p wire.Point) bool {
+	haveRegions := false
+	check := func(pg wire.Polygon) bool {
+		if len(pg) < 3 {
+			return false
+		}
+		haveRegions = true
+		return pg.Contains(p) || distToPolygon(pg, p) < roadMarginM
+	}
+	for _, l := range d.cal.Lanes {
+		if check(l.Road) {
+			return true
+		}
+	}
+	for _, z := range d.cal.Sidewalks {
+		if check(z.Road) {
+			return true
+		}
+	}
+	for _, z := range d.cal.NoParking {
+		if check(z.Road) {
+			return true
+		}
+	}
+	return !haveRegions
+}
+
+// distToPolygon is the distance from p to the nearest edge of pg.
+func distToPolygon(pg wire.Polygon, p wire.Point) float64 {
+	best := math.Inf(1)
+	for i := range pg {
+		a, b := pg[i], pg[(i+1)%len(pg)]
+		dx, dy := b[0]-a[0], b[1]-a[1]
+		l2 := dx*dx + dy*dy
+		t := 0.0
+		if l2 > 0 {
+			t = math.Max(0, math.Min(1, ((p[0]-a[0])*dx+(p[1]-a[1])*dy)/l2))
+		}
+		best = math.Min(best, math.Hypot(p[0]-a[0]-t*dx, p[1]-a[1]-t*dy))
+	}
+	return best
 }
 
 // heightM estimates the height of an object standing at road point g whose image box is box:

@@ -450,3 +450,27 @@ func TestQueueAtRedThenGreenIsNoViolation(t *testing.T) {
 	evs, _ := run(t, cal, 12, []actor{queued(0), queued(1), queued(2)}, sig)
 	none(t, evs)
 }
+
+// The camera's clock overlay changes every second in the top corner, far from the road: it
+// never becomes a track.
+func TestOverlayOffTheRoadIsIgnored(t *testing.T) {
+	t.Parallel()
+	cal := site(t)
+	clock := func(f *decode.Frame, s float64) {
+		v := uint8(40 + 150*(int(s+10)%2))
+		fill(f, wire.Box{10, 5, 200, 25}, v)
+	}
+	d, _ := New(cal, Options{})
+	var f decode.Frame
+	for i := 0; i < 60+100; i++ {
+		s := float64(i-60) / 25
+		render(&f, cal, s, nil, nil)
+		clock(&f, s)
+		if evs := d.Process(&f, t0.Add(time.Duration(s*float64(time.Second)))); len(evs) > 0 {
+			t.Fatalf("events %v", evs)
+		}
+		if tr := d.Tracks(); len(tr) > 0 {
+			t.Fatalf("second %.2f: tracks %+v", s, tr)
+		}
+	}
+}
