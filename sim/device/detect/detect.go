@@ -22,7 +22,8 @@ type Options struct {
 	// MinArea is the smallest blob in full-resolution pixels. Default 0.0006 of the image
 	// (550 px at 720p).
 	MinArea int
-	// WarmUp is how long the background model learns fast everywhere. Default 2 s.
+	// WarmUp is how long the background model learns, as a running median, before anything is
+	// detected. Default 4 s (long enough that slow traffic present at the start leaves no ghost).
 	WarmUp time.Duration
 	// ParkingS is the dwell threshold of no-parking zones that give none. Default 60 s.
 	ParkingS float64
@@ -83,7 +84,7 @@ func New(cal wire.Calibration, o Options) (*Detector, error) {
 		o.MinArea = int(0.0006 * float64(cal.Width*cal.Height))
 	}
 	if o.WarmUp <= 0 {
-		o.WarmUp = 2 * time.Second
+		o.WarmUp = 4 * time.Second
 	}
 	if o.ParkingS <= 0 {
 		o.ParkingS = 60

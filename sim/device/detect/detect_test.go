@@ -182,7 +182,7 @@ func runHook(t *testing.T, cal wire.Calibration, seconds float64, actors []actor
 	}
 	var f decode.Frame
 	var evs []wire.Event
-	warm := 60
+	warm := 110
 	n := warm + int(seconds*cal.FPS)
 	for i := 0; i < n; i++ {
 		s := float64(i-warm) / cal.FPS
@@ -462,8 +462,8 @@ func TestOverlayOffTheRoadIsIgnored(t *testing.T) {
 	}
 	d, _ := New(cal, Options{})
 	var f decode.Frame
-	for i := 0; i < 60+100; i++ {
-		s := float64(i-60) / 25
+	for i := 0; i < 110+100; i++ {
+		s := float64(i-110) / 25
 		render(&f, cal, s, nil, nil)
 		clock(&f, s)
 		if evs := d.Process(&f, t0.Add(time.Duration(s*float64(time.Second)))); len(evs) > 0 {

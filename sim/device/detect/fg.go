@@ -8,6 +8,9 @@ type fg struct {
 	dil   []uint8
 	label []int32
 	n     int // frames seen
+
+	prev   []uint8  // previous image, during the warm-up
+	stable []uint16 // frames each pixel has kept still, during the warm-up
 }
 
 // blob is a connected foreground region, in small-image pixels.
@@ -32,6 +35,9 @@ func (m *fg) update(cur []uint8, thr int32, warm int, fastShift, slowShift uint)
 	}
 	m.n++
 	warming := m.n <= warm
+	if warming {
+		m.trackStill(cur)
+	}
 	for i, v := range cur {
 		c := int32(v) << 8
 		d := c - m.bg[i]
@@ -51,6 +57,10 @@ func (m *fg) update(cur []uint8, thr int32, warm int, fastShift, slowShift uint)
 			}
 			continue
 		}
+		if m.n == warm+1 && m.stable != nil && int(m.stable[i]) >= warm/8 {
+			m.bg[i] = c // still at the end of the warm-up: road, a ghost or a parked vehicle, learnt as is
+			ad = 0
+		}
 		if ad > thr<<8 {
 			m.mask[i] = 1
 			m.bg[i] += d >> slowShift
@@ -59,6 +69,28 @@ func (m *fg) update(cur []uint8, thr int32, warm int, fastShift, slowShift uint)
 			m.bg[i] += d >> fastShift
 		}
 	}
+}
+
+// trackStill counts, per pixel, the frames since it last changed by more than 6 grey levels.
+// At the end of the warm-up, pixels that differ from the median model but have been still for a
+// third of the warm-up are learnt as they are: the median lagged behind there (a vehicle left
+// just before the end, leaving its ghost) or a vehicle stands there since before the start.
+// Moving vehicles are never still that long and stay foreground.
+func (m *fg) trackStill(cur []uint8) {
+	if m.prev == nil {
+		m.prev = append([]uint8(nil), cur...)
+		m.stable = make([]uint16, len(cur))
+		return
+	}
+	for i, v := range cur {
+		d := int(v) - int(m.prev[i])
+		if d > 6 || d < -6 {
+			m.stable[i] = 0
+		} else if m.stable[i] < 65535 {
+			m.stable[i]++
+		}
+	}
+	copy(m.prev, cur)
 }
 
 // absorb copies the current image into the background inside a box (ghosts, lighting).
