@@ -27,6 +27,15 @@ func (d *Device) runCamera(ctx context.Context, cal wire.Calibration, an Analyze
 		return
 	}
 	defer dec.Close()
+	// on the way out, events still waiting in the analyzer (for a better plate) go to the edge
+	// queue: they are sent at the next start
+	defer func() {
+		if f, ok := an.(interface{ Flush() []wire.Event }); ok {
+			if evs := f.Flush(); len(evs) > 0 {
+				d.enqueue(evs)
+			}
+		}
+	}()
 	attempt := 0
 	for ctx.Err() == nil {
 		played, err := d.session(ctx, cal, an, dec)

@@ -283,3 +283,37 @@ func TestInvalidEventsAreCounted(t *testing.T) {
 type analyzerFunc func(*decode.Frame, time.Time) []wire.Event
 
 func (f analyzerFunc) Process(fr *decode.Frame, t time.Time) []wire.Event { return f(fr, t) }
+
+// Events an analyzer still holds when the device stops are queued on disk, and the next device
+// on the same queue delivers them.
+func TestCloseQueuesHeldEvents(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, 1000000, t.TempDir())
+	held := &holding{}
+	r.cfg.NewAnalyzer = func(cal wire.Calibration, source string) (device.Analyzer, error) { return held, nil }
+	r.start(t)
+	eventually(t, 10*time.Second, "frames", func() bool { return r.dev.Stats().Cameras["cam1"].Frames > 5 })
+	r.ctr.down() // nothing can leave before Close
+	r.dev.Close()
+	if r.ctr.count() != 0 || len(r.ids()) != 1 {
+		t.Fatalf("before restart: %d at the center, %d produced", r.ctr.count(), len(r.ids()))
+	}
+	r.ctr.up("127.0.0.1:0")
+	r.cfg.Events.HTTP = r.ctr.url()
+	r.cfg.NewAnalyzer = func(cal wire.Calibration, source string) (device.Analyzer, error) { return &holding{}, nil }
+	r.start(t)
+	eventually(t, 10*time.Second, "the held event delivered", func() bool { return r.ctr.has("held-1") })
+}
+
+// holding is an analyzer that holds one event until Flush.
+type holding struct{ done bool }
+
+func (h *holding) Process(*decode.Frame, time.Time) []wire.Event { return nil }
+
+func (h *holding) Flush() []wire.Event {
+	if h.done {
+		return nil
+	}
+	h.done = true
+	return []wire.Event{{EventID: "held-1", CameraID: "cam1", Type: wire.NoHelmet, Time: epoch, Confidence: 0.5, Source: "dev1"}}
+}
