@@ -18,7 +18,8 @@ import (
 )
 
 // Analyzer turns decoded frames of one camera into violation events. detect.Detector is the
-// reference one.
+// reference one. An analyzer that also has Flush() []wire.Event (as detect.Detector does) gives
+// back the events it still holds when the device stops; they are queued on disk.
 type Analyzer interface {
 	Process(f *decode.Frame, capture time.Time) []wire.Event
 }
