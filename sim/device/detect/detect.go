@@ -2,7 +2,6 @@ package detect
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"time"
 
@@ -58,6 +57,7 @@ type Detector struct {
 	evidence   *decode.Frame // current frame, for evidence crops
 	dead       []*track      // tracks ended this frame, to flush
 	sceneLight float64       // mean grey of the background (day ~100+, night ~30)
+	unread     []string      // stop lines whose signal has no lamp regions in this camera
 }
 
 // New checks the calibration and builds a detector for it.
@@ -104,10 +104,12 @@ func New(cal wire.Calibration, o Options) (*Detector, error) {
 		d.signals = append(d.signals, signalState{state: unknown})
 	}
 	for i, l := range cal.StopLines {
+		// a stop line whose signal head this camera does not see has no lamp regions: its
+		// red-light and stop-line rules cannot run (UnreadSignals lists them)
 		if j, ok := sigIdx[l.Signal]; ok {
 			d.lineSig[l.ID] = j
 		} else if l.Signal != "" {
-			return nil, fmt.Errorf("detect: stop line %q names unknown signal %q", l.ID, l.Signal)
+			d.unread = append(d.unread, l.ID)
 		}
 		lanes := map[string]bool{}
 		for _, id := range l.Lanes {

@@ -61,3 +61,7 @@ func meanY(f *decode.Frame, b wire.Box) float64 {
 	}
 	return float64(sum) / float64(n)
 }
+
+// UnreadSignals lists the stop lines whose signal head has no lamp regions in this camera's
+// calibration: no red-light or stop-line rule runs for them.
+func (d *Detector) UnreadSignals() []string { return append([]string(nil), d.unread...) }
