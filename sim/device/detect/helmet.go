@@ -14,7 +14,7 @@ const (
 	headBandM     = 0.22
 	hairY         = 50  // luma at or below which a pixel can be hair
 	hairChroma    = 14  // and whose chroma stays this close to grey
-	bareShare     = 0.2 // share of hair pixels in the head band that means a bare head
+	bareShare     = 0.3 // share of hair pixels in the head band that means a bare head
 	helmetVotes   = 5   // head measurements per track before deciding
 	minHeadPx     = 7   // head band narrower than this in pixels is not judged
 	minSceneLight = 60  // darker scenes (night) are not judged: hair and shells look alike
@@ -73,7 +73,7 @@ func (d *Detector) checkHelmet(f *decode.Frame, tr *track, t time.Time) []wire.E
 		return nil // keep measuring until it shows it is a motorbike (or the track ends)
 	}
 	tr.helmetDone = true
-	if tr.bareN*2 <= tr.helmetN {
+	if tr.bareN*4 < tr.helmetN*3 { // three quarters of the measurements say bare
 		return nil
 	}
 	tr.emitted[wire.NoHelmet] = true

@@ -13,7 +13,8 @@ import (
 const (
 	movingMS     = 1.5 // a track faster than this is moving
 	stillMS      = 0.4 // and slower than this is stopped
-	wrongCos     = -0.5
+	wrongCos     = -0.82
+	wrongMinM    = 3.0 // metres against the lane during the 2 s hold
 	beyondStopM  = 3.0 // front this far past a line after crossing on red: it went on
 	minSeen      = 4   // frames before a track's rules run
 	typicalLenM  = 4.5
@@ -181,14 +182,24 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 	if lane >= 0 && speed >= movingMS {
 		ld := d.cal.Lanes[lane].Direction
 		c := dot2(dir, ld)
-		tr.wrongSince = hold(tr.wrongSince, c < wrongCos, t)
+		// straight against the lane (within 35 degrees), staying in that lane: a vehicle
+		// turning across the junction crosses lanes at an angle
+		against := c < wrongCos && (tr.wrongSince.IsZero() || lane == tr.wrongLane)
+		if against && tr.wrongSince.IsZero() {
+			tr.wrongLane, tr.wrongFrom = lane, g
+		}
+		tr.wrongSince = hold(tr.wrongSince, against, t)
 		// wrong lane needs a clear class: two motorbikes side by side can look like a car
 		tr.laneSince = hold(tr.laneSince, c > 0.5 && !allows(d.cal.Lanes[lane].Allowed, cls) && tr.seen >= 10 && tr.classShare() >= 0.8, t)
 	} else if speed >= movingMS {
 		tr.wrongSince, tr.laneSince = time.Time{}, time.Time{}
 	}
 	if !tr.wrongSince.IsZero() && t.Sub(tr.wrongSince).Seconds() >= holdWrongS {
-		emit(wire.WrongWay, t, cur.box, 0.8)
+		// and it went somewhere: at least wrongMinM against the lane during the hold
+		ld := d.cal.Lanes[tr.wrongLane].Direction
+		if -dot2(wire.Point{g[0] - tr.wrongFrom[0], g[1] - tr.wrongFrom[1]}, ld) >= wrongMinM {
+			emit(wire.WrongWay, t, cur.box, 0.8)
+		}
 	}
 	if !tr.laneSince.IsZero() && t.Sub(tr.laneSince).Seconds() >= holdWrongS {
 		emit(wire.WrongLane, t, cur.box, 0.6)

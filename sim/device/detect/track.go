@@ -29,7 +29,9 @@ type track struct {
 	emitted map[wire.ViolationType]bool
 	// rule state
 	wrongSince, laneSince, walkSince, stillSince time.Time
-	crossT                                       time.Time // stop line crossing on red, pending
+	crossT                                       time.Time  // stop line crossing on red, pending
+	wrongLane                                    int        // lane of the wrong-way hold
+	wrongFrom                                    wire.Point // where the wrong-way hold began
 	crossLine                                    int
 	crossBox                                     wire.Box
 	crossDist                                    float64           // front's distance past the crossed line, last frame
