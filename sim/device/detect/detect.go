@@ -54,10 +54,11 @@ type Detector struct {
 	lineSig    map[string]int // stop line id -> signal index
 	laneLine   map[string]int // lane id -> stop line index
 	lineLanes  []map[string]bool
-	evidence   *decode.Frame // current frame, for evidence crops
-	dead       []*track      // tracks ended this frame, to flush
-	sceneLight float64       // mean grey of the background (day ~100+, night ~30)
-	unread     []string      // stop lines whose signal has no lamp regions in this camera
+	evidence   *decode.Frame             // current frame, for evidence crops
+	dead       []*track                  // tracks ended this frame, to flush
+	sceneLight float64                   // mean grey of the background (day ~100+, night ~30)
+	unread     []string                  // stop lines whose signal has no lamp regions in this camera
+	topPlane   map[wire.Class][9]float64 // image -> road on the plane at each class's roof height
 }
 
 // New checks the calibration and builds a detector for it.
@@ -96,6 +97,18 @@ func New(cal wire.Calibration, o Options) (*Detector, error) {
 	d.w, d.h = cal.Width/o.Scale, cal.Height/o.Scale
 	d.small = make([]uint8, d.w*d.h)
 	d.fg = newFG(d.w, d.h)
+	d.topPlane = map[wire.Class][9]float64{}
+	if cal.Pinhole.FocalPx > 0 {
+		for c, h := range topHeightM {
+			p := cal.Pinhole
+			p.HeightM -= h // the plane z = h seen from a camera h lower is its road plane
+			if p.HeightM > 0.5 {
+				if m, err := p.ImageToRoad(); err == nil {
+					d.topPlane[c] = m
+				}
+			}
+		}
+	}
 	d.lineSig = map[string]int{}
 	d.laneLine = map[string]int{}
 	sigIdx := map[string]int{}

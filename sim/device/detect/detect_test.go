@@ -487,3 +487,16 @@ func TestOverlayOffTheRoadIsIgnored(t *testing.T) {
 		}
 	}
 }
+
+// A car that comes into view from the bottom edge and crosses a stop line close to the camera on
+// red, while its rear is still out of the picture, is found from the top of its box.
+func TestRedLightEnteringFromTheBottom(t *testing.T) {
+	t.Parallel()
+	cal := site(t)
+	near := line("stop-near", wire.Point{0, 17}, wire.Point{3.5, 17})
+	near.Signal, near.Lanes = "s1", []string{"north"}
+	cal.StopLines = []wire.LineRegion{near}
+	// front 10.25 + 6 s crosses y = 17 at s = 1.125; the view ends at y = 12.9
+	evs, _ := run(t, cal, 4, []actor{car(1.75, 8, 6, 0)}, always(red))
+	only(t, evs, wire.RedLight, 6.75/6, 0.3)
+}

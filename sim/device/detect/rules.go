@@ -89,15 +89,34 @@ func (d *Detector) lineDir(i int, fallback wire.Point) wire.Point {
 	return fallback
 }
 
-// front estimates the road point of the vehicle's front: the bottom centre of the box is the
-// nearest ground point to the camera, the front when it comes towards the camera and the rear
-// when it goes away.
-func (d *Detector) front(tr *track, g wire.Point, dir wire.Point) wire.Point {
+// Heights of the top of each class (roof, riders' heads) and how far the front bumper or wheel
+// reaches ahead of that top edge, in metres.
+var (
+	topHeightM = map[wire.Class]float64{wire.Motorbike: 1.65, wire.Bicycle: 1.65, wire.Car: 1.5, wire.Truck: 3.0, wire.Bus: 3.2}
+	topToFront = map[wire.Class]float64{wire.Motorbike: 0.8, wire.Bicycle: 0.8, wire.Car: 1.0, wire.Truck: 0.2, wire.Bus: 0.1}
+)
+
+// front estimates the road point of the vehicle's front. Coming towards the camera, the bottom
+// centre of the box is the front bumper on the road. Going away, it is the rear, and the front
+// is a vehicle length further on; but while the vehicle enters the picture from its bottom edge
+// its rear is not in view: then the top edge of the box (roof front, riders' heads) is used, its
+// ray meeting the plane at the class's roof height, the bumper a little further on.
+func (d *Detector) front(tr *track, s sample, dir wire.Point) wire.Point {
+	g := s.ground
 	cam := d.cal.Pinhole.Position
 	if dot2(dir, wire.Point{cam[0] - g[0], cam[1] - g[1]}) >= 0 {
 		return g
 	}
-	l := classLen(tr.class())
+	cls := tr.class()
+	if s.box[3] >= float64(d.cal.Height-2*d.s) {
+		if h, ok := d.topPlane[cls]; ok {
+			if p, ok := wire.Apply(h, wire.Point{(s.box[0] + s.box[2]) / 2, s.box[1]}); ok {
+				k := topToFront[cls]
+				return wire.Point{p[0] + dir[0]*k, p[1] + dir[1]*k}
+			}
+		}
+	}
+	l := classLen(cls)
 	return wire.Point{g[0] + dir[0]*l, g[1] + dir[1]*l}
 }
 
@@ -131,8 +150,8 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 			continue
 		}
 		ld := d.lineDir(i, dir)
-		fc := d.front(tr, g, dir)
-		fp := d.front(tr, prev.ground, dir)
+		fc := d.front(tr, cur, dir)
+		fp := d.front(tr, prev, dir)
 		dc, in := lineSide(l, fc, ld)
 		dp, _ := lineSide(l, fp, ld)
 		red := d.signals[si].state == red
