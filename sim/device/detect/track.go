@@ -42,8 +42,6 @@ type track struct {
 	helmetBox      wire.Box
 	helmetDone     bool
 
-	coast int // frames in a row predicted through a merge with another vehicle
-
 	pending    []wire.Event // stamped, waiting for the best plate reading
 	plate      string
 	plateScore float64
@@ -123,7 +121,6 @@ func (d *Detector) associate(os []obs, t time.Time) {
 		score  float64
 	}
 	var pairs []pair
-	preds := make([]wire.Box, len(d.tracks))
 	for ti, tr := range d.tracks {
 		p := tr.last().box
 		if len(tr.hist) >= 2 {
@@ -133,7 +130,6 @@ func (d *Detector) associate(os []obs, t time.Time) {
 				p[j] += (b.box[j] - a.box[j]) * k
 			}
 		}
-		preds[ti] = p
 		pc := [2]float64{(p[0] + p[2]) / 2, (p[1] + p[3]) / 2}
 		diag := math.Hypot(p[2]-p[0], p[3]-p[1])
 		for oi, o := range os {
@@ -154,7 +150,6 @@ func (d *Detector) associate(os []obs, t time.Time) {
 	}
 	tUsed := make([]bool, len(d.tracks))
 	oUsed := make([]bool, len(os))
-	d.coastMerged(os, preds, tUsed, oUsed, t)
 	for _, p := range pairs {
 		if tUsed[p.ti] || oUsed[p.oi] {
 			continue
@@ -166,7 +161,6 @@ func (d *Detector) associate(os []obs, t time.Time) {
 			tr.hist = append(tr.hist[:0], tr.hist[len(tr.hist)-histLen:]...)
 		}
 		tr.missed = 0
-		tr.coast = 0
 		tr.seen++
 		tr.votes[classify(o)]++
 		tr.vel = tr.velocity(600 * time.Millisecond)
@@ -206,50 +200,6 @@ func (d *Detector) associate(os []obs, t time.Time) {
 		d.tracks = append(d.tracks, tr)
 	}
 	d.ghosts(t)
-}
-
-// maxCoast is how long a track is carried on its own velocity while merged with others.
-const maxCoast = 3 * time.Second
-
-// coastMerged finds blobs that hold two or more established tracks (vehicles whose pixels
-// joined: side by side, one behind the other) and carries each of those tracks forward on its
-// own velocity instead of giving the joint blob to one of them, for up to maxCoast. The blob
-// then starts no track.
-func (d *Detector) coastMerged(os []obs, preds []wire.Box, tUsed, oUsed []bool, t time.Time) {
-	for oi, o := range os {
-		var in []int
-		largest := 0.0
-		for ti, tr := range d.tracks {
-			p := preds[ti]
-			if tr.seen < minSeen || p.Area() == 0 {
-				continue
-			}
-			if p.Intersect(o.box).Area()/p.Area() > 0.6 {
-				in = append(in, ti)
-				largest = max(largest, p.Area())
-			}
-		}
-		if len(in) < 2 || o.box.Area() < 1.25*largest {
-			continue
-		}
-		oUsed[oi] = true
-		for _, ti := range in {
-			tr := d.tracks[ti]
-			if float64(tr.coast+1)/d.fps > maxCoast.Seconds() {
-				continue // coasted too long: let it be matched or lost
-			}
-			last := tr.last()
-			dt := t.Sub(last.t).Seconds()
-			g := wire.Point{last.ground[0] + tr.vel[0]*dt, last.ground[1] + tr.vel[1]*dt}
-			tr.hist = append(tr.hist, sample{t: t, box: preds[ti], ground: g})
-			if len(tr.hist) > histLen {
-				tr.hist = append(tr.hist[:0], tr.hist[len(tr.hist)-histLen:]...)
-			}
-			tr.missed = 0
-			tr.coast++
-			tUsed[ti] = true
-		}
-	}
 }
 
 func idOf(t time.Time, n int) string {
