@@ -17,6 +17,7 @@ type Model struct {
 	TimeErrorSD    time.Duration // standard deviation of the stamped time error [100ms]
 	LatencyMedian  time.Duration // median delay from the violation to the send [800ms]
 	LatencyP95     time.Duration // 95th percentile of that delay (log-normal) [3s]
+	Source         string        // device id stamped on events [smartcam-<camera id>]
 }
 
 func (m Model) withDefaults() Model {
@@ -76,7 +77,11 @@ func NewCamera(id string, seed uint64, m Model) *Camera {
 	for _, b := range []byte(id) {
 		h = (h ^ uint64(b)) * 1099511628211
 	}
-	return &Camera{id: id, model: m.withDefaults(), rng: rand.New(rand.NewPCG(seed, h))}
+	m = m.withDefaults()
+	if m.Source == "" {
+		m.Source = "smartcam-" + id
+	}
+	return &Camera{id: id, model: m, rng: rand.New(rand.NewPCG(seed, h))}
 }
 
 // Observe returns the camera's report of a true violation (with Wall set), or nothing when the
@@ -91,7 +96,7 @@ func (c *Camera) Observe(v wire.Violation) []Emission {
 	e := wire.Event{
 		EventID: "smart-" + c.id + "-" + v.ID, CameraID: c.id, Type: v.Type, Time: at,
 		Plate: c.misread(v.Plate), VehicleClass: v.Class, Confidence: 0.6 + 0.4*c.rng.Float64(),
-		Box: &box, Source: "smartcam-" + c.id,
+		Box: &box, Source: c.model.Source,
 	}
 	return []Emission{{Event: e, SendAt: v.Wall.Add(c.latency())}}
 }
@@ -113,7 +118,7 @@ func (c *Camera) FalseAlarms(from, to time.Time) []Emission {
 		typ := wire.ViolationTypes[c.rng.IntN(len(wire.ViolationTypes))]
 		e := wire.Event{
 			EventID: fmt.Sprintf("smart-%s-false-%d", c.id, c.n), CameraID: c.id, Type: typ,
-			Time: t.Truncate(time.Millisecond), Confidence: 0.5 * c.rng.Float64(), Source: "smartcam-" + c.id,
+			Time: t.Truncate(time.Millisecond), Confidence: 0.5 * c.rng.Float64(), Source: c.model.Source,
 		}
 		out = append(out, Emission{Event: e, SendAt: t.Add(c.latency())})
 	}

@@ -1,0 +1,514 @@
+package world
+
+import (
+	"math"
+	"slices"
+
+	"github.com/trafficsim/trafficsim/sim/wire"
+)
+
+// Visibility and readability constants (documented in truth for devices and tests).
+const (
+	// CellPx is the side of a cell of the occlusion raster: visible fractions are counted on a
+	// grid of CellPx x CellPx pixels, sampled at cell centres.
+	CellPx = 3
+	// ReadablePlatePx is the least projected plate height (pixels) at which a plate counts as
+	// readable; the plate must also face the camera, lie inside the image and be unoccluded.
+	ReadablePlatePx = 10
+	// FullyVisible is the visible fraction from which an object counts as fully visible (its
+	// unclipped box must also lie inside the image): no_helmet and too_many_passengers are
+	// stamped at the first such frame.
+	FullyVisible = 0.99
+	// MinFacing is the least cosine between a plate's normal and the direction to the camera.
+	MinFacing = 0.25
+)
+
+// viewer projects the world through the camera and keeps the occlusion raster.
+type viewer struct {
+	cam    wire.Pinhole
+	w, h   int
+	gw, gh int
+	rows   [][]span // per raster row: the covered cells as sorted, disjoint intervals
+	tmp    []span
+	// Scenery (props and signal heads) never moves: per cell, the depth of the nearest scenery
+	// group covering it (+Inf: none), and per row the cell range scenery touches.
+	scDepth []float32
+	scLo    []int32
+	scHi    []int32
+	depth   float64 // DepthKey of the object being rastered
+	camPos  wire.Vec3
+	items   []viewItem
+	hull    []wire.Point
+	// The camera basis, computed once (wire.Pinhole.Project recomputes it per point); the
+	// arithmetic is the same, so the results are too.
+	o, r, d, f wire.Vec3
+}
+
+// project is wire.Pinhole.Project with the basis cached.
+func (vw *viewer) project(p wire.Vec3) (wire.Point, bool) {
+	v := wire.Vec3{p[0] - vw.o[0], p[1] - vw.o[1], p[2] - vw.o[2]}
+	z := v[0]*vw.f[0] + v[1]*vw.f[1] + v[2]*vw.f[2]
+	if z < wire.NearZ {
+		return wire.Point{}, false
+	}
+	x := v[0]*vw.r[0] + v[1]*vw.r[1] + v[2]*vw.r[2]
+	y := v[0]*vw.d[0] + v[1]*vw.d[1] + v[2]*vw.d[2]
+	c := vw.cam
+	return wire.Point{c.Cx + c.FocalPx*x/z, c.Cy + c.FocalPx*y/z}, true
+}
+
+// basis mirrors wire.Pinhole's camera frame.
+func basis(c wire.Pinhole) (o, r, d, f wire.Vec3) {
+	p, t := c.PanDeg*math.Pi/180, c.TiltDeg*math.Pi/180
+	o = wire.Vec3{c.Position[0], c.Position[1], c.HeightM}
+	f = wire.Vec3{math.Sin(p) * math.Cos(t), math.Cos(p) * math.Cos(t), -math.Sin(t)}
+	r = wire.Vec3{math.Cos(p), -math.Sin(p), 0}
+	up := wire.Vec3{r[1]*f[2] - r[2]*f[1], r[2]*f[0] - r[0]*f[2], r[0]*f[1] - r[1]*f[0]}
+	d = wire.Vec3{-up[0], -up[1], -up[2]}
+	return
+}
+
+type viewItem struct {
+	v       *vehicle
+	idx     int
+	depth   float64
+	hull    [8]wire.Point
+	nh      int
+	box     wire.Box // unclipped
+	inView  bool
+	visible float64
+}
+
+func newViewer(cam wire.Pinhole) *viewer {
+	gw, gh := (cam.Width+CellPx-1)/CellPx, (cam.Height+CellPx-1)/CellPx
+	vw := &viewer{cam: cam, w: cam.Width, h: cam.Height, gw: gw, gh: gh, rows: make([][]span, gh),
+		camPos: wire.Vec3{cam.Position[0], cam.Position[1], cam.HeightM}}
+	vw.o, vw.r, vw.d, vw.f = basis(cam)
+	vw.scDepth = make([]float32, gw*gh)
+	for i := range vw.scDepth {
+		vw.scDepth[i] = float32(math.Inf(1))
+	}
+	vw.scLo, vw.scHi = make([]int32, gh), make([]int32, gh)
+	for j := range vw.scLo {
+		vw.scLo[j], vw.scHi[j] = math.MaxInt32, -1
+	}
+	return vw
+}
+
+// DepthKey is the occlusion order of an object: the depth of its cuboid centre along the optical
+// axis. Nearer objects (smaller key) occlude farther ones; the renderer draws far to near by it.
+func DepthKey(cam wire.Pinhole, o wire.Object, s wire.ObjectState) float64 {
+	q := cam.ToCamera(wire.Vec3{s.Pos[0], s.Pos[1], o.HeightM / 2})
+	return q[2]
+}
+
+// look fills box, visibility and plate fields of the states (one per vehicle, same order).
+func (vw *viewer) look(vs []*vehicle, states []wire.ObjectState) {
+	vw.items = vw.items[:0]
+	W, H := float64(vw.w), float64(vw.h)
+	for i, v := range vs {
+		v.inside = false
+		cb := v.obj.Cuboid(states[i])
+		it := viewItem{v: v, idx: i}
+		var pts [8]wire.Point
+		ok := true
+		for k, c := range cb.Corners() {
+			p, good := vw.project(c)
+			if !good {
+				ok = false
+				break
+			}
+			pts[k] = p
+		}
+		if !ok {
+			continue
+		}
+		b := wire.Box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+		for _, p := range pts {
+			b[0], b[1], b[2], b[3] = min(b[0], p[0]), min(b[1], p[1]), max(b[2], p[0]), max(b[3], p[1])
+		}
+		if b[2] <= 0 || b[0] >= W || b[3] <= 0 || b[1] >= H {
+			continue
+		}
+		it.box = b
+		it.inView = true
+		v.inside = b[0] >= 0 && b[1] >= 0 && b[2] <= W && b[3] <= H
+		it.nh = convexHull(pts[:], it.hull[:])
+		c := wire.Vec3{states[i].Pos[0] - vw.o[0], states[i].Pos[1] - vw.o[1], v.obj.HeightM/2 - vw.o[2]}
+		it.depth = c[0]*vw.f[0] + c[1]*vw.f[1] + c[2]*vw.f[2] // DepthKey
+		vw.items = append(vw.items, it)
+	}
+	slices.SortFunc(vw.items, func(a, b viewItem) int {
+		if a.depth != b.depth {
+			if a.depth < b.depth {
+				return -1
+			}
+			return 1
+		}
+		return a.v.id - b.v.id
+	})
+	for j := range vw.rows {
+		vw.rows[j] = vw.rows[j][:0]
+	}
+	for k := range vw.items {
+		it := &vw.items[k]
+		hull := it.hull[:it.nh]
+		st := &states[it.idx]
+		vw.depth = it.depth
+		vw.plate(it, st) // before its own cells are painted: only nearer objects cover it
+		total, free := vw.raster(hull)
+		frac := 1.0
+		if !it.v.inside {
+			if area := polyArea(hull); area > 0 {
+				frac = min(1, polyArea(vw.clipToImage(hull))/area)
+			}
+		}
+		occ := 1.0
+		if total > 0 {
+			occ = float64(free) / float64(total)
+		} else {
+			// Smaller than a cell: sample the cell under its centre.
+			cx, cy := (it.box[0]+it.box[2])/2, (it.box[1]+it.box[3])/2
+			gi, gj := int(cx/CellPx), int(cy/CellPx)
+			if gi >= 0 && gj >= 0 && gi < vw.gw && gj < vw.gh {
+				if vw.covered(gi, gj) || vw.behindScenery(gi, gj) {
+					occ = 0
+				}
+				vw.addSpan(gj, gi, gi)
+			}
+		}
+		it.visible = math.Round(frac*occ*1000) / 1000
+		st.InView = true
+		st.Box = roundBox(wire.Box{max(0, it.box[0]), max(0, it.box[1]), min(W, it.box[2]), min(H, it.box[3])})
+		st.Visible = it.visible
+	}
+}
+
+// span is a run of covered cells [first, last] in a raster row.
+type span [2]int32
+
+// covered reports whether cell (i, j) is covered already.
+func (vw *viewer) covered(i, j int) bool {
+	for _, s := range vw.rows[j] {
+		if int32(i) < s[0] {
+			return false
+		}
+		if int32(i) <= s[1] {
+			return true
+		}
+	}
+	return false
+}
+
+// addSpan covers cells i0..i1 of row j and returns how many of them were free. Rows hold a few
+// intervals, so this costs per row, not per cell (an s-buffer).
+func (vw *viewer) addSpan(j, i0, i1 int) int {
+	a, b := int32(i0), int32(i1)
+	row := vw.rows[j]
+	covered := int32(0)
+	out := vw.tmp[:0]
+	placed := false
+	for _, s := range row {
+		if lo, hi := max(s[0], int32(i0)), min(s[1], int32(i1)); lo <= hi {
+			covered += hi - lo + 1
+		}
+		switch {
+		case s[1] < a-1:
+			out = append(out, s)
+		case s[0] > b+1:
+			if !placed {
+				out = append(out, span{a, b})
+				placed = true
+			}
+			out = append(out, s)
+		default: // overlapping or touching: merge
+			a, b = min(a, s[0]), max(b, s[1])
+		}
+	}
+	if !placed {
+		out = append(out, span{a, b})
+	}
+	free := int(int32(i1-i0+1) - covered)
+	if lo, hi := max(int32(i0), vw.scLo[j]), min(int32(i1), vw.scHi[j]); lo <= hi && free > 0 {
+		// Scenery reaches into the span: of the cells no object covers, drop those behind
+		// scenery nearer than the object (row is still the list before this span).
+		free -= vw.hiddenFree(j, row, lo, hi)
+	}
+	vw.tmp = out
+	vw.rows[j] = append(row[:0], out...)
+	return free
+}
+
+// hiddenFree counts the cells of row j in lo..hi that no object covers (row) but scenery nearer
+// than the current object does.
+func (vw *viewer) hiddenFree(j int, row []span, lo, hi int32) int {
+	n := 0
+	base := j * vw.gw
+	d := float32(vw.depth)
+	k := 0
+	for c := lo; c <= hi; c++ {
+		for k < len(row) && row[k][1] < c {
+			k++
+		}
+		if k < len(row) && row[k][0] <= c {
+			c = row[k][1] // covered by an object: skip the run
+			continue
+		}
+		if vw.scDepth[base+int(c)] < d {
+			n++
+		}
+	}
+	return n
+}
+
+// behindScenery reports whether cell (i, j) shows scenery nearer than the current object.
+func (vw *viewer) behindScenery(i, j int) bool {
+	return vw.scDepth[j*vw.gw+i] < float32(vw.depth)
+}
+
+// addScenery rasters the scenery occluders once: each piece's hull gets the depth of its
+// group's anchor where that is the nearest.
+func (vw *viewer) addScenery(pieces []occluder) {
+	for _, pc := range pieces {
+		var pts []wire.Point
+		ok := true
+		for _, q := range pc.pts {
+			p, good := vw.project(q)
+			if !good {
+				ok = false
+				break
+			}
+			pts = append(pts, p)
+		}
+		if !ok || len(pts) < 3 {
+			continue
+		}
+		hull := make([]wire.Point, len(pts)+1)
+		hull = hull[:convexHull(pts, hull)]
+		a := wire.Vec3{pc.anchor[0] - vw.o[0], pc.anchor[1] - vw.o[1], pc.anchor[2] - vw.o[2]}
+		depth := float32(a[0]*vw.f[0] + a[1]*vw.f[1] + a[2]*vw.f[2])
+		vw.eachCell(hull, func(j, i0, i1 int) {
+			row := vw.scDepth[j*vw.gw : (j+1)*vw.gw]
+			for i := i0; i <= i1; i++ {
+				row[i] = min(row[i], depth)
+			}
+			vw.scLo[j], vw.scHi[j] = min(vw.scLo[j], int32(i0)), max(vw.scHi[j], int32(i1))
+		})
+	}
+}
+
+// eachCell calls f with the cell runs (row, first, last) whose centres lie inside the convex
+// hull, walking its two chains from the top vertex down (one step per row, no edge search).
+func (vw *viewer) eachCell(hull []wire.Point, f func(j, i0, i1 int)) {
+	n := len(hull)
+	if n < 3 {
+		return
+	}
+	top, bot := 0, 0
+	for i, p := range hull {
+		if p[1] < hull[top][1] {
+			top = i
+		}
+		if p[1] > hull[bot][1] {
+			bot = i
+		}
+	}
+	j0 := max(0, int(math.Ceil(hull[top][1]/CellPx-0.5)))
+	j1 := min(vw.gh-1, int(math.Floor(hull[bot][1]/CellPx-0.5)))
+	a, b := top, top // a walks forward, b backward, both down to bot
+	next := func(i int) int { return (i + 1) % n }
+	prev := func(i int) int { return (i - 1 + n) % n }
+	at := func(p, q wire.Point, y float64) float64 {
+		if q[1] == p[1] {
+			return p[0]
+		}
+		return p[0] + (y-p[1])*(q[0]-p[0])/(q[1]-p[1])
+	}
+	for j := j0; j <= j1; j++ {
+		y := (float64(j) + 0.5) * CellPx
+		for a != bot && hull[next(a)][1] < y {
+			a = next(a)
+		}
+		for b != bot && hull[prev(b)][1] < y {
+			b = prev(b)
+		}
+		xa := at(hull[a], hull[next(a)], y)
+		xb := at(hull[b], hull[prev(b)], y)
+		xl, xr := min(xa, xb), max(xa, xb)
+		i0 := max(0, int(math.Ceil(xl/CellPx-0.5)))
+		i1 := min(vw.gw-1, int(math.Floor(xr/CellPx-0.5)))
+		if i0 <= i1 {
+			f(j, i0, i1)
+		}
+	}
+}
+
+// raster covers the cells whose centres lie inside the convex hull; it returns how many it
+// covers inside the image and how many of those were still free.
+func (vw *viewer) raster(hull []wire.Point) (total, free int) {
+	vw.eachCell(hull, func(j, i0, i1 int) {
+		total += i1 - i0 + 1
+		free += vw.addSpan(j, i0, i1)
+	})
+	return total, free
+}
+
+// plate sets the plate box and readability of the plate facing the camera.
+func (vw *viewer) plate(it *viewItem, st *wire.ObjectState) {
+	o := &it.v.obj
+	if !o.HasPlate() {
+		return
+	}
+	toCam := wire.Point{vw.camPos[0] - st.Pos[0], vw.camPos[1] - st.Pos[1]}
+	fwd := it.v.fwd
+	front := fwd[0]*toCam[0]+fwd[1]*toCam[1] > 0
+	if front && !o.HasFrontPlate() {
+		return
+	}
+	cs := o.PlateCorners(*st, front)
+	b := wire.Box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+	for _, c := range cs {
+		p, ok := vw.project(c)
+		if !ok {
+			return
+		}
+		b[0], b[1], b[2], b[3] = min(b[0], p[0]), min(b[1], p[1]), max(b[2], p[0]), max(b[3], p[1])
+	}
+	W, H := float64(vw.w), float64(vw.h)
+	if b[2] <= 0 || b[0] >= W || b[3] <= 0 || b[1] >= H {
+		return
+	}
+	pb := roundBox(b)
+	st.PlateBox = &pb
+	if b[0] < 0 || b[1] < 0 || b[2] > W || b[3] > H || b[3]-b[1] < ReadablePlatePx {
+		return
+	}
+	// Facing: the plate normal against the direction to the camera.
+	n := fwd
+	if !front {
+		n = wire.Point{-fwd[0], -fwd[1]}
+	}
+	c := wire.Vec3{(cs[0][0] + cs[2][0]) / 2, (cs[0][1] + cs[2][1]) / 2, (cs[0][2] + cs[2][2]) / 2}
+	dx, dy, dz := vw.camPos[0]-c[0], vw.camPos[1]-c[1], vw.camPos[2]-c[2]
+	if (n[0]*dx+n[1]*dy)/math.Sqrt(dx*dx+dy*dy+dz*dz) < MinFacing {
+		return
+	}
+	// Unoccluded: no nearer object covers the cells under its centre and inset corners.
+	for _, p := range [5]wire.Point{{(b[0] + b[2]) / 2, (b[1] + b[3]) / 2}, {b[0] + 1, b[1] + 1}, {b[2] - 1, b[1] + 1}, {b[0] + 1, b[3] - 1}, {b[2] - 1, b[3] - 1}} {
+		gi, gj := int(p[0]/CellPx), int(p[1]/CellPx)
+		if gi < 0 || gj < 0 || gi >= vw.gw || gj >= vw.gh {
+			return
+		}
+		if vw.covered(gi, gj) || vw.behindScenery(gi, gj) {
+			return
+		}
+	}
+	st.PlateRead = true
+}
+
+func roundBox(b wire.Box) wire.Box {
+	for i := range b {
+		b[i] = math.Round(b[i]*100) / 100
+	}
+	return b
+}
+
+// convexHull writes the hull of pts (counter-clockwise in image coordinates) into out and
+// returns its length (Andrew's monotone chain).
+func convexHull(pts []wire.Point, out []wire.Point) int {
+	var buf [8]wire.Point
+	var hb [17]wire.Point
+	p := buf[:0]
+	if len(pts) > len(buf) {
+		p = make([]wire.Point, 0, len(pts))
+	}
+	p = append(p, pts...)
+	slices.SortFunc(p, func(a, b wire.Point) int {
+		if a[0] != b[0] {
+			if a[0] < b[0] {
+				return -1
+			}
+			return 1
+		}
+		if a[1] < b[1] {
+			return -1
+		}
+		if a[1] > b[1] {
+			return 1
+		}
+		return 0
+	})
+	cross := func(o, a, b wire.Point) float64 { return (a[0]-o[0])*(b[1]-o[1]) - (a[1]-o[1])*(b[0]-o[0]) }
+	h := hb[:0]
+	for _, q := range p {
+		for len(h) >= 2 && cross(h[len(h)-2], h[len(h)-1], q) <= 0 {
+			h = h[:len(h)-1]
+		}
+		h = append(h, q)
+	}
+	lo := len(h) + 1
+	for i := len(p) - 2; i >= 0; i-- {
+		q := p[i]
+		for len(h) >= lo && cross(h[len(h)-2], h[len(h)-1], q) <= 0 {
+			h = h[:len(h)-1]
+		}
+		h = append(h, q)
+	}
+	h = h[:len(h)-1]
+	return copy(out, h)
+}
+
+func polyArea(pg []wire.Point) float64 {
+	a := 0.0
+	for i := range pg {
+		p, q := pg[i], pg[(i+1)%len(pg)]
+		a += p[0]*q[1] - q[0]*p[1]
+	}
+	return math.Abs(a) / 2
+}
+
+// clipToImage clips a convex polygon to the image rectangle (Sutherland-Hodgman).
+func (vw *viewer) clipToImage(pg []wire.Point) []wire.Point {
+	return clipRect(pg, 0, 0, float64(vw.w), float64(vw.h))
+}
+
+func clipRect(pg []wire.Point, x0, y0, x1, y1 float64) []wire.Point {
+	out := append([]wire.Point(nil), pg...)
+	edges := []struct {
+		in  func(p wire.Point) bool
+		cut func(p, q wire.Point) wire.Point
+	}{
+		{func(p wire.Point) bool { return p[0] >= x0 }, func(p, q wire.Point) wire.Point { return lerpX(p, q, x0) }},
+		{func(p wire.Point) bool { return p[0] <= x1 }, func(p, q wire.Point) wire.Point { return lerpX(p, q, x1) }},
+		{func(p wire.Point) bool { return p[1] >= y0 }, func(p, q wire.Point) wire.Point { return lerpY(p, q, y0) }},
+		{func(p wire.Point) bool { return p[1] <= y1 }, func(p, q wire.Point) wire.Point { return lerpY(p, q, y1) }},
+	}
+	for _, e := range edges {
+		in := out
+		out = nil
+		for i := range in {
+			p, q := in[i], in[(i+1)%len(in)]
+			pi, qi := e.in(p), e.in(q)
+			if pi {
+				out = append(out, p)
+			}
+			if pi != qi {
+				out = append(out, e.cut(p, q))
+			}
+		}
+		if len(out) == 0 {
+			return nil
+		}
+	}
+	return out
+}
+
+func lerpX(p, q wire.Point, x float64) wire.Point {
+	t := (x - p[0]) / (q[0] - p[0])
+	return wire.Point{x, p[1] + t*(q[1]-p[1])}
+}
+
+func lerpY(p, q wire.Point, y float64) wire.Point {
+	t := (y - p[1]) / (q[1] - p[1])
+	return wire.Point{p[0] + t*(q[0]-p[0]), y}
+}
