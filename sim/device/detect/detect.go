@@ -273,7 +273,7 @@ func (d *Detector) measure(bs []blob) []obs {
 		if ok1 && ok2 {
 			wm = math.Hypot(r[0]-l[0], r[1]-l[1])
 		}
-		if !d.onRoad(g) {
+		if !d.onRoad(g) || d.onSignalHead(box) {
 			continue // the camera's clock overlay, a lamp changing, trees, the cross street
 		}
 		out = append(out, obs{box: box, ground: g, widthM: wm, highM: d.heightM(g, box), area: b.area * d.s * d.s})
@@ -312,6 +312,21 @@ func (d *Detector) onRoad(p wire.Point) bool {
 		}
 	}
 	return !haveRegions
+}
+
+// onSignalHead reports whether most of a box lies on a signal head (its lamps changing are not
+// a road user).
+func (d *Detector) onSignalHead(b wire.Box) bool {
+	for _, s := range d.cal.Signals {
+		h := wire.Box{min(s.Red[0], s.Amber[0], s.Green[0]), min(s.Red[1], s.Amber[1], s.Green[1]),
+			max(s.Red[2], s.Amber[2], s.Green[2]), max(s.Red[3], s.Amber[3], s.Green[3])}
+		w, ht := h[2]-h[0], h[3]-h[1]
+		h = wire.Box{h[0] - w, h[1] - ht/2, h[2] + w, h[3] + ht/2} // the housing around the lamps
+		if b.Area() > 0 && b.Intersect(h).Area() > 0.5*b.Area() {
+			return true
+		}
+	}
+	return false
 }
 
 // distToPolygon is the distance from p to the nearest edge of pg.

@@ -19,6 +19,7 @@ const (
 	minHeadPx     = 7   // head band narrower than this in pixels is not judged
 	minSceneLight = 60  // darker scenes (night) are not judged: hair and shells look alike
 	minMotoMS     = 4.5 // slower two-wheelers may be bicycles, which the rule does not cover
+	maxAloneM     = 1.0 // a blob wider than this at its base holds more than one motorbike
 )
 
 // checkHelmet measures the head band of a motorbike track once per frame while it is fully in
@@ -28,6 +29,12 @@ func (d *Detector) checkHelmet(f *decode.Frame, tr *track, t time.Time) []wire.E
 		return nil
 	}
 	b := tr.last().box
+	if w := tr.last().widthM; w <= 0 || w > maxAloneM {
+		return nil // not one motorbike alone in its blob: the top of the box may be anything
+	}
+	if b[3]-b[1] < 1.4*(b[2]-b[0]) {
+		return nil // a rider seen from behind or the front is tall and narrow
+	}
 	if b[0] < 2 || b[1] < 2 || b[2] > float64(f.Width-2) || b[3] > float64(f.Height-2) {
 		return nil // not fully visible
 	}

@@ -12,6 +12,7 @@ type sample struct {
 	t      time.Time
 	box    wire.Box
 	ground wire.Point
+	widthM float64 // road-plane width of the box's bottom edge
 }
 
 // track is an object followed across frames.
@@ -156,7 +157,7 @@ func (d *Detector) associate(os []obs, t time.Time) {
 		}
 		tUsed[p.ti], oUsed[p.oi] = true, true
 		tr, o := d.tracks[p.ti], os[p.oi]
-		tr.hist = append(tr.hist, sample{t: t, box: o.box, ground: o.ground})
+		tr.hist = append(tr.hist, sample{t: t, box: o.box, ground: o.ground, widthM: o.widthM})
 		if len(tr.hist) > histLen {
 			tr.hist = append(tr.hist[:0], tr.hist[len(tr.hist)-histLen:]...)
 		}
@@ -190,7 +191,7 @@ func (d *Detector) associate(os []obs, t time.Time) {
 		tr := &track{
 			id:      idOf(t, n),
 			born:    t,
-			hist:    []sample{{t: t, box: o.box, ground: o.ground}},
+			hist:    []sample{{t: t, box: o.box, ground: o.ground, widthM: o.widthM}},
 			firstG:  o.ground,
 			votes:   map[wire.Class]int{classify(o): 1},
 			emitted: map[wire.ViolationType]bool{},
