@@ -15,6 +15,7 @@ const (
 	stillMS      = 0.4 // and slower than this is stopped
 	wrongCos     = -0.82
 	wrongMinM    = 3.0 // metres against the lane during the 2 s hold
+	minJudgePx   = 30  // lane rules need a box this tall at 720p (far away, blobs of riders merge)
 	beyondStopM  = 3.0 // front this far past a line after crossing on red: it went on
 	minSeen      = 4   // frames before a track's rules run
 	typicalLenM  = 4.5
@@ -155,7 +156,7 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 		dc, in := lineSide(l, fc, ld)
 		dp, _ := lineSide(l, fp, ld)
 		red := d.signals[si].state == red
-		if in && dp < 0 && dc >= 0 && dot2(dir, ld) > 0.3 && red && tr.crossT.IsZero() {
+		if in && dp < 0 && dc >= 0 && dot2(dir, ld) > 0.3 && red && tr.crossT.IsZero() && approached(tr, l, ld) {
 			tr.crossT = interp(prev.t, cur.t, dp, dc)
 			tr.crossLine, tr.crossBox = i, cur.box
 		}
@@ -198,7 +199,7 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 	}
 
 	// wrong way and wrong lane: held for 2 s
-	if lane >= 0 && speed >= movingMS {
+	if lane >= 0 && speed >= movingMS && cur.box[3]-cur.box[1] >= minJudgePx*float64(d.cal.Height)/720 {
 		ld := d.cal.Lanes[lane].Direction
 		c := dot2(dir, ld)
 		// straight against the lane (within 35 degrees), staying in that lane: a vehicle
@@ -258,6 +259,17 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 		}
 	}
 	return evs
+}
+
+// approached reports whether the track was seen on the approach side of a line, alongside it:
+// a vehicle that comes out of the cross street inside the junction never was.
+func approached(tr *track, l wire.LineRegion, ld wire.Point) bool {
+	for _, h := range tr.hist {
+		if dist, in := lineSide(l, h.ground, ld); in && dist < -1 {
+			return true
+		}
+	}
+	return false
 }
 
 // finish runs when a track ends (left the view, lost, or end of stream): a vehicle that crossed
