@@ -212,7 +212,8 @@ func (d *Detector) flush(out []wire.Event, tr *track, t time.Time, all bool) []w
 }
 
 // threshold is the foreground threshold: Options.Threshold by day, lower in dark scenes where
-// vehicles differ from the road by fewer grey levels (night: about half).
+// vehicles differ from the road by fewer grey levels, but not under 14 (below that, rain and
+// headlight glare on a wet road become foreground: measured on intersection-night-rain).
 func (d *Detector) threshold() int {
 	if d.frame%25 == 1 {
 		sum := 0
@@ -221,7 +222,7 @@ func (d *Detector) threshold() int {
 		}
 		d.sceneLight = float64(sum) / float64(len(d.small))
 	}
-	return max(8, min(d.o.Threshold, int(d.sceneLight*0.2+0.5)))
+	return max(14, min(d.o.Threshold, int(d.sceneLight*0.2+0.5)))
 }
 
 // downscale averages s x s blocks of the Y plane (s = 1 copies).

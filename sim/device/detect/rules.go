@@ -16,6 +16,7 @@ const (
 	wrongCos     = -0.82
 	wrongMinM    = 3.0 // metres against the lane during the 2 s hold
 	minJudgePx   = 30  // lane rules need a box this tall at 720p (far away, blobs of riders merge)
+	maxVehicleM  = 3.6 // no road user's box is wider at its base (buses read 2.9-3.5 m)
 	beyondStopM  = 3.0 // front this far past a line after crossing on red: it went on
 	minSeen      = 4   // frames before a track's rules run
 	typicalLenM  = 4.5
@@ -129,6 +130,9 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 	}
 	var evs []wire.Event
 	cur, prev := tr.hist[len(tr.hist)-1], tr.hist[len(tr.hist)-2]
+	if cur.widthM > maxVehicleM || prev.widthM > maxVehicleM {
+		return nil // wider than any vehicle: several merged, or glare on a wet road at night
+	}
 	g := cur.ground
 	dir, speed := unit(tr.vel)
 	lane := d.laneOf(g)
