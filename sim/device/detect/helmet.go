@@ -12,14 +12,15 @@ import (
 // reads as hair: a known miss of this check).
 const (
 	headBandM     = 0.22
-	hairY         = 50  // luma at or below which a pixel can be hair
-	hairChroma    = 14  // and whose chroma stays this close to grey
-	bareShare     = 0.3 // share of hair pixels in the head band that means a bare head
-	helmetVotes   = 5   // head measurements per track before deciding
-	minHeadPx     = 7   // head band narrower than this in pixels is not judged
-	minSceneLight = 60  // darker scenes (night) are not judged: hair and shells look alike
-	minMotoMS     = 4.5 // slower two-wheelers may be bicycles, which the rule does not cover
-	maxAloneM     = 1.0 // a blob wider than this at its base holds more than one motorbike
+	hairY         = 50   // luma at or below which a pixel can be hair
+	hairChroma    = 14   // and whose chroma stays this close to grey
+	bareShare     = 0.3  // share of hair pixels in the head band that means a bare head
+	helmetVotes   = 5    // head measurements per track before deciding
+	minHeadPx     = 7    // head band narrower than this in pixels is not judged
+	minSceneLight = 60   // darker scenes (night) are not judged: hair and shells look alike
+	minMotoMS     = 4.5  // slower two-wheelers may be bicycles, which the rule does not cover
+	maxAloneM     = 1.0  // a blob wider than this at its base holds more than one motorbike
+	maxHairM      = 0.25 // a bare head is about 0.21 m wide, a helmet about 0.29 m
 )
 
 // checkHelmet measures the head band of a motorbike track once per frame while it is fully in
@@ -51,16 +52,26 @@ func (d *Detector) checkHelmet(f *decode.Frame, tr *track, t time.Time) []wire.E
 	if x1-x0 < minHeadPx || band < 3 {
 		return nil
 	}
-	hair, n := 0, 0
+	hair, n, widest := 0, 0, 0
 	for y := int(b[1]); y < int(b[1]+band) && y < f.Height; y++ {
-		for x := int(x0); x < int(x1); x++ {
+		run := 0
+		for x := int(b[0]); x < int(b[2]); x++ {
 			yv := f.Y[y*f.Width+x]
 			ci := (y/2)*f.CW() + x/2
 			cb, cr := int(f.Cb[ci])-128, int(f.Cr[ci])-128
-			if yv <= hairY && cb < hairChroma && cb > -hairChroma && cr < hairChroma && cr > -hairChroma {
-				hair++
+			dark := yv <= hairY && cb < hairChroma && cb > -hairChroma && cr < hairChroma && cr > -hairChroma
+			if dark {
+				run++
+				widest = max(widest, run)
+			} else {
+				run = 0
 			}
-			n++
+			if float64(x) >= x0 && float64(x) < x1 {
+				if dark {
+					hair++
+				}
+				n++
+			}
 		}
 	}
 	if n == 0 {
@@ -70,7 +81,8 @@ func (d *Detector) checkHelmet(f *decode.Frame, tr *track, t time.Time) []wire.E
 		tr.helmetT, tr.helmetBox = t, b
 	}
 	tr.helmetN++
-	if float64(hair)/float64(n) >= bareShare {
+	// dark and as narrow as a head: a black helmet is dark too, but a third wider
+	if float64(hair)/float64(n) >= bareShare && float64(widest)/ppm < maxHairM {
 		tr.bareN++
 	}
 	if tr.helmetN < helmetVotes {
