@@ -176,13 +176,13 @@ func run(t *testing.T, cal wire.Calibration, seconds float64, actors []actor, si
 // runHook is run with a hook that paints over each frame after the actors (s < 0: warm-up).
 func runHook(t *testing.T, cal wire.Calibration, seconds float64, actors []actor, sig func(float64) lamp, hook func(f *decode.Frame, s float64)) ([]wire.Event, *Detector) {
 	t.Helper()
-	d, err := New(cal, Options{Source: "dev1"})
+	d, err := New(cal, Options{Source: "dev1", WarmUp: time.Second}) // a short warm-up: an empty road
 	if err != nil {
 		t.Fatal(err)
 	}
 	var f decode.Frame
 	var evs []wire.Event
-	warm := 110
+	warm := 35
 	n := warm + int(seconds*cal.FPS)
 	for i := 0; i < n; i++ {
 		s := float64(i-warm) / cal.FPS
