@@ -1,6 +1,7 @@
 package device
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -164,24 +165,35 @@ func New(cfg Config) (*Device, error) {
 	return d, nil
 }
 
-// Start runs one session loop per camera and the sender until Close (or ctx ends).
+// Start runs one session loop per camera and the sender until Close (or ctx ends). A camera
+// whose analyzer cannot be built (a calibration without homography, ...) is left out, logged and
+// shown in its CameraStats.LastError; Start fails only when no camera can run.
 func (d *Device) Start(ctx context.Context) error {
 	if d.cancel != nil {
 		return errors.New("device: already started")
 	}
-	an := make([]Analyzer, len(d.cfg.Cameras))
-	for i, c := range d.cfg.Cameras {
+	var cams []wire.Calibration
+	var ans []Analyzer
+	var firstErr error
+	for _, c := range d.cfg.Cameras {
 		a, err := d.cfg.NewAnalyzer(c, d.cfg.ID)
 		if err != nil {
-			return fmt.Errorf("device: camera %q: %w", c.ID, err)
+			err = fmt.Errorf("device: camera %q: %w", c.ID, err)
+			d.cfg.Logf("%v (camera left out)", err)
+			d.camStat(c.ID, func(s *CameraStats) { s.LastError = err.Error() })
+			firstErr = cmp.Or(firstErr, err)
+			continue
 		}
-		an[i] = a
+		cams, ans = append(cams, c), append(ans, a)
+	}
+	if len(cams) == 0 {
+		return firstErr
 	}
 	ctx, d.cancel = context.WithCancel(ctx)
-	d.wg.Add(1 + len(d.cfg.Cameras))
+	d.wg.Add(1 + len(cams))
 	go func() { defer d.wg.Done(); d.runSender(ctx) }()
-	for i, c := range d.cfg.Cameras {
-		go func() { defer d.wg.Done(); d.runCamera(ctx, c, an[i]) }()
+	for i, c := range cams {
+		go func() { defer d.wg.Done(); d.runCamera(ctx, c, ans[i]) }()
 	}
 	return nil
 }

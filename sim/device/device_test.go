@@ -2,6 +2,7 @@ package device_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"sync"
 	"testing"
@@ -316,4 +317,37 @@ func (h *holding) Flush() []wire.Event {
 	}
 	h.done = true
 	return []wire.Event{{EventID: "held-1", CameraID: "cam1", Type: wire.NoHelmet, Time: epoch, Confidence: 0.5, Source: "dev1"}}
+}
+
+// A camera the analyzer cannot work with is left out and says why; the others run. When no
+// camera can run, Start fails with the first reason.
+func TestCameraWithoutUsableCalibrationIsLeftOut(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, 5, t.TempDir())
+	bad := r.cfg.Cameras[0]
+	bad.ID = "cam-bad"
+	r.cfg.Cameras = append(r.cfg.Cameras, bad)
+	inner := r.cfg.NewAnalyzer
+	r.cfg.NewAnalyzer = func(cal wire.Calibration, source string) (device.Analyzer, error) {
+		if cal.ID == "cam-bad" {
+			return nil, errors.New("detect: calibration has no image_to_road homography")
+		}
+		return inner(cal, source)
+	}
+	r.start(t)
+	eventually(t, 10*time.Second, "events from the good camera", func() bool { return r.ctr.count() >= 2 })
+	want := `device: camera "cam-bad": detect: calibration has no image_to_road homography`
+	if got := r.dev.Stats().Cameras["cam-bad"].LastError; got != want {
+		t.Errorf("bad camera: %q, want %q", got, want)
+	}
+
+	only := device.Config{ID: "d", Cameras: []wire.Calibration{bad}, Events: r.cfg.Events, QueueDir: t.TempDir(), NewAnalyzer: r.cfg.NewAnalyzer, Logf: t.Logf}
+	d, err := device.New(only)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := d.Start(context.Background()); err == nil || err.Error() != want {
+		t.Errorf("Start with no usable camera: %v, want %q", err, want)
+	}
 }
