@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/sim/cluster"
+	"github.com/trafficsim/trafficsim/sim/wire"
 )
 
 func init() {
@@ -54,6 +56,8 @@ func runCluster(ctx context.Context, args []string) error {
 	devices := tokenFlags{}
 	fs.Var(devices, "device-token", "a device or smart camera reporting here and its bearer token, name=token (repeatable)")
 	syncAlways := fs.Bool("sync-always", false, "fsync every write of the cluster's JetStream store (power-cut safe, slower)")
+	camerasFile := fs.String("cameras", "", "cameras.json (wire.Deployment) of the cameras this cluster analyses with reference devices")
+	perWorker := fs.Int("cameras-per-device", 8, "cameras per reference device worker")
 	every := fs.Duration("stats-every", 10*time.Second, "print the counters this often (0: only at the end)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -70,8 +74,21 @@ func runCluster(ctx context.Context, args []string) error {
 	if *user == "" {
 		*user = *id
 	}
-	c, err := cluster.New(cluster.Config{ID: *id, DataDir: *dataDir, Listen: *listen, NATSListen: *natsListen, Tokens: devices, SyncAlways: *syncAlways,
-		Upstream: cluster.Upstream{LeafURL: *leaf, NATSURL: *natsURL, User: *user, Pass: *pass}})
+	var cams []wire.Calibration
+	if *camerasFile != "" {
+		b, err := os.ReadFile(*camerasFile)
+		if err != nil {
+			return err
+		}
+		var dep wire.Deployment
+		if err := json.Unmarshal(b, &dep); err != nil {
+			return fmt.Errorf("--cameras %s: %w", *camerasFile, err)
+		}
+		cams = dep.Cameras
+	}
+	c, err := cluster.New(cluster.Config{ID: *id, DataDir: *dataDir, Listen: *listen, NATSListen: *natsListen, Tokens: devices,
+		SyncAlways: *syncAlways, Upstream: cluster.Upstream{LeafURL: *leaf, NATSURL: *natsURL, User: *user, Pass: *pass},
+		Cameras: cams, CamerasPerWorker: *perWorker})
 	if err != nil {
 		return err
 	}
@@ -91,7 +108,8 @@ func runCluster(ctx context.Context, args []string) error {
 		fmt.Fprintf(clusterOut, "cluster %s: nats %s (devices: user <name>, password <token>)\n", *id, u)
 	}
 	fmt.Fprintf(clusterOut, "cluster %s: upstream %s as %s\n", *id, up, *user)
-	fmt.Fprintf(clusterOut, "cluster %s: devices %s (the center must know each)\n", *id, strings.Join(c.Devices(), ", "))
+	fmt.Fprintf(clusterOut, "cluster %s: devices %s (the center must know each); %d cameras on %d reference devices\n",
+		*id, strings.Join(c.Devices(), ", "), len(cams), c.Stats().WorkersRunning)
 	printStats := func() {
 		st := c.Stats()
 		state := "down"

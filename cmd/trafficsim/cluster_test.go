@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -9,6 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/trafficsim/trafficsim/sim/farm"
+	"github.com/trafficsim/trafficsim/synth/library/librarytest"
 )
 
 // TestClusterCommandForwardsToCenterCommand runs `trafficsim center` with a leaf node listener
@@ -36,12 +40,30 @@ func TestClusterCommandForwardsToCenterCommand(t *testing.T) {
 			"--nats-listen", "127.0.0.1:0", "--leaf-listen", "127.0.0.1:0", "--cluster", "c1=leaf-pw", "--device", "dev-1=tok-1", "--truth-token", "tt"})
 	}()
 	waitOut(cout, "center: devices")
+	// One camera of a real farm for the cluster's reference device.
+	lib := filepath.Join(dir, "lib")
+	librarytest.MakeClip(t, lib, librarytest.Spec{ID: "clip", Frames: 25, Width: 320, Height: 240})
+	f := farm.New(farm.Config{Library: lib})
+	if _, err := f.AddCamera(farm.CameraSpec{ID: "cam-1", Clip: "clip"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	d := f.Deployment()
+	// A test clip has no camera.json: a flat road 16 x 12 m seen from above will do.
+	d.Cameras[0].ImageToRoad = [9]float64{0.05, 0, 0, 0, 0.05, 0, 0, 0, 1}
+	d.Cameras[0].RoadToImage = [9]float64{20, 0, 0, 0, 20, 0, 0, 0, 1}
+	dep, _ := json.Marshal(d)
+	camerasJSON := filepath.Join(dir, "cameras.json")
+	os.WriteFile(camerasJSON, dep, 0o644)
 	leaf := regexp.MustCompile(`leaf   (\S+) `).FindStringSubmatch(cout.String())[1]
 	go func() {
 		clusterDone <- run(ctx, []string{"cluster", "--id", "c1", "--data", filepath.Join(dir, "cluster"), "--center-leaf", leaf,
-			"--pass", "leaf-pw", "--listen", "127.0.0.1:0", "--nats-listen", "127.0.0.1:0", "--device-token", "dev-1=ctok-1", "--stats-every", "50ms"})
+			"--pass", "leaf-pw", "--listen", "127.0.0.1:0", "--nats-listen", "127.0.0.1:0", "--device-token", "dev-1=ctok-1", "--stats-every", "50ms", "--cameras", camerasJSON})
 	}()
-	waitOut(lout, "cluster c1: devices dev-1")
+	waitOut(lout, "cluster c1: devices c1-w1, dev-1 (the center must know each); 1 cameras on 1 reference devices")
 	if !regexp.MustCompile(`cluster c1: nats nats://127\.0\.0\.1:\d+ `).MatchString(lout.String()) {
 		t.Fatalf("no NATS URL in:\n%s", lout)
 	}

@@ -67,7 +67,8 @@ type Config struct {
 	// Cameras are analysed by device workers made by NewWorker, CamerasPerWorker each (in the
 	// given order). Default none.
 	Cameras []wire.Calibration
-	// NewWorker creates a device worker. Required when Cameras is not empty.
+	// NewWorker creates a device worker. Default: the reference intermediate device
+	// (sim/device), its edge queue under <DataDir>/queue/<worker id> (DeviceWorkers).
 	NewWorker NewWorkerFunc
 	// CamerasPerWorker is how many cameras one worker takes. Default 8.
 	CamerasPerWorker int
@@ -155,11 +156,12 @@ func New(cfg Config) (*Cluster, error) {
 		return nil, errors.New("cluster: DataDir is required")
 	case (cfg.Upstream.LeafURL == "") == (cfg.Upstream.NATSURL == ""):
 		return nil, errors.New("cluster: Upstream needs exactly one of LeafURL and NATSURL")
-	case len(cfg.Cameras) > 0 && cfg.NewWorker == nil:
-		return nil, errors.New("cluster: Cameras given without NewWorker")
 	}
 	if cfg.Listen == "" {
 		cfg.Listen = "127.0.0.1:0"
+	}
+	if cfg.NewWorker == nil {
+		cfg.NewWorker = DeviceWorkers(filepath.Join(cfg.DataDir, "queue"), nil)
 	}
 	if cfg.CamerasPerWorker <= 0 {
 		cfg.CamerasPerWorker = 8

@@ -185,7 +185,6 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		{"no data dir", Config{ID: "c", Upstream: up}, "cluster: DataDir is required"},
 		{"no upstream", Config{ID: "c", DataDir: "d"}, "cluster: Upstream needs exactly one of LeafURL and NATSURL"},
 		{"two upstreams", Config{ID: "c", DataDir: "d", Upstream: Upstream{LeafURL: "a", NATSURL: "b"}}, "cluster: Upstream needs exactly one of LeafURL and NATSURL"},
-		{"cameras without workers", Config{ID: "c", DataDir: "d", Upstream: up, Cameras: cameras("cam-1")}, "cluster: Cameras given without NewWorker"},
 		{"token with a space", Config{ID: "c", DataDir: "d", Upstream: up, Tokens: map[string]string{"a b": "dev"}}, `cluster: token of device "dev": use only letters, digits and . _ @ -`},
 		{"device named like a worker", Config{ID: "c", DataDir: "d", Upstream: up, Tokens: map[string]string{"t": "c-w1"}, Cameras: cameras("cam-1"),
 			NewWorker: func(string, []wire.Calibration, wire.EventsEndpoint) (Worker, error) { return nil, nil }}, `cluster: device id "c-w1" is taken by a worker`},

@@ -5,8 +5,10 @@
 // In the flow of ARCHITECTURE.md section 2 it is a device under test standing between the
 // camera farm (and smart cameras) and the center:
 //
-//   - device workers (the reference device, sim/device, or any Worker) analyse the cluster's
-//     cameras and report to the cluster's own ingest endpoint;
+//   - device workers analyse the cluster's cameras (CamerasPerWorker each) and report to the
+//     cluster's own ingest endpoint; by default they are the reference intermediate device
+//     (sim/device: RTSP, libavcodec decode, classical detector, edge queue under
+//     <data>/queue/<worker id>), any Worker can stand in;
 //   - POST /v1/events takes events from workers, external intermediate devices and smart
 //     cameras, with per-device bearer tokens and exactly the center's parsing and validation
 //     (center.ParseEvents); JPEG evidence is written to <data>/evidence/<camera>/<event>.jpg
