@@ -448,17 +448,18 @@ func (c *Cluster) Stats() Stats {
 	return s
 }
 
-// Close stops the ingest listener, the workers and the forwarder, then the server. What is
+// Close stops the workers, the ingest listener and the forwarder, then the server. What is
 // stored and not yet forwarded stays in the data directory for the next Start.
 func (c *Cluster) Close() error {
 	c.closeOnce.Do(func() {
+		// Workers first: what they post while stopping still finds the listener.
+		for _, w := range c.running {
+			w.Close()
+		}
 		if c.httpSrv != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			c.httpSrv.Shutdown(ctx)
 			cancel()
-		}
-		for _, w := range c.running {
-			w.Close()
 		}
 		if c.cancel != nil {
 			c.cancel()
