@@ -7,7 +7,7 @@ GO ?= go
 GOTAGS = $(shell pkg-config --exists x264 2>/dev/null && echo extlib,pkgconfig)
 GOFLAGS_TAGS = -tags '$(GOTAGS)'
 
-.PHONY: help setup demo test check bench build fmt
+.PHONY: help setup demo test check bench bench-farm fuzz build
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -31,3 +31,14 @@ check: setup ## gofmt + go vet + tests with the race detector
 
 bench: setup ## benchmarks and long scenarios; figures go into BENCHMARKS.md
 	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -bench . -benchmem -timeout 60m ./...
+
+bench-farm: setup ## camera farm at scale: farm pinned to CPU 0, reader swarm to CPU 1 (docs/bench/farm.md)
+	$(GO) test $(GOFLAGS_TAGS) -c -o bin/farm.test ./sim/farm
+	TRAFFICSIM_BENCH_FARM=1000x2000,2500x500 TRAFFICSIM_BENCH_SWARM_CPUS=1 taskset -c 0 bin/farm.test -test.run '^$$' -test.bench FarmScale -test.benchtime 1x -test.v
+
+fuzz: setup ## run every fuzz target for FUZZTIME each (default 20s)
+	@for p in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
+	  for f in $$(grep -h '^func Fuzz' $$p/*_test.go | sed 's/func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
+	    echo "== $$p $$f"; $(GO) test $(GOFLAGS_TAGS) -run '^$$' -fuzz "^$$f$$" -fuzztime $${FUZZTIME:-20s} $$p || exit 1; \
+	  done; \
+	done
