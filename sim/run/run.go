@@ -107,10 +107,10 @@ type Result struct {
 	Profile     string            // the profile's name
 	Clips       []string          // clip folders used
 	Cameras     int
-	Smart       int           // of them, smart cameras
-	Started     time.Time     // cameras started
-	Stopped     time.Time     // cameras stopped
-	Device      device.Stats  // summed over reference devices
+	Smart       int          // of them, smart cameras
+	Started     time.Time    // cameras started
+	Stopped     time.Time    // cameras stopped
+	Device      device.Stats // summed over reference devices
 	Fleet       smartcam.Stats
 	Center      center.Stats
 	FarmStats   []farm.CameraStats
