@@ -2,6 +2,7 @@ package results
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"sort"
 
@@ -98,8 +99,11 @@ func (s *scorer) addFault(f wire.Fault) {
 		iv = &intervals{}
 		s.faults[f.Camera] = iv
 	}
-	from := f.Time.UnixNano()
-	iv.add(from, from+int64(max(f.Duration, 0)))
+	from, to := f.Time.UnixNano(), int64(math.MaxInt64) // no duration: from then to the end of the run
+	if f.Duration > 0 {
+		to = from + int64(f.Duration)
+	}
+	iv.add(from, to)
 }
 
 func (s *scorer) addTruthCondition(v *wire.Violation) {

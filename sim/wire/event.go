@@ -74,8 +74,8 @@ func IsFieldError(err error) (*FieldError, bool) {
 type Fault struct {
 	Time     time.Time          `json:"time"`
 	Camera   string             `json:"camera"`
-	Kind     string             `json:"kind"` // disconnect, freeze, loss, jitter, bitrate, skew, reboot
-	Duration time.Duration      `json:"duration_ns"`
+	Kind     string             `json:"kind"`        // disconnect, freeze, loss, jitter, bitrate, skew, reboot
+	Duration time.Duration      `json:"duration_ns"` // 0: from Time to the end of the run (loss, jitter, skew, bitrate)
 	Params   map[string]float64 `json:"params,omitempty"`
 }
 
