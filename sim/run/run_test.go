@@ -18,12 +18,23 @@ import (
 	"github.com/trafficsim/trafficsim/synth/render"
 )
 
+// libDir is a clip library shared by the tests of the package (clips are made once).
+var libDir string
+
+func library(*testing.T) string { return libDir }
+
 func TestMain(m *testing.M) {
-	code := 0
-	if err := render.Main(func() error { code = m.Run(); return nil }); err != nil {
+	var err error
+	if libDir, err = os.MkdirTemp("", "trafficsim-run-clips-"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	code := 0
+	if err := render.Main(func() error { code = m.Run(); return nil }); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	}
+	os.RemoveAll(libDir)
 	os.Exit(code)
 }
 
