@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/trafficsim/trafficsim/results"
@@ -45,17 +44,31 @@ func WriteScorecard(w io.Writer, r *Result) error {
 	fmt.Fprintf(w, "latency          p50 %.0f ms, p95 %.0f ms, p99 %.0f ms (received at the center - truth wall time)\n", o.LatencyP50Ms, o.LatencyP95Ms, o.LatencyP99Ms)
 	fmt.Fprintf(w, "time error       mean %.0f ms, p95 %.0f ms\n", o.TimeErrorMeanMs, o.TimeErrorP95Ms)
 	fmt.Fprintf(w, "cameras          %d (%d smart cameras), %d truths, %d events, %d late, %d invalid\n", r.Cameras, r.Smart, s.Truths, s.Events, s.Late, s.Invalid)
+	if len(r.Device.Cameras) > 0 {
+		var decoded, delivered, lost, connects int64
+		for id, cs := range r.Device.Cameras {
+			decoded += cs.Frames
+			lost += cs.PacketsLost
+			connects += cs.Connects
+			delivered += s.Delivery[id].Frames
+		}
+		fmt.Fprintf(w, "reference device %d cameras: %d frames decoded of %d the farm sent, %d RTP packets lost, %d sessions; %d events sent\n",
+			len(r.Device.Cameras), decoded, delivered, lost, connects, r.Device.Sent)
+	}
 	var failed []string
 	for _, v := range r.Verdicts {
 		if !v.Passed() {
 			failed = append(failed, v.String())
 		}
 	}
-	verdict := fmt.Sprintf("PASS (%d checks of profile %s)", len(r.Verdicts), r.Profile)
-	if len(failed) > 0 {
-		verdict = fmt.Sprintf("FAIL (%d of %d checks of profile %s): %s", len(failed), len(r.Verdicts), r.Profile, strings.Join(failed, "; "))
+	if len(failed) == 0 {
+		fmt.Fprintf(w, "verdict          PASS: %d checks of profile %s\n", len(r.Verdicts), r.Profile)
+	} else {
+		fmt.Fprintf(w, "verdict          FAIL: %d of %d checks of profile %s\n", len(failed), len(r.Verdicts), r.Profile)
+		for _, f := range failed {
+			fmt.Fprintf(w, "                   %s\n", f)
+		}
 	}
-	fmt.Fprintf(w, "verdict          %s\n", verdict)
 	if r.Interrupted {
 		fmt.Fprintln(w, "note             the run was interrupted before its duration")
 	}
