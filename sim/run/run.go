@@ -15,6 +15,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vbauerster/mpb/v8"
@@ -44,8 +45,9 @@ const (
 
 // Device ids the center knows in a run.
 const (
-	SmartcamID = "smartcam" // the source of every smart camera's events
-	ExternalID = "external" // the external device under test
+	SmartcamID = "smartcam"  // the source of every smart camera's events
+	ExternalID = "external"  // the external device under test
+	ClusterID  = "cluster-1" // the regional cluster of a run
 )
 
 // Config configures a run.
@@ -64,6 +66,10 @@ type Config struct {
 	// CamerasPerDevice is how many cameras one reference device takes [the scenario's
 	// deployment.cameras_per_device].
 	CamerasPerDevice int
+	// Direct makes the reference devices and the smart cameras post to the center directly
+	// instead of through one regional cluster (sim/cluster: device workers and ingest, forwarded
+	// to the center over a NATS leaf node) [false].
+	Direct bool
 	// Out is the folder of run records; the run goes into Out/<ID> [runs].
 	Out string
 	// ID is the run id [UTC time and scenario, e.g. 20261127-1130-intersection-day].
@@ -113,6 +119,7 @@ type Result struct {
 	Device      device.Stats // summed over reference devices
 	Fleet       smartcam.Stats
 	Center      center.Stats
+	Cluster     ClusterStats // zero without a cluster
 	FarmStats   []farm.CameraStats
 	ClipTime    time.Duration // time spent making (or finding) clips
 	Interrupted bool          // the context ended before Duration
@@ -193,6 +200,9 @@ func resolve(cfg Config) (*resolved, error) {
 	}
 	if c.Profile == nil {
 		c.Profile = conform.Default()
+	}
+	if regional == nil {
+		c.Direct = true // built without sim/cluster
 	}
 	if c.Logf == nil {
 		c.Logf = func(string, ...any) {}
@@ -309,10 +319,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	deviceIDs := make([]string, nDevices)
 	for k := range deviceIDs {
 		deviceIDs[k] = fmt.Sprintf("ref-device-%d", k+1)
+		if !c.Direct {
+			deviceIDs[k] = regional.workerID(ClusterID, k)
+		}
 		tokens[token()] = deviceIDs[k]
 	}
+	var extTok string
 	if c.Device == DeviceExternal {
-		tokens[token()] = ExternalID
+		extTok = token()
+		tokens[extTok] = ExternalID
 	}
 	if err := os.MkdirAll(c.Out, 0o755); err != nil {
 		return nil, err
@@ -321,7 +336,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	runInfo := record.Run{ID: c.ID, Scenario: c.sc.Name,
 		Seeds:    map[string]uint64{"scenario": c.Seed, "farm": c.Seed},
 		Versions: versions(),
-		Device:   record.Device{Name: deviceName(c.Device, nDevices)},
+		Device:   record.Device{Name: deviceName(c.Device, nDevices, c.Direct)},
 		Machine:  record.ThisMachine(), Start: start,
 		WindowMs: float64(c.Window) / 1e6, GraceMs: float64(c.Grace) / 1e6, Cameras: c.Cameras,
 		Notes: fmt.Sprintf("%d cameras (%d smart, %d on the device under test) over %d clips of %v, %v",
@@ -330,10 +345,17 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	// final is scored once, at the end (never finalised early, so a late event is scored as
+	// the batch scorer would); live shows the running score
+	final := results.NewLive(results.Config{Window: c.Window, Grace: c.Grace})
+	final.OnMatch(rec.Match)
 	live := results.NewLive(results.Config{Window: c.Window, Grace: c.Grace})
-	live.OnMatch(rec.Match)
-	cen, err := center.New(center.Config{DataDir: filepath.Join(res.Dir, "center"), Tokens: tokens,
-		TruthToken: token(), Scorer: live, Recorder: rec,
+	var natsCfg center.NATSConfig
+	if !c.Direct {
+		natsCfg = regional.nats(token())
+	}
+	cen, err := center.New(center.Config{DataDir: filepath.Join(res.Dir, "center"), Tokens: tokens, NATS: natsCfg,
+		TruthToken: token(), Scorer: scorers{final, live}, Recorder: rec,
 		Score: func(now time.Time) any { return live.Score(now) }, TimeNow: c.TimeNow})
 	if err != nil {
 		rec.Close()
@@ -347,7 +369,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	// from here on everything is stopped in order by stop
-	st := &stopper{c: c, res: res, cen: cen, rec: rec, live: live}
+	st := &stopper{c: c, res: res, cen: cen, rec: rec, live: live, final: final, extTok: extTok}
 	defer st.closeAll()
 
 	// 3. truth path and smart cameras
@@ -367,9 +389,20 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 				smartTok = tok
 			}
 		}
-		ep := wire.EventsEndpoint{HTTP: cen.EventsURL(), Token: smartTok}
-		fleet := smartcam.NewFleet(smartIDs, c.Seed, smartcam.Model{Source: SmartcamID},
-			smartcam.HTTPSender(ep, func(status int, body string) { c.Logf("smart cameras: center refused a batch: %d %s", status, body) }), c.TimeNow)
+		st.smartTok = smartTok
+		refused := func(status int, body string) { c.Logf("smart cameras: a batch was refused: %d %s", status, body) }
+		send := smartcam.HTTPSender(wire.EventsEndpoint{HTTP: cen.EventsURL(), Token: smartTok}, refused)
+		if !c.Direct {
+			// the cluster starts once the farm has its URLs; until then batches wait in the fleet
+			send = func(ctx context.Context, evs []wire.Event) error {
+				f := st.smartSend.Load()
+				if f == nil {
+					return errors.New("the regional cluster is not up yet")
+				}
+				return (*f)(ctx, evs)
+			}
+		}
+		fleet := smartcam.NewFleet(smartIDs, c.Seed, smartcam.Model{Source: SmartcamID}, send, c.TimeNow)
 		st.fleet = fleet
 		fctx, cancel := context.WithCancel(context.Background())
 		st.fleetStop = cancel
@@ -407,8 +440,18 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 
 	// 5. devices under test
+	if !c.Direct {
+		cl, err := regional.start(ctx, st, plainCams, refusedLog(c))
+		if err != nil {
+			return nil, err
+		}
+		st.cluster = cl
+	}
 	if c.Device == DeviceExternal {
 		ep, _ := cen.Endpoint(ExternalID)
+		if st.extEndpoint != nil {
+			ep = *st.extEndpoint
+		}
 		res.CamerasJSON = filepath.Join(res.Dir, "cameras.json")
 		b, err := json.MarshalIndent(wire.Deployment{Cameras: plainCams, Events: &ep}, "", "  ")
 		if err != nil {
@@ -422,6 +465,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 	}
 	for k, id := range deviceIDs {
+		if !c.Direct {
+			break
+		}
 		lo, hi := k*c.CamerasPerDevice, min((k+1)*c.CamerasPerDevice, len(plainCams))
 		ep, _ := cen.Endpoint(id)
 		ep.NATS, ep.User, ep.Pass = "", "", ""
@@ -474,6 +520,61 @@ playing:
 	return res, st.finish(ctx)
 }
 
+// ClusterStats are the counters of the regional cluster of a run.
+type ClusterStats struct {
+	Received      int64 // events accepted from devices and smart cameras
+	Forwarded     int64 // events the center acknowledged
+	Pending       uint64
+	ForwardErrors int64
+}
+
+// regionalCluster is a running regional cluster (cluster.go).
+type regionalCluster interface {
+	Close() error
+	stats() ClusterStats
+}
+
+// regional wires sim/cluster into a run; set by cluster.go (without it runs are direct).
+var regional *regionalHooks
+
+type regionalHooks struct {
+	workerID func(cluster string, i int) string
+	nats     func(leafPass string) center.NATSConfig
+	start    func(ctx context.Context, s *stopper, cams []wire.Calibration, refused func(int, string)) (regionalCluster, error)
+}
+
+// scorers feeds the center's input to several live scorers.
+type scorers []*results.Live
+
+func (ss scorers) AddTruth(v wire.Violation) {
+	for _, s := range ss {
+		s.AddTruth(v)
+	}
+}
+
+func (ss scorers) AddFault(f wire.Fault) {
+	for _, s := range ss {
+		s.AddFault(f)
+	}
+}
+
+func (ss scorers) AddEvent(e wire.Event, received time.Time) {
+	for _, s := range ss {
+		s.AddEvent(e, received)
+	}
+}
+
+func (ss scorers) AddDelivery(d wire.Delivery) {
+	for _, s := range ss {
+		s.AddDelivery(d)
+	}
+}
+
+var (
+	_ center.Scorer         = scorers{}
+	_ center.DeliveryScorer = scorers{}
+)
+
 // untilSink passes the truth timeline on, without the violations at or after end (emitted
 // ahead of frames the cameras will not play).
 type untilSink struct {
@@ -511,11 +612,18 @@ func token() string {
 	return hex.EncodeToString(b[:])
 }
 
-func deviceName(kind string, n int) string {
+func deviceName(kind string, n int, direct bool) string {
 	if kind == DeviceExternal {
 		return "external device (cameras.json)"
 	}
+	if !direct {
+		return fmt.Sprintf("trafficsim reference regional cluster, %d device workers", n)
+	}
 	return fmt.Sprintf("trafficsim reference intermediate device x%d", n)
+}
+
+func refusedLog(c *resolved) func(int, string) {
+	return func(status int, body string) { c.Logf("smart cameras: a batch was refused: %d %s", status, body) }
 }
 
 func versions() map[string]string {
@@ -577,19 +685,26 @@ func makeClips(ctx context.Context, c *resolved, p *mpb.Progress) ([]*library.Cl
 
 // stopper owns what a run started and stops it in order.
 type stopper struct {
-	c         *resolved
-	res       *Result
-	cen       *center.Center
-	rec       *record.Writer
-	live      *results.Live
-	nsink     *farm.NATSSink
-	sink      *untilSink
-	farm      *farm.Farm
-	fleet     *smartcam.Fleet
-	fleetStop context.CancelFunc
-	devices   []*device.Device
-	wg        sync.WaitGroup
-	closed    bool
+	c           *resolved
+	res         *Result
+	cen         *center.Center
+	rec         *record.Writer
+	live        *results.Live // running score
+	final       *results.Live // the scorecard
+	nsink       *farm.NATSSink
+	sink        *untilSink
+	farm        *farm.Farm
+	fleet       *smartcam.Fleet
+	fleetStop   context.CancelFunc
+	devices     []*device.Device
+	cluster     regionalCluster
+	smartTok    string
+	extTok      string               // the external device's token
+	extEndpoint *wire.EventsEndpoint // where it posts, when a cluster runs
+	smartSend   atomic.Pointer[func(context.Context, []wire.Event) error]
+	mu          sync.Mutex
+	wg          sync.WaitGroup
+	closed      bool
 }
 
 // status is the progress line: cameras live, events accepted, running F1.
@@ -632,7 +747,7 @@ func (s *stopper) finish(ctx context.Context) error {
 	s.res.Center = st
 	// everything is in: every truth is final
 	end := c.TimeNow().UTC()
-	score := s.live.Score(end.Add(24 * time.Hour))
+	score := s.final.Score(end.Add(24 * time.Hour))
 	err = errors.Join(err, s.rec.Finish(end, score), s.rec.Close())
 	s.closed = true
 	if err != nil {
@@ -656,12 +771,21 @@ func (s *stopper) finish(ctx context.Context) error {
 // closeInputs stops the devices, the smart cameras and the truth path.
 func (s *stopper) closeInputs() error {
 	var err error
-	for _, d := range s.devices {
-		ds := d.Stats()
-		add(&s.res.Device, ds)
-		err = errors.Join(err, d.Close())
-	}
+	s.mu.Lock()
+	devices := s.devices
 	s.devices = nil
+	s.mu.Unlock()
+	for _, d := range devices {
+		add(&s.res.Device, d.Stats())
+		if s.cluster == nil { // the cluster closes its workers
+			err = errors.Join(err, d.Close())
+		}
+	}
+	if s.cluster != nil {
+		s.res.Cluster = s.cluster.stats()
+		err = errors.Join(err, s.cluster.Close())
+		s.cluster = nil
+	}
 	if s.fleetStop != nil {
 		s.fleetStop()
 		s.wg.Wait()

@@ -50,10 +50,17 @@ func WriteScorecard(w io.Writer, r *Result) error {
 			decoded += cs.Frames
 			lost += cs.PacketsLost
 			connects += cs.Connects
-			delivered += s.Delivery[id].Frames
+			for _, fs := range r.FarmStats {
+				if fs.ID == id {
+					delivered += fs.Frames
+				}
+			}
 		}
 		fmt.Fprintf(w, "reference device %d cameras: %d frames decoded of %d the farm sent, %d RTP packets lost, %d sessions; %d events sent\n",
 			len(r.Device.Cameras), decoded, delivered, lost, connects, r.Device.Sent)
+	}
+	if cl := r.Cluster; cl.Received > 0 || cl.Forwarded > 0 {
+		fmt.Fprintf(w, "regional cluster %d events received, %d forwarded to the center, %d pending, %d forward errors\n", cl.Received, cl.Forwarded, cl.Pending, cl.ForwardErrors)
 	}
 	var failed []string
 	for _, v := range r.Verdicts {

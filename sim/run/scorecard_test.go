@@ -7,6 +7,7 @@ import (
 	"github.com/trafficsim/trafficsim/results"
 	"github.com/trafficsim/trafficsim/results/conform"
 	"github.com/trafficsim/trafficsim/sim/device"
+	"github.com/trafficsim/trafficsim/sim/farm"
 	"github.com/trafficsim/trafficsim/sim/run"
 )
 
@@ -19,9 +20,10 @@ func TestScorecardTable(t *testing.T) {
 				"sidewalk":  {FP: 1, FN: 1},
 			},
 			ByCondition: map[string]results.Metrics{"day": {Plates: 3, PlatesOK: 2, PlateAccuracy: 2.0 / 3}},
-			Delivery:    map[string]results.Delivery{"cam-001": {Frames: 250}}},
-		Device:   device.Stats{Sent: 3, Cameras: map[string]device.CameraStats{"cam-001": {Frames: 248, PacketsLost: 4, Connects: 1}}},
-		Verdicts: []conform.Verdict{{Metric: "f1", Op: ">=", Limit: 0.85, Value: 2.0 / 3, Status: conform.Fail}, {Metric: "latency_p95", Op: "<=", Limit: 120000, Value: 1900, Status: conform.Pass}},
+		},
+		FarmStats: []farm.CameraStats{{ID: "cam-001", Frames: 250}, {ID: "cam-002", Frames: 240}},
+		Device:    device.Stats{Sent: 3, Cameras: map[string]device.CameraStats{"cam-001": {Frames: 248, PacketsLost: 4, Connects: 1}}},
+		Verdicts:  []conform.Verdict{{Metric: "f1", Op: ">=", Limit: 0.85, Value: 2.0 / 3, Status: conform.Fail}, {Metric: "latency_p95", Op: "<=", Limit: 120000, Value: 1900, Status: conform.Pass}},
 	}
 	var b strings.Builder
 	if err := run.WriteScorecard(&b, res); err != nil {
