@@ -34,6 +34,7 @@ import (
 	"github.com/trafficsim/trafficsim/synth/clips"
 	"github.com/trafficsim/trafficsim/synth/encode"
 	"github.com/trafficsim/trafficsim/synth/library"
+	"github.com/trafficsim/trafficsim/synth/render"
 	"github.com/trafficsim/trafficsim/synth/world"
 )
 
@@ -627,7 +628,7 @@ func refusedLog(c *resolved) func(int, string) {
 }
 
 func versions() map[string]string {
-	v := map[string]string{"render": "", "trafficsim": "devel"}
+	v := map[string]string{"render": render.Version, "trafficsim": "devel"}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		v["go"] = bi.GoVersion
 		if bi.Main.Version != "" {
@@ -639,7 +640,6 @@ func versions() map[string]string {
 			}
 		}
 	}
-	delete(v, "render")
 	return v
 }
 
