@@ -94,7 +94,8 @@ type Config struct {
 	Profile *conform.Profile
 	// Progress receives the mpb progress bars [none].
 	Progress io.Writer
-	// Logf logs what happens (cameras.json path, stops) [discarded].
+	// Logf logs what happens (clips, start, stop, device reconnects); it is called from several
+	// goroutines [discarded].
 	Logf func(format string, args ...any)
 	// ExternalReady is called with the path of cameras.json once an external device can
 	// connect [none].

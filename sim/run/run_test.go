@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,7 +51,8 @@ const (
 var notDetected = []string{"too_many_passengers"}
 
 // TestRunEndToEnd runs intersection-day with three cameras (one smart camera, two on the
-// reference device) for 40 s over two freshly synthesised 30 s clips, then reads the run record
+// reference device) for 40 s over two freshly synthesised 30 s clips (20 s over two 16 s clips
+// under the race detector), then reads the run record
 // back: the reference device finds most violations of each type it detects, and the summary is
 // what the batch scorer computes from the record's files.
 func TestRunEndToEnd(t *testing.T) {
@@ -58,11 +60,22 @@ func TestRunEndToEnd(t *testing.T) {
 	defer cancel()
 	dir := t.TempDir()
 	var log strings.Builder
-	res, err := run.Run(ctx, run.Config{Scenario: "intersection-day", Cameras: 3, SmartShare: 0.34, Clips: 2,
-		Duration: 40 * time.Second, ClipDuration: 30 * time.Second, Out: filepath.Join(dir, "runs"), ID: "e2e",
+	var logMu sync.Mutex
+	clips, clipLen, play := 2, 30*time.Second, 40*time.Second
+	if raceEnabled { // rendering under the race detector is about five times slower
+		clips, clipLen, play = 2, 16*time.Second, 20*time.Second
+	}
+	res, err := run.Run(ctx, run.Config{Scenario: "intersection-day", Cameras: 3, SmartShare: 0.34, Clips: clips,
+		Duration: play, ClipDuration: clipLen, Out: filepath.Join(dir, "runs"), ID: "e2e",
 		Library: filepath.Join(dir, "clips"),
-		Logf:    func(f string, a ...any) { fmt.Fprintf(&log, f+"\n", a...) }})
+		Logf: func(f string, a ...any) {
+			logMu.Lock()
+			fmt.Fprintf(&log, f+"\n", a...)
+			logMu.Unlock()
+		}})
+	logMu.Lock()
 	t.Logf("run log:\n%s", log.String())
+	logMu.Unlock()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +147,9 @@ func TestRunEndToEnd(t *testing.T) {
 		n := x.tp + x.fn
 		recall := float64(x.tp) / float64(n)
 		t.Logf("reference device: %-20s %2d of %2d found (recall %.2f)", k, x.tp, n, recall)
-		if slices.Contains(notDetected, k) || n < minTruths {
+		// under the race detector the device runs several times slower than real time: its
+		// accuracy is measured without it
+		if slices.Contains(notDetected, k) || n < minTruths || raceEnabled {
 			continue
 		}
 		checked++
@@ -142,7 +157,7 @@ func TestRunEndToEnd(t *testing.T) {
 			t.Errorf("reference device found %d of %d %s violations; want recall >= %.2f", x.tp, n, k, minRecall)
 		}
 	}
-	if checked == 0 {
+	if checked == 0 && !raceEnabled {
 		t.Errorf("no violation type the device detects occurred %d times on its cameras", minTruths)
 	}
 }
