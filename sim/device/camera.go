@@ -1,0 +1,177 @@
+package device
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/bluenviron/gortsplib/v5"
+	"github.com/bluenviron/gortsplib/v5/pkg/base"
+	"github.com/bluenviron/gortsplib/v5/pkg/format"
+	"github.com/bluenviron/gortsplib/v5/pkg/format/rtph264"
+	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
+	"github.com/pion/rtp"
+
+	"github.com/trafficsim/trafficsim/sim/device/decode"
+	"github.com/trafficsim/trafficsim/sim/wire"
+)
+
+// runCamera keeps a session to one camera until ctx ends, reconnecting with back-off. The
+// analyzer keeps its state across reconnects (tracks simply age out).
+func (d *Device) runCamera(ctx context.Context, cal wire.Calibration, an Analyzer) {
+	dec, err := decode.New(d.cfg.Decode)
+	if err != nil {
+		d.cfg.Logf("device: camera %s: %v", cal.ID, err)
+		return
+	}
+	defer dec.Close()
+	// on the way out, events still waiting in the analyzer (for a better plate) go to the edge
+	// queue: they are sent at the next start
+	defer func() {
+		if f, ok := an.(interface{ Flush() []wire.Event }); ok {
+			if evs := f.Flush(); len(evs) > 0 {
+				d.enqueue(evs)
+			}
+		}
+	}()
+	attempt := 0
+	for ctx.Err() == nil {
+		played, err := d.session(ctx, cal, an, dec)
+		if ctx.Err() != nil {
+			return
+		}
+		d.camStat(cal.ID, func(c *CameraStats) {
+			c.Connected = false
+			c.ConnectErrs++
+			if err != nil {
+				c.LastError = err.Error()
+			}
+		})
+		if played {
+			attempt = 0
+		}
+		attempt++
+		if attempt == 1 || attempt%10 == 0 {
+			d.cfg.Logf("device: camera %s: %v (reconnecting, attempt %d)", cal.ID, err, attempt)
+		}
+		sleep(ctx, Backoff(attempt, d.cfg.RetryMin, d.cfg.RetryMax))
+	}
+}
+
+// session runs one RTSP session: DESCRIBE, SETUP, PLAY, then decode and analyse every access
+// unit in the client's reader goroutine until the session fails. played tells whether PLAY
+// succeeded (a later failure then restarts the back-off).
+func (d *Device) session(ctx context.Context, cal wire.Calibration, an Analyzer, dec *decode.Decoder) (played bool, err error) {
+	u, err := base.ParseURL(cal.URL)
+	if err != nil {
+		return false, fmt.Errorf("url: %w", err)
+	}
+	if cal.Username != "" {
+		u.User = url.UserPassword(cal.Username, cal.Password)
+	}
+	c := &gortsplib.Client{Scheme: u.Scheme, Host: u.Host, ReadTimeout: d.cfg.ReadTimeout, WriteTimeout: d.cfg.ReadTimeout,
+		// counted, not logged: gortsplib's default logs every loss, which floods under load
+		OnPacketsLost: func(n uint64) { d.camStat(cal.ID, func(s *CameraStats) { s.PacketsLost += int64(n) }) },
+		OnDecodeError: func(error) { d.camStat(cal.ID, func(s *CameraStats) { s.RTPErrors++ }) },
+	}
+	switch cal.Transport {
+	case "tcp":
+		p := gortsplib.ProtocolTCP
+		c.Protocol = &p
+	case "udp":
+		p := gortsplib.ProtocolUDP
+		c.Protocol = &p
+	}
+	if err := c.Start(); err != nil {
+		return false, err
+	}
+	stop := context.AfterFunc(ctx, c.Close)
+	defer stop()
+	defer c.Close()
+
+	desc, _, err := c.Describe(u)
+	if err != nil {
+		return false, err
+	}
+	var forma *format.H264
+	medi := desc.FindFormat(&forma)
+	if medi == nil {
+		return false, errors.New("no H.264 track")
+	}
+	rtpDec, err := forma.CreateDecoder()
+	if err != nil {
+		return false, err
+	}
+	if _, err := c.Setup(desc.BaseURL, medi, 0, 0); err != nil {
+		return false, err
+	}
+	var (
+		frame     decode.Frame
+		gotKey    bool
+		clockBase time.Time // local clock for frames before the first sender report
+		rtpBase   uint32
+	)
+	c.OnPacketRTP(medi, forma, func(pkt *rtp.Packet) {
+		au, err := rtpDec.Decode(pkt)
+		if err != nil {
+			if !errors.Is(err, rtph264.ErrMorePacketsNeeded) && !errors.Is(err, rtph264.ErrNonStartingPacketAndNoPrevious) {
+				d.camStat(cal.ID, func(s *CameraStats) { s.DecodeErrors++ })
+			}
+			return
+		}
+		if !gotKey {
+			if !h264.IsRandomAccess(au) {
+				return
+			}
+			gotKey = true
+			if forma.SPS != nil && forma.PPS != nil {
+				au = append([][]byte{forma.SPS, forma.PPS}, au...)
+			}
+		}
+		annexb, err := h264.AnnexB(au).Marshal()
+		if err != nil {
+			d.camStat(cal.ID, func(s *CameraStats) { s.DecodeErrors++ })
+			return
+		}
+		ok, err := dec.Decode(annexb, &frame)
+		if err != nil {
+			d.camStat(cal.ID, func(s *CameraStats) { s.DecodeErrors++ })
+			return
+		}
+		if !ok {
+			return
+		}
+		if frame.Width != cal.Width || frame.Height != cal.Height {
+			d.camStat(cal.ID, func(s *CameraStats) {
+				if s.SizeErrors == 0 {
+					d.cfg.Logf("device: camera %s sends %dx%d, its calibration says %dx%d: frames not analysed", cal.ID, frame.Width, frame.Height, cal.Width, cal.Height)
+				}
+				s.SizeErrors++
+			})
+			return
+		}
+		t, hasNTP := c.PacketNTP(medi, pkt)
+		if !hasNTP {
+			if clockBase.IsZero() {
+				clockBase, rtpBase = d.cfg.TimeNow(), pkt.Timestamp
+			}
+			t = clockBase.Add(time.Duration(int64(int32(pkt.Timestamp-rtpBase))) * time.Second / 90000)
+		}
+		d.camStat(cal.ID, func(s *CameraStats) {
+			s.Frames++
+			if !hasNTP {
+				s.NoWallClock++
+			}
+		})
+		if evs := an.Process(&frame, t); len(evs) > 0 {
+			d.enqueue(evs)
+		}
+	})
+	if _, err := c.Play(nil); err != nil {
+		return false, err
+	}
+	d.camStat(cal.ID, func(s *CameraStats) { s.Connected = true; s.Connects++ })
+	return true, c.Wait()
+}

@@ -1,0 +1,22 @@
+// Package detect is the classical detector of the reference intermediate device: it turns the
+// decoded frames of one camera, with the camera's calibration (what an installer gives), into
+// violation events (ARCHITECTURE.md section 2, inside the device under test; section 4 lists
+// the rules). It knows only pixels and the calibration, never truth.
+//
+// Per frame: a downscaled grey image feeds a background model (a running median for the first
+// 4 s, then a running average that is slow where foreground so stopped vehicles stay visible);
+// the foreground mask is dilated, cut into blobs (and at empty columns), and blobs whose ground
+// point is off the calibrated road are dropped (overlay clock, lamps, trees); blobs are tracked
+// (greedy box overlap with constant-velocity prediction; tracks merged into one blob coast on
+// their own velocity; ghosts left in the model are absorbed); each track's ground point (bottom
+// centre of its box) is mapped to the road plane with the calibration's homography, which gives
+// positions and speeds in metres, and its size gives the class. Signal states come from the
+// brightness of the signal-lamp boxes. The rules then run per track: stop-line crossing on red,
+// stopping beyond the line, zone speed, wrong way, wrong lane, dwell in a no-parking zone,
+// motorbikes on sidewalks, riders' heads without helmet (by day). Plates are read by template
+// matching on the plate font where they are wide enough, and an event waits up to 2 s for the
+// track's best reading.
+//
+// The detector is usable without RTSP: New(cal, opts) then Process(frame, captureTime) per
+// frame, in order, from one goroutine (the regional cluster's workers reuse it).
+package detect

@@ -1,0 +1,360 @@
+package detect
+
+import (
+	"crypto/sha1"
+	"encoding/hex"
+	"math"
+	"time"
+
+	"github.com/trafficsim/trafficsim/sim/wire"
+)
+
+// Rule constants (road-plane metres, seconds) shared by the rules below.
+const (
+	movingMS     = 1.5 // a track faster than this is moving
+	stillMS      = 0.4 // and slower than this is stopped
+	wrongCos     = -0.82
+	wrongMinM    = 3.0 // metres against the lane during the 2 s hold
+	minJudgePx   = 30  // lane rules need a box this tall at 720p (far away, blobs of riders merge)
+	maxVehicleM  = 3.6 // no road user's box is wider at its base (buses read 2.9-3.5 m)
+	beyondStopM  = 3.0 // front this far past a line after crossing on red: it went on
+	minSeen      = 4   // frames before a track's rules run
+	typicalLenM  = 4.5
+	motoLenM     = 1.9
+	truckLenM    = 8.0
+	busLenM      = 11.0
+	holdWrongS   = 2.0
+	holdSidewalk = 1.0
+)
+
+func classLen(c wire.Class) float64 {
+	switch c {
+	case wire.Motorbike, wire.Bicycle:
+		return motoLenM
+	case wire.Truck:
+		return truckLenM
+	case wire.Bus:
+		return busLenM
+	}
+	return typicalLenM
+}
+
+func unit(p wire.Point) (wire.Point, float64) {
+	n := math.Hypot(p[0], p[1])
+	if n == 0 {
+		return wire.Point{}, 0
+	}
+	return wire.Point{p[0] / n, p[1] / n}, n
+}
+
+func dot2(a, b wire.Point) float64 { return a[0]*b[0] + a[1]*b[1] }
+
+// laneOf returns the index of the lane whose road polygon holds p, or -1.
+func (d *Detector) laneOf(p wire.Point) int {
+	for i, l := range d.cal.Lanes {
+		if l.Road.Contains(p) {
+			return i
+		}
+	}
+	return -1
+}
+
+// lineSide is the signed distance of p from line l (positive on the side dir points to) and
+// whether p is alongside the segment (within 1 m of its ends).
+func lineSide(l wire.LineRegion, p wire.Point, dir wire.Point) (float64, bool) {
+	a, b := l.Road[0], l.Road[1]
+	u, n := unit(wire.Point{b[0] - a[0], b[1] - a[1]})
+	if n == 0 {
+		return 0, false
+	}
+	nrm := wire.Point{-u[1], u[0]}
+	if dot2(nrm, dir) < 0 {
+		nrm = wire.Point{-nrm[0], -nrm[1]}
+	}
+	v := wire.Point{p[0] - a[0], p[1] - a[1]}
+	along := dot2(v, u)
+	return dot2(v, nrm), along > -1 && along < n+1
+}
+
+// lineDir is the travel direction of the lanes a stop line ends (mean of their directions).
+func (d *Detector) lineDir(i int, fallback wire.Point) wire.Point {
+	var s wire.Point
+	for _, l := range d.cal.Lanes {
+		if d.lineLanes[i][l.ID] {
+			s[0] += l.Direction[0]
+			s[1] += l.Direction[1]
+		}
+	}
+	if u, n := unit(s); n > 0 {
+		return u
+	}
+	return fallback
+}
+
+// Heights of the top of each class (roof, riders' heads) and how far the front bumper or wheel
+// reaches ahead of that top edge, in metres.
+var (
+	topHeightM = map[wire.Class]float64{wire.Motorbike: 1.65, wire.Bicycle: 1.65, wire.Car: 1.5, wire.Truck: 3.0, wire.Bus: 3.2}
+	topToFront = map[wire.Class]float64{wire.Motorbike: 0.8, wire.Bicycle: 0.8, wire.Car: 1.0, wire.Truck: 0.2, wire.Bus: 0.1}
+)
+
+// front estimates the road point of the vehicle's front. Coming towards the camera, the bottom
+// centre of the box is the front bumper on the road. Going away, it is the rear, and the front
+// is a vehicle length further on; but while the vehicle enters the picture from its bottom edge
+// its rear is not in view: then the top edge of the box (roof front, riders' heads) is used, its
+// ray meeting the plane at the class's roof height, the bumper a little further on.
+func (d *Detector) front(tr *track, s sample, dir wire.Point) wire.Point {
+	g := s.ground
+	cam := d.cal.Pinhole.Position
+	if dot2(dir, wire.Point{cam[0] - g[0], cam[1] - g[1]}) >= 0 {
+		return g
+	}
+	cls := tr.class()
+	if s.box[3] >= float64(d.cal.Height-2*d.s) {
+		if h, ok := d.topPlane[cls]; ok {
+			if p, ok := wire.Apply(h, wire.Point{(s.box[0] + s.box[2]) / 2, s.box[1]}); ok {
+				k := topToFront[cls]
+				return wire.Point{p[0] + dir[0]*k, p[1] + dir[1]*k}
+			}
+		}
+	}
+	l := classLen(cls)
+	return wire.Point{g[0] + dir[0]*l, g[1] + dir[1]*l}
+}
+
+// rules runs the violation rules of ARCHITECTURE.md section 4 on one track after its newest
+// sample; t is the frame's capture time.
+func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
+	if tr.missed > 0 || tr.seen < minSeen || len(tr.hist) < 2 {
+		return nil
+	}
+	var evs []wire.Event
+	cur, prev := tr.hist[len(tr.hist)-1], tr.hist[len(tr.hist)-2]
+	if cur.widthM > maxVehicleM || prev.widthM > maxVehicleM {
+		return nil // wider than any vehicle: several merged, or glare on a wet road at night
+	}
+	g := cur.ground
+	dir, speed := unit(tr.vel)
+	lane := d.laneOf(g)
+	if speed < movingMS && lane >= 0 {
+		dir = d.cal.Lanes[lane].Direction
+	}
+	cls := tr.class()
+	emit := func(typ wire.ViolationType, at time.Time, box wire.Box, conf float64) {
+		if tr.emitted[typ] {
+			return
+		}
+		tr.emitted[typ] = true
+		evs = append(evs, d.event(tr, typ, at, box, cls, conf))
+	}
+
+	// red light and stop line
+	for i, l := range d.cal.StopLines {
+		si, ok := d.lineSig[l.ID]
+		if !ok {
+			continue
+		}
+		ld := d.lineDir(i, dir)
+		fc := d.front(tr, cur, dir)
+		fp := d.front(tr, prev, dir)
+		dc, in := lineSide(l, fc, ld)
+		dp, _ := lineSide(l, fp, ld)
+		red := d.signals[si].state == red
+		if in && dp < 0 && dc >= 0 && dot2(dir, ld) > 0.3 && red && tr.crossT.IsZero() && approached(tr, l, ld) {
+			tr.crossT = interp(prev.t, cur.t, dp, dc)
+			tr.crossLine, tr.crossBox = i, cur.box
+		}
+		if !tr.crossT.IsZero() && tr.crossLine == i {
+			tr.crossDist = dc
+			if dc > beyondStopM {
+				emit(wire.RedLight, tr.crossT, tr.crossBox, 0.8)
+			}
+		}
+		if in && red && dc > 0 && dc < beyondStopM && speed < stillMS && !tr.stillSince.IsZero() &&
+			t.Sub(tr.stillSince) >= time.Second && tr.maxSpeed > movingMS {
+			emit(wire.StopLineViolation, tr.stillSince, cur.box, 0.7)
+		}
+	}
+
+	// speed zones: crossing times of the entry and exit lines, interpolated within the frame
+	for zi, z := range d.cal.SpeedZones {
+		zd := d.zoneDir(z, dir)
+		de, ine := lineSide(z.Entry, g, zd)
+		dpe, _ := lineSide(z.Entry, prev.ground, zd)
+		if ine && dpe < 0 && de >= 0 {
+			tr.zoneIn[zi] = interp(prev.t, cur.t, dpe, de)
+		}
+		dx, inx := lineSide(z.Exit, g, zd)
+		dpx, _ := lineSide(z.Exit, prev.ground, zd)
+		if in, ok := tr.zoneIn[zi]; ok && inx && dpx < 0 && dx >= 0 {
+			out := interp(prev.t, cur.t, dpx, dx)
+			delete(tr.zoneIn, zi)
+			length := z.LengthM
+			if length <= 0 {
+				length = math.Hypot(mid(z.Exit)[0]-mid(z.Entry)[0], mid(z.Exit)[1]-mid(z.Entry)[1])
+			}
+			if dt := out.Sub(in).Seconds(); dt > 0 {
+				kmh := length / dt * 3.6
+				if lim, ok := d.cal.SpeedLimits[cls]; ok && lim > 0 && kmh > lim {
+					emit(wire.Speeding, cur.t, cur.box, conf(kmh/lim-1, 0.15))
+				}
+			}
+		}
+	}
+
+	// wrong way and wrong lane: held for 2 s
+	if lane >= 0 && speed >= movingMS && cur.box[3]-cur.box[1] >= minJudgePx*float64(d.cal.Height)/720 {
+		ld := d.cal.Lanes[lane].Direction
+		c := dot2(dir, ld)
+		// straight against the lane (within 35 degrees), staying in that lane: a vehicle
+		// turning across the junction crosses lanes at an angle
+		against := c < wrongCos && (tr.wrongSince.IsZero() || lane == tr.wrongLane)
+		if against && tr.wrongSince.IsZero() {
+			tr.wrongLane, tr.wrongFrom = lane, g
+		}
+		tr.wrongSince = hold(tr.wrongSince, against, t)
+		// wrong lane needs a clear class: two motorbikes side by side can look like a car
+		tr.laneSince = hold(tr.laneSince, c > 0.5 && !allows(d.cal.Lanes[lane].Allowed, cls) && tr.seen >= 10 && tr.classShare() >= 0.8, t)
+	} else if speed >= movingMS {
+		tr.wrongSince, tr.laneSince = time.Time{}, time.Time{}
+	}
+	if !tr.wrongSince.IsZero() && t.Sub(tr.wrongSince).Seconds() >= holdWrongS {
+		// and it went somewhere: at least wrongMinM against the lane during the hold
+		ld := d.cal.Lanes[tr.wrongLane].Direction
+		if -dot2(wire.Point{g[0] - tr.wrongFrom[0], g[1] - tr.wrongFrom[1]}, ld) >= wrongMinM {
+			emit(wire.WrongWay, t, cur.box, 0.8)
+		}
+	}
+	if !tr.laneSince.IsZero() && t.Sub(tr.laneSince).Seconds() >= holdWrongS {
+		emit(wire.WrongLane, t, cur.box, 0.6)
+	}
+
+	// sidewalk: a motorbike on a sidewalk for 1 s
+	onWalk := false
+	for _, z := range d.cal.Sidewalks {
+		if z.Road.Contains(g) {
+			onWalk = true
+		}
+	}
+	tr.walkSince = hold(tr.walkSince, onWalk && cls == wire.Motorbike, t)
+	if !tr.walkSince.IsZero() && t.Sub(tr.walkSince).Seconds() >= holdSidewalk {
+		emit(wire.Sidewalk, t, cur.box, 0.7)
+	}
+
+	// stopped: the onset is half the velocity window back
+	slow := math.Hypot(tr.velocity(time.Second)[0], tr.velocity(time.Second)[1]) < stillMS
+	if slow && tr.stillSince.IsZero() {
+		tr.stillSince = t.Add(-500 * time.Millisecond)
+	} else if !slow {
+		tr.stillSince = time.Time{}
+	}
+	if !tr.stillSince.IsZero() && tr.maxSpeed > movingMS {
+		for _, z := range d.cal.NoParking {
+			if !z.Road.Contains(g) {
+				continue
+			}
+			th := z.ThresholdS
+			if th <= 0 {
+				th = d.o.ParkingS
+			}
+			if t.Sub(tr.stillSince).Seconds() >= th {
+				emit(wire.IllegalParking, tr.stillSince.Add(time.Duration(th*float64(time.Second))), cur.box, 0.8)
+			}
+		}
+	}
+	return evs
+}
+
+// approached reports whether the track was seen on the approach side of a line, alongside it:
+// a vehicle that comes out of the cross street inside the junction never was.
+func approached(tr *track, l wire.LineRegion, ld wire.Point) bool {
+	for _, h := range tr.hist {
+		if dist, in := lineSide(l, h.ground, ld); in && dist < -1 {
+			return true
+		}
+	}
+	return false
+}
+
+// finish runs when a track ends (left the view, lost, or end of stream): a vehicle that crossed
+// on red and was last seen past the line without stopping went on.
+func (d *Detector) finish(tr *track) {
+	if !tr.crossT.IsZero() && !tr.emitted[wire.RedLight] && !tr.emitted[wire.StopLineViolation] && tr.crossDist > 1.5 {
+		tr.emitted[wire.RedLight] = true
+		tr.pending = append(tr.pending, d.event(tr, wire.RedLight, tr.crossT, tr.crossBox, tr.class(), 0.7))
+	}
+}
+
+func (d *Detector) zoneDir(z wire.SpeedZoneRegion, fallback wire.Point) wire.Point {
+	u, n := unit(wire.Point{mid(z.Exit)[0] - mid(z.Entry)[0], mid(z.Exit)[1] - mid(z.Entry)[1]})
+	if n == 0 {
+		return fallback
+	}
+	return u
+}
+
+func mid(l wire.LineRegion) wire.Point {
+	return wire.Point{(l.Road[0][0] + l.Road[1][0]) / 2, (l.Road[0][1] + l.Road[1][1]) / 2}
+}
+
+// hold keeps the start time of a condition while it holds and clears it when it does not.
+func hold(since time.Time, cond bool, t time.Time) time.Time {
+	switch {
+	case !cond:
+		return time.Time{}
+	case since.IsZero():
+		return t
+	}
+	return since
+}
+
+// interp is the time at which a signed distance going from dp (at tp) to dc (at tc) is zero.
+func interp(tp, tc time.Time, dp, dc float64) time.Time {
+	if dc == dp {
+		return tc
+	}
+	f := -dp / (dc - dp)
+	return tp.Add(time.Duration(f * float64(tc.Sub(tp))))
+}
+
+func allows(cs []wire.Class, c wire.Class) bool {
+	if len(cs) == 0 {
+		return true
+	}
+	for _, a := range cs {
+		if a == c {
+			return true
+		}
+	}
+	return false
+}
+
+// conf maps a margin over a threshold to a confidence in 0.5..0.95.
+func conf(margin, full float64) float64 {
+	return math.Min(0.95, 0.5+0.45*math.Max(0, margin)/full)
+}
+
+// event builds the event of a track; the id is stable for the same stream and detection.
+func (d *Detector) event(tr *track, typ wire.ViolationType, at time.Time, box wire.Box, cls wire.Class, c float64) wire.Event {
+	id := d.o.Source + "/" + d.cal.ID + "/" + string(typ) + "/" + tr.id
+	if len(id) > 128 {
+		h := sha1.Sum([]byte(id))
+		id = hex.EncodeToString(h[:])
+	}
+	b := clampBox(box, d.cal.Width, d.cal.Height)
+	e := wire.Event{EventID: id, CameraID: d.cal.ID, Type: typ, Time: at.UTC().Truncate(time.Millisecond),
+		VehicleClass: cls, Confidence: c, Source: d.o.Source}
+	if b.Area() > 0 {
+		e.Box = &b
+	}
+	if d.o.Evidence >= 0 && d.evidence != nil && b.Area() > 0 {
+		if j, err := evidenceJPEG(d.evidence, b); err == nil {
+			e.Evidence = &wire.Evidence{JPEG: j}
+		}
+	}
+	return e
+}
+
+func clampBox(b wire.Box, w, h int) wire.Box {
+	return wire.Box{math.Max(0, b[0]), math.Max(0, b[1]), math.Min(float64(w), b[2]), math.Min(float64(h), b[3])}
+}

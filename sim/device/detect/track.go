@@ -1,0 +1,273 @@
+package detect
+
+import (
+	"math"
+	"time"
+
+	"github.com/trafficsim/trafficsim/sim/wire"
+)
+
+// sample is one observation of a track.
+type sample struct {
+	t      time.Time
+	box    wire.Box
+	ground wire.Point
+	widthM float64 // road-plane width of the box's bottom edge
+}
+
+// track is an object followed across frames.
+type track struct {
+	id       string // stable: birth capture time and order, so restarts and resends agree
+	born     time.Time
+	hist     []sample   // recent samples, oldest first (bounded)
+	firstG   wire.Point // ground point at birth
+	missed   int        // frames without a matching blob
+	seen     int        // frames matched
+	votes    map[wire.Class]int
+	maxSpeed float64 // m/s, smoothed
+	vel      wire.Point
+
+	emitted map[wire.ViolationType]bool
+	// rule state
+	wrongSince, laneSince, walkSince, stillSince time.Time
+	crossT                                       time.Time  // stop line crossing on red, pending
+	wrongLane                                    int        // lane of the wrong-way hold
+	wrongFrom                                    wire.Point // where the wrong-way hold began
+	crossLine                                    int
+	crossBox                                     wire.Box
+	crossDist                                    float64           // front's distance past the crossed line, last frame
+	zoneIn                                       map[int]time.Time // speed zone entry times
+
+	helmetN, bareN int // head measurements, of which bare
+	helmetT        time.Time
+	helmetBox      wire.Box
+	helmetDone     bool
+
+	pending    []wire.Event // stamped, waiting for the best plate reading
+	plate      string
+	plateScore float64
+	plateTried int     // frame number of the last attempt
+	plateW     float64 // predicted plate width at the last attempt
+}
+
+const histLen = 50
+
+func (tr *track) last() sample { return tr.hist[len(tr.hist)-1] }
+
+// velocity over about the last window: road metres per second.
+func (tr *track) velocity(window time.Duration) wire.Point {
+	n := len(tr.hist)
+	if n < 2 {
+		return wire.Point{}
+	}
+	b := tr.hist[n-1]
+	i := n - 2
+	for i > 0 && b.t.Sub(tr.hist[i].t) < window {
+		i--
+	}
+	a := tr.hist[i]
+	dt := b.t.Sub(a.t).Seconds()
+	if dt <= 0 {
+		return wire.Point{}
+	}
+	return wire.Point{(b.ground[0] - a.ground[0]) / dt, (b.ground[1] - a.ground[1]) / dt}
+}
+
+// class is the majority vote of the per-frame size classes.
+func (tr *track) class() wire.Class {
+	best, n := wire.Car, -1
+	for _, c := range wire.Classes {
+		if tr.votes[c] > n {
+			best, n = c, tr.votes[c]
+		}
+	}
+	return best
+}
+
+// classShare is the share of the votes that went to the track's class.
+func (tr *track) classShare() float64 {
+	n, c := 0, tr.votes[tr.class()]
+	for _, v := range tr.votes {
+		n += v
+	}
+	if n == 0 {
+		return 0
+	}
+	return float64(c) / float64(n)
+}
+
+// classify guesses a class from the road-plane width of the box's bottom edge and the height
+// estimated at that point. Measured on rendered frames (bottom width includes the contact
+// shadow and, seen at an angle, the side): motorbikes and bicycles 0.7-0.9 m, cars 1.9-2.5 m,
+// buses 2.9-3.5 m; heights are overestimated (the far roof edge), cars 2.0-3.4, buses 3.3-4.7.
+func classify(o obs) wire.Class {
+	switch {
+	case o.widthM > 0 && o.widthM < 1.3:
+		return wire.Motorbike
+	case o.widthM >= 2.7:
+		if o.highM > 4.0 {
+			return wire.Bus
+		}
+		return wire.Truck
+	default:
+		return wire.Car
+	}
+}
+
+// associate matches blobs to tracks by overlap with each track's predicted box, greedily best
+// first; unmatched blobs start tracks, tracks unmatched for 0.4 s end.
+func (d *Detector) associate(os []obs, t time.Time) {
+	type pair struct {
+		ti, oi int
+		score  float64
+	}
+	var pairs []pair
+	for ti, tr := range d.tracks {
+		p := tr.last().box
+		if len(tr.hist) >= 2 {
+			a, b := tr.hist[len(tr.hist)-2], tr.hist[len(tr.hist)-1]
+			k := float64(1 + tr.missed)
+			for j := range 4 {
+				p[j] += (b.box[j] - a.box[j]) * k
+			}
+		}
+		pc := [2]float64{(p[0] + p[2]) / 2, (p[1] + p[3]) / 2}
+		diag := math.Hypot(p[2]-p[0], p[3]-p[1])
+		for oi, o := range os {
+			iou := p.IoU(o.box)
+			oc := [2]float64{(o.box[0] + o.box[2]) / 2, (o.box[1] + o.box[3]) / 2}
+			dist := math.Hypot(pc[0]-oc[0], pc[1]-oc[1])
+			if iou < 0.1 && dist > 0.5*diag {
+				continue
+			}
+			pairs = append(pairs, pair{ti, oi, iou - dist/(diag+1)*0.5})
+		}
+	}
+	// best first
+	for i := 1; i < len(pairs); i++ {
+		for j := i; j > 0 && pairs[j].score > pairs[j-1].score; j-- {
+			pairs[j], pairs[j-1] = pairs[j-1], pairs[j]
+		}
+	}
+	tUsed := make([]bool, len(d.tracks))
+	oUsed := make([]bool, len(os))
+	for _, p := range pairs {
+		if tUsed[p.ti] || oUsed[p.oi] {
+			continue
+		}
+		tUsed[p.ti], oUsed[p.oi] = true, true
+		tr, o := d.tracks[p.ti], os[p.oi]
+		tr.hist = append(tr.hist, sample{t: t, box: o.box, ground: o.ground, widthM: o.widthM})
+		if len(tr.hist) > histLen {
+			tr.hist = append(tr.hist[:0], tr.hist[len(tr.hist)-histLen:]...)
+		}
+		tr.missed = 0
+		tr.seen++
+		tr.votes[classify(o)]++
+		tr.vel = tr.velocity(600 * time.Millisecond)
+		if tr.seen > 5 {
+			tr.maxSpeed = max(tr.maxSpeed, math.Hypot(tr.vel[0], tr.vel[1]))
+		}
+	}
+	kept := d.tracks[:0]
+	for i, tr := range d.tracks {
+		if !tUsed[i] {
+			tr.missed++
+			if float64(tr.missed)/d.fps > 0.4 {
+				d.dead = append(d.dead, tr)
+				continue
+			}
+		}
+		kept = append(kept, tr)
+	}
+	d.tracks = kept
+	n := 0
+	for oi, o := range os {
+		if oUsed[oi] {
+			continue
+		}
+		n++
+		d.nextSeq++
+		tr := &track{
+			id:      idOf(t, n),
+			born:    t,
+			hist:    []sample{{t: t, box: o.box, ground: o.ground, widthM: o.widthM}},
+			firstG:  o.ground,
+			votes:   map[wire.Class]int{classify(o): 1},
+			emitted: map[wire.ViolationType]bool{},
+			zoneIn:  map[int]time.Time{},
+			seen:    1,
+		}
+		d.tracks = append(d.tracks, tr)
+	}
+	d.ghosts(t)
+}
+
+func idOf(t time.Time, n int) string {
+	return t.UTC().Format("20060102T150405.000") + "." + itoa(n)
+}
+
+func itoa(n int) string {
+	if n < 10 {
+		return string(rune('0' + n))
+	}
+	return itoa(n/10) + string(rune('0'+n%10))
+}
+
+// ghosts absorbs into the background the tracks that have not moved a metre from where they
+// were born in 3 s:
+// what a vehicle left behind when it drove off, or a lighting change. Vehicles that drove in
+// and stopped (parked, queued at a light) keep their track.
+func (d *Detector) ghosts(t time.Time) {
+	kept := d.tracks[:0]
+	for _, tr := range d.tracks {
+		if t.Sub(tr.born) > 3*time.Second && len(tr.pending) == 0 && tr.maxSpeed < 2.5 &&
+			math.Hypot(tr.last().ground[0]-tr.firstG[0], tr.last().ground[1]-tr.firstG[1]) < 1.0 {
+			b := tr.last().box
+			s := float64(d.s)
+			d.fg.absorb(d.small, int(b[0]/s)-1, int(b[1]/s)-1, int(b[2]/s)+2, int(b[3]/s)+2)
+			continue
+		}
+		kept = append(kept, tr)
+	}
+	d.tracks = kept
+	// a stopped track whose outline shows in the background but not in the frame is the hole a
+	// vehicle left behind (it drove off while the model held it): absorb it
+	if d.frame%10 != 0 {
+		return
+	}
+	kept = d.tracks[:0]
+	for _, tr := range d.tracks {
+		if tr.missed == 0 && len(tr.pending) == 0 && !tr.stillSince.IsZero() && t.Sub(tr.stillSince) > time.Second {
+			b := tr.last().box
+			s := float64(d.s)
+			x0, y0, x1, y1 := int(b[0]/s), int(b[1]/s), int(b[2]/s), int(b[3]/s)
+			if cur, bg := d.fg.outline(d.small, x0, y0, x1, y1); bg > 0 && cur < 0.5*bg {
+				d.fg.absorb(d.small, x0-1, y0-1, x1+2, y1+2)
+				continue
+			}
+		}
+		kept = append(kept, tr)
+	}
+	d.tracks = kept
+}
+
+// TrackInfo is what a viewer or a test sees of a track.
+type TrackInfo struct {
+	ID       string
+	Box      wire.Box
+	Ground   wire.Point // road-plane metres
+	SpeedKMH float64
+	Class    wire.Class
+	Seen     int
+}
+
+// Tracks returns the live tracks after the last Process.
+func (d *Detector) Tracks() []TrackInfo {
+	out := make([]TrackInfo, 0, len(d.tracks))
+	for _, tr := range d.tracks {
+		s := tr.last()
+		out = append(out, TrackInfo{ID: tr.id, Box: s.box, Ground: s.ground, SpeedKMH: math.Hypot(tr.vel[0], tr.vel[1]) * 3.6, Class: tr.class(), Seen: tr.seen})
+	}
+	return out
+}
