@@ -70,6 +70,9 @@ func runCenter(ctx context.Context, args []string) error {
 	natsEvents := fs.String("nats-events-user", "", "external NATS: user:password in the devices' account")
 	natsTruth := fs.String("nats-truth-user", "", "external NATS: user:password in the truth account")
 	noNATS := fs.Bool("no-nats", false, "no NATS ingest")
+	leafListen := fs.String("leaf-listen", "", "embedded NATS leaf node listener for regional clusters (trafficsim cluster --center-leaf)")
+	clusters := deviceFlags{}
+	fs.Var(clusters, "cluster", "a regional cluster and its leaf node password, id=password (repeatable)")
 	syncAlways := fs.Bool("nats-sync-always", false, "embedded JetStream fsyncs every write")
 	syncEach := fs.Bool("sync-each", false, "fsync every HTTP request on its own instead of group commit")
 	recordDir := fs.String("record", "", "write a run record (run.json, events/truth/faults/delivery/matches JSONL, summary.json) into this new folder")
@@ -101,7 +104,8 @@ func runCenter(ctx context.Context, args []string) error {
 	}
 	cfg := center.Config{DataDir: *dataDir, HTTPListen: *httpListen, TruthListen: *truthListen, Tokens: devices,
 		TruthToken: *truthToken, SyncEach: *syncEach,
-		NATS: center.NATSConfig{Disable: *noNATS, Listen: *natsListen, URL: *natsURL, SyncAlways: *syncAlways}}
+		NATS: center.NATSConfig{Disable: *noNATS, Listen: *natsListen, URL: *natsURL, SyncAlways: *syncAlways,
+			LeafListen: *leafListen, Leafs: clusters}}
 	live := results.NewLive(results.Config{Window: *window, Grace: *grace})
 	cfg.Scorer = live
 	cfg.Score = func(now time.Time) any { return live.Score(now) }
@@ -140,6 +144,9 @@ func runCenter(ctx context.Context, args []string) error {
 	fmt.Fprintf(centerOut, "center: truth  %s (token %s)\n", c.TruthURL(), *truthToken)
 	if u := c.NATSURL(); u != "" {
 		fmt.Fprintf(centerOut, "center: nats   %s (devices: user <device id>, password <token>; truth: user truth)\n", u)
+	}
+	if u := c.LeafURL(); u != "" {
+		fmt.Fprintf(centerOut, "center: leaf   %s (regional clusters: user <cluster id>, password)\n", u)
 	}
 	ids := make([]string, 0, len(devices))
 	for _, id := range devices {

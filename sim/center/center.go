@@ -66,6 +66,13 @@ type NATSConfig struct {
 	// reaches the file before the publish ack, so a killed center loses nothing acknowledged;
 	// only a power loss could.
 	SyncAlways bool
+	// LeafListen is host:port of the embedded server's leaf node listener, where regional
+	// clusters (sim/cluster) connect their own servers. Default "": none.
+	LeafListen string
+	// Leafs maps a leaf node password to the regional cluster (NATS user) it belongs to; a
+	// cluster is bound to the devices' account with a device's rights (publish
+	// traffic.events.>). Same characters as Tokens; a cluster id may not be a device id.
+	Leafs map[string]string
 }
 
 // Config of a Center.
@@ -185,6 +192,19 @@ func New(cfg Config) (*Center, error) {
 			return nil, fmt.Errorf("center: device id %q is reserved", dev)
 		}
 		devices[dev] = true
+	}
+	if (cfg.NATS.LeafListen != "" || len(cfg.NATS.Leafs) > 0) && (cfg.NATS.Disable || cfg.NATS.URL != "") {
+		return nil, errors.New("center: NATS.LeafListen and Leafs need the embedded server (no Disable, no URL)")
+	}
+	for pass, id := range cfg.NATS.Leafs {
+		switch {
+		case !safeCred.MatchString(pass):
+			return nil, fmt.Errorf("center: leaf password of cluster %q: use only letters, digits and . _ @ -", id)
+		case !safeCred.MatchString(id):
+			return nil, fmt.Errorf("center: cluster id %q: use only letters, digits and . _ @ -", id)
+		case devices[id] || id == "truth" || id == "center-events" || id == "center-truth":
+			return nil, fmt.Errorf("center: cluster id %q is taken by a device or reserved", id)
+		}
 	}
 	if cfg.HTTPListen == "" {
 		cfg.HTTPListen = "127.0.0.1:0"
@@ -321,6 +341,24 @@ func (c *Center) Endpoint(device string) (wire.EventsEndpoint, bool) {
 		ep.NATS, ep.User, ep.Pass, ep.Subject = u, user, tok, wire.EventSubject
 	}
 	return ep, true
+}
+
+// LeafURL is the URL of the leaf node listener regional clusters dial ("" without one).
+func (c *Center) LeafURL() string {
+	if c.box == nil {
+		return ""
+	}
+	return c.box.LeafURL()
+}
+
+// LeafCredentials returns the leaf node user and password of a regional cluster.
+func (c *Center) LeafCredentials(cluster string) (user, pass string, ok bool) {
+	for p, id := range c.cfg.NATS.Leafs {
+		if id == cluster {
+			return id, p, true
+		}
+	}
+	return "", "", false
 }
 
 // TruthCredentials returns the NATS user and password of the truth publisher.

@@ -268,6 +268,12 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		{"device with the truth token", Config{DataDir: "d", TruthToken: "t", Tokens: map[string]string{"t": "dev"}}, `center: device "dev" has the truth token`},
 		{"token with a space", Config{DataDir: "d", TruthToken: "t", Tokens: map[string]string{"a b": "dev"}}, `center: token of device "dev": use only letters, digits and . _ @ -`},
 		{"reserved device id", Config{DataDir: "d", TruthToken: "t", Tokens: map[string]string{"x": "truth"}}, `center: device id "truth" is reserved`},
+		{"cluster named like a device", Config{DataDir: "d", TruthToken: "t", Tokens: map[string]string{"x": "dev"},
+			NATS: NATSConfig{Leafs: map[string]string{"y": "dev"}}}, `center: cluster id "dev" is taken by a device or reserved`},
+		{"leaf listener without the embedded server", Config{DataDir: "d", TruthToken: "t", NATS: NATSConfig{URL: "nats://x:1", LeafListen: "127.0.0.1:0"}},
+			"center: NATS.LeafListen and Leafs need the embedded server (no Disable, no URL)"},
+		{"leaf password with a space", Config{DataDir: "d", TruthToken: "t", NATS: NATSConfig{Leafs: map[string]string{"a b": "c1"}}},
+			`center: leaf password of cluster "c1": use only letters, digits and . _ @ -`},
 	}
 	for _, tc := range cases {
 		if _, err := New(tc.cfg); err == nil || err.Error() != tc.err {

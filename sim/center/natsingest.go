@@ -39,7 +39,12 @@ func (c *Center) startNATS(ctx context.Context) error {
 		for tok, dev := range c.cfg.Tokens {
 			devs = append(devs, natsbox.User{Name: dev, Pass: tok})
 		}
+		var leafs []natsbox.User
+		for pass, id := range c.cfg.NATS.Leafs {
+			leafs = append(leafs, natsbox.User{Name: id, Pass: pass})
+		}
 		box, err := natsbox.Start(natsbox.Config{
+			LeafListen: cfg.LeafListen, Leafs: leafs,
 			StoreDir: filepath.Join(c.cfg.DataDir, "jetstream"), Listen: cfg.Listen,
 			Devices: devs, Truth: []natsbox.User{{Name: "truth", Pass: c.cfg.TruthToken}},
 			CenterEvents: ce, CenterTruth: ct, SyncAlways: cfg.SyncAlways,

@@ -40,6 +40,13 @@ type Config struct {
 	// and TRUTH account respectively (stream and consumer management). Required.
 	CenterEvents User
 	CenterTruth  User
+	// LeafListen is host:port of the leaf node listener, where regional clusters connect their
+	// embedded servers as leaf nodes. Default "": no leaf node listener.
+	LeafListen string
+	// Leafs are the leaf node users (one per regional cluster) of the DEVICES account: like
+	// Devices they may publish on traffic.events.> and receive only _INBOX.> (JetStream
+	// publish acks), so a cluster can reach neither the streams' management API nor truth.
+	Leafs []User
 	// SyncAlways makes JetStream fsync every write. Default false: each write reaches the file
 	// before the publish ack (safe against a killed process), fsync every 2 minutes.
 	SyncAlways bool
@@ -49,7 +56,8 @@ type Config struct {
 
 // Box is a running embedded NATS server.
 type Box struct {
-	srv *server.Server
+	srv  *server.Server
+	opts *server.Options // the server updates the ports chosen for port 0 here
 }
 
 var safeName = regexp.MustCompile(`^[A-Za-z0-9._@-]+$`)
@@ -84,6 +92,11 @@ func ConfigText(cfg Config) (string, error) {
 			return "", err
 		}
 	}
+	for _, u := range cfg.Leafs {
+		if err := user(u, devicePerms); err != nil {
+			return "", err
+		}
+	}
 	b.WriteString("    ]\n  }\n  " + TruthAccount + " {\n    jetstream: enabled\n    users: [\n")
 	if err := user(cfg.CenterTruth, ""); err != nil {
 		return "", err
@@ -114,18 +127,21 @@ func Start(cfg Config) (*Box, error) {
 	if listen == "" {
 		listen = "127.0.0.1:0"
 	}
-	host, port, err := net.SplitHostPort(listen)
+	host, p, err := splitListen("Listen", listen)
 	if err != nil {
-		return nil, fmt.Errorf("natsbox: Listen %q: %w", listen, err)
-	}
-	p, err := strconv.Atoi(port)
-	if err != nil {
-		return nil, fmt.Errorf("natsbox: Listen %q: bad port", listen)
-	}
-	if p == 0 {
-		p = server.RANDOM_PORT
+		return nil, err
 	}
 	opts.Host, opts.Port = host, p
+	if cfg.LeafListen != "" {
+		lh, lp, err := splitListen("LeafListen", cfg.LeafListen)
+		if err != nil {
+			return nil, err
+		}
+		opts.LeafNode.Host, opts.LeafNode.Port = lh, lp
+		// Clusters keep dialling the URL they were given (a firewall or proxy in between):
+		// the listener's own address is not advertised to them.
+		opts.LeafNode.NoAdvertise = true
+	}
 	opts.JetStream = true
 	opts.StoreDir = cfg.StoreDir
 	opts.SyncAlways = cfg.SyncAlways
@@ -145,7 +161,32 @@ func Start(cfg Config) (*Box, error) {
 		srv.Shutdown()
 		return nil, fmt.Errorf("natsbox: server not ready after %v", wait)
 	}
-	return &Box{srv: srv}, nil
+	return &Box{srv: srv, opts: opts}, nil
+}
+
+// splitListen splits host:port; port 0 becomes the server's random port.
+func splitListen(field, listen string) (string, int, error) {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return "", 0, fmt.Errorf("natsbox: %s %q: %w", field, listen, err)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p < 0 || p > 65535 {
+		return "", 0, fmt.Errorf("natsbox: %s %q: bad port", field, listen)
+	}
+	if p == 0 {
+		p = server.RANDOM_PORT
+	}
+	return host, p, nil
+}
+
+// LeafURL is the URL a regional cluster's server dials as a leaf node
+// (nats-leaf://127.0.0.1:port), "" without a leaf node listener.
+func (b *Box) LeafURL() string {
+	if b.opts.LeafNode.Port == 0 {
+		return ""
+	}
+	return "nats-leaf://" + net.JoinHostPort(b.opts.LeafNode.Host, strconv.Itoa(b.opts.LeafNode.Port))
 }
 
 // URL is the client URL (nats://127.0.0.1:port).

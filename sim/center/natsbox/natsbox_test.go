@@ -1,10 +1,12 @@
 package natsbox
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 )
 
@@ -136,6 +138,7 @@ func TestConfigErrors(t *testing.T) {
 		{"quote in name", func(c *Config) { c.Devices = []User{{`a"b`, "p"}} }, `natsbox: user name "a\"b": use only letters, digits and . _ @ -`},
 		{"space in password", func(c *Config) { c.Truth = []User{{"farm", "p w"}} }, `natsbox: password of user "farm": use only letters, digits and . _ @ -`},
 		{"same user twice", func(c *Config) { c.Devices = []User{{"ce", "p"}} }, `natsbox: user "ce" given twice`},
+		{"leaf user twice", func(c *Config) { c.Leafs = []User{{"ce", "p"}} }, `natsbox: user "ce" given twice`},
 		{"empty center user", func(c *Config) { c.CenterTruth = User{} }, `natsbox: user name "": use only letters, digits and . _ @ -`},
 	}
 	for _, tc := range cases {
@@ -150,5 +153,149 @@ func TestConfigErrors(t *testing.T) {
 	}
 	if _, err := Start(Config{}); err == nil || err.Error() != "natsbox: StoreDir is required" {
 		t.Fatalf("Start without StoreDir: %v", err)
+	}
+}
+
+// startLeaf runs a plain server (global account) whose leaf node remote dials url as user u.
+func startLeaf(t *testing.T, leafURL string, u User) *server.Server {
+	t.Helper()
+	ru, err := url.Parse(leafURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ru.User = url.UserPassword(u.Name, u.Pass)
+	opts := &server.Options{Host: "127.0.0.1", Port: server.RANDOM_PORT, NoLog: true, NoSigs: true}
+	opts.LeafNode.ReconnectInterval = 100 * time.Millisecond
+	opts.LeafNode.Remotes = []*server.RemoteLeafOpts{{URLs: []*url.URL{ru}}}
+	s, err := server.NewServer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Start()
+	t.Cleanup(s.Shutdown)
+	if !s.ReadyForConnections(10 * time.Second) {
+		t.Fatal("leaf server not ready")
+	}
+	return s
+}
+
+func waitLeafs(t *testing.T, s *server.Server, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for s.NumLeafNodes() != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d leaf connections, want %d", s.NumLeafNodes(), n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestLeafNodeReachesDevicesAccountOnly(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.LeafListen = "127.0.0.1:0"
+	cfg.Leafs = []User{{"cluster-a", "pwa"}}
+	b, err := Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	if !strings.HasPrefix(b.LeafURL(), "nats-leaf://127.0.0.1:") {
+		t.Fatalf("LeafURL %q", b.LeafURL())
+	}
+	ce, _ := connect(t, b, User{"center-events", "pce"})
+	ct, _ := connect(t, b, User{"center-truth", "pct"})
+	evSub, _ := ce.SubscribeSync("traffic.events.>")
+	// The center answers requests on traffic.events.> like JetStream's publish ack does.
+	ce.Subscribe("traffic.events.cam-ack", func(m *nats.Msg) { m.Respond([]byte("ack")) })
+	leak, _ := ct.SubscribeSync(">")
+	ce.Flush()
+	ct.Flush()
+
+	leaf := startLeaf(t, b.LeafURL(), User{"cluster-a", "pwa"})
+	waitLeafs(t, b.Server(), 1)
+	lc, err := nats.Connect(leaf.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(lc.Close)
+	truthSub, _ := lc.SubscribeSync("truth.>")
+	lc.Flush()
+
+	// Interest crosses the leaf connection asynchronously: request until the ack comes back.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		m, err := lc.Request("traffic.events.cam-ack", []byte("e0"), 500*time.Millisecond)
+		if err == nil && string(m.Data) == "ack" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no reply across the leaf node: %v", err)
+		}
+	}
+	lc.Publish("traffic.events.cam-1", []byte("e1"))
+	lc.Publish("truth.violations.cam-1", []byte("forged"))
+	lc.Flush()
+	got := map[string]bool{}
+	for len(got) < 2 {
+		m, err := evSub.NextMsg(5 * time.Second)
+		if err != nil {
+			t.Fatalf("center-events: %v (got %v)", err, got)
+		}
+		got[string(m.Data)] = true
+	}
+	if !got["e1"] {
+		t.Fatalf("center-events got %v, want e1", got)
+	}
+	farm, _ := connect(t, b, User{"farm", "pwf"})
+	farm.Publish("truth.violations.cam-1", []byte("secret"))
+	farm.Flush()
+	if m, err := leak.NextMsg(300 * time.Millisecond); err == nil && string(m.Data) != "secret" {
+		t.Fatalf("TRUTH account heard %q on %s from the leaf", m.Data, m.Subject)
+	}
+	for {
+		m, err := truthSub.NextMsg(300 * time.Millisecond)
+		if err != nil {
+			break
+		}
+		if string(m.Data) != "forged" { // its own publish is delivered on the leaf server
+			t.Fatalf("the leaf heard truth %q", m.Data)
+		}
+	}
+	// The streams' management API is out of the leaf's reach.
+	if _, err := lc.Request("$JS.API.INFO", nil, 500*time.Millisecond); err == nil {
+		t.Fatal("the leaf reached the JetStream API of the DEVICES account")
+	}
+}
+
+func TestLeafWrongPasswordIsRefused(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.LeafListen = "127.0.0.1:0"
+	cfg.Leafs = []User{{"cluster-a", "pwa"}}
+	b, err := Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	startLeaf(t, b.LeafURL(), User{"cluster-a", "nope"})
+	time.Sleep(500 * time.Millisecond)
+	if n := b.Server().NumLeafNodes(); n != 0 {
+		t.Fatalf("%d leaf connections with a wrong password", n)
+	}
+}
+
+func TestListenErrors(t *testing.T) {
+	cases := []struct{ name, listen, leaf, err string }{
+		{"no port", "127.0.0.1", "", `natsbox: Listen "127.0.0.1": address 127.0.0.1: missing port in address`},
+		{"bad leaf port", "", "127.0.0.1:x", `natsbox: LeafListen "127.0.0.1:x": bad port`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig(t)
+			cfg.Listen, cfg.LeafListen = tc.listen, tc.leaf
+			_, err := Start(cfg)
+			if err == nil || err.Error() != tc.err {
+				t.Fatalf("got %v, want %s", err, tc.err)
+			}
+		})
 	}
 }
