@@ -1,0 +1,92 @@
+package run
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"text/tabwriter"
+
+	"github.com/trafficsim/trafficsim/results"
+)
+
+// WriteScorecard prints the scorecard of a run as a table: per violation type and overall
+// TP/FP/FN, precision, recall and F1; plate accuracy by day and by night; end-to-end latency
+// p50/p95/p99; the conformity verdict; and where the report is.
+func WriteScorecard(w io.Writer, r *Result) error {
+	s := r.Score
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "type\tTP\tFP\tFN\tprecision\trecall\tF1\t")
+	types := make([]string, 0, len(s.ByType))
+	for t := range s.ByType {
+		types = append(types, t)
+	}
+	sort.Strings(types)
+	row := func(name string, m results.Metrics) {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%.3f\t\n", name, m.TP, m.FP, m.FN, rate(m.Precision, m.TP+m.FP), rate(m.Recall, m.TP+m.FN), m.F1)
+	}
+	for _, t := range types {
+		row(t, s.ByType[t])
+	}
+	row("overall", s.Overall)
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	plates := func(cond string) string {
+		m, ok := s.ByCondition[cond]
+		if !ok || m.Plates == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.1f%% (%d/%d)", 100*m.PlateAccuracy, m.PlatesOK, m.Plates)
+	}
+	fmt.Fprintf(w, "plate accuracy   day %s, night %s\n", plates(results.Day), plates(results.Night))
+	o := s.Overall
+	fmt.Fprintf(w, "latency          p50 %.0f ms, p95 %.0f ms, p99 %.0f ms (received at the center - truth wall time)\n", o.LatencyP50Ms, o.LatencyP95Ms, o.LatencyP99Ms)
+	fmt.Fprintf(w, "time error       mean %.0f ms, p95 %.0f ms\n", o.TimeErrorMeanMs, o.TimeErrorP95Ms)
+	fmt.Fprintf(w, "cameras          %d (%d smart cameras), %d truths, %d events, %d late, %d invalid\n", r.Cameras, r.Smart, s.Truths, s.Events, s.Late, s.Invalid)
+	if len(r.Device.Cameras) > 0 {
+		var decoded, delivered, lost, connects int64
+		for id, cs := range r.Device.Cameras {
+			decoded += cs.Frames
+			lost += cs.PacketsLost
+			connects += cs.Connects
+			for _, fs := range r.FarmStats {
+				if fs.ID == id {
+					delivered += fs.Frames
+				}
+			}
+		}
+		fmt.Fprintf(w, "reference device %d cameras: %d frames decoded of %d the farm sent, %d RTP packets lost, %d sessions; %d events sent\n",
+			len(r.Device.Cameras), decoded, delivered, lost, connects, r.Device.Sent)
+	}
+	if cl := r.Cluster; cl.Received > 0 || cl.Forwarded > 0 {
+		fmt.Fprintf(w, "regional cluster %d events received, %d forwarded to the center, %d pending, %d forward errors\n", cl.Received, cl.Forwarded, cl.Pending, cl.ForwardErrors)
+	}
+	var failed []string
+	for _, v := range r.Verdicts {
+		if !v.Passed() {
+			failed = append(failed, v.String())
+		}
+	}
+	if len(failed) == 0 {
+		fmt.Fprintf(w, "verdict          PASS: %d checks of profile %s\n", len(r.Verdicts), r.Profile)
+	} else {
+		fmt.Fprintf(w, "verdict          FAIL: %d of %d checks of profile %s\n", len(failed), len(r.Verdicts), r.Profile)
+		for _, f := range failed {
+			fmt.Fprintf(w, "                   %s\n", f)
+		}
+	}
+	if r.Interrupted {
+		fmt.Fprintln(w, "note             the run was interrupted before its duration")
+	}
+	_, err := fmt.Fprintf(w, "report           %s\n", r.Report)
+	return err
+}
+
+// rate formats a ratio, or "-" when it has no denominator.
+func rate(v float64, n int) string {
+	if n == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.3f", v)
+}
