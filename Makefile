@@ -18,8 +18,8 @@ setup: ## install the Debian packages trafficsim needs and start Xvfb if there i
 build: setup ## build bin/trafficsim
 	$(GO) build $(GOFLAGS_TAGS) -o bin/trafficsim ./cmd/trafficsim
 
-demo: build ## the main job end to end on embedded defaults
-	bin/trafficsim truth --scenario intersection-day --duration 2m --out runs/demo-truth
+demo: build ## the main job end to end: 8 cameras of intersection-day for 2 minutes, scored
+	bin/trafficsim run --scenario intersection-day --cameras 8 --duration 2m
 
 test: setup ## run the test suite (what CI runs)
 	$(GO) test $(GOFLAGS_TAGS) -shuffle=on -timeout 14m ./...
