@@ -55,6 +55,8 @@ type vehicle struct {
 
 	parts    []shape.Part // obj's synth/shape parts (see shapeParts)
 	partsKey partsKey
+	partsLo  wire.Vec3 // the parts' local bounding box
+	partsHi  wire.Vec3
 	cls      wire.Class
 	L        float64
 	W        float64

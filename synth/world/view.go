@@ -42,6 +42,7 @@ type viewer struct {
 	// The part hulls of this frame's items: points, and each hull's end in hullPts.
 	hullPts []wire.Point
 	hullEnd []int32
+	partBox []wire.Box // each part's unclipped box (same index as hullEnd)
 	urows   [][]span // one object's cells, before they go into rows
 	// The camera basis, computed once (wire.Pinhole.Project recomputes it per point); the
 	// arithmetic is the same, so the results are too.
@@ -114,29 +115,33 @@ func DepthKey(cam wire.Pinhole, o wire.Object, s wire.ObjectState) float64 {
 // object's parts or scenery cover.
 func (vw *viewer) look(vs []*vehicle, states []wire.ObjectState) {
 	vw.items = vw.items[:0]
-	vw.hullPts, vw.hullEnd = vw.hullPts[:0], vw.hullEnd[:0]
+	vw.hullPts, vw.hullEnd, vw.partBox = vw.hullPts[:0], vw.hullEnd[:0], vw.partBox[:0]
 	W, H := float64(vw.w), float64(vw.h)
 	for i, v := range vs {
 		v.inside = false
 		st := states[i]
 		it := viewItem{v: v, idx: i, h0: len(vw.hullEnd)}
+		parts := v.shapeParts()
+		if vw.outside(v, st) {
+			continue
+		}
 		p0 := len(vw.hullPts)
-		ub, ok := vw.projectParts(v.shapeParts(), st)
+		ub, ok := vw.projectParts(parts, st)
 		if !ok {
-			vw.hullPts, vw.hullEnd = vw.hullPts[:p0], vw.hullEnd[:it.h0]
+			vw.hullPts, vw.hullEnd, vw.partBox = vw.hullPts[:p0], vw.hullEnd[:it.h0], vw.partBox[:it.h0]
 			continue
 		}
 		it.h1 = len(vw.hullEnd)
 		cb := wire.Box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
 		in := false
 		start := p0
-		for _, end := range vw.hullEnd[it.h0:it.h1] {
+		for k, end := range vw.hullEnd[it.h0:it.h1] {
 			hull := vw.hullPts[start:end]
 			start = int(end)
-			pb := pointsBox(hull)
+			pb := vw.partBox[it.h0+k]
 			if pb[0] < 0 || pb[1] < 0 || pb[2] > W || pb[3] > H {
 				var good bool
-				if pb, good = shape.ClippedBox(hull, W, H); !good {
+				if pb, good = clippedBox(hull, W, H); !good {
 					continue
 				}
 			} else if pb.Area() <= 0 {
@@ -146,7 +151,7 @@ func (vw *viewer) look(vs []*vehicle, states []wire.ObjectState) {
 			cb = wire.Box{min(cb[0], pb[0]), min(cb[1], pb[1]), max(cb[2], pb[2]), max(cb[3], pb[3])}
 		}
 		if !in {
-			vw.hullPts, vw.hullEnd = vw.hullPts[:p0], vw.hullEnd[:it.h0]
+			vw.hullPts, vw.hullEnd, vw.partBox = vw.hullPts[:p0], vw.hullEnd[:it.h0], vw.partBox[:it.h0]
 			continue
 		}
 		it.p0 = p0
@@ -196,6 +201,39 @@ func (vw *viewer) look(vs []*vehicle, states []wire.ObjectState) {
 	}
 }
 
+// outside reports whether the vehicle's parts surely miss the image: all corners of their local
+// bounding box are in front of the camera and project beside the image (the projection of a
+// convex set in front of the camera lies in the hull of its corners' projections).
+func (vw *viewer) outside(v *vehicle, s wire.ObjectState) bool {
+	m := vw.placement(s)
+	c := vw.cam
+	lo, hi := v.partsLo, v.partsHi
+	b := wire.Box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+	for k := range 8 {
+		q := lo
+		if k&1 != 0 {
+			q[0] = hi[0]
+		}
+		if k&2 != 0 {
+			q[1] = hi[1]
+		}
+		if k&4 != 0 {
+			q[2] = hi[2]
+		}
+		x := m[0][0] + q[0]*m[0][1] + q[1]*m[0][2] + q[2]*m[0][3]
+		y := m[1][0] + q[0]*m[1][1] + q[1]*m[1][2] + q[2]*m[1][3]
+		z := m[2][0] + q[0]*m[2][1] + q[1]*m[2][2] + q[2]*m[2][3]
+		if z < wire.NearZ {
+			return false // let the parts decide
+		}
+		px, py := c.Cx+c.FocalPx*x/z, c.Cy+c.FocalPx*y/z
+		b = wire.Box{min(b[0], px), min(b[1], py), max(b[2], px), max(b[3], py)}
+	}
+	// A margin of a pixel: the corners are placed with the same arithmetic as the parts, but
+	// the test must not depend on rounding.
+	return b[2] <= -1 || b[0] >= float64(vw.w)+1 || b[3] <= -1 || b[1] >= float64(vw.h)+1
+}
+
 // shapeParts returns the vehicle's synth/shape parts, rebuilt when what they depend on changes.
 func (v *vehicle) shapeParts() []shape.Part {
 	key := partsKey{h: v.obj.HeightM, riders: len(v.obj.Riders)}
@@ -206,6 +244,14 @@ func (v *vehicle) shapeParts() []shape.Part {
 	}
 	if v.parts == nil || key != v.partsKey {
 		v.parts, v.partsKey = shape.Parts(&v.obj), key
+		v.partsLo = wire.Vec3{math.Inf(1), math.Inf(1), math.Inf(1)}
+		v.partsHi = wire.Vec3{math.Inf(-1), math.Inf(-1), math.Inf(-1)}
+		for _, p := range v.parts {
+			lo, hi := p.Bounds()
+			for k := range 3 {
+				v.partsLo[k], v.partsHi[k] = min(v.partsLo[k], lo[k]), max(v.partsHi[k], hi[k])
+			}
+		}
 	}
 	return v.parts
 }
@@ -221,28 +267,54 @@ type partsKey struct {
 // vw.hullEnd) and returns the unclipped box of them all; ok is false when a point is behind the
 // camera. The placement is shape.ToWorld's arithmetic, the projection wire.Pinhole.Project's.
 func (vw *viewer) projectParts(parts []shape.Part, s wire.ObjectState) (wire.Box, bool) {
-	h := s.Heading * math.Pi / 180
-	fx, fy := math.Sin(h), math.Cos(h)
-	lx, ly := -math.Cos(h), math.Sin(h)
+	m := vw.placement(s)
+	c := vw.cam
+	W, H := float64(vw.w), float64(vw.h)
 	b := wire.Box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
 	var buf [32]wire.Point
 	for _, p := range parts {
 		pts := buf[:0]
+		pb := wire.Box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
 		for _, q := range p.Pts {
-			pp, ok := vw.project(wire.Vec3{s.Pos[0] + fx*q[0] + lx*q[1], s.Pos[1] + fy*q[0] + ly*q[1], q[2]})
-			if !ok {
+			x := m[0][0] + q[0]*m[0][1] + q[1]*m[0][2] + q[2]*m[0][3]
+			y := m[1][0] + q[0]*m[1][1] + q[1]*m[1][2] + q[2]*m[1][3]
+			z := m[2][0] + q[0]*m[2][1] + q[1]*m[2][2] + q[2]*m[2][3]
+			if z < wire.NearZ {
 				return b, false
 			}
+			pp := wire.Point{c.Cx + c.FocalPx*x/z, c.Cy + c.FocalPx*y/z}
 			pts = append(pts, pp)
-			b = wire.Box{min(b[0], pp[0]), min(b[1], pp[1]), max(b[2], pp[0]), max(b[3], pp[1])}
+			pb = wire.Box{min(pb[0], pp[0]), min(pb[1], pp[1]), max(pb[2], pp[0]), max(pb[3], pp[1])}
 		}
-		n0 := len(vw.hullPts)
-		vw.hullPts = slices.Grow(vw.hullPts, len(pts)+1)[:n0+len(pts)+1]
-		n := convexHull(pts, vw.hullPts[n0:])
-		vw.hullPts = vw.hullPts[:n0+n]
+		b = wire.Box{min(b[0], pb[0]), min(b[1], pb[1]), max(b[2], pb[2]), max(b[3], pb[3])}
+		vw.partBox = append(vw.partBox, pb)
+		// The hull is needed to clip the part at the frame edge and to raster it; a part
+		// inside the image whose box holds no cell centre has no cells.
+		cut := pb[0] < 0 || pb[1] < 0 || pb[2] > W || pb[3] > H
+		if cut || (math.Ceil(pb[0]/CellPx-0.5) <= math.Floor(pb[2]/CellPx-0.5) && math.Ceil(pb[1]/CellPx-0.5) <= math.Floor(pb[3]/CellPx-0.5)) {
+			n0 := len(vw.hullPts)
+			vw.hullPts = slices.Grow(vw.hullPts, len(pts)+1)[:n0+len(pts)+1]
+			n := convexHull(pts, vw.hullPts[n0:])
+			vw.hullPts = vw.hullPts[:n0+n]
+		}
 		vw.hullEnd = append(vw.hullEnd, int32(len(vw.hullPts)))
 	}
 	return b, true
+}
+
+// placement is the affine map from an object's local frame at state s (shape.ToWorld) to camera
+// coordinates (right, down, forward): row k gives offset and the factors of local x, y and z.
+// Composing the two maps once per object makes a point cost 9 products instead of placing it
+// and then projecting it (same result to rounding).
+func (vw *viewer) placement(s wire.ObjectState) (m [3][4]float64) {
+	h := s.Heading * math.Pi / 180
+	fx, fy := math.Sin(h), math.Cos(h)
+	lx, ly := -math.Cos(h), math.Sin(h)
+	px, py, pz := s.Pos[0]-vw.o[0], s.Pos[1]-vw.o[1], -vw.o[2]
+	for k, a := range [3]wire.Vec3{vw.r, vw.d, vw.f} {
+		m[k] = [4]float64{px*a[0] + py*a[1] + pz*a[2], fx*a[0] + fy*a[1], lx*a[0] + ly*a[1], a[2]}
+	}
+	return m
 }
 
 // rasterParts covers the cells of the union of the item's part hulls and returns how many
@@ -305,12 +377,51 @@ func unionAdd(row []span, a, b int32) []span {
 	return slices.Delete(row, k+1, m)
 }
 
-func pointsBox(pts []wire.Point) wire.Box {
-	b := wire.Box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
-	for _, p := range pts {
-		b = wire.Box{min(b[0], p[0]), min(b[1], p[1]), max(b[2], p[0]), max(b[3], p[1])}
+// clippedBox is shape.ClippedBox (same arithmetic, same result) without allocating.
+func clippedBox(hull []wire.Point, w, h float64) (wire.Box, bool) {
+	var b1, b2 [40]wire.Point
+	poly, out := hull, b1[:0]
+	for e := range 4 {
+		axis, v := e/2, 0.0
+		if e == 1 {
+			v = w
+		} else if e == 3 {
+			v = h
+		}
+		keep := func(a float64) bool {
+			if e%2 == 0 {
+				return a >= v
+			}
+			return a <= v
+		}
+		out = out[:0]
+		for i := range poly {
+			a, b := poly[i], poly[(i+1)%len(poly)]
+			ain, bin := keep(a[axis]), keep(b[axis])
+			if ain {
+				out = append(out, a)
+			}
+			if ain != bin {
+				t := (v - a[axis]) / (b[axis] - a[axis])
+				out = append(out, wire.Point{a[0] + (b[0]-a[0])*t, a[1] + (b[1]-a[1])*t})
+			}
+		}
+		if len(out) == 0 {
+			return wire.Box{}, false
+		}
+		poly = out
+		if e%2 == 0 {
+			out = b2[:0]
+		} else {
+			out = b1[:0]
+		}
 	}
-	return b
+	b := wire.Box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+	for _, p := range poly {
+		b[0], b[1] = min(b[0], p[0]), min(b[1], p[1])
+		b[2], b[3] = max(b[2], p[0]), max(b[3], p[1])
+	}
+	return b, b.Area() > 0
 }
 
 // span is a run of covered cells [first, last] in a raster row.
@@ -548,21 +659,14 @@ func convexHull(pts []wire.Point, out []wire.Point) int {
 		p = make([]wire.Point, 0, len(pts))
 	}
 	p = append(p, pts...)
-	slices.SortFunc(p, func(a, b wire.Point) int {
-		if a[0] != b[0] {
-			if a[0] < b[0] {
-				return -1
-			}
-			return 1
+	for i := 1; i < len(p); i++ { // insertion sort by x, then y: a few points
+		q := p[i]
+		j := i
+		for ; j > 0 && (p[j-1][0] > q[0] || p[j-1][0] == q[0] && p[j-1][1] > q[1]); j-- {
+			p[j] = p[j-1]
 		}
-		if a[1] < b[1] {
-			return -1
-		}
-		if a[1] > b[1] {
-			return 1
-		}
-		return 0
-	})
+		p[j] = q
+	}
 	cross := func(o, a, b wire.Point) float64 { return (a[0]-o[0])*(b[1]-o[1]) - (a[1]-o[1])*(b[0]-o[0]) }
 	h := hb[:0]
 	for _, q := range p {

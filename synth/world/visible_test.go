@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/render/rendertest"
+	"github.com/trafficsim/trafficsim/synth/shape"
 )
 
 // TestVisibleFractionAgainstPixels checks the coarse raster's truth against the renderer's
@@ -52,4 +54,21 @@ func TestVisibleFractionAgainstPixels(t *testing.T) {
 		t.Errorf("%d of %d visible fractions off by more than 0.1 (worst %.3f)", bad, checked, worst)
 	}
 	t.Logf("%d states, %d off by > 0.1, worst %.3f", checked, bad, worst)
+}
+
+// clippedBox is shape.ClippedBox without allocating: the same boxes, to the bit.
+func TestClippedBoxMatchesShape(t *testing.T) {
+	for _, hull := range [][]wire.Point{
+		{{-10, 5}, {30, -4}, {50, 60}, {-3, 40}},           // cut left and top
+		{{1270, 700}, {1300, 690}, {1290, 760}},            // cut right and bottom
+		{{10, 10}, {20, 10}, {20, 20}, {10, 20}},           // inside
+		{{-30, -30}, {-10, -30}, {-10, -5}},                // outside
+		{{-50, 300}, {640, -100}, {1400, 400}, {640, 900}}, // cut on every side
+	} {
+		got, gok := clippedBox(hull, 1280, 720)
+		want, wok := shape.ClippedBox(hull, 1280, 720)
+		if got != want || gok != wok {
+			t.Errorf("hull %v: clippedBox %v %v, shape.ClippedBox %v %v", hull, got, gok, want, wok)
+		}
+	}
 }
