@@ -43,7 +43,7 @@ type viewer struct {
 	hullPts []wire.Point
 	hullEnd []int32
 	partBox []wire.Box // each part's unclipped box (same index as hullEnd)
-	urows   [][]span // one object's cells, before they go into rows
+	urows   [][]span   // one object's cells, before they go into rows
 	// The camera basis, computed once (wire.Pinhole.Project recomputes it per point); the
 	// arithmetic is the same, so the results are too.
 	o, r, d, f wire.Vec3
@@ -645,6 +645,9 @@ func (vw *viewer) plate(it *viewItem, st *wire.ObjectState) {
 func roundBox(b wire.Box) wire.Box {
 	for i := range b {
 		b[i] = math.Round(b[i]*100) / 100
+		if b[i] == 0 {
+			b[i] = 0 // not -0 (clipping at the frame edge can give it)
+		}
 	}
 	return b
 }
