@@ -57,6 +57,7 @@ type vehicle struct {
 	partsKey partsKey
 	partsLo  wire.Vec3 // the parts' local bounding box
 	partsHi  wire.Vec3
+	look     lookCache // its projected parts at the last frame
 	cls      wire.Class
 	L        float64
 	W        float64

@@ -122,11 +122,31 @@ func (vw *viewer) look(vs []*vehicle, states []wire.ObjectState) {
 		st := states[i]
 		it := viewItem{v: v, idx: i, h0: len(vw.hullEnd)}
 		parts := v.shapeParts()
-		if vw.outside(v, st) {
-			continue
-		}
 		p0 := len(vw.hullPts)
-		ub, ok := vw.projectParts(parts, st)
+		var ub wire.Box
+		ok := false
+		if c := &v.look; c.valid && c.pos == st.Pos && c.heading == st.Heading && c.key == v.partsKey {
+			// Not moved since the last frame (the camera never moves): the same hulls.
+			ub, ok = c.ub, c.ok
+			vw.hullPts = append(vw.hullPts, c.pts...)
+			for _, e := range c.ends {
+				vw.hullEnd = append(vw.hullEnd, int32(p0)+e)
+			}
+			vw.partBox = append(vw.partBox, c.boxes...)
+		} else {
+			if !vw.outside(v, st) {
+				ub, ok = vw.projectParts(parts, st)
+			}
+			c.valid, c.pos, c.heading, c.key, c.ub, c.ok = true, st.Pos, st.Heading, v.partsKey, ub, ok
+			c.pts, c.ends, c.boxes = c.pts[:0], c.ends[:0], c.boxes[:0]
+			if ok {
+				c.pts = append(c.pts, vw.hullPts[p0:]...)
+				for _, e := range vw.hullEnd[it.h0:] {
+					c.ends = append(c.ends, e-int32(p0))
+				}
+				c.boxes = append(c.boxes, vw.partBox[it.h0:]...)
+			}
+		}
 		if !ok {
 			vw.hullPts, vw.hullEnd, vw.partBox = vw.hullPts[:p0], vw.hullEnd[:it.h0], vw.partBox[:it.h0]
 			continue
@@ -254,6 +274,19 @@ func (v *vehicle) shapeParts() []shape.Part {
 		}
 	}
 	return v.parts
+}
+
+// lookCache keeps a vehicle's projected parts of the last frame it was looked at.
+type lookCache struct {
+	valid   bool
+	pos     wire.Point
+	heading float64
+	key     partsKey
+	ub      wire.Box
+	ok      bool // in front of the camera and not culled
+	pts     []wire.Point
+	ends    []int32 // relative to pts
+	boxes   []wire.Box
 }
 
 // partsKey is what an object's parts depend on besides its fixed size and class.
