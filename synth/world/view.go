@@ -138,6 +138,7 @@ func (vw *viewer) look(vs []*vehicle, states []wire.ObjectState) {
 				ub, ok = vw.projectParts(parts, st)
 			}
 			c.valid, c.pos, c.heading, c.key, c.ub, c.ok = true, st.Pos, st.Heading, v.partsKey, ub, ok
+			c.cellsValid = false
 			c.pts, c.ends, c.boxes = c.pts[:0], c.ends[:0], c.boxes[:0]
 			if ok {
 				c.pts = append(c.pts, vw.hullPts[p0:]...)
@@ -287,6 +288,10 @@ type lookCache struct {
 	pts     []wire.Point
 	ends    []int32 // relative to pts
 	boxes   []wire.Box
+	// The cells of the union of the part hulls (rasterParts), once computed for these hulls.
+	cellsValid bool
+	cells      []span
+	cellRows   []int32
 }
 
 // partsKey is what an object's parts depend on besides its fixed size and class.
@@ -361,32 +366,41 @@ func (vw *viewer) rasterParts(it *viewItem) (total, free int) {
 	if jhi < jlo {
 		return 0, 0
 	}
-	n := jhi - jlo + 1
-	for len(vw.urows) < n {
-		vw.urows = append(vw.urows, nil)
-	}
-	urows := vw.urows[:n]
-	for j := range urows {
-		urows[j] = urows[j][:0]
-	}
-	start := it.p0
-	for _, end := range vw.hullEnd[it.h0:it.h1] {
-		hull := vw.hullPts[start:end]
-		start = int(end)
-		vw.eachCellIn(hull, jlo, jhi, -vw.gw, 2*vw.gw, func(j, i0, i1 int) {
-			urows[j-jlo] = unionAdd(urows[j-jlo], int32(i0), int32(i1))
-		})
-	}
-	for r, row := range urows {
-		j := jlo + r
-		for _, s := range row {
-			total += int(s[1] - s[0] + 1)
-			if j < 0 || j >= vw.gh {
-				continue
+	c := &it.v.look
+	if !c.cellsValid {
+		n := jhi - jlo + 1
+		for len(vw.urows) < n {
+			vw.urows = append(vw.urows, nil)
+		}
+		urows := vw.urows[:n]
+		for j := range urows {
+			urows[j] = urows[j][:0]
+		}
+		start := it.p0
+		for _, end := range vw.hullEnd[it.h0:it.h1] {
+			hull := vw.hullPts[start:end]
+			start = int(end)
+			vw.eachCellIn(hull, jlo, jhi, -vw.gw, 2*vw.gw, func(j, i0, i1 int) {
+				urows[j-jlo] = unionAdd(urows[j-jlo], int32(i0), int32(i1))
+			})
+		}
+		c.cells, c.cellRows = c.cells[:0], c.cellRows[:0]
+		for r, row := range urows {
+			for _, sp := range row {
+				c.cells = append(c.cells, sp)
+				c.cellRows = append(c.cellRows, int32(jlo+r))
 			}
-			if i0, i1 := max(0, int(s[0])), min(vw.gw-1, int(s[1])); i0 <= i1 {
-				free += vw.addSpan(j, i0, i1)
-			}
+		}
+		c.cellsValid = true
+	}
+	for k, sp := range c.cells {
+		j := int(c.cellRows[k])
+		total += int(sp[1] - sp[0] + 1)
+		if j < 0 || j >= vw.gh {
+			continue
+		}
+		if i0, i1 := max(0, int(sp[0])), min(vw.gw-1, int(sp[1])); i0 <= i1 {
+			free += vw.addSpan(j, i0, i1)
 		}
 	}
 	return total, free
