@@ -138,7 +138,7 @@ func (vw *viewer) look(vs []*vehicle, states []wire.ObjectState) {
 				ub, ok = vw.projectParts(parts, st)
 			}
 			c.valid, c.pos, c.heading, c.key, c.ub, c.ok = true, st.Pos, st.Heading, v.partsKey, ub, ok
-			c.cellsValid = false
+			c.cellsValid, c.clipValid = false, false
 			c.pts, c.ends, c.boxes = c.pts[:0], c.ends[:0], c.boxes[:0]
 			if ok {
 				c.pts = append(c.pts, vw.hullPts[p0:]...)
@@ -153,24 +153,12 @@ func (vw *viewer) look(vs []*vehicle, states []wire.ObjectState) {
 			continue
 		}
 		it.h1 = len(vw.hullEnd)
-		cb := wire.Box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
-		in := false
-		start := p0
-		for k, end := range vw.hullEnd[it.h0:it.h1] {
-			hull := vw.hullPts[start:end]
-			start = int(end)
-			pb := vw.partBox[it.h0+k]
-			if pb[0] < 0 || pb[1] < 0 || pb[2] > W || pb[3] > H {
-				var good bool
-				if pb, good = clippedBox(hull, W, H); !good {
-					continue
-				}
-			} else if pb.Area() <= 0 {
-				continue
-			}
-			in = true
-			cb = wire.Box{min(cb[0], pb[0]), min(cb[1], pb[1]), max(cb[2], pb[2]), max(cb[3], pb[3])}
+		lc := &v.look
+		if !lc.clipValid {
+			lc.clipped, lc.in = vw.clipParts(p0, it.h0, it.h1)
+			lc.clipValid = true
 		}
+		cb, in := lc.clipped, lc.in
 		if !in {
 			vw.hullPts, vw.hullEnd, vw.partBox = vw.hullPts[:p0], vw.hullEnd[:it.h0], vw.partBox[:it.h0]
 			continue
@@ -220,6 +208,30 @@ func (vw *viewer) look(vs []*vehicle, states []wire.ObjectState) {
 		st.Box = roundBox(it.clipped)
 		st.Visible = it.visible
 	}
+}
+
+// clipParts returns shape.ImageBox of the part hulls hullEnd[h0:h1] (from p0 in hullPts);
+// in is false when no part shows inside the image.
+func (vw *viewer) clipParts(p0, h0, h1 int) (cb wire.Box, in bool) {
+	W, H := float64(vw.w), float64(vw.h)
+	cb = wire.Box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+	start := p0
+	for k, end := range vw.hullEnd[h0:h1] {
+		hull := vw.hullPts[start:end]
+		start = int(end)
+		pb := vw.partBox[h0+k]
+		if pb[0] < 0 || pb[1] < 0 || pb[2] > W || pb[3] > H {
+			var good bool
+			if pb, good = clippedBox(hull, W, H); !good {
+				continue
+			}
+		} else if pb.Area() <= 0 {
+			continue
+		}
+		in = true
+		cb = wire.Box{min(cb[0], pb[0]), min(cb[1], pb[1]), max(cb[2], pb[2]), max(cb[3], pb[3])}
+	}
+	return cb, in
 }
 
 // outside reports whether the vehicle's parts surely miss the image: all corners of their local
@@ -291,7 +303,11 @@ type lookCache struct {
 	// The cells of the union of the part hulls (rasterParts), once computed for these hulls.
 	cellsValid bool
 	cells      []span
-	cellRows   []int32
+	// Its box clipped to the image (clipParts), once computed for these hulls.
+	clipValid bool
+	clipped   wire.Box
+	in        bool
+	cellRows  []int32
 }
 
 // partsKey is what an object's parts depend on besides its fixed size and class.
