@@ -21,13 +21,15 @@
 //     prop; Frame.Signals gives each head's light. Props: building, tree, streetlight,
 //     signal_pole, each a footprint extruded to HeightM.
 //   - Objects: class, size (the cuboid includes riders), colour, plate, riders and helmets.
-//     Frame.Objects lists the objects whose cuboid projects into the image, with position,
-//     heading, speed and braking.
-//   - Occlusion: an object's silhouette is the convex hull of its projected cuboid; nearer
-//     objects (smaller DepthKey) cover farther ones, and so do scenery pieces (props and signal
-//     heads in the renderer's geometry, see scenery.go) whose anchor is nearer than the object's
-//     DepthKey. Visible is the share of the hull's area that is inside the image and not
-//     covered, counted on a CellPx grid; the renderer should draw far to near by these depths.
+//     Frame.Objects lists the objects whose body (synth/shape parts) projects into the image,
+//     with position, heading, speed and braking; Box is shape.ImageBox (each part's hull
+//     clipped to the image), the box of what the renderer draws.
+//   - Occlusion: an object's silhouette is the union of its synth/shape parts' projected convex
+//     hulls; nearer objects (smaller DepthKey, = shape.DepthKey) cover farther ones, and so do
+//     scenery pieces (shape.Scenery, the renderer's geometry) whose anchor is nearer than the
+//     object's DepthKey. Visible is the share of the silhouette (the part outside the image
+//     included) that is inside the image and not covered, counted on a CellPx grid, each cell
+//     once per object; the renderer draws far to near by these depths.
 //   - Plates: PlateBox is the plate facing the camera (wire.Object.PlateCorners); PlateRead
 //     when it faces the camera, lies inside the image, is at least ReadablePlatePx high and no
 //     nearer object covers it.

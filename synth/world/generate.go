@@ -9,6 +9,7 @@ import (
 
 	"github.com/trafficsim/trafficsim/scenarios"
 	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/synth/shape"
 )
 
 // Options of a truth run.
@@ -77,7 +78,7 @@ func run(sc *scenarios.Scenario, o Options) (*result, error) {
 		j.wx = cond.Weather
 	}
 	vw := newViewer(st.cam)
-	vw.addScenery(sceneryOccluders(&st.scene))
+	vw.addScenery(shape.Scenery(&st.scene))
 	objs := map[int]*wire.Object{}
 	var order []int
 	lights := make([]wire.Light, len(st.heads))

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/synth/shape"
 )
 
 // dims are the size ranges of a class (metres); height includes riders.
@@ -51,9 +52,15 @@ const (
 type vehicle struct {
 	id  int
 	obj wire.Object
-	cls wire.Class
-	L   float64
-	W   float64
+
+	parts    []shape.Part // obj's synth/shape parts (see shapeParts)
+	partsKey partsKey
+	partsLo  wire.Vec3 // the parts' local bounding box
+	partsHi  wire.Vec3
+	look     lookCache // its projected parts at the last frame
+	cls      wire.Class
+	L        float64
+	W        float64
 
 	p          *path
 	s, v       float64

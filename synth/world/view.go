@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/synth/shape"
 )
 
 // Visibility and readability constants (documented in truth for devices and tests).
@@ -38,7 +39,11 @@ type viewer struct {
 	depth   float64 // DepthKey of the object being rastered
 	camPos  wire.Vec3
 	items   []viewItem
-	hull    []wire.Point
+	// The part hulls of this frame's items: points, and each hull's end in hullPts.
+	hullPts []wire.Point
+	hullEnd []int32
+	partBox []wire.Box // each part's unclipped box (same index as hullEnd)
+	urows   [][]span   // one object's cells, before they go into rows
 	// The camera basis, computed once (wire.Pinhole.Project recomputes it per point); the
 	// arithmetic is the same, so the results are too.
 	o, r, d, f wire.Vec3
@@ -72,9 +77,10 @@ type viewItem struct {
 	v       *vehicle
 	idx     int
 	depth   float64
-	hull    [8]wire.Point
-	nh      int
-	box     wire.Box // unclipped
+	p0      int      // first point of its part hulls in viewer.hullPts
+	h0, h1  int      // its part hulls' ends are viewer.hullEnd[h0:h1]
+	box     wire.Box // unclipped, of all parts
+	clipped wire.Box // shape.ImageBox
 	inView  bool
 	visible float64
 }
@@ -102,39 +108,66 @@ func DepthKey(cam wire.Pinhole, o wire.Object, s wire.ObjectState) float64 {
 	return q[2]
 }
 
-// look fills box, visibility and plate fields of the states (one per vehicle, same order).
+// look fills box, visibility and plate fields of the states (one per vehicle, same order). An
+// object's silhouette is its synth/shape parts, each part's projected convex hull: Box is
+// shape.ImageBox (each hull clipped to the image) and Visible the share of the union of the
+// hulls' cells (those outside the image included) that lies inside the image and that no nearer
+// object's parts or scenery cover.
 func (vw *viewer) look(vs []*vehicle, states []wire.ObjectState) {
 	vw.items = vw.items[:0]
+	vw.hullPts, vw.hullEnd, vw.partBox = vw.hullPts[:0], vw.hullEnd[:0], vw.partBox[:0]
 	W, H := float64(vw.w), float64(vw.h)
 	for i, v := range vs {
 		v.inside = false
-		cb := v.obj.Cuboid(states[i])
-		it := viewItem{v: v, idx: i}
-		var pts [8]wire.Point
-		ok := true
-		for k, c := range cb.Corners() {
-			p, good := vw.project(c)
-			if !good {
-				ok = false
-				break
+		st := states[i]
+		it := viewItem{v: v, idx: i, h0: len(vw.hullEnd)}
+		parts := v.shapeParts()
+		p0 := len(vw.hullPts)
+		var ub wire.Box
+		ok := false
+		if c := &v.look; c.valid && c.pos == st.Pos && c.heading == st.Heading && c.key == v.partsKey {
+			// Not moved since the last frame (the camera never moves): the same hulls.
+			ub, ok = c.ub, c.ok
+			vw.hullPts = append(vw.hullPts, c.pts...)
+			for _, e := range c.ends {
+				vw.hullEnd = append(vw.hullEnd, int32(p0)+e)
 			}
-			pts[k] = p
+			vw.partBox = append(vw.partBox, c.boxes...)
+		} else {
+			if !vw.outside(v, st) {
+				ub, ok = vw.projectParts(parts, st)
+			}
+			c.valid, c.pos, c.heading, c.key, c.ub, c.ok = true, st.Pos, st.Heading, v.partsKey, ub, ok
+			c.cellsValid, c.clipValid = false, false
+			c.pts, c.ends, c.boxes = c.pts[:0], c.ends[:0], c.boxes[:0]
+			if ok {
+				c.pts = append(c.pts, vw.hullPts[p0:]...)
+				for _, e := range vw.hullEnd[it.h0:] {
+					c.ends = append(c.ends, e-int32(p0))
+				}
+				c.boxes = append(c.boxes, vw.partBox[it.h0:]...)
+			}
 		}
 		if !ok {
+			vw.hullPts, vw.hullEnd, vw.partBox = vw.hullPts[:p0], vw.hullEnd[:it.h0], vw.partBox[:it.h0]
 			continue
 		}
-		b := wire.Box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
-		for _, p := range pts {
-			b[0], b[1], b[2], b[3] = min(b[0], p[0]), min(b[1], p[1]), max(b[2], p[0]), max(b[3], p[1])
+		it.h1 = len(vw.hullEnd)
+		lc := &v.look
+		if !lc.clipValid {
+			lc.clipped, lc.in = vw.clipParts(p0, it.h0, it.h1)
+			lc.clipValid = true
 		}
-		if b[2] <= 0 || b[0] >= W || b[3] <= 0 || b[1] >= H {
+		cb, in := lc.clipped, lc.in
+		if !in {
+			vw.hullPts, vw.hullEnd, vw.partBox = vw.hullPts[:p0], vw.hullEnd[:it.h0], vw.partBox[:it.h0]
 			continue
 		}
-		it.box = b
+		it.p0 = p0
+		it.box, it.clipped = ub, cb
 		it.inView = true
-		v.inside = b[0] >= 0 && b[1] >= 0 && b[2] <= W && b[3] <= H
-		it.nh = convexHull(pts[:], it.hull[:])
-		c := wire.Vec3{states[i].Pos[0] - vw.o[0], states[i].Pos[1] - vw.o[1], v.obj.HeightM/2 - vw.o[2]}
+		v.inside = ub[0] >= 0 && ub[1] >= 0 && ub[2] <= W && ub[3] <= H
+		c := wire.Vec3{st.Pos[0] - vw.o[0], st.Pos[1] - vw.o[1], v.obj.HeightM/2 - vw.o[2]}
 		it.depth = c[0]*vw.f[0] + c[1]*vw.f[1] + c[2]*vw.f[2] // DepthKey
 		vw.items = append(vw.items, it)
 	}
@@ -152,36 +185,306 @@ func (vw *viewer) look(vs []*vehicle, states []wire.ObjectState) {
 	}
 	for k := range vw.items {
 		it := &vw.items[k]
-		hull := it.hull[:it.nh]
 		st := &states[it.idx]
 		vw.depth = it.depth
 		vw.plate(it, st) // before its own cells are painted: only nearer objects cover it
-		total, free := vw.raster(hull)
-		frac := 1.0
-		if !it.v.inside {
-			if area := polyArea(hull); area > 0 {
-				frac = min(1, polyArea(vw.clipToImage(hull))/area)
-			}
-		}
-		occ := 1.0
+		total, free := vw.rasterParts(it)
+		vis := 1.0
 		if total > 0 {
-			occ = float64(free) / float64(total)
+			vis = float64(free) / float64(total)
 		} else {
 			// Smaller than a cell: sample the cell under its centre.
-			cx, cy := (it.box[0]+it.box[2])/2, (it.box[1]+it.box[3])/2
+			cx, cy := (it.clipped[0]+it.clipped[2])/2, (it.clipped[1]+it.clipped[3])/2
 			gi, gj := int(cx/CellPx), int(cy/CellPx)
 			if gi >= 0 && gj >= 0 && gi < vw.gw && gj < vw.gh {
 				if vw.covered(gi, gj) || vw.behindScenery(gi, gj) {
-					occ = 0
+					vis = 0
 				}
 				vw.addSpan(gj, gi, gi)
 			}
 		}
-		it.visible = math.Round(frac*occ*1000) / 1000
+		it.visible = math.Round(vis*1000) / 1000
 		st.InView = true
-		st.Box = roundBox(wire.Box{max(0, it.box[0]), max(0, it.box[1]), min(W, it.box[2]), min(H, it.box[3])})
+		st.Box = roundBox(it.clipped)
 		st.Visible = it.visible
 	}
+}
+
+// clipParts returns shape.ImageBox of the part hulls hullEnd[h0:h1] (from p0 in hullPts);
+// in is false when no part shows inside the image.
+func (vw *viewer) clipParts(p0, h0, h1 int) (cb wire.Box, in bool) {
+	W, H := float64(vw.w), float64(vw.h)
+	cb = wire.Box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+	start := p0
+	for k, end := range vw.hullEnd[h0:h1] {
+		hull := vw.hullPts[start:end]
+		start = int(end)
+		pb := vw.partBox[h0+k]
+		if pb[0] < 0 || pb[1] < 0 || pb[2] > W || pb[3] > H {
+			var good bool
+			if pb, good = clippedBox(hull, W, H); !good {
+				continue
+			}
+		} else if pb.Area() <= 0 {
+			continue
+		}
+		in = true
+		cb = wire.Box{min(cb[0], pb[0]), min(cb[1], pb[1]), max(cb[2], pb[2]), max(cb[3], pb[3])}
+	}
+	return cb, in
+}
+
+// outside reports whether the vehicle's parts surely miss the image: all corners of their local
+// bounding box are in front of the camera and project beside the image (the projection of a
+// convex set in front of the camera lies in the hull of its corners' projections).
+func (vw *viewer) outside(v *vehicle, s wire.ObjectState) bool {
+	m := vw.placement(s)
+	c := vw.cam
+	lo, hi := v.partsLo, v.partsHi
+	b := wire.Box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+	for k := range 8 {
+		q := lo
+		if k&1 != 0 {
+			q[0] = hi[0]
+		}
+		if k&2 != 0 {
+			q[1] = hi[1]
+		}
+		if k&4 != 0 {
+			q[2] = hi[2]
+		}
+		x := m[0][0] + q[0]*m[0][1] + q[1]*m[0][2] + q[2]*m[0][3]
+		y := m[1][0] + q[0]*m[1][1] + q[1]*m[1][2] + q[2]*m[1][3]
+		z := m[2][0] + q[0]*m[2][1] + q[1]*m[2][2] + q[2]*m[2][3]
+		if z < wire.NearZ {
+			return false // let the parts decide
+		}
+		px, py := c.Cx+c.FocalPx*x/z, c.Cy+c.FocalPx*y/z
+		b = wire.Box{min(b[0], px), min(b[1], py), max(b[2], px), max(b[3], py)}
+	}
+	// A margin of a pixel: the corners are placed with the same arithmetic as the parts, but
+	// the test must not depend on rounding.
+	return b[2] <= -1 || b[0] >= float64(vw.w)+1 || b[3] <= -1 || b[1] >= float64(vw.h)+1
+}
+
+// shapeParts returns the vehicle's synth/shape parts, rebuilt when what they depend on changes.
+func (v *vehicle) shapeParts() []shape.Part {
+	key := partsKey{h: v.obj.HeightM, riders: len(v.obj.Riders)}
+	for k, r := range v.obj.Riders {
+		if r.Helmet {
+			key.helmets |= 1 << k
+		}
+	}
+	if v.parts == nil || key != v.partsKey {
+		v.parts, v.partsKey = shape.Parts(&v.obj), key
+		v.partsLo = wire.Vec3{math.Inf(1), math.Inf(1), math.Inf(1)}
+		v.partsHi = wire.Vec3{math.Inf(-1), math.Inf(-1), math.Inf(-1)}
+		for _, p := range v.parts {
+			lo, hi := p.Bounds()
+			for k := range 3 {
+				v.partsLo[k], v.partsHi[k] = min(v.partsLo[k], lo[k]), max(v.partsHi[k], hi[k])
+			}
+		}
+	}
+	return v.parts
+}
+
+// lookCache keeps a vehicle's projected parts of the last frame it was looked at.
+type lookCache struct {
+	valid   bool
+	pos     wire.Point
+	heading float64
+	key     partsKey
+	ub      wire.Box
+	ok      bool // in front of the camera and not culled
+	pts     []wire.Point
+	ends    []int32 // relative to pts
+	boxes   []wire.Box
+	// The cells of the union of the part hulls (rasterParts), once computed for these hulls.
+	cellsValid bool
+	cells      []span
+	// Its box clipped to the image (clipParts), once computed for these hulls.
+	clipValid bool
+	clipped   wire.Box
+	in        bool
+	cellRows  []int32
+}
+
+// partsKey is what an object's parts depend on besides its fixed size and class.
+type partsKey struct {
+	h       float64
+	riders  int
+	helmets uint64
+}
+
+// projectParts appends the image hull of each part at state s to vw.hullPts (ends in
+// vw.hullEnd) and returns the unclipped box of them all; ok is false when a point is behind the
+// camera. The placement is shape.ToWorld's arithmetic, the projection wire.Pinhole.Project's.
+func (vw *viewer) projectParts(parts []shape.Part, s wire.ObjectState) (wire.Box, bool) {
+	m := vw.placement(s)
+	c := vw.cam
+	W, H := float64(vw.w), float64(vw.h)
+	b := wire.Box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+	var buf [32]wire.Point
+	for _, p := range parts {
+		pts := buf[:0]
+		pb := wire.Box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+		for _, q := range p.Pts {
+			x := m[0][0] + q[0]*m[0][1] + q[1]*m[0][2] + q[2]*m[0][3]
+			y := m[1][0] + q[0]*m[1][1] + q[1]*m[1][2] + q[2]*m[1][3]
+			z := m[2][0] + q[0]*m[2][1] + q[1]*m[2][2] + q[2]*m[2][3]
+			if z < wire.NearZ {
+				return b, false
+			}
+			pp := wire.Point{c.Cx + c.FocalPx*x/z, c.Cy + c.FocalPx*y/z}
+			pts = append(pts, pp)
+			pb = wire.Box{min(pb[0], pp[0]), min(pb[1], pp[1]), max(pb[2], pp[0]), max(pb[3], pp[1])}
+		}
+		b = wire.Box{min(b[0], pb[0]), min(b[1], pb[1]), max(b[2], pb[2]), max(b[3], pb[3])}
+		vw.partBox = append(vw.partBox, pb)
+		// The hull is needed to clip the part at the frame edge and to raster it; a part
+		// inside the image whose box holds no cell centre has no cells.
+		cut := pb[0] < 0 || pb[1] < 0 || pb[2] > W || pb[3] > H
+		if cut || (math.Ceil(pb[0]/CellPx-0.5) <= math.Floor(pb[2]/CellPx-0.5) && math.Ceil(pb[1]/CellPx-0.5) <= math.Floor(pb[3]/CellPx-0.5)) {
+			n0 := len(vw.hullPts)
+			vw.hullPts = slices.Grow(vw.hullPts, len(pts)+1)[:n0+len(pts)+1]
+			n := convexHull(pts, vw.hullPts[n0:])
+			vw.hullPts = vw.hullPts[:n0+n]
+		}
+		vw.hullEnd = append(vw.hullEnd, int32(len(vw.hullPts)))
+	}
+	return b, true
+}
+
+// placement is the affine map from an object's local frame at state s (shape.ToWorld) to camera
+// coordinates (right, down, forward): row k gives offset and the factors of local x, y and z.
+// Composing the two maps once per object makes a point cost 9 products instead of placing it
+// and then projecting it (same result to rounding).
+func (vw *viewer) placement(s wire.ObjectState) (m [3][4]float64) {
+	h := s.Heading * math.Pi / 180
+	fx, fy := math.Sin(h), math.Cos(h)
+	lx, ly := -math.Cos(h), math.Sin(h)
+	px, py, pz := s.Pos[0]-vw.o[0], s.Pos[1]-vw.o[1], -vw.o[2]
+	for k, a := range [3]wire.Vec3{vw.r, vw.d, vw.f} {
+		m[k] = [4]float64{px*a[0] + py*a[1] + pz*a[2], fx*a[0] + fy*a[1], lx*a[0] + ly*a[1], a[2]}
+	}
+	return m
+}
+
+// rasterParts covers the cells of the union of the item's part hulls and returns how many
+// cells the union has (those outside the image included) and how many of them are inside the
+// image and were still free. Each cell counts once per object.
+func (vw *viewer) rasterParts(it *viewItem) (total, free int) {
+	// The union is built in rows of its own first (outside the image too, within a margin of a
+	// frame on each side), then laid into the s-buffer.
+	jlo := max(-vw.gh, int(math.Ceil(it.box[1]/CellPx-0.5)))
+	jhi := min(2*vw.gh, int(math.Floor(it.box[3]/CellPx-0.5)))
+	if jhi < jlo {
+		return 0, 0
+	}
+	c := &it.v.look
+	if !c.cellsValid {
+		n := jhi - jlo + 1
+		for len(vw.urows) < n {
+			vw.urows = append(vw.urows, nil)
+		}
+		urows := vw.urows[:n]
+		for j := range urows {
+			urows[j] = urows[j][:0]
+		}
+		start := it.p0
+		for _, end := range vw.hullEnd[it.h0:it.h1] {
+			hull := vw.hullPts[start:end]
+			start = int(end)
+			vw.eachCellIn(hull, jlo, jhi, -vw.gw, 2*vw.gw, func(j, i0, i1 int) {
+				urows[j-jlo] = unionAdd(urows[j-jlo], int32(i0), int32(i1))
+			})
+		}
+		c.cells, c.cellRows = c.cells[:0], c.cellRows[:0]
+		for r, row := range urows {
+			for _, sp := range row {
+				c.cells = append(c.cells, sp)
+				c.cellRows = append(c.cellRows, int32(jlo+r))
+			}
+		}
+		c.cellsValid = true
+	}
+	for k, sp := range c.cells {
+		j := int(c.cellRows[k])
+		total += int(sp[1] - sp[0] + 1)
+		if j < 0 || j >= vw.gh {
+			continue
+		}
+		if i0, i1 := max(0, int(sp[0])), min(vw.gw-1, int(sp[1])); i0 <= i1 {
+			free += vw.addSpan(j, i0, i1)
+		}
+	}
+	return total, free
+}
+
+// unionAdd adds cells a..b to a row of sorted, disjoint spans, merging what overlaps or touches.
+func unionAdd(row []span, a, b int32) []span {
+	k := 0
+	for k < len(row) && row[k][1] < a-1 {
+		k++
+	}
+	m := k
+	for m < len(row) && row[m][0] <= b+1 {
+		a, b = min(a, row[m][0]), max(b, row[m][1])
+		m++
+	}
+	if m == k {
+		return slices.Insert(row, k, span{a, b})
+	}
+	row[k] = span{a, b}
+	return slices.Delete(row, k+1, m)
+}
+
+// clippedBox is shape.ClippedBox (same arithmetic, same result) without allocating.
+func clippedBox(hull []wire.Point, w, h float64) (wire.Box, bool) {
+	var b1, b2 [40]wire.Point
+	poly, out := hull, b1[:0]
+	for e := range 4 {
+		axis, v := e/2, 0.0
+		if e == 1 {
+			v = w
+		} else if e == 3 {
+			v = h
+		}
+		keep := func(a float64) bool {
+			if e%2 == 0 {
+				return a >= v
+			}
+			return a <= v
+		}
+		out = out[:0]
+		for i := range poly {
+			a, b := poly[i], poly[(i+1)%len(poly)]
+			ain, bin := keep(a[axis]), keep(b[axis])
+			if ain {
+				out = append(out, a)
+			}
+			if ain != bin {
+				t := (v - a[axis]) / (b[axis] - a[axis])
+				out = append(out, wire.Point{a[0] + (b[0]-a[0])*t, a[1] + (b[1]-a[1])*t})
+			}
+		}
+		if len(out) == 0 {
+			return wire.Box{}, false
+		}
+		poly = out
+		if e%2 == 0 {
+			out = b2[:0]
+		} else {
+			out = b1[:0]
+		}
+	}
+	b := wire.Box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+	for _, p := range poly {
+		b[0], b[1] = min(b[0], p[0]), min(b[1], p[1])
+		b[2], b[3] = max(b[2], p[0]), max(b[3], p[1])
+	}
+	return b, b.Area() > 0
 }
 
 // span is a run of covered cells [first, last] in a raster row.
@@ -266,13 +569,13 @@ func (vw *viewer) behindScenery(i, j int) bool {
 	return vw.scDepth[j*vw.gw+i] < float32(vw.depth)
 }
 
-// addScenery rasters the scenery occluders once: each piece's hull gets the depth of its
-// group's anchor where that is the nearest.
-func (vw *viewer) addScenery(pieces []occluder) {
+// addScenery rasters the scenery occluders (shape.Scenery: the renderer's geometry) once: each
+// piece's hull gets the depth of its group's anchor where that is the nearest.
+func (vw *viewer) addScenery(pieces []shape.Occluder) {
 	for _, pc := range pieces {
 		var pts []wire.Point
 		ok := true
-		for _, q := range pc.pts {
+		for _, q := range pc.Pts {
 			p, good := vw.project(q)
 			if !good {
 				ok = false
@@ -285,7 +588,7 @@ func (vw *viewer) addScenery(pieces []occluder) {
 		}
 		hull := make([]wire.Point, len(pts)+1)
 		hull = hull[:convexHull(pts, hull)]
-		a := wire.Vec3{pc.anchor[0] - vw.o[0], pc.anchor[1] - vw.o[1], pc.anchor[2] - vw.o[2]}
+		a := wire.Vec3{pc.Anchor[0] - vw.o[0], pc.Anchor[1] - vw.o[1], pc.Anchor[2] - vw.o[2]}
 		depth := float32(a[0]*vw.f[0] + a[1]*vw.f[1] + a[2]*vw.f[2])
 		vw.eachCell(hull, func(j, i0, i1 int) {
 			row := vw.scDepth[j*vw.gw : (j+1)*vw.gw]
@@ -300,6 +603,12 @@ func (vw *viewer) addScenery(pieces []occluder) {
 // eachCell calls f with the cell runs (row, first, last) whose centres lie inside the convex
 // hull, walking its two chains from the top vertex down (one step per row, no edge search).
 func (vw *viewer) eachCell(hull []wire.Point, f func(j, i0, i1 int)) {
+	vw.eachCellIn(hull, 0, vw.gh-1, 0, vw.gw-1, f)
+}
+
+// eachCellIn is eachCell limited to rows jmin..jmax and columns imin..imax (which may lie
+// outside the image).
+func (vw *viewer) eachCellIn(hull []wire.Point, jmin, jmax, imin, imax int, f func(j, i0, i1 int)) {
 	n := len(hull)
 	if n < 3 {
 		return
@@ -313,8 +622,8 @@ func (vw *viewer) eachCell(hull []wire.Point, f func(j, i0, i1 int)) {
 			bot = i
 		}
 	}
-	j0 := max(0, int(math.Ceil(hull[top][1]/CellPx-0.5)))
-	j1 := min(vw.gh-1, int(math.Floor(hull[bot][1]/CellPx-0.5)))
+	j0 := max(jmin, int(math.Ceil(hull[top][1]/CellPx-0.5)))
+	j1 := min(jmax, int(math.Floor(hull[bot][1]/CellPx-0.5)))
 	a, b := top, top // a walks forward, b backward, both down to bot
 	next := func(i int) int { return (i + 1) % n }
 	prev := func(i int) int { return (i - 1 + n) % n }
@@ -335,22 +644,12 @@ func (vw *viewer) eachCell(hull []wire.Point, f func(j, i0, i1 int)) {
 		xa := at(hull[a], hull[next(a)], y)
 		xb := at(hull[b], hull[prev(b)], y)
 		xl, xr := min(xa, xb), max(xa, xb)
-		i0 := max(0, int(math.Ceil(xl/CellPx-0.5)))
-		i1 := min(vw.gw-1, int(math.Floor(xr/CellPx-0.5)))
+		i0 := max(imin, int(math.Ceil(xl/CellPx-0.5)))
+		i1 := min(imax, int(math.Floor(xr/CellPx-0.5)))
 		if i0 <= i1 {
 			f(j, i0, i1)
 		}
 	}
-}
-
-// raster covers the cells whose centres lie inside the convex hull; it returns how many it
-// covers inside the image and how many of those were still free.
-func (vw *viewer) raster(hull []wire.Point) (total, free int) {
-	vw.eachCell(hull, func(j, i0, i1 int) {
-		total += i1 - i0 + 1
-		free += vw.addSpan(j, i0, i1)
-	})
-	return total, free
 }
 
 // plate sets the plate box and readability of the plate facing the camera.
@@ -409,6 +708,9 @@ func (vw *viewer) plate(it *viewItem, st *wire.ObjectState) {
 func roundBox(b wire.Box) wire.Box {
 	for i := range b {
 		b[i] = math.Round(b[i]*100) / 100
+		if b[i] == 0 {
+			b[i] = 0 // not -0 (clipping at the frame edge can give it)
+		}
 	}
 	return b
 }
@@ -416,28 +718,21 @@ func roundBox(b wire.Box) wire.Box {
 // convexHull writes the hull of pts (counter-clockwise in image coordinates) into out and
 // returns its length (Andrew's monotone chain).
 func convexHull(pts []wire.Point, out []wire.Point) int {
-	var buf [8]wire.Point
-	var hb [17]wire.Point
+	var buf [16]wire.Point
+	var hb [33]wire.Point
 	p := buf[:0]
 	if len(pts) > len(buf) {
 		p = make([]wire.Point, 0, len(pts))
 	}
 	p = append(p, pts...)
-	slices.SortFunc(p, func(a, b wire.Point) int {
-		if a[0] != b[0] {
-			if a[0] < b[0] {
-				return -1
-			}
-			return 1
+	for i := 1; i < len(p); i++ { // insertion sort by x, then y: a few points
+		q := p[i]
+		j := i
+		for ; j > 0 && (p[j-1][0] > q[0] || p[j-1][0] == q[0] && p[j-1][1] > q[1]); j-- {
+			p[j] = p[j-1]
 		}
-		if a[1] < b[1] {
-			return -1
-		}
-		if a[1] > b[1] {
-			return 1
-		}
-		return 0
-	})
+		p[j] = q
+	}
 	cross := func(o, a, b wire.Point) float64 { return (a[0]-o[0])*(b[1]-o[1]) - (a[1]-o[1])*(b[0]-o[0]) }
 	h := hb[:0]
 	for _, q := range p {
@@ -465,11 +760,6 @@ func polyArea(pg []wire.Point) float64 {
 		a += p[0]*q[1] - q[0]*p[1]
 	}
 	return math.Abs(a) / 2
-}
-
-// clipToImage clips a convex polygon to the image rectangle (Sutherland-Hodgman).
-func (vw *viewer) clipToImage(pg []wire.Point) []wire.Point {
-	return clipRect(pg, 0, 0, float64(vw.w), float64(vw.h))
 }
 
 func clipRect(pg []wire.Point, x0, y0, x1, y1 float64) []wire.Point {

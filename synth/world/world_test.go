@@ -15,6 +15,7 @@ import (
 	"github.com/trafficsim/trafficsim/scenarios"
 	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/plate"
+	"github.com/trafficsim/trafficsim/synth/shape"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -148,14 +149,13 @@ func TestTruthIsConsistent(t *testing.T) {
 				if fi < o.First || fi > o.Last {
 					t.Fatalf("%s frame %d: object %d outside its life %d-%d", name, fi, s.ID, o.First, o.Last)
 				}
-				b, ok := tr.Pinhole.ProjectCuboid(o.Cuboid(s))
-				want := wire.Box{max(0, b[0]), max(0, b[1]), min(W, b[2]), min(H, b[3])}
+				want, ok := shape.ImageBox(tr.Pinhole, shape.Parts(&o), s, W, H)
 				same := ok
 				for i := range want {
 					same = same && math.Abs(want[i]-s.Box[i]) <= 0.006
 				}
 				if !same {
-					t.Fatalf("%s frame %d object %d: box %v, projected cuboid clipped %v", name, fi, s.ID, s.Box, want)
+					t.Fatalf("%s frame %d object %d: box %v, shape.ImageBox %v", name, fi, s.ID, s.Box, want)
 				}
 				if s.Visible < 0 || s.Visible > 1 || !s.InView {
 					t.Fatalf("%s frame %d object %d: visible %g in view %v", name, fi, s.ID, s.Visible, s.InView)
