@@ -14,6 +14,7 @@ import (
 	"github.com/trafficsim/trafficsim/synth/encode"
 	"github.com/trafficsim/trafficsim/synth/library"
 	"github.com/trafficsim/trafficsim/synth/render"
+	"github.com/trafficsim/trafficsim/synth/world"
 )
 
 // Job is one clip to make.
@@ -30,9 +31,9 @@ type Job struct {
 type Progress func(done, total int)
 
 // Key is a clip's content hash: the scenario file's bytes, the seed, the duration, the camera
-// index, the renderer version and the encoder settings. Same inputs, same key, same clip.
+// index, the renderer and world versions and the encoder settings. Same inputs, same key, same clip.
 func Key(scenario []byte, seed uint64, durationS float64, camera int, enc encode.Options) string {
-	return library.Key(string(scenario), fmt.Sprint(seed), fmt.Sprint(durationS), fmt.Sprint(camera), render.Version,
+	return library.Key(string(scenario), fmt.Sprint(seed), fmt.Sprint(durationS), fmt.Sprint(camera), render.Version, world.Version,
 		fmt.Sprintf("%d/%d/%d/%s/%s", enc.BitrateKbps, enc.GOP, enc.FPS, enc.Profile, enc.Preset))
 }
 

@@ -22,6 +22,10 @@ type Options struct {
 // WarmUp is the simulated time before frame 0 so that the clip starts with traffic on the road.
 const WarmUp = 120 * time.Second
 
+// Version names the truth the world makes; it is part of a clip's content hash (synth/clips), so
+// bump it whenever the same scenario and seed would give different truth.
+const Version = "world-2" // 2: boxes and visibility from the shared body shapes
+
 // Generate runs the world of a scenario and returns its truth (truth.json) and the calibration
 // of the camera (camera.json). Same scenario, options and version give byte-identical JSON.
 func Generate(sc *scenarios.Scenario, o Options) (*wire.Truth, *wire.Calibration, error) {
