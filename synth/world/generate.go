@@ -24,7 +24,7 @@ const WarmUp = 120 * time.Second
 
 // Version names the truth the world makes; it is part of a clip's content hash (synth/clips), so
 // bump it whenever the same scenario and seed would give different truth.
-const Version = "world-2" // 2: boxes and visibility from the shared body shapes
+const Version = "world-3" // 2: boxes and visibility from the shared body shapes; 3: weather on every violation
 
 // Generate runs the world of a scenario and returns its truth (truth.json) and the calibration
 // of the camera (camera.json). Same scenario, options and version give byte-identical JSON.
@@ -77,10 +77,8 @@ func run(sc *scenarios.Scenario, o Options) (*result, error) {
 		Width: sc.Resolution.Width, Height: sc.Resolution.Height, Pinhole: st.cam, Conditions: cond, Scene: st.scene,
 		Frames: make([]wire.Frame, 0, frames),
 	}
-	j := &judge{st: st, fps: fps, tracks: map[int]*track{}, cam: cam, night: cond.Night(), fully: map[int]bool{}}
-	if cond.Weather != "clear" {
-		j.wx = cond.Weather
-	}
+	// every violation names its weather, clear included, so scores per condition have no "unknown"
+	j := &judge{st: st, fps: fps, tracks: map[int]*track{}, cam: cam, night: cond.Night(), wx: cond.Weather, fully: map[int]bool{}}
 	vw := newViewer(st.cam)
 	vw.addScenery(shape.Scenery(&st.scene))
 	objs := map[int]*wire.Object{}
