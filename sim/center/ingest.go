@@ -23,20 +23,9 @@ func (c *Center) acceptEvents(evs []wire.Event, raw []byte, received time.Time) 
 			return 0, 0, err
 		}
 	}
-	fresh := make([]int, 0, len(evs))
-	var waits []*wal.Commit
+	key := func(i int) string { return evs[i].EventID }
 	c.mu.Lock()
-	for i := range evs {
-		id := evs[i].EventID
-		if cm, ok := c.seenEvents[id]; ok {
-			if cm != nil && cm != inBatch {
-				waits = append(waits, cm)
-			}
-			continue
-		}
-		c.seenEvents[id] = inBatch
-		fresh = append(fresh, i)
-	}
+	fresh, waits := claim(c.seenEvents, len(evs), key)
 	var cm *wal.Commit
 	if len(fresh) > 0 {
 		cm = c.log.Append(wal.Record{Kind: recEvents, Time: received, Data: raw})
@@ -46,22 +35,7 @@ func (c *Center) acceptEvents(evs []wire.Event, raw []byte, received time.Time) 
 	}
 	c.mu.Unlock()
 
-	if cm != nil {
-		err = cm.Wait()
-	}
-	for _, w := range waits {
-		if werr := w.Wait(); werr != nil && err == nil {
-			err = werr
-		}
-	}
-	if err != nil {
-		c.mu.Lock()
-		for _, i := range fresh {
-			if c.seenEvents[evs[i].EventID] == cm {
-				delete(c.seenEvents, evs[i].EventID)
-			}
-		}
-		c.mu.Unlock()
+	if err := c.settle(cm, waits, c.seenEvents, fresh, key); err != nil {
 		return 0, 0, err
 	}
 	c.handOn(evs, fresh, received, true)
@@ -278,20 +252,12 @@ func trimJSON(err error) string {
 // acceptTruth stores new truth items (in the log when logged is true; JetStream already holds
 // them otherwise), then hands them on (not to the Recorder while replaying).
 func (c *Center) acceptTruth(items []truthItem, received time.Time, logged, replaying bool) (accepted, duplicate int, err error) {
-	var fresh []int
-	var waits []*wal.Commit
+	key := func(i int) string { return items[i].key }
 	var recs []wal.Record
 	c.mu.Lock()
-	for i := range items {
-		if cm, ok := c.seenTruth[items[i].key]; ok {
-			if cm != nil && cm != inBatch {
-				waits = append(waits, cm)
-			}
-			continue
-		}
-		c.seenTruth[items[i].key] = inBatch
-		fresh = append(fresh, i)
-		if logged {
+	fresh, waits := claim(c.seenTruth, len(items), key)
+	if logged {
+		for _, i := range fresh {
 			recs = append(recs, wal.Record{Kind: items[i].kind, Time: received, Data: items[i].marshal()})
 		}
 	}
@@ -303,22 +269,7 @@ func (c *Center) acceptTruth(items []truthItem, received time.Time, logged, repl
 		c.seenTruth[items[i].key] = cm
 	}
 	c.mu.Unlock()
-	if cm != nil {
-		err = cm.Wait()
-	}
-	for _, w := range waits {
-		if werr := w.Wait(); werr != nil && err == nil {
-			err = werr
-		}
-	}
-	if err != nil {
-		c.mu.Lock()
-		for _, i := range fresh {
-			if c.seenTruth[items[i].key] == cm {
-				delete(c.seenTruth, items[i].key)
-			}
-		}
-		c.mu.Unlock()
+	if err := c.settle(cm, waits, c.seenTruth, fresh, key); err != nil {
 		return 0, 0, err
 	}
 	for _, i := range fresh {
@@ -367,4 +318,45 @@ func (c *Center) deliverTruth(it truthItem, record bool) {
 			dr.Delivery(it.delivery)
 		}
 	}
+}
+
+// claim marks the keys not seen before as being written (inBatch) and returns their indexes,
+// with the in-flight commits of the keys that are duplicates. Call with c.mu held.
+func claim(seen map[string]*wal.Commit, n int, key func(int) string) (fresh []int, waits []*wal.Commit) {
+	fresh = make([]int, 0, n)
+	for i := range n {
+		if cm, ok := seen[key(i)]; ok {
+			if cm != nil && cm != inBatch {
+				waits = append(waits, cm)
+			}
+			continue
+		}
+		seen[key(i)] = inBatch
+		fresh = append(fresh, i)
+	}
+	return fresh, waits
+}
+
+// settle waits for the commit of the fresh keys and for the in-flight commits they duplicate;
+// on failure it forgets the fresh keys, so a retry is not taken for a duplicate.
+func (c *Center) settle(cm *wal.Commit, waits []*wal.Commit, seen map[string]*wal.Commit, fresh []int, key func(int) string) error {
+	var err error
+	if cm != nil {
+		err = cm.Wait()
+	}
+	for _, w := range waits {
+		if werr := w.Wait(); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	if err != nil {
+		c.mu.Lock()
+		for _, i := range fresh {
+			if seen[key(i)] == cm {
+				delete(seen, key(i))
+			}
+		}
+		c.mu.Unlock()
+	}
+	return err
 }
