@@ -32,7 +32,7 @@ func init() {
 	register(command{name: "center", summary: "run a center: event ingest (HTTP, NATS), truth ingest, score, metrics", run: runCenter})
 }
 
-// deviceFlags collects repeated --device id=token flags.
+// deviceFlags collects repeated id=token flags (--device, --cluster, the cluster's --device-token).
 type deviceFlags map[string]string // token -> device id
 
 func (d deviceFlags) String() string { return "" }

@@ -22,20 +22,6 @@ func init() {
 // clusterOut is where the cluster command prints (tests read the URLs from it).
 var clusterOut io.Writer = os.Stdout
 
-// tokenFlags collects repeated --device-token name=token flags.
-type tokenFlags map[string]string // token -> device id
-
-func (d tokenFlags) String() string { return "" }
-
-func (d tokenFlags) Set(v string) error {
-	id, tok, ok := strings.Cut(v, "=")
-	if !ok || id == "" || tok == "" {
-		return errors.New("want name=token")
-	}
-	d[tok] = id
-	return nil
-}
-
 func runCluster(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("cluster", flag.ContinueOnError)
 	fs.Usage = func() {
@@ -53,7 +39,7 @@ func runCluster(ctx context.Context, args []string) error {
 	pass := fs.String("pass", os.Getenv("TRAFFICSIM_CLUSTER_PASS"), "NATS password (default $TRAFFICSIM_CLUSTER_PASS)")
 	listen := fs.String("listen", "127.0.0.1:8500", "ingest listener: POST /v1/events")
 	natsListen := fs.String("nats-listen", "", "NATS listener of the cluster's server where devices publish traffic.events.<camera> (user <name>, password <token>); default none")
-	devices := tokenFlags{}
+	devices := deviceFlags{}
 	fs.Var(devices, "device-token", "a device or smart camera reporting here and its bearer token, name=token (repeatable)")
 	syncAlways := fs.Bool("sync-always", false, "fsync every write of the cluster's JetStream store (power-cut safe, slower)")
 	camerasFile := fs.String("cameras", "", "cameras.json (wire.Deployment) of the cameras this cluster analyses with reference devices")
