@@ -11,7 +11,7 @@ import (
 )
 
 // drawPlate paints a plate into the Y plane the way the cameras' plates look: light plate,
-// dark border and glyphs of plateFont laid out as on a real plate (one row for cars, two rows
+// dark border and glyphs of wire.Glyphs laid out as on a real plate (one row for cars, two rows
 // for motorbikes, text rows split at the space), antialiased by supersampling.
 func drawPlate(f *decode.Frame, q quad, text string, bg, ink float64) {
 	rows := []string{text}
@@ -42,9 +42,9 @@ func drawPlate(f *decode.Frame, q quad, text string, bg, ink float64) {
 					continue
 				}
 				c := int((u - cu) / gw * 5)
-				g, ok := plateFont[row[ci]]
-				if !ok {
-					g = punct[row[ci]]
+				g := punct[row[ci]]
+				if strings.IndexByte(digits+letters, row[ci]) >= 0 {
+					g = wire.Glyphs[rune(row[ci])]
 				}
 				return g[r][c] == '#'
 			}
