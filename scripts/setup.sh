@@ -35,26 +35,24 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # A display: keep a working one, else start Xvfb on the first free display from :99. The choice is
-# written to /tmp/trafficsim-display, which the Makefile exports as DISPLAY.
+# written to /tmp/trafficsim-display, which the Makefile exports as DISPLAY. "Working" means some
+# process listens on the display's socket: a socket file left behind by a killed Xvfb is not enough.
 state=/tmp/trafficsim-display
-has_socket() { local d=${1#:}; [ -S "/tmp/.X11-unix/X${d%%.*}" ]; }
-xvfb_running() { # without procps, which a minimal Debian lacks
-  local f
-  for f in /proc/[0-9]*/cmdline; do
-    [[ "$(tr '\0' ' ' < "$f" 2>/dev/null)" == "Xvfb :$1 "* ]] && return 0
-  done
-  return 1
+num() { local d=${1#*:}; echo "${d%%.*}"; }
+listening() { # a listening unix socket (file or abstract) for display number $1, from /proc/net/unix
+  if [ -r /proc/net/unix ]; then grep -qE "[ @]/tmp/\.X11-unix/X$1\$" /proc/net/unix
+  else [ -S "/tmp/.X11-unix/X$1" ]; fi
 }
 for d in "${DISPLAY:-}" "$(cat "$state" 2>/dev/null || true)"; do
-  if [ -n "$d" ] && has_socket "$d"; then echo "$d" > "$state"; exit 0; fi
+  if [[ "$d" == :* ]] && listening "$(num "$d")"; then echo "$d" > "$state"; exit 0; fi
 done
 for n in $(seq 99 120); do
-  if has_socket ":$n" && xvfb_running "$n"; then echo ":$n" > "$state"; exit 0; fi # ours, from before
-  [ -e "/tmp/.X$n-lock" ] || has_socket ":$n" && continue
+  # taken by a live server, or by a lock or socket we may not own: try the next number
+  if listening "$n" || [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ]; then continue; fi
   setsid nohup Xvfb ":$n" -screen 0 1920x1080x24 -nolisten tcp +extension GLX >/tmp/trafficsim-xvfb.log 2>&1 < /dev/null &
   pid=$!
   for _ in $(seq 50); do
-    if has_socket ":$n"; then echo ":$n" > "$state"; echo "setup: started Xvfb on :$n"; exit 0; fi
+    if listening "$n"; then echo ":$n" > "$state"; echo "setup: started Xvfb on :$n"; exit 0; fi
     kill -0 "$pid" 2>/dev/null || break # display taken (e.g. an abstract socket of another root): next
     sleep 0.1
   done

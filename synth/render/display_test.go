@@ -2,8 +2,8 @@ package render_test
 
 import (
 	"errors"
-	"io/fs"
-	"os"
+	"net"
+	"syscall"
 	"testing"
 
 	"github.com/trafficsim/trafficsim/synth/render"
@@ -18,12 +18,15 @@ func TestCheckDisplay(t *testing.T) {
 			return ""
 		}
 	}
-	has := func(path string) func(string) (os.FileInfo, error) {
-		return func(p string) (os.FileInfo, error) {
-			if p == path {
-				return nil, nil
+	// listening on one address: a real in-memory connection, any other address is refused
+	has := func(addr string) func(string, string) (net.Conn, error) {
+		return func(network, a string) (net.Conn, error) {
+			if network == "unix" && a == addr {
+				c, s := net.Pipe()
+				s.Close()
+				return c, nil
 			}
-			return nil, fs.ErrNotExist
+			return nil, syscall.ECONNREFUSED
 		}
 	}
 	for _, c := range []struct {
@@ -31,8 +34,10 @@ func TestCheckDisplay(t *testing.T) {
 	}{
 		{"no display", "", "", "render: no X display (DISPLAY is not set); the renderer needs an X server: run 'make setup' (installs Xvfb and Mesa and starts Xvfb on :99) and set DISPLAY=:99, or install them yourself: apt-get install -y " + render.Packages},
 		{"no server", ":42", "", "render: DISPLAY=:42 but no X server listens on /tmp/.X11-unix/X42: start one with 'make setup' (starts Xvfb on :99) or 'Xvfb :42 -screen 0 1280x1024x24 &'; packages: apt-get install -y " + render.Packages},
+		{"stale socket file of a killed server", ":42", "/tmp/.X11-unix/X41", "render: DISPLAY=:42 but no X server listens on /tmp/.X11-unix/X42: start one with 'make setup' (starts Xvfb on :99) or 'Xvfb :42 -screen 0 1280x1024x24 &'; packages: apt-get install -y " + render.Packages},
 		{"screen number", ":42.0", "/tmp/.X11-unix/X42", ""},
 		{"running", ":99", "/tmp/.X11-unix/X99", ""},
+		{"abstract socket only", ":99", "@/tmp/.X11-unix/X99", ""},
 		{"remote is not checked", "host:0", "", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"net"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -23,6 +24,9 @@ var ErrNotRunning = errors.New("render: the renderer is not running (call render
 var (
 	started atomic.Bool
 	jobs    = make(chan *Stream)
+	// closed when the game loop has ended; loopErr says why (e.g. the X server went away)
+	loopEnded = make(chan struct{})
+	loopErr   error
 )
 
 // Main runs ebiten's game loop on the calling goroutine, which must be the main goroutine (ebiten
@@ -30,7 +34,7 @@ var (
 // Start streams frames only while Main runs. It checks the display first and fails with an error
 // that names what to install.
 func Main(fn func() error) error {
-	if err := CheckDisplay(os.Getenv, os.Stat); err != nil {
+	if err := CheckDisplay(os.Getenv, net.Dial); err != nil {
 		return err
 	}
 	if !started.CompareAndSwap(false, true) {
@@ -49,8 +53,11 @@ func Main(fn func() error) error {
 	ebiten.SetRunnableOnUnfocused(true)
 	ebiten.SetScreenClearedEveryFrame(false)
 	if err := ebiten.RunGameWithOptions(g, &ebiten.RunGameOptions{InitUnfocused: true, X11ClassName: "trafficsim"}); err != nil {
+		// streams waiting for the loop fail with its error instead of waiting for their deadline
+		loopErr = fmt.Errorf("render: %w", err)
+		close(loopEnded)
 		<-g.done
-		return fmt.Errorf("render: %w", err)
+		return loopErr
 	}
 	<-g.done
 	return ferr
@@ -129,6 +136,8 @@ func Start(ctx context.Context, t *wire.Truth, opts Options) (*Stream, error) {
 	}
 	select {
 	case jobs <- s:
+	case <-loopEnded:
+		return nil, loopErr
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
