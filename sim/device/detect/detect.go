@@ -172,6 +172,7 @@ func (d *Detector) Process(f *decode.Frame, t time.Time) []wire.Event {
 		}
 		tr.pending = append(tr.pending, d.rules(tr, t)...)
 		tr.pending = append(tr.pending, d.checkHelmet(f, tr, t)...)
+		tr.pending = append(tr.pending, d.checkPassengers(f, tr, t)...)
 		evs = d.flush(evs, tr, t, false)
 	}
 	for _, tr := range d.dead {

@@ -43,6 +43,11 @@ type track struct {
 	helmetBox      wire.Box
 	helmetDone     bool
 
+	paxN, paxMany int // rider-stack measurements, of which showed 3 or more riders
+	paxT          time.Time
+	paxBox        wire.Box
+	paxDone       bool
+
 	pending    []wire.Event // stamped, waiting for the best plate reading
 	plate      string
 	plateScore float64

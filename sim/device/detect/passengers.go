@@ -1,0 +1,216 @@
+package detect
+
+import (
+	"math"
+	"time"
+
+	"github.com/trafficsim/trafficsim/sim/device/decode"
+	"github.com/trafficsim/trafficsim/sim/wire"
+)
+
+// Rider geometry (synth/shape, and people on motorbikes): riders sit riderGapM apart along the
+// bike, each head headHM tall and each one further back riderDropM lower; a head is narrower
+// than headMaxM, shoulders and arms are wider.
+const (
+	riderGapM  = 0.30
+	headHM     = 0.27
+	riderDropM = 0.035
+	headTopM   = 1.65 // top of the driver's head above the road
+	neckM      = 0.03 // from the chin to the shoulders
+	stripM     = 0.05 // half width of the central strip sampled down the head stack
+	sideM      = 0.16 // distance of the side strips (on the shoulders) from the centre
+	capM       = 0.2  // diameter of the top of a head or helmet
+	sameColor  = 12   // |dY|/3+|dCb|+|dCr| under which two strips have the same colour (shading changes Y)
+)
+
+// riderStack measures, in full-resolution pixels, how far down from the top of a motorbike's
+// silhouette the heads go: seen from behind and above, each passenger's head shows below the
+// head of the one in front (and the shoulders of the one in front show beside it), so the stack
+// of heads is one head tall for one rider and grows by a step per passenger. It ends at the first
+// rows where the central strip has the colour of both side strips: the back of the last rider,
+// whose shirt spans the shoulders. top is the first row of the silhouette, cx its centre, ppm the
+// scale (pixels per metre) at the heads; maxRows bounds the search.
+func riderStack(f *decode.Frame, top, cx int, ppm float64, maxRows int) (rows int, ok bool) {
+	half := max(1, int(stripM*ppm+0.5))
+	side := int(sideM*ppm + 0.5)
+	sw := max(1, half/2)
+	if cx-side-sw < 0 || cx+side+sw >= f.Width || top < 0 {
+		return 0, false
+	}
+	mean := func(y, x0, x1 int) (int, int, int) {
+		var sy, sb, sr, n int
+		cw := f.CW()
+		for x := x0; x < x1; x++ {
+			sy += int(f.Y[y*f.Width+x])
+			sb += int(f.Cb[(y/2)*cw+x/2])
+			sr += int(f.Cr[(y/2)*cw+x/2])
+			n++
+		}
+		return sy / n, sb / n, sr / n
+	}
+	same := 0
+	for y := top; y < min(f.Height, top+maxRows); y++ {
+		cy, cb, cr := mean(y, cx-half, cx+half+1)
+		ly, lb, lr := mean(y, cx-side-sw, cx-side+sw+1)
+		ry, rb, rr := mean(y, cx+side-sw, cx+side+sw+1)
+		if abs(cy-ly)/3+abs(cb-lb)+abs(cr-lr) < sameColor && abs(cy-ry)/3+abs(cb-rb)+abs(cr-rr) < sameColor {
+			same++
+			if same == 3 {
+				return y - 2 - top, true
+			}
+			continue
+		}
+		same = 0
+	}
+	return 0, false
+}
+
+// headPPM is the image scale (full-resolution pixels per metre, vertically) at the heads of a
+// motorbike standing at road point g.
+func (d *Detector) headPPM(g wire.Point) float64 {
+	p := d.cal.Pinhole
+	a, _, ok1 := p.Project(wire.Vec3{g[0], g[1], headTopM - 0.5})
+	b, _, ok2 := p.Project(wire.Vec3{g[0], g[1], headTopM})
+	if !ok1 || !ok2 || a[1]-b[1] <= 0 {
+		return 0
+	}
+	return (a[1] - b[1]) / 0.5
+}
+
+// headTop finds the top of the silhouette of a box (full-resolution pixels): the first row of
+// the foreground mask inside it, the centre of the mask over the next head's height (ppm: pixels
+// per metre at the heads), then the first full-resolution row there that differs from the
+// background model.
+func (d *Detector) headTop(f *decode.Frame, b wire.Box, ppm float64) (top, cx int, ok bool) {
+	s := d.s
+	x0, x1 := max(0, int(b[0])/s), min(d.w, int(b[2])/s+1)
+	y0, y1 := max(0, int(b[1])/s-1), min(d.h, int(b[3])/s)
+	m := d.fg.mask
+	ty := -1
+	for y := y0; y < y1 && ty < 0; y++ {
+		for x := x0; x < x1; x++ {
+			if m[y*d.w+x] != 0 {
+				ty = y
+				break
+			}
+		}
+	}
+	if ty < 0 {
+		return 0, 0, false
+	}
+	sx, n := 0, 0
+	for y := ty; y < min(y1, ty+max(1, int(0.15*ppm)/s)); y++ {
+		for x := x0; x < x1; x++ {
+			if m[y*d.w+x] != 0 {
+				sx += x
+				n++
+			}
+		}
+	}
+	cx = (sx*s + s/2*n) / n
+	thr := d.threshold() / 2
+	for y := max(0, (ty-1)*s); y < min(f.Height, (ty+2)*s); y++ {
+		bg := int(d.fg.bg[(y/s)*d.w+cx/s] >> 8)
+		v := 0
+		for x := cx - 1; x <= cx+1; x++ {
+			v += int(f.Y[y*f.Width+min(max(x, 0), f.Width-1)])
+		}
+		if abs(v/3-bg) > thr {
+			return y, cx, true
+		}
+	}
+	return ty * s, cx, true
+}
+
+// Passenger check constants.
+const (
+	paxVotes   = 5    // rider-stack measurements per track before deciding
+	paxMaxS    = 1.5  // a track measured this long without enough votes is left undecided
+	paxRatio   = 1.6  // stack this many steps longer than one head: 3 or more riders
+	paxAwayCos = 0.85 // going away from the camera: heading within ~30 degrees of the line of sight
+	minPaxPPM  = 70   // smaller heads are not judged (further than ~22 m at focal 1600 px: a step is under 7 px)
+)
+
+// checkPassengers measures the rider stack of a motorbike going away from the camera while it is
+// alone in its blob and fully in view, and after paxVotes measurements stamps
+// too_many_passengers at the first one when most show 3 or more riders. Seen from the front
+// the passengers hide behind the driver: those motorbikes are not judged.
+func (d *Detector) checkPassengers(f *decode.Frame, tr *track, t time.Time) []wire.Event {
+	if tr.paxDone || tr.missed > 0 || tr.seen < minSeen || tr.class() != wire.Motorbike || d.sceneLight < minSceneLight {
+		return nil
+	}
+	if !tr.paxT.IsZero() && t.Sub(tr.paxT).Seconds() > paxMaxS {
+		tr.paxDone = true
+		return nil
+	}
+	s, ok := d.paxCandidate(f, tr)
+	if !ok {
+		return nil
+	}
+	ratio, ok := d.riderRatio(f, s)
+	if !ok {
+		return nil
+	}
+	if tr.paxN == 0 {
+		tr.paxT, tr.paxBox = t, s.box
+	}
+	tr.paxN++
+	if ratio >= paxRatio {
+		tr.paxMany++
+	}
+	if tr.paxN < paxVotes {
+		return nil
+	}
+	if tr.maxSpeed < minMotoMS {
+		return nil // keep measuring until it shows it is a motorbike, not a bicycle
+	}
+	tr.paxDone = true
+	if tr.paxMany*2 <= tr.paxN { // most measurements say 3 or more
+		return nil
+	}
+	tr.emitted[wire.TooManyPassengers] = true
+	return []wire.Event{d.event(tr, wire.TooManyPassengers, tr.paxT, tr.paxBox, wire.Motorbike, conf(float64(tr.paxMany)/float64(tr.paxN)-0.5, 0.5))}
+}
+
+// riderRatio measures the rider stack of a motorbike going away from the camera (sample s) and
+// returns how many passenger steps it is longer than one rider's head: about 0 for one rider,
+// 1 for two, 2 for three.
+func (d *Detector) riderRatio(f *decode.Frame, s sample) (float64, bool) {
+	ppm := d.headPPM(s.ground)
+	if ppm < minPaxPPM {
+		return 0, false
+	}
+	top, cx, ok := d.headTop(f, s.box, ppm)
+	if !ok {
+		return 0, false
+	}
+	rows, ok := riderStack(f, top, cx, ppm, int(1.2*ppm))
+	if !ok {
+		return 0, false
+	}
+	cam := d.cal.Pinhole.Position
+	dist := math.Hypot(s.ground[0]-cam[0], s.ground[1]-cam[1]) + 0.5 // the heads are ahead of the rear wheel
+	look := math.Max(0, d.cal.Pinhole.HeightM-headTopM) / math.Max(dist, 1)
+	one := headHM + neckM + capM*look // the top of the head shows too, looking down
+	return (float64(rows)/ppm - one) / (riderDropM + riderGapM*look), true
+}
+
+// paxCandidate returns the newest sample of a track whose rider stack can be measured: one
+// motorbike alone in its blob, upright, fully in view, going away from the camera.
+func (d *Detector) paxCandidate(f *decode.Frame, tr *track) (sample, bool) {
+	s := tr.last()
+	b := s.box
+	if s.widthM <= 0 || s.widthM > maxAloneM || b[3]-b[1] < 1.4*(b[2]-b[0]) {
+		return s, false // not one motorbike alone in its blob, upright
+	}
+	if b[0] < 2 || b[1] < 2 || b[2] > float64(f.Width-2) || b[3] > float64(f.Height-2) {
+		return s, false // not fully visible
+	}
+	cam := d.cal.Pinhole.Position
+	los, _ := unit(wire.Point{s.ground[0] - cam[0], s.ground[1] - cam[1]})
+	dir, speed := unit(tr.vel)
+	if speed < movingMS || dot2(dir, los) < paxAwayCos {
+		return s, false
+	}
+	return s, true
+}
