@@ -124,7 +124,7 @@ func (d *Detector) headTop(f *decode.Frame, b wire.Box, ppm float64) (top, cx in
 
 // Passenger check constants.
 const (
-	paxVotes   = 5    // rider-stack measurements per track before deciding
+	paxVotes   = 3    // rider-stack measurements per track before deciding
 	paxMaxS    = 1.5  // a track measured this long without enough votes is left undecided
 	paxRatio   = 1.6  // stack this many steps longer than one head: 3 or more riders
 	paxAwayCos = 0.85 // going away from the camera: heading within ~30 degrees of the line of sight
@@ -132,7 +132,7 @@ const (
 )
 
 // checkPassengers measures the rider stack of a motorbike going away from the camera while it is
-// alone in its blob and fully in view, and after paxVotes measurements stamps
+// alone in its blob with its riders in view, and after paxVotes measurements stamps
 // too_many_passengers at the first one when most show 3 or more riders. Seen from the front
 // the passengers hide behind the driver: those motorbikes are not judged.
 func (d *Detector) checkPassengers(f *decode.Frame, tr *track, t time.Time) []wire.Event {
@@ -177,11 +177,24 @@ func (d *Detector) checkPassengers(f *decode.Frame, tr *track, t time.Time) []wi
 // 1 for two, 2 for three.
 func (d *Detector) riderRatio(f *decode.Frame, s sample) (float64, bool) {
 	ppm := d.headPPM(s.ground)
-	if ppm < minPaxPPM {
+	if ppm <= 0 {
 		return 0, false
 	}
 	top, cx, ok := d.headTop(f, s.box, ppm)
 	if !ok {
+		return 0, false
+	}
+	// where the heads are: the ray of the silhouette's top meets the plane of the head tops
+	// (the box's bottom may still be cut by the image's edge)
+	h, ok := d.topPlane[wire.Motorbike]
+	if !ok {
+		return 0, false
+	}
+	g, ok := wire.Apply(h, wire.Point{float64(cx), float64(top)})
+	if !ok {
+		return 0, false
+	}
+	if ppm = d.headPPM(g); ppm < minPaxPPM {
 		return 0, false
 	}
 	rows, ok := riderStack(f, top, cx, ppm, int(1.2*ppm))
@@ -189,22 +202,21 @@ func (d *Detector) riderRatio(f *decode.Frame, s sample) (float64, bool) {
 		return 0, false
 	}
 	cam := d.cal.Pinhole.Position
-	dist := math.Hypot(s.ground[0]-cam[0], s.ground[1]-cam[1]) + 0.5 // the heads are ahead of the rear wheel
-	look := math.Max(0, d.cal.Pinhole.HeightM-headTopM) / math.Max(dist, 1)
+	look := math.Max(0, d.cal.Pinhole.HeightM-headTopM) / math.Max(math.Hypot(g[0]-cam[0], g[1]-cam[1]), 1)
 	one := headHM + neckM + capM*look // the top of the head shows too, looking down
 	return (float64(rows)/ppm - one) / (riderDropM + riderGapM*look), true
 }
 
 // paxCandidate returns the newest sample of a track whose rider stack can be measured: one
-// motorbike alone in its blob, upright, fully in view, going away from the camera.
+// motorbike alone in its blob, upright, going away from the camera, its riders in view.
 func (d *Detector) paxCandidate(f *decode.Frame, tr *track) (sample, bool) {
 	s := tr.last()
 	b := s.box
 	if s.widthM <= 0 || s.widthM > maxAloneM || b[3]-b[1] < 1.4*(b[2]-b[0]) {
 		return s, false // not one motorbike alone in its blob, upright
 	}
-	if b[0] < 2 || b[1] < 2 || b[2] > float64(f.Width-2) || b[3] > float64(f.Height-2) {
-		return s, false // not fully visible
+	if b[0] < 2 || b[1] < 2 || b[2] > float64(f.Width-2) {
+		return s, false // the riders are not all in view (the bottom edge may cut the wheel)
 	}
 	cam := d.cal.Pinhole.Position
 	los, _ := unit(wire.Point{s.ground[0] - cam[0], s.ground[1] - cam[1]})
