@@ -33,6 +33,13 @@ type Options struct {
 	Hold time.Duration
 	// NoPlates disables plate reading (throughput comparisons). Default false.
 	NoPlates bool
+	// NoPhaseInference: a stop line whose signal head the camera does not see (it faces the
+	// other way: the approach coming towards the camera) takes by default the state of a seen
+	// head of the same road axis (lanes parallel or opposite), as in two-phase plans where both
+	// directions of a road go together. Set to leave such lines unjudged (UnreadSignals).
+	// By night these lines are not judged: that approach drives with its headlights towards
+	// the camera, and their glare on a wet road makes blobs that cross the line.
+	NoPhaseInference bool
 }
 
 // Detector analyses one camera. Not safe for concurrent use.
@@ -51,8 +58,9 @@ type Detector struct {
 	lastT   time.Time
 
 	signals    []signalState
-	lineSig    map[string]int // stop line id -> signal index
-	laneLine   map[string]int // lane id -> stop line index
+	lineSig    map[string]int  // stop line id -> signal index
+	inferred   map[string]bool // stop lines whose signal state is taken from the same road axis
+	laneLine   map[string]int  // lane id -> stop line index
 	lineLanes  []map[string]bool
 	evidence   *decode.Frame             // current frame, for evidence crops
 	dead       []*track                  // tracks ended this frame, to flush
@@ -110,6 +118,7 @@ func New(cal wire.Calibration, o Options) (*Detector, error) {
 		}
 	}
 	d.lineSig = map[string]int{}
+	d.inferred = map[string]bool{}
 	d.laneLine = map[string]int{}
 	sigIdx := map[string]int{}
 	for i, s := range cal.Signals {
@@ -117,12 +126,8 @@ func New(cal wire.Calibration, o Options) (*Detector, error) {
 		d.signals = append(d.signals, signalState{state: unknown})
 	}
 	for i, l := range cal.StopLines {
-		// a stop line whose signal head this camera does not see has no lamp regions: its
-		// red-light and stop-line rules cannot run (UnreadSignals lists them)
 		if j, ok := sigIdx[l.Signal]; ok {
 			d.lineSig[l.ID] = j
-		} else if l.Signal != "" {
-			d.unread = append(d.unread, l.ID)
 		}
 		lanes := map[string]bool{}
 		for _, id := range l.Lanes {
@@ -142,7 +147,40 @@ func New(cal wire.Calibration, o Options) (*Detector, error) {
 			}
 		}
 	}
+	// a stop line whose signal head this camera does not see has no lamp regions: it takes the
+	// state of a seen head of the same road axis, or its red-light and stop-line rules cannot
+	// run (UnreadSignals lists them)
+	for i, l := range cal.StopLines {
+		if _, ok := d.lineSig[l.ID]; ok || l.Signal == "" {
+			continue
+		}
+		if j, ok := d.axisSignal(i); ok && !o.NoPhaseInference {
+			d.lineSig[l.ID] = j
+			d.inferred[l.ID] = true
+			continue
+		}
+		d.unread = append(d.unread, l.ID)
+	}
 	return d, nil
+}
+
+// axisSignal finds a seen signal head for stop line i among the other stop lines whose lanes
+// run along the same axis (parallel or opposite).
+func (d *Detector) axisSignal(i int) (int, bool) {
+	di := d.lineDir(i, wire.Point{})
+	if di == (wire.Point{}) {
+		return 0, false
+	}
+	for k, l := range d.cal.StopLines {
+		j, ok := d.lineSig[l.ID]
+		if k == i || !ok {
+			continue
+		}
+		if dk := d.lineDir(k, wire.Point{}); math.Abs(dot2(di, dk)) > 0.9 {
+			return j, true
+		}
+	}
+	return 0, false
 }
 
 // Process analyses one frame captured at t and returns the events it completes. Frames must

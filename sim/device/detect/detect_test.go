@@ -362,6 +362,33 @@ func TestStopLineWithoutVisibleSignal(t *testing.T) {
 	}
 }
 
+// The approach coming towards the camera has its stop line in view but not the face of its
+// signal head: it goes with the seen head of the same road (a two-phase plan), so a car
+// crossing it on red is a red light; with NoPhaseInference the line is not judged.
+func TestOppositeApproachTakesTheSeenPhase(t *testing.T) {
+	t.Parallel()
+	cal := site(t)
+	stop := line("stop2", wire.Point{-3.5, 60}, wire.Point{0, 60})
+	stop.Signal, stop.Lanes = "s2", []string{"south"}
+	cal.StopLines = append(cal.StopLines, stop)
+	// front at y = 80 - 2.25 - 8 s: crosses y = 60 at s = 17.75/8 = 2.22
+	south := car(-1.75, 80, 8, 180)
+	evs, d := run(t, cal, 5, []actor{south}, always(red))
+	if got := d.UnreadSignals(); len(got) != 0 {
+		t.Errorf("unread %v; want none", got)
+	}
+	only(t, evs, wire.RedLight, 17.75/8, 0.3)
+	none(t, func() []wire.Event { evs, _ := run(t, cal, 5, []actor{south}, always(green)); return evs }())
+
+	d, err := New(cal, Options{NoPhaseInference: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := d.UnreadSignals(); len(got) != 1 || got[0] != "stop2" {
+		t.Errorf("unread %v; want [stop2]", got)
+	}
+}
+
 func TestNewErrors(t *testing.T) {
 	t.Parallel()
 	good := site(t)

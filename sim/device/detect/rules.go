@@ -151,7 +151,7 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 	// red light and stop line
 	for i, l := range d.cal.StopLines {
 		si, ok := d.lineSig[l.ID]
-		if !ok {
+		if !ok || d.inferred[l.ID] && d.sceneLight < minSceneLight {
 			continue
 		}
 		ld := d.lineDir(i, dir)
@@ -160,7 +160,8 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 		dc, in := lineSide(l, fc, ld)
 		dp, _ := lineSide(l, fp, ld)
 		red := d.signals[si].state == red
-		if in && dp < 0 && dc >= 0 && dot2(dir, ld) > 0.3 && red && tr.crossT.IsZero() && approached(tr, l, ld) {
+		if in && dp < 0 && dc >= 0 && dot2(dir, ld) > 0.3 && red && tr.crossT.IsZero() && approached(tr, l, ld) && single(cur, cls) &&
+			speed >= movingMS && steady(tr) {
 			tr.crossT = interp(prev.t, cur.t, dp, dc)
 			tr.crossLine, tr.crossBox = i, cur.box
 		}
@@ -263,6 +264,35 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 		}
 	}
 	return evs
+}
+
+// tallestM is the highest box (metres of a post at its ground point) one road user of a class
+// shows: the height plus the length seen from above (measured on rendered frames: motorbikes
+// 1.6-2.2, cars 2.0-3.4, buses 3.3-4.7). A taller box is a queue merged along the line of
+// sight, whose bottom edge jumps from vehicle to vehicle.
+var tallestM = map[wire.Class]float64{wire.Motorbike: 2.8, wire.Bicycle: 2.8, wire.Car: 3.8, wire.Truck: 5.5, wire.Bus: 5.5}
+
+// single reports whether a sample's box can be one road user of class c.
+func single(s sample, c wire.Class) bool {
+	return s.highM <= 0 || s.highM <= tallestM[c]
+}
+
+// steady reports whether the newest box of a track has the size of its recent boxes (within
+// 20% in height and width): a blob that just merged with a passing vehicle grows at once and
+// its bottom edge jumps, which is no crossing.
+func steady(tr *track) bool {
+	n := len(tr.hist)
+	if n < 4 {
+		return false
+	}
+	var h, w float64
+	for _, s := range tr.hist[n-4 : n-1] {
+		h += s.box[3] - s.box[1]
+		w += s.box[2] - s.box[0]
+	}
+	h, w = h/3, w/3
+	c := tr.hist[n-1].box
+	return math.Abs(c[3]-c[1]-h) <= 0.2*h && math.Abs(c[2]-c[0]-w) <= 0.2*w
 }
 
 // approached reports whether the track was seen on the approach side of a line, alongside it:

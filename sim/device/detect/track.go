@@ -13,6 +13,7 @@ type sample struct {
 	box    wire.Box
 	ground wire.Point
 	widthM float64 // road-plane width of the box's bottom edge
+	highM  float64 // box height in metres of a post at the ground point (0: unknown)
 }
 
 // track is an object followed across frames.
@@ -162,7 +163,7 @@ func (d *Detector) associate(os []obs, t time.Time) {
 		}
 		tUsed[p.ti], oUsed[p.oi] = true, true
 		tr, o := d.tracks[p.ti], os[p.oi]
-		tr.hist = append(tr.hist, sample{t: t, box: o.box, ground: o.ground, widthM: o.widthM})
+		tr.hist = append(tr.hist, sample{t: t, box: o.box, ground: o.ground, widthM: o.widthM, highM: o.highM})
 		if len(tr.hist) > histLen {
 			tr.hist = append(tr.hist[:0], tr.hist[len(tr.hist)-histLen:]...)
 		}
@@ -196,7 +197,7 @@ func (d *Detector) associate(os []obs, t time.Time) {
 		tr := &track{
 			id:      idOf(t, n),
 			born:    t,
-			hist:    []sample{{t: t, box: o.box, ground: o.ground, widthM: o.widthM}},
+			hist:    []sample{{t: t, box: o.box, ground: o.ground, widthM: o.widthM, highM: o.highM}},
 			firstG:  o.ground,
 			votes:   map[wire.Class]int{classify(o): 1},
 			emitted: map[wire.ViolationType]bool{},
