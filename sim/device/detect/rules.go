@@ -148,7 +148,8 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 		evs = append(evs, d.event(tr, typ, at, box, cls, conf))
 	}
 
-	// red light and stop line
+	// red light and stop line; a vehicle entering at the bottom edge has no ground speed yet
+	entering := cur.box[3] >= float64(d.cal.Height-2*d.s)
 	for i, l := range d.cal.StopLines {
 		si, ok := d.lineSig[l.ID]
 		if !ok || d.inferred[l.ID] && d.sceneLight < minSceneLight {
@@ -160,8 +161,9 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 		dc, in := lineSide(l, fc, ld)
 		dp, _ := lineSide(l, fp, ld)
 		red := d.signals[si].state == red
+
 		if in && dp < 0 && dc >= 0 && dot2(dir, ld) > 0.3 && red && tr.crossT.IsZero() && approached(tr, l, ld) && single(cur, cls) &&
-			speed >= movingMS && steady(tr) {
+			(speed >= stillMS || entering) && steady(tr, entering) {
 			tr.crossT = interp(prev.t, cur.t, dp, dc)
 			tr.crossLine, tr.crossBox = i, cur.box
 		}
@@ -279,8 +281,9 @@ func single(s sample, c wire.Class) bool {
 
 // steady reports whether the newest box of a track has the size of its recent boxes (within
 // 20% in height and width): a blob that just merged with a passing vehicle grows at once and
-// its bottom edge jumps, which is no crossing.
-func steady(tr *track) bool {
+// its bottom edge jumps, which is no crossing. A vehicle entering at the bottom edge grows in
+// height as it comes in: only its width is compared.
+func steady(tr *track, entering bool) bool {
 	n := len(tr.hist)
 	if n < 4 {
 		return false
@@ -292,7 +295,7 @@ func steady(tr *track) bool {
 	}
 	h, w = h/3, w/3
 	c := tr.hist[n-1].box
-	return math.Abs(c[3]-c[1]-h) <= 0.2*h && math.Abs(c[2]-c[0]-w) <= 0.2*w
+	return (entering || math.Abs(c[3]-c[1]-h) <= 0.2*h) && math.Abs(c[2]-c[0]-w) <= 0.2*w
 }
 
 // approached reports whether the track was seen on the approach side of a line, alongside it:
