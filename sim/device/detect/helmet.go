@@ -24,7 +24,7 @@ const (
 )
 
 // checkHelmet measures the head band of a motorbike track once per frame while it is fully in
-// view, and after helmetVotes measurements stamps no_helmet at the first one when most say bare.
+// view, and after helmetVotes measurements stamps no_helmet when most say bare, at the first frame the track was fully visible.
 func (d *Detector) checkHelmet(f *decode.Frame, tr *track, t time.Time) []wire.Event {
 	if tr.helmetDone || tr.missed > 0 || tr.seen < minSeen || tr.class() != wire.Motorbike || d.sceneLight < minSceneLight {
 		return nil
@@ -96,5 +96,5 @@ func (d *Detector) checkHelmet(f *decode.Frame, tr *track, t time.Time) []wire.E
 		return nil
 	}
 	tr.emitted[wire.NoHelmet] = true
-	return []wire.Event{d.event(tr, wire.NoHelmet, tr.helmetT, tr.helmetBox, wire.Motorbike, conf(float64(tr.bareN)/float64(tr.helmetN)-0.5, 0.5))}
+	return []wire.Event{d.event(tr, wire.NoHelmet, tr.firstFull(tr.helmetT), tr.helmetBox, wire.Motorbike, conf(float64(tr.bareN)/float64(tr.helmetN)-0.5, 0.5))}
 }

@@ -133,7 +133,8 @@ const (
 
 // checkPassengers measures the rider stack of a motorbike going away from the camera while it is
 // alone in its blob with its riders in view, and after paxVotes measurements stamps
-// too_many_passengers at the first one when most show 3 or more riders. Seen from the front
+// too_many_passengers when most show 3 or more riders, at the first frame the track was fully
+// visible (or the first measurement). Seen from the front
 // the passengers hide behind the driver: those motorbikes are not judged.
 func (d *Detector) checkPassengers(f *decode.Frame, tr *track, t time.Time) []wire.Event {
 	if tr.paxDone || tr.missed > 0 || tr.seen < minSeen || tr.class() != wire.Motorbike || d.sceneLight < minSceneLight {
@@ -169,7 +170,7 @@ func (d *Detector) checkPassengers(f *decode.Frame, tr *track, t time.Time) []wi
 		return nil
 	}
 	tr.emitted[wire.TooManyPassengers] = true
-	return []wire.Event{d.event(tr, wire.TooManyPassengers, tr.paxT, tr.paxBox, wire.Motorbike, conf(float64(tr.paxMany)/float64(tr.paxN)-0.5, 0.5))}
+	return []wire.Event{d.event(tr, wire.TooManyPassengers, tr.firstFull(tr.paxT), tr.paxBox, wire.Motorbike, conf(float64(tr.paxMany)/float64(tr.paxN)-0.5, 0.5))}
 }
 
 // riderRatio measures the rider stack of a motorbike going away from the camera (sample s) and

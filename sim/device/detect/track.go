@@ -39,6 +39,8 @@ type track struct {
 	crossDist                                    float64           // front's distance past the crossed line, last frame
 	zoneIn                                       map[int]time.Time // speed zone entry times
 
+	fullT time.Time // first sample whose box is clear of the image's edges (fully visible)
+
 	helmetN, bareN int // head measurements, of which bare
 	helmetT        time.Time
 	helmetBox      wire.Box
@@ -171,6 +173,9 @@ func (d *Detector) associate(os []obs, t time.Time) {
 		tr.seen++
 		tr.votes[classify(o)]++
 		tr.vel = tr.velocity(600 * time.Millisecond)
+		if tr.fullT.IsZero() && d.clear(o.box) {
+			tr.fullT = t
+		}
 		if tr.seen > 5 {
 			tr.maxSpeed = max(tr.maxSpeed, math.Hypot(tr.vel[0], tr.vel[1]))
 		}
@@ -207,6 +212,22 @@ func (d *Detector) associate(os []obs, t time.Time) {
 		d.tracks = append(d.tracks, tr)
 	}
 	d.ghosts(t)
+}
+
+// clear reports whether a box is clear of the image's edges.
+func (d *Detector) clear(b wire.Box) bool {
+	m := float64(2 * d.s)
+	return b[0] >= m && b[1] >= m && b[2] <= float64(d.cal.Width)-m && b[3] <= float64(d.cal.Height)-m
+}
+
+// firstFull is when a track was first seen fully visible, if that was before at (the time a
+// per-rider check first measured it): no_helmet and too_many_passengers are stamped at the
+// first fully visible frame.
+func (tr *track) firstFull(at time.Time) time.Time {
+	if !tr.fullT.IsZero() && tr.fullT.Before(at) {
+		return tr.fullT
+	}
+	return at
 }
 
 func idOf(t time.Time, n int) string {
