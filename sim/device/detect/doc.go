@@ -11,9 +11,13 @@
 // their own velocity; ghosts left in the model are absorbed); each track's ground point (bottom
 // centre of its box) is mapped to the road plane with the calibration's homography, which gives
 // positions and speeds in metres, and its size gives the class. Signal states come from the
-// brightness of the signal-lamp boxes. The rules then run per track: stop-line crossing on red,
-// stopping beyond the line, zone speed, wrong way, wrong lane, dwell in a no-parking zone,
-// motorbikes on sidewalks, riders' heads without helmet (by day). Plates are read by template
+// brightness of the signal-lamp boxes; a stop line whose head the camera sees only from behind
+// (the approach towards it) goes with a seen head of the same road axis (two-phase plans). The
+// rules then run per track: stop-line crossing on red (by a box steady in size that can be one
+// road user), stopping beyond the line, zone speed, wrong way, wrong lane, dwell in a no-parking
+// zone, motorbikes on sidewalks, riders' heads without helmet and motorbikes carrying 3 or more
+// people (the stack of heads seen from behind, in calibrated steps per passenger; both by day).
+// Plates are read by template
 // matching on the plate font where they are wide enough, and an event waits up to 2 s for the
 // track's best reading.
 //
