@@ -144,8 +144,17 @@ func run(sc *scenarios.Scenario, o Options) (*result, error) {
 		}
 		return typeIndex(a.Type) - typeIndex(b.Type)
 	})
+	readable := map[int]bool{} // objects whose plate this camera shows readable at least once
+	for _, f := range tr.Frames {
+		for _, o := range f.Objects {
+			if o.PlateRead {
+				readable[o.ID] = true
+			}
+		}
+	}
 	for i := range vs {
 		vs[i].ID = fmt.Sprintf("%s-v%05d", cam, i+1)
+		vs[i].PlateReadable = vs[i].Plate != "" && readable[vs[i].Object]
 	}
 	if vs == nil {
 		vs = []wire.Violation{}
