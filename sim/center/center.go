@@ -395,8 +395,9 @@ func (c *Center) Stats() Stats {
 // hold (a publisher that never stops would otherwise keep it open).
 const DrainTimeout = 15 * time.Second
 
-// Close stops the listeners and consumers, waits for in-flight requests, then closes the log
-// and the NATS server.
+// Close stops the listeners, waits for in-flight requests and for the NATS consumers to hand on
+// what the streams hold (up to DrainTimeout), stops the consumers, then closes the log and the
+// NATS server.
 func (c *Center) Close() error {
 	if c.closed {
 		return nil
