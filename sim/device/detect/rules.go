@@ -14,11 +14,13 @@ const (
 	movingMS     = 1.5 // a track faster than this is moving
 	stillMS      = 0.4 // and slower than this is stopped
 	wrongCos     = -0.82
-	wrongMinM    = 3.0 // metres against the lane during the 2 s hold
-	minJudgePx   = 30  // lane rules need a box this tall at 720p (far away, blobs of riders merge)
-	maxVehicleM  = 3.6 // no road user's box is wider at its base (buses read 2.9-3.5 m)
-	beyondStopM  = 3.0 // front this far past a line after crossing on red: it went on
-	minSeen      = 4   // frames before a track's rules run
+	wrongMinM    = 3.0  // metres against the lane during the 2 s hold
+	minJudgePx   = 30   // lane rules need a box this tall at 720p (far away, blobs of riders merge)
+	maxVehicleM  = 3.6  // no road user's box is wider at its base (buses read 2.9-3.5 m)
+	maxSideM     = 4.5  // a truck or bus seen from the side of its lane (expressway: up to 4 m)
+	zoneAgree    = 1.35 // a zone's mean speed and the track's last second agree within this ratio
+	beyondStopM  = 3.0  // front this far past a line after crossing on red: it went on
+	minSeen      = 4    // frames before a track's rules run
 	typicalLenM  = 4.5
 	motoLenM     = 1.9
 	truckLenM    = 8.0
@@ -125,12 +127,12 @@ func (d *Detector) front(tr *track, s sample, dir wire.Point) wire.Point {
 // rules runs the violation rules of ARCHITECTURE.md section 4 on one track after its newest
 // sample; t is the frame's capture time.
 func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
-	if tr.missed > 0 || tr.seen < minSeen || len(tr.hist) < 2 {
+	if tr.missed > 0 || len(tr.hist) < 2 {
 		return nil
 	}
 	var evs []wire.Event
 	cur, prev := tr.hist[len(tr.hist)-1], tr.hist[len(tr.hist)-2]
-	if cur.widthM > maxVehicleM || prev.widthM > maxVehicleM {
+	if cur.widthM > maxSideM || prev.widthM > maxSideM {
 		return nil // wider than any vehicle: several merged, or glare on a wet road at night
 	}
 	g := cur.ground
@@ -146,6 +148,12 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 		}
 		tr.emitted[typ] = true
 		evs = append(evs, d.event(tr, typ, at, box, cls, conf))
+	}
+	// from a track's second sample on: at 140 km/h a car crosses a zone's entry line within the
+	// first frames it is seen
+	d.speedZones(tr, prev, cur, dir, cls, emit)
+	if tr.seen < minSeen || cur.widthM > maxVehicleM || prev.widthM > maxVehicleM {
+		return evs // the other rules need a settled track with one vehicle in the blob
 	}
 
 	// red light and stop line
@@ -173,32 +181,6 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 		if in && red && dc > 0 && dc < beyondStopM && speed < stillMS && !tr.stillSince.IsZero() &&
 			t.Sub(tr.stillSince) >= time.Second && tr.maxSpeed > movingMS {
 			emit(wire.StopLineViolation, tr.stillSince, cur.box, 0.7)
-		}
-	}
-
-	// speed zones: crossing times of the entry and exit lines, interpolated within the frame
-	for zi, z := range d.cal.SpeedZones {
-		zd := d.zoneDir(z, dir)
-		de, ine := lineSide(z.Entry, g, zd)
-		dpe, _ := lineSide(z.Entry, prev.ground, zd)
-		if ine && dpe < 0 && de >= 0 {
-			tr.zoneIn[zi] = interp(prev.t, cur.t, dpe, de)
-		}
-		dx, inx := lineSide(z.Exit, g, zd)
-		dpx, _ := lineSide(z.Exit, prev.ground, zd)
-		if in, ok := tr.zoneIn[zi]; ok && inx && dpx < 0 && dx >= 0 {
-			out := interp(prev.t, cur.t, dpx, dx)
-			delete(tr.zoneIn, zi)
-			length := z.LengthM
-			if length <= 0 {
-				length = math.Hypot(mid(z.Exit)[0]-mid(z.Entry)[0], mid(z.Exit)[1]-mid(z.Entry)[1])
-			}
-			if dt := out.Sub(in).Seconds(); dt > 0 {
-				kmh := length / dt * 3.6
-				if lim, ok := d.cal.SpeedLimits[cls]; ok && lim > 0 && kmh > lim {
-					emit(wire.Speeding, cur.t, cur.box, conf(kmh/lim-1, 0.15))
-				}
-			}
 		}
 	}
 
@@ -282,6 +264,43 @@ func (d *Detector) finish(tr *track) {
 	if !tr.crossT.IsZero() && !tr.emitted[wire.RedLight] && !tr.emitted[wire.StopLineViolation] && tr.crossDist > 1.5 {
 		tr.emitted[wire.RedLight] = true
 		tr.pending = append(tr.pending, d.event(tr, wire.RedLight, tr.crossT, tr.crossBox, tr.class(), 0.7))
+	}
+}
+
+// speedZones times a track through each speed zone: crossing times of the entry and exit lines,
+// interpolated within the frame; the mean speed over the zone's length against the class's
+// limit. It runs on wide blobs too: a truck seen from the side of its lane reads up to 4 m.
+func (d *Detector) speedZones(tr *track, prev, cur sample, dir wire.Point, cls wire.Class, emit func(wire.ViolationType, time.Time, wire.Box, float64)) {
+	for zi, z := range d.cal.SpeedZones {
+		zd := d.zoneDir(z, dir)
+		de, ine := lineSide(z.Entry, cur.ground, zd)
+		dpe, _ := lineSide(z.Entry, prev.ground, zd)
+		if ine && dpe < 0 && de >= 0 {
+			tr.zoneIn[zi] = interp(prev.t, cur.t, dpe, de)
+		}
+		dx, inx := lineSide(z.Exit, cur.ground, zd)
+		dpx, _ := lineSide(z.Exit, prev.ground, zd)
+		if in, ok := tr.zoneIn[zi]; ok && inx && dpx < 0 && dx >= 0 {
+			out := interp(prev.t, cur.t, dpx, dx)
+			delete(tr.zoneIn, zi)
+			length := z.LengthM
+			if length <= 0 {
+				length = math.Hypot(mid(z.Exit)[0]-mid(z.Entry)[0], mid(z.Exit)[1]-mid(z.Entry)[1])
+			}
+			if dt := out.Sub(in).Seconds(); dt > 0 {
+				kmh := length / dt * 3.6
+				// the zone's mean must agree with the track's own recent speed: a track that
+				// jumped to another vehicle's blob on the way has a mean no vehicle drove
+				v := tr.velocity(time.Second)
+				own := math.Hypot(v[0], v[1]) * 3.6
+				if tr.seen < minSeen || own < kmh/zoneAgree || own > kmh*zoneAgree {
+					continue
+				}
+				if lim, ok := d.cal.SpeedLimits[cls]; ok && lim > 0 && kmh > lim {
+					emit(wire.Speeding, cur.t, cur.box, conf(kmh/lim-1, 0.15))
+				}
+			}
+		}
 	}
 }
 

@@ -52,6 +52,10 @@ type track struct {
 
 const histLen = 50
 
+// maxJumpM is how far from its predicted road point a settled track may find its next blob (a
+// blob's bottom edge moves a metre per pixel row 100 m away, and merges shift it further).
+const maxJumpM = 6.0
+
 func (tr *track) last() sample { return tr.hist[len(tr.hist)-1] }
 
 // velocity over about the last window: road metres per second.
@@ -133,12 +137,20 @@ func (d *Detector) associate(os []obs, t time.Time) {
 		}
 		pc := [2]float64{(p[0] + p[2]) / 2, (p[1] + p[3]) / 2}
 		diag := math.Hypot(p[2]-p[0], p[3]-p[1])
+		// on the road: where the track should be now, and how far a blob may be from it
+		dt := t.Sub(tr.last().t).Seconds()
+		g := tr.last().ground
+		pg := wire.Point{g[0] + tr.vel[0]*dt, g[1] + tr.vel[1]*dt}
+		gate := maxJumpM + 0.5*math.Hypot(tr.vel[0], tr.vel[1])*dt
 		for oi, o := range os {
 			iou := p.IoU(o.box)
 			oc := [2]float64{(o.box[0] + o.box[2]) / 2, (o.box[1] + o.box[3]) / 2}
 			dist := math.Hypot(pc[0]-oc[0], pc[1]-oc[1])
 			if iou < 0.1 && dist > 0.5*diag {
 				continue
+			}
+			if tr.seen >= minSeen && math.Hypot(o.ground[0]-pg[0], o.ground[1]-pg[1]) > gate {
+				continue // a blob of another vehicle: far boxes overlap, their road points do not
 			}
 			pairs = append(pairs, pair{ti, oi, iou - dist/(diag+1)*0.5})
 		}
