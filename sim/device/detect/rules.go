@@ -19,6 +19,7 @@ const (
 	maxVehicleM  = 3.6  // no road user's box is wider at its base (buses read 2.9-3.5 m)
 	maxSideM     = 4.5  // a truck or bus seen from the side of its lane (expressway: up to 4 m)
 	zoneAgree    = 1.35 // a zone's mean speed and the track's last second agree within this ratio
+	movedOffIoU  = 0.5  // a stopped vehicle whose box overlaps where it stopped less has moved off
 	beyondStopM  = 3.0  // front this far past a line after crossing on red: it went on
 	minSeen      = 4    // frames before a track's rules run
 	typicalLenM  = 4.5
@@ -223,14 +224,17 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 		emit(wire.Sidewalk, t, cur.box, 0.7)
 	}
 
-	// stopped: the onset is half the velocity window back
-	slow := math.Hypot(tr.velocity(time.Second)[0], tr.velocity(time.Second)[1]) < stillMS
-	if slow && tr.stillSince.IsZero() {
-		tr.stillSince = t.Add(-500 * time.Millisecond)
-	} else if !slow {
+	// stopped: the onset is half the velocity window back; it lasts until the vehicle moves off:
+	// its box leaves the place it stopped at (the road point alone is not enough: the bottom of
+	// a parked car's blob creeps up as the background learns it, or when others pass by)
+	v1 := math.Hypot(tr.velocity(time.Second)[0], tr.velocity(time.Second)[1])
+	if v1 < stillMS && tr.stillSince.IsZero() {
+		tr.stillSince, tr.stillBox = t.Add(-500*time.Millisecond), cur.box
+	} else if !tr.stillSince.IsZero() && (v1 > movingMS || cur.box.IoU(tr.stillBox) < movedOffIoU) {
 		tr.stillSince = time.Time{}
 	}
-	if !tr.stillSince.IsZero() && tr.maxSpeed > movingMS {
+	// it drove in, or it was there (maybe rolling to a stop) when the device began to look
+	if !tr.stillSince.IsZero() && (tr.maxSpeed > movingMS || tr.atStart) {
 		for _, z := range d.cal.NoParking {
 			if !z.Road.Contains(g) {
 				continue

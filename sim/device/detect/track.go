@@ -21,6 +21,7 @@ type track struct {
 	born     time.Time
 	hist     []sample   // recent samples, oldest first (bounded)
 	firstG   wire.Point // ground point at birth
+	atStart  bool       // born in the first analysed frame: there when the device began to look
 	missed   int        // frames without a matching blob
 	seen     int        // frames matched
 	votes    map[wire.Class]int
@@ -30,6 +31,7 @@ type track struct {
 	emitted map[wire.ViolationType]bool
 	// rule state
 	wrongSince, laneSince, walkSince, stillSince time.Time
+	stillBox                                     wire.Box   // where it stopped
 	crossT                                       time.Time  // stop line crossing on red, pending
 	wrongLane                                    int        // lane of the wrong-way hold
 	wrongFrom                                    wire.Point // where the wrong-way hold began
@@ -167,8 +169,19 @@ func (d *Detector) associate(os []obs, t time.Time) {
 		if tUsed[p.ti] || oUsed[p.oi] {
 			continue
 		}
-		tUsed[p.ti], oUsed[p.oi] = true, true
 		tr, o := d.tracks[p.ti], os[p.oi]
+		if lb := tr.last().box; !tr.stillSince.IsZero() && t.Sub(tr.stillSince) > 2*time.Second &&
+			o.box.Area() > 1.3*lb.Area() && o.box.Intersect(lb).Area() > 0.8*lb.Area() && d.sharedBlob(tr, o.box) {
+			// a vehicle passing a stopped one merged with it: the stopped one stays where it
+			// is, and the blob stays free for the passing vehicle's track
+			tUsed[p.ti] = true
+			l := tr.last()
+			l.t = t
+			tr.hist = append(tr.hist, l)
+			tr.missed = 0
+			continue
+		}
+		tUsed[p.ti], oUsed[p.oi] = true, true
 		tr.hist = append(tr.hist, sample{t: t, box: o.box, ground: o.ground, widthM: o.widthM})
 		if len(tr.hist) > histLen {
 			tr.hist = append(tr.hist[:0], tr.hist[len(tr.hist)-histLen:]...)
@@ -185,7 +198,11 @@ func (d *Detector) associate(os []obs, t time.Time) {
 	for i, tr := range d.tracks {
 		if !tUsed[i] {
 			tr.missed++
-			if float64(tr.missed)/d.fps > 0.4 {
+			limit := 0.4
+			if !tr.stillSince.IsZero() && t.Sub(tr.stillSince) > 2*time.Second {
+				limit = 3 // a stopped vehicle hidden or merged for a while by one passing by
+			}
+			if float64(tr.missed)/d.fps > limit {
 				d.dead = append(d.dead, tr)
 				continue
 			}
@@ -205,6 +222,7 @@ func (d *Detector) associate(os []obs, t time.Time) {
 			born:    t,
 			hist:    []sample{{t: t, box: o.box, ground: o.ground, widthM: o.widthM}},
 			firstG:  o.ground,
+			atStart: d.firstLook,
 			votes:   map[wire.Class]int{classify(o): 1},
 			emitted: map[wire.ViolationType]bool{},
 			zoneIn:  map[int]time.Time{},
@@ -248,9 +266,10 @@ func (d *Detector) ghosts(t time.Time) {
 	if d.frame%10 != 0 {
 		return
 	}
+	all := append([]*track(nil), d.tracks...)
 	kept = d.tracks[:0]
 	for _, tr := range d.tracks {
-		if tr.missed == 0 && len(tr.pending) == 0 && !tr.stillSince.IsZero() && t.Sub(tr.stillSince) > time.Second {
+		if tr.missed == 0 && len(tr.pending) == 0 && !tr.stillSince.IsZero() && t.Sub(tr.stillSince) > time.Second && !occluded(tr, all) {
 			b := tr.last().box
 			s := float64(d.s)
 			x0, y0, x1, y1 := int(b[0]/s), int(b[1]/s), int(b[2]/s), int(b[3]/s)
@@ -282,4 +301,26 @@ func (d *Detector) Tracks() []TrackInfo {
 		out = append(out, TrackInfo{ID: tr.id, Box: s.box, Ground: s.ground, SpeedKMH: math.Hypot(tr.vel[0], tr.vel[1]) * 3.6, Class: tr.class(), Seen: tr.seen})
 	}
 	return out
+}
+
+// occluded reports whether another track's box overlaps tr's: a vehicle passing in front of a
+// stopped one hides its outline without it having left.
+func occluded(tr *track, all []*track) bool {
+	b := tr.last().box
+	for _, o := range all {
+		if o != tr && o.last().box.Intersect(b).Area() > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// sharedBlob reports whether another track's last box overlaps b: the blob holds two vehicles.
+func (d *Detector) sharedBlob(tr *track, b wire.Box) bool {
+	for _, o := range d.tracks {
+		if o != tr && o.last().box.Intersect(b).Area() > 0 {
+			return true
+		}
+	}
+	return false
 }
