@@ -224,31 +224,48 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 		emit(wire.Sidewalk, t, cur.box, 0.7)
 	}
 
-	// stopped: the onset is half the velocity window back; it lasts until the vehicle moves off:
-	// its box leaves the place it stopped at (the road point alone is not enough: the bottom of
-	// a parked car's blob creeps up as the background learns it, or when others pass by)
+	// stopped: the onset is half the velocity window back
 	v1 := math.Hypot(tr.velocity(time.Second)[0], tr.velocity(time.Second)[1])
 	if v1 < stillMS && tr.stillSince.IsZero() {
-		tr.stillSince, tr.stillBox = t.Add(-500*time.Millisecond), cur.box
-	} else if !tr.stillSince.IsZero() && (v1 > movingMS || cur.box.IoU(tr.stillBox) < movedOffIoU) {
+		tr.stillSince = t.Add(-500 * time.Millisecond)
+	} else if v1 >= stillMS {
 		tr.stillSince = time.Time{}
 	}
+	// parked in a no-parking zone: from the stop until the vehicle moves off, i.e. its box leaves
+	// where it stopped (the road point alone jitters: the bottom of a parked car's blob creeps up
+	// as the background learns it, and others passing by merge with it)
+	zone := d.noParkingAt(g)
+	if tr.parkSince.IsZero() && zone >= 0 && v1 < stillMS {
+		tr.parkSince, tr.parkBox = t.Add(-500*time.Millisecond), cur.box
+	} else if !tr.parkSince.IsZero() && (zone < 0 || v1 > movingMS || cur.box.IoU(tr.parkBox) < movedOffIoU) {
+		tr.parkSince = time.Time{}
+	}
 	// it drove in, or it was there (maybe rolling to a stop) when the device began to look
-	if !tr.stillSince.IsZero() && (tr.maxSpeed > movingMS || tr.atStart) {
-		for _, z := range d.cal.NoParking {
-			if !z.Road.Contains(g) {
-				continue
-			}
-			th := z.ThresholdS
-			if th <= 0 {
-				th = d.o.ParkingS
-			}
-			if t.Sub(tr.stillSince).Seconds() >= th {
-				emit(wire.IllegalParking, tr.stillSince.Add(time.Duration(th*float64(time.Second))), cur.box, 0.8)
-			}
+	if !tr.parkSince.IsZero() && (tr.maxSpeed > movingMS || tr.atStart) {
+		th := d.cal.NoParking[zone].ThresholdS
+		if th <= 0 {
+			th = d.o.ParkingS
+		}
+		if t.Sub(tr.parkSince).Seconds() >= th {
+			emit(wire.IllegalParking, tr.parkSince.Add(time.Duration(th*float64(time.Second))), cur.box, 0.8)
 		}
 	}
 	return evs
+}
+
+// noParkingAt returns the index of the no-parking zone holding p, or -1.
+func (d *Detector) noParkingAt(p wire.Point) int {
+	for i, z := range d.cal.NoParking {
+		if z.Road.Contains(p) {
+			return i
+		}
+	}
+	return -1
+}
+
+// parked reports whether a track has stood in a no-parking zone for over 2 s.
+func (tr *track) parked(t time.Time) bool {
+	return !tr.parkSince.IsZero() && t.Sub(tr.parkSince) > 2*time.Second
 }
 
 // approached reports whether the track was seen on the approach side of a line, alongside it:

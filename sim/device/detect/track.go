@@ -31,7 +31,8 @@ type track struct {
 	emitted map[wire.ViolationType]bool
 	// rule state
 	wrongSince, laneSince, walkSince, stillSince time.Time
-	stillBox                                     wire.Box   // where it stopped
+	parkSince                                    time.Time  // stopped in a no-parking zone
+	parkBox                                      wire.Box   // where it stopped there
 	crossT                                       time.Time  // stop line crossing on red, pending
 	wrongLane                                    int        // lane of the wrong-way hold
 	wrongFrom                                    wire.Point // where the wrong-way hold began
@@ -170,10 +171,9 @@ func (d *Detector) associate(os []obs, t time.Time) {
 			continue
 		}
 		tr, o := d.tracks[p.ti], os[p.oi]
-		if lb := tr.last().box; !tr.stillSince.IsZero() && t.Sub(tr.stillSince) > 2*time.Second &&
-			o.box.Area() > 1.3*lb.Area() && o.box.Intersect(lb).Area() > 0.8*lb.Area() && d.sharedBlob(tr, o.box) {
-			// a vehicle passing a stopped one merged with it: the stopped one stays where it
-			// is, and the blob stays free for the passing vehicle's track
+		if lb := tr.last().box; tr.parked(t) && o.box.Area() > 1.3*lb.Area() && o.box.Intersect(lb).Area() > 0.8*lb.Area() && d.sharedBlob(tr, o.box) {
+			// a vehicle passing a parked one merged with it: the parked one stays where it is,
+			// and the blob stays free for the passing vehicle's track
 			tUsed[p.ti] = true
 			l := tr.last()
 			l.t = t
@@ -199,8 +199,8 @@ func (d *Detector) associate(os []obs, t time.Time) {
 		if !tUsed[i] {
 			tr.missed++
 			limit := 0.4
-			if !tr.stillSince.IsZero() && t.Sub(tr.stillSince) > 2*time.Second {
-				limit = 3 // a stopped vehicle hidden or merged for a while by one passing by
+			if tr.parked(t) {
+				limit = 3 // a parked vehicle hidden or merged for a while by one passing by
 			}
 			if float64(tr.missed)/d.fps > limit {
 				d.dead = append(d.dead, tr)
