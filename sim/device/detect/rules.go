@@ -11,13 +11,14 @@ import (
 
 // Rule constants (road-plane metres, seconds) shared by the rules below.
 const (
-	movingMS     = 1.5 // a track faster than this is moving
-	stillMS      = 0.4 // and slower than this is stopped
-	wrongCos     = -0.82
-	wrongMinM    = 3.0  // metres against the lane during the 2 s hold
-	minJudgePx   = 30   // lane rules need a box this tall at 720p (far away, blobs of riders merge)
-	maxVehicleM  = 3.6  // no road user's box is wider at its base (buses read 2.9-3.5 m)
-	maxSideM     = 4.5  // a truck or bus seen from the side of its lane (expressway: up to 4 m)
+	movingMS   = 1.5 // a track faster than this is moving
+	stillMS    = 0.4 // and slower than this is stopped
+	wrongCos   = -0.82
+	wrongMinM  = 3.0 // metres against the lane during the 2 s hold
+	minJudgePx = 30  // lane rules need a box this tall at 720p (far away, blobs of riders merge)
+	// no road user's box is wider at its base (buses head-on 2.9-3.5 m, trucks seen from the
+	// side of their lane up to 4 m)
+	maxVehicleM  = 4.5
 	zoneAgree    = 1.35 // a zone's mean speed and the track's last second agree within this ratio
 	movedOffIoU  = 0.5  // a stopped vehicle whose box overlaps where it stopped less has moved off
 	beyondStopM  = 3.0  // front this far past a line after crossing on red: it went on
@@ -133,7 +134,7 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 	}
 	var evs []wire.Event
 	cur, prev := tr.hist[len(tr.hist)-1], tr.hist[len(tr.hist)-2]
-	if cur.widthM > maxSideM || prev.widthM > maxSideM {
+	if cur.widthM > maxVehicleM || prev.widthM > maxVehicleM {
 		return nil // wider than any vehicle: several merged, or glare on a wet road at night
 	}
 	g := cur.ground
@@ -153,8 +154,8 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 	// from a track's second sample on: at 140 km/h a car crosses a zone's entry line within the
 	// first frames it is seen
 	d.speedZones(tr, prev, cur, dir, cls, emit)
-	if tr.seen < minSeen || cur.widthM > maxVehicleM || prev.widthM > maxVehicleM {
-		return evs // the other rules need a settled track with one vehicle in the blob
+	if tr.seen < minSeen {
+		return evs // the other rules need a settled track
 	}
 
 	// red light and stop line
@@ -197,7 +198,7 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 		}
 		tr.wrongSince = hold(tr.wrongSince, against, t)
 		// wrong lane needs a clear class: two motorbikes side by side can look like a car
-		tr.laneSince = hold(tr.laneSince, c > 0.5 && !allows(d.cal.Lanes[lane].Allowed, cls) && tr.seen >= 10 && tr.classShare() >= 0.8, t)
+		tr.laneSince = hold(tr.laneSince, c > 0.5 && !allows(d.cal.Lanes[lane].Allowed, cls) && tr.seen >= 10 && tr.shareNotIn(d.cal.Lanes[lane].Allowed) >= 0.8, t)
 	} else if speed >= movingMS {
 		tr.wrongSince, tr.laneSince = time.Time{}, time.Time{}
 	}
@@ -290,7 +291,7 @@ func (d *Detector) finish(tr *track) {
 
 // speedZones times a track through each speed zone: crossing times of the entry and exit lines,
 // interpolated within the frame; the mean speed over the zone's length against the class's
-// limit. It runs on wide blobs too: a truck seen from the side of its lane reads up to 4 m.
+// limit.
 func (d *Detector) speedZones(tr *track, prev, cur sample, dir wire.Point, cls wire.Class, emit func(wire.ViolationType, time.Time, wire.Box, float64)) {
 	for zi, z := range d.cal.SpeedZones {
 		zd := d.zoneDir(z, dir)

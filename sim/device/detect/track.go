@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"maps"
 	"math"
 	"time"
 
@@ -91,11 +92,15 @@ func (tr *track) class() wire.Class {
 	return best
 }
 
-// classShare is the share of the votes that went to the track's class.
-func (tr *track) classShare() float64 {
-	n, c := 0, tr.votes[tr.class()]
-	for _, v := range tr.votes {
+// shareNotIn is the share of the votes that went to classes not in cs: a truck in a car lane
+// counts whether its frames read truck or bus.
+func (tr *track) shareNotIn(cs []wire.Class) float64 {
+	n, c := 0, 0
+	for k, v := range tr.votes {
 		n += v
+		if !allows(cs, k) {
+			c += v
+		}
 	}
 	if n == 0 {
 		return 0
@@ -290,6 +295,7 @@ type TrackInfo struct {
 	Ground   wire.Point // road-plane metres
 	SpeedKMH float64
 	Class    wire.Class
+	Votes    map[wire.Class]int // frames read as each class
 	Seen     int
 }
 
@@ -298,7 +304,7 @@ func (d *Detector) Tracks() []TrackInfo {
 	out := make([]TrackInfo, 0, len(d.tracks))
 	for _, tr := range d.tracks {
 		s := tr.last()
-		out = append(out, TrackInfo{ID: tr.id, Box: s.box, Ground: s.ground, SpeedKMH: math.Hypot(tr.vel[0], tr.vel[1]) * 3.6, Class: tr.class(), Seen: tr.seen})
+		out = append(out, TrackInfo{ID: tr.id, Box: s.box, Ground: s.ground, SpeedKMH: math.Hypot(tr.vel[0], tr.vel[1]) * 3.6, Class: tr.class(), Votes: maps.Clone(tr.votes), Seen: tr.seen})
 	}
 	return out
 }
