@@ -18,8 +18,9 @@ type Options struct {
 	Scale int
 	// Threshold is the grey difference (0-255) that makes a pixel foreground. Default 22.
 	Threshold int
-	// MinArea is the smallest blob in full-resolution pixels. Default 0.0006 of the image
-	// (550 px at 720p).
+	// MinArea is the smallest blob in full-resolution pixels near the camera. Default 0.0006 of
+	// the image (550 px at 720p). Farther away, a smaller blob is kept when it covers a third
+	// of a motorbike seen at its distance (down to a quarter of MinArea).
 	MinArea int
 	// WarmUp is how long the background model learns, as a running median, before anything is
 	// detected. Default 4 s (long enough that slow traffic present at the start leaves no ghost).
@@ -34,11 +35,13 @@ type Options struct {
 	// NoPlates disables plate reading (throughput comparisons). Default false.
 	NoPlates bool
 	// NoPhaseInference: a stop line whose signal head the camera does not see (it faces the
-	// other way: the approach coming towards the camera) takes by default the state of a seen
-	// head of the same road axis (lanes parallel or opposite), as in two-phase plans where both
-	// directions of a road go together. Set to leave such lines unjudged (UnreadSignals).
-	// By night these lines are not judged: that approach drives with its headlights towards
-	// the camera, and their glare on a wet road makes blobs that cross the line.
+	// other way: the approach coming towards the camera), and that no head of its signal group
+	// in view covers, takes by default the state of a seen head of the same road axis (lanes
+	// parallel or opposite), as in two-phase plans where both directions of a road go together
+	// (calibrations without signal groups). Set to leave such lines unjudged (UnreadSignals).
+	// Lines judged by another head than their own are not judged by night: that approach
+	// drives with its headlights towards the camera, and their glare on a wet road makes blobs
+	// that cross the line.
 	NoPhaseInference bool
 }
 
@@ -59,12 +62,13 @@ type Detector struct {
 
 	signals    []signalState
 	lineSig    map[string]int  // stop line id -> signal index
-	inferred   map[string]bool // stop lines whose signal state is taken from the same road axis
+	inferred   map[string]bool // stop lines judged by another head than their own (group or axis)
 	laneLine   map[string]int  // lane id -> stop line index
 	lineLanes  []map[string]bool
 	evidence   *decode.Frame             // current frame, for evidence crops
 	dead       []*track                  // tracks ended this frame, to flush
 	sceneLight float64                   // mean grey of the background (day ~100+, night ~30)
+	firstLook  bool                      // this is the first frame after the warm-up
 	unread     []string                  // stop lines whose signal has no lamp regions in this camera
 	topPlane   map[wire.Class][9]float64 // image -> road on the plane at each class's roof height
 }
@@ -126,8 +130,13 @@ func New(cal wire.Calibration, o Options) (*Detector, error) {
 		d.signals = append(d.signals, signalState{state: unknown})
 	}
 	for i, l := range cal.StopLines {
-		if j, ok := sigIdx[l.Signal]; ok {
+		// a stop line whose own head is out of view is judged by a head of its phase (the
+		// calibration's signal groups) in view
+		if j, ok := signalInView(cal.SignalGroups, l.Signal, sigIdx); ok {
 			d.lineSig[l.ID] = j
+			if _, own := sigIdx[l.Signal]; !own {
+				d.inferred[l.ID] = true
+			}
 		}
 		lanes := map[string]bool{}
 		for _, id := range l.Lanes {
@@ -147,9 +156,9 @@ func New(cal wire.Calibration, o Options) (*Detector, error) {
 			}
 		}
 	}
-	// a stop line whose signal head this camera does not see has no lamp regions: it takes the
-	// state of a seen head of the same road axis, or its red-light and stop-line rules cannot
-	// run (UnreadSignals lists them)
+	// a stop line whose signal head (and every head of its phase) this camera does not see has
+	// no lamp regions: it takes the state of a seen head of the same road axis, or its red-light
+	// and stop-line rules cannot run (UnreadSignals lists them)
 	for i, l := range cal.StopLines {
 		if _, ok := d.lineSig[l.ID]; ok || l.Signal == "" {
 			continue
@@ -199,7 +208,8 @@ func (d *Detector) Process(f *decode.Frame, t time.Time) []wire.Event {
 		d.lastT = t
 		return nil
 	}
-	minArea := max(1, d.o.MinArea/(d.s*d.s))
+	d.firstLook = d.fg.n == warm+1
+	minArea := max(1, d.o.MinArea/(4*d.s*d.s))
 	obs := d.measure(d.fg.blobs(minArea))
 	d.dead = d.dead[:0]
 	d.associate(obs, t)
@@ -316,9 +326,29 @@ func (d *Detector) measure(bs []blob) []obs {
 		if !d.onRoad(g) || d.onSignalHead(box) {
 			continue // the camera's clock overlay, a lamp changing, trees, the cross street
 		}
-		out = append(out, obs{box: box, ground: g, widthM: wm, highM: d.heightM(g, box), area: b.area * d.s * d.s})
+		area := b.area * d.s * d.s
+		if area < d.o.MinArea && float64(area) < minMotoShare*d.motoArea(g) {
+			continue // smaller than a motorbike would be there: noise
+		}
+		out = append(out, obs{box: box, ground: g, widthM: wm, highM: d.heightM(g, box), area: area})
 	}
 	return out
+}
+
+// minMotoShare is the share of a motorbike's expected pixel area that a blob smaller than
+// MinArea must cover to be kept (riders' dark and road-coloured parts are not foreground).
+const minMotoShare = 0.35
+
+// motoArea is the pixel area a motorbike with its rider covers standing at road point g, seen
+// from behind: 0.7 m wide, 1.5 m high at the scale of the road there.
+func (d *Detector) motoArea(g wire.Point) float64 {
+	l, ok1 := wire.Apply(d.cal.RoadToImage, wire.Point{g[0] - 0.35, g[1]})
+	r, ok2 := wire.Apply(d.cal.RoadToImage, wire.Point{g[0] + 0.35, g[1]})
+	if !ok1 || !ok2 {
+		return 0
+	}
+	ppm := math.Hypot(r[0]-l[0], r[1]-l[1]) / 0.7
+	return 0.7 * 1.5 * ppm * ppm
 }
 
 // roadMarginM is how far outside the calibrated regions a ground point may lie and still be a
@@ -348,6 +378,12 @@ func (d *Detector) onRoad(p wire.Point) bool {
 	}
 	for _, z := range d.cal.NoParking {
 		if check(z.Road) {
+			return true
+		}
+	}
+	// a speed zone may reach beyond the monitored lanes: vehicles must be followed to its ends
+	for _, z := range d.cal.SpeedZones {
+		if check(wire.Polygon{z.Entry.Road[0], z.Entry.Road[1], z.Exit.Road[1], z.Exit.Road[0]}) {
 			return true
 		}
 	}
