@@ -158,7 +158,10 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 		return evs // the other rules need a settled track
 	}
 
-	// red light and stop line; a vehicle entering at the bottom edge has no ground speed yet
+	// red light and stop line. On a line judged by another head than its own (the approach
+	// towards the camera, far away) a crossing counts only for a box that can be one road user,
+	// steady in size and moving: there queues merge along the line of sight and their bottom
+	// edge jumps. A vehicle entering at the bottom edge has no ground speed yet.
 	entering := cur.box[3] >= float64(d.cal.Height-2*d.s)
 	for i, l := range d.cal.StopLines {
 		si, ok := d.lineSig[l.ID]
@@ -172,8 +175,8 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 		dp, _ := lineSide(l, fp, ld)
 		red := d.signals[si].state == red
 
-		if in && dp < 0 && dc >= 0 && dot2(dir, ld) > 0.3 && red && tr.crossT.IsZero() && approached(tr, l, ld) && single(cur, cls) &&
-			(speed >= stillMS || entering) && steady(tr, entering) {
+		if in && dp < 0 && dc >= 0 && dot2(dir, ld) > 0.3 && red && tr.crossT.IsZero() && approached(tr, l, ld) &&
+			(!d.inferred[l.ID] || single(cur, cls) && (speed >= stillMS || entering) && steady(tr, entering)) {
 			tr.crossT = interp(prev.t, cur.t, dp, dc)
 			tr.crossLine, tr.crossBox = i, cur.box
 		}
