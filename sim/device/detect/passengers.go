@@ -131,24 +131,37 @@ const (
 	minPaxPPM  = 70   // smaller heads are not judged (further than ~22 m at focal 1600 px: a step is under 7 px)
 )
 
-// checkPassengers measures the rider stack of a motorbike going away from the camera while it is
-// alone in its blob with its riders in view, and after paxVotes measurements stamps
-// too_many_passengers when most show 3 or more riders, at the first frame the track was fully
-// visible (or the first measurement). Seen from the front
-// the passengers hide behind the driver: those motorbikes are not judged.
+// checkPassengers counts the riders of a motorbike by day: going away from the camera, alone in
+// its blob with its riders in view, by the stack of heads (paxVotes measurements, most must show
+// 3 or more); crossing the view, by the row of heads along it (sideVotes measurements, 4 in 5
+// must). It stamps too_many_passengers at the first frame the track was fully visible (or the
+// first measurement). Seen from the front the passengers hide behind the driver: those
+// motorbikes are not judged.
 func (d *Detector) checkPassengers(f *decode.Frame, tr *track, t time.Time) []wire.Event {
-	if tr.paxDone || tr.missed > 0 || tr.seen < minSeen || tr.class() != wire.Motorbike || d.sceneLight < minSceneLight {
+	if tr.paxDone || tr.missed > 0 || tr.seen < minSeen || d.sceneLight < minSceneLight {
 		return nil
 	}
 	if !tr.paxT.IsZero() && t.Sub(tr.paxT).Seconds() > paxMaxS {
 		tr.paxDone = true
 		return nil
 	}
-	s, ok := d.paxCandidate(f, tr)
-	if !ok {
-		return nil
+	var s sample
+	many, ok := false, false
+	if tr.class() == wire.Motorbike {
+		if s, ok = d.paxCandidate(f, tr); ok {
+			var ratio float64
+			ratio, ok = d.riderRatio(f, s)
+			many = ratio >= paxRatio
+		}
 	}
-	ratio, ok := d.riderRatio(f, s)
+	side := false
+	if !ok {
+		if s, ok = d.sideCandidate(tr); ok {
+			var row float64
+			row, ok = d.headRow(s)
+			many, side = row >= sideManyM, true
+		}
+	}
 	if !ok {
 		return nil
 	}
@@ -156,17 +169,24 @@ func (d *Detector) checkPassengers(f *decode.Frame, tr *track, t time.Time) []wi
 		tr.paxT, tr.paxBox = t, s.box
 	}
 	tr.paxN++
-	if ratio >= paxRatio {
+	if many {
 		tr.paxMany++
 	}
-	if tr.paxN < paxVotes {
+	if side {
+		tr.paxSide++
+	}
+	need := paxVotes
+	if tr.paxSide > 0 {
+		need = sideVotes // side views are noisier: neighbours in a row merge with the heads
+	}
+	if tr.paxN < need {
 		return nil
 	}
 	if tr.maxSpeed < minMotoMS {
 		return nil // keep measuring until it shows it is a motorbike, not a bicycle
 	}
 	tr.paxDone = true
-	if tr.paxMany*2 <= tr.paxN { // most measurements say 3 or more
+	if tr.paxMany*2 <= tr.paxN || tr.paxSide > 0 && tr.paxMany*5 < tr.paxN*4 { // most (side: 4 in 5) say 3 or more
 		return nil
 	}
 	tr.emitted[wire.TooManyPassengers] = true
@@ -226,4 +246,63 @@ func (d *Detector) paxCandidate(f *decode.Frame, tr *track) (sample, bool) {
 		return s, false
 	}
 	return s, true
+}
+
+// Side view constants: a motorbike crossing the view shows its riders' heads in a row along it,
+// riderGapM apart; the row is one head wide (0.21-0.29 m) for one rider, 0.6 m for two, 0.9 m
+// for three.
+const (
+	sideManyM  = 0.66 // a row of heads this long: 3 or more riders (rendered: 2 riders 0.56-0.60 m, 3 riders 0.69-0.89 m)
+	sideVotes  = 8    // measurements of a track seen from the side before deciding
+	sideBandM  = 0.18 // depth of the top band holding the heads (each one back is 0.035 m lower)
+	sideMinM   = 1.4  // a motorbike seen from the side is 1.8-2.2 m long at its base,
+	sideMaxM   = 2.6  // a car 4 m or more
+	sideCos    = 0.5  // heading within 60 degrees of square to the line of sight
+	minSidePPM = 40   // heads smaller than this (pixels per metre) are not judged
+)
+
+// sideCandidate returns the newest sample of a track that is a motorbike seen from the side:
+// clear of the image's edges, crossing the line of sight, as long at its base as a motorbike.
+func (d *Detector) sideCandidate(tr *track) (sample, bool) {
+	s := tr.last()
+	if !d.clear(s.box) || s.widthM < sideMinM || s.widthM > sideMaxM {
+		return s, false
+	}
+	cam := d.cal.Pinhole.Position
+	los, _ := unit(wire.Point{s.ground[0] - cam[0], s.ground[1] - cam[1]})
+	dir, speed := unit(tr.vel)
+	return s, speed >= movingMS && math.Abs(dot2(dir, los)) < sideCos
+}
+
+// headRow measures, on the foreground mask, the length in metres of the top band of a
+// silhouette seen from the side: the row of riders' heads.
+func (d *Detector) headRow(s sample) (float64, bool) {
+	ppm := d.headPPM(s.ground)
+	if ppm < minSidePPM {
+		return 0, false
+	}
+	sc := d.s
+	x0, x1 := max(0, int(s.box[0])/sc), min(d.w, int(s.box[2])/sc+1)
+	y0, y1 := max(0, int(s.box[1])/sc-1), min(d.h, int(s.box[3])/sc)
+	band := max(2, int(sideBandM*ppm/float64(sc)+0.5))
+	m := d.fg.mask
+	top, lo, hi := -1, x1, -1
+	for y := y0; y < y1; y++ {
+		if top >= 0 && y >= top+band {
+			break
+		}
+		for x := x0; x < x1; x++ {
+			if m[y*d.w+x] == 0 {
+				continue
+			}
+			if top < 0 {
+				top = y
+			}
+			lo, hi = min(lo, x), max(hi, x)
+		}
+	}
+	if hi < lo {
+		return 0, false
+	}
+	return float64((hi-lo+1)*sc) / ppm, true
 }

@@ -51,6 +51,7 @@ type track struct {
 	helmetDone     bool
 
 	paxN, paxMany int // rider-stack measurements, of which showed 3 or more riders
+	paxSide       int // of which from the side (a row of heads)
 	paxT          time.Time
 	paxBox        wire.Box
 	paxDone       bool
