@@ -216,8 +216,11 @@ func (d *Detector) associate(os []obs, t time.Time) {
 		if !tUsed[i] {
 			tr.missed++
 			limit := 0.4
-			if tr.parked(t) {
+			switch {
+			case tr.parked(t):
 				limit = 3 // a parked vehicle hidden or merged for a while by one passing by
+			case tr.seen >= 10 && tr.maxSpeed > movingMS && d.sceneLight >= minSceneLight:
+				limit = 1 // a moving vehicle behind a tree or a bus for a second (not at night: glare)
 			}
 			if float64(tr.missed)/d.fps > limit {
 				d.dead = append(d.dead, tr)
