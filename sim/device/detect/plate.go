@@ -189,12 +189,103 @@ func locate(f *decode.Frame, q quad, layout []string) quad {
 	return o
 }
 
-// readPlateNear finds the plate around the predicted quad (locate, then fitPlate to its own
-// edges), then reads it (reader.read), each glyph allowed a third of a column and row of play.
-func readPlateNear(f *decode.Frame, q quad, layout []string) (string, float64) {
-	q = fitPlate(f, locate(f, q, layout), layout)
+// readPlateNear finds the plate of the predicted size and shape q inside region (the
+// vehicle's box: where it stands may be off, the calibration's size is not), reads the best few
+// places (plateCandidates), each fitted to the plate's own edges (fitPlate), and keeps the
+// reading of the best score.
+func readPlateNear(f *decode.Frame, q quad, region wire.Box, layout []string) (string, float64) {
 	var r reader
-	return r.read(f, q, layout, 1)
+	bestT, bestS := "", -2.0
+	for _, c := range plateCandidates(f, q, region, 3) {
+		if t, s := r.read(f, fitPlate(f, c, layout), layout, 1); s > bestS {
+			bestT, bestS = t, s
+		}
+	}
+	return bestT, bestS
+}
+
+// plateCandidates returns up to k placements of q inside region (grown by half a plate) where a
+// plate-sized window holds the most strong horizontal steps (text strokes and the plate's
+// border), strongest first, at least a plate apart. Rows are sampled every tenth of the plate's
+// height, columns every pixel.
+func plateCandidates(f *decode.Frame, q quad, region wire.Box, k int) []quad {
+	var b wire.Box = wire.Box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+	for _, p := range q {
+		b = wire.Box{min(b[0], p[0]), min(b[1], p[1]), max(b[2], p[0]), max(b[3], p[1])}
+	}
+	w, h := b[2]-b[0], b[3]-b[1]
+	if w < 4 || h < 4 {
+		return nil
+	}
+	x0 := max(1, int(min(region[0], b[0])-w/2))
+	x1 := min(f.Width-2, int(max(region[2], b[2])+w/2))
+	y0 := max(0, int(min(region[1], b[1])-h/2))
+	y1 := min(f.Height-1, int(max(region[3], b[3])+h/2))
+	sy := max(1, int(h/10))
+	nx, ny := x1-x0+1, (y1-y0)/sy+1
+	ww, wh := int(w), max(1, int(h)/sy)
+	if nx <= ww || ny <= wh {
+		return []quad{q}
+	}
+	// integral of strong steps (> 24 grey levels between neighbours)
+	integ := make([]int32, (nx+1)*(ny+1))
+	for j := range ny {
+		row := f.Y[(y0+j*sy)*f.Width:]
+		acc := int32(0)
+		for i := range nx {
+			x := x0 + i
+			d := int(row[x+1]) - int(row[x-1])
+			if d > 24 || d < -24 {
+				acc++
+			}
+			integ[(j+1)*(nx+1)+i+1] = integ[j*(nx+1)+i+1] + acc
+		}
+	}
+	type cand struct {
+		i, j int
+		s    int32
+	}
+	var best []cand
+	for n := 0; n < k; n++ {
+		c := cand{s: 0}
+		for j := 0; j+wh <= ny; j++ {
+			for i := 0; i+ww <= nx; i++ {
+				s := integ[(j+wh)*(nx+1)+i+ww] - integ[j*(nx+1)+i+ww] - integ[(j+wh)*(nx+1)+i] + integ[j*(nx+1)+i]
+				if s <= c.s {
+					continue
+				}
+				near := false
+				for _, o := range best {
+					near = near || (absInt(o.i-i) < ww && absInt(o.j-j) < wh)
+				}
+				if !near {
+					c = cand{i, j, s}
+				}
+			}
+		}
+		if c.s == 0 {
+			break
+		}
+		best = append(best, c)
+	}
+	out := make([]quad, 0, len(best))
+	for _, c := range best {
+		dx := float64(x0+c.i) - b[0]
+		dy := float64(y0+c.j*sy) - b[1]
+		var o quad
+		for m, p := range q {
+			o[m] = wire.Point{p[0] + dx, p[1] + dy}
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+func absInt(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 // tryPlate reads the plate of a track on this frame when it is worth it: the plate faces the
@@ -210,15 +301,15 @@ func (d *Detector) tryPlate(f *decode.Frame, tr *track) {
 		return
 	}
 	g := tr.last().ground
+	cam := d.cal.Pinhole.Position
 	dir, speed := unit(tr.vel)
 	if speed < movingMS {
 		if l := d.laneOf(g); l >= 0 {
 			dir = d.cal.Lanes[l].Direction
 		} else {
-			return
+			dir, _ = unit(wire.Point{g[0] - cam[0], g[1] - cam[1]}) // off the lanes: its back to the camera
 		}
 	}
-	cam := d.cal.Pinhole.Position
 	toward := dot2(dir, wire.Point{cam[0] - g[0], cam[1] - g[1]}) >= 0
 	moto := cls == wire.Motorbike
 	if moto && toward {
@@ -237,7 +328,7 @@ func (d *Detector) tryPlate(f *decode.Frame, tr *track) {
 		return
 	}
 	tr.plateTried, tr.plateW = d.frame, w
-	text, score := readPlateNear(f, q, layout)
+	text, score := readPlateNear(f, q, tr.last().box, layout)
 	if score > tr.plateScore {
 		tr.plate, tr.plateScore = text, score
 	}
