@@ -16,7 +16,7 @@ const (
 	// commercial ANPR engine states; the prediction from the calibration is a little off).
 	minCharPx     = 13
 	minStrokePx   = 1.7
-	minPlateScore = 0.55
+	minPlateScore = 0.7
 )
 
 // quad is a plate's image corners: top-left, top-right, bottom-right, bottom-left.
@@ -204,7 +204,8 @@ func readPlateNear(f *decode.Frame, q quad, region wire.Box, layout []string) (s
 	return bestT, bestS
 }
 
-// plateCandidates returns up to k placements of q inside region (grown by half a plate) where a
+// plateCandidates returns up to k placements of q inside the lower 65% of region (and around q
+// itself, grown by half a plate) where a
 // plate-sized window holds the most strong horizontal steps (text strokes and the plate's
 // border), strongest first, at least a plate apart. Rows are sampled every tenth of the plate's
 // height, columns every pixel.
@@ -217,9 +218,11 @@ func plateCandidates(f *decode.Frame, q quad, region wire.Box, k int) []quad {
 	if w < 4 || h < 4 {
 		return nil
 	}
+	// plates sit in the lower part of a vehicle (cars 0.45 m up, motorbikes 0.75 m)
+	top := region[3] - 0.65*(region[3]-region[1])
 	x0 := max(1, int(min(region[0], b[0])-w/2))
 	x1 := min(f.Width-2, int(max(region[2], b[2])+w/2))
-	y0 := max(0, int(min(region[1], b[1])-h/2))
+	y0 := max(0, int(min(top, b[1])-h/2))
 	y1 := min(f.Height-1, int(max(region[3], b[3])+h/2))
 	sy := max(1, int(h/10))
 	nx, ny := x1-x0+1, (y1-y0)/sy+1
