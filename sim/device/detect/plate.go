@@ -31,6 +31,22 @@ func (q quad) at(u, v float64) (float64, float64) {
 	return tx + (bx-tx)*v, ty + (by-ty)*v
 }
 
+// level returns the rectangle with q's centre, mean width and mean height, edges along the
+// image axes; q itself when it is within a tenth of a pixel of that.
+func (q quad) level() quad {
+	cx := (q[0][0] + q[1][0] + q[2][0] + q[3][0]) / 4
+	cy := (q[0][1] + q[1][1] + q[2][1] + q[3][1]) / 4
+	w := (math.Hypot(q[1][0]-q[0][0], q[1][1]-q[0][1]) + math.Hypot(q[2][0]-q[3][0], q[2][1]-q[3][1])) / 4
+	h := (math.Hypot(q[3][0]-q[0][0], q[3][1]-q[0][1]) + math.Hypot(q[2][0]-q[1][0], q[2][1]-q[1][1])) / 4
+	l := quad{{cx - w, cy - h}, {cx + w, cy - h}, {cx + w, cy + h}, {cx - w, cy + h}}
+	for i := range q {
+		if math.Abs(q[i][0]-l[i][0]) > 0.1 || math.Abs(q[i][1]-l[i][1]) > 0.1 {
+			return l
+		}
+	}
+	return q
+}
+
 // homography is the projective map of the unit square (plate coordinates u, v) onto an image
 // quad: a plate is planar, so its projection is exactly such a map of its 4 corners.
 type homography [8]float64
@@ -191,14 +207,23 @@ func locate(f *decode.Frame, q quad, layout []string) quad {
 
 // readPlateNear finds the plate of the predicted size and shape q inside region (the
 // vehicle's box: where it stands may be off, the calibration's size is not), reads the best few
-// places (plateCandidates), each fitted to the plate's own edges (fitPlate), and keeps the
-// reading of the best score.
+// places (plateCandidates), each fitted to the plate's own edges (fitPlate) from the predicted
+// shape and from a level rectangle of its size (the predicted yaw may be off: cameras have no
+// roll, plates show nearly level), and keeps the reading of the best score.
 func readPlateNear(f *decode.Frame, q quad, region wire.Box, layout []string) (string, float64) {
 	var r reader
 	bestT, bestS := "", -2.0
 	for _, c := range plateCandidates(f, q, region, 3) {
-		if t, s := r.read(f, fitPlate(f, c, layout), layout, 1); s > bestS {
-			bestT, bestS = t, s
+		shapes := []quad{c}
+		if l := c.level(); l != c {
+			shapes = append(shapes, l)
+		}
+		for _, sh := range shapes {
+			for _, p := range fitPlate(f, sh, layout) {
+				if t, s := r.read(f, p, layout, 1); s > bestS {
+					bestT, bestS = t, s
+				}
+			}
 		}
 	}
 	return bestT, bestS
@@ -669,13 +694,15 @@ func fit1D(obs, model [][]float64, x0, dx, sign, maxOff, px float64) (bo, bs, be
 // fitPlate refines a rough plate quad (a few pixels and up to 12% in size off) to the plate's
 // own edges: the plate is sampled through the rough quad's homography, and the layout's
 // expected ink profile (border, text bands, glyph cells) is fitted down the plate, then across
-// each text row. Both ink polarities are tried; the better fit is kept.
-func fitPlate(f *decode.Frame, q quad, layout []string) quad {
+// each text row. Both ink polarities are tried down the plate; the better fit is kept. When
+// the fitted plate's left and right halves place its top and bottom differently (the
+// prediction's yaw is off), the tilted placement is returned as well, second.
+func fitPlate(f *decode.Frame, q quad, layout []string) []quad {
 	m := squareTo(q)
 	w := q.width()
 	h := math.Hypot(q[3][0]-q[0][0], q[3][1]-q[0][1])
 	if w < 4 || h < 4 {
-		return q
+		return []quad{q}
 	}
 	const ua, ub, va, vb = -0.25, 1.25, -0.4, 1.4
 	nu, nv := int(w*(ub-ua))+1, int(h*(vb-va))+1
@@ -704,28 +731,65 @@ func fitPlate(f *decode.Frame, q quad, layout []string) quad {
 		}
 	}
 	if vc < 0.3 {
-		return q
+		return []quad{q}
 	}
-	// across each text row: columns averaged over the row's fitted band
-	var rows [][]float64
-	for _, b := range bands(layout) {
-		a := make([]float64, nu)
-		j0, j1 := int((vo+vs*b.v0-va)/dv+0.5), int((vo+vs*b.v1-va)/dv+0.5)
-		for j := max(j0, 0); j <= min(j1, nv-1); j++ {
-			for i := range nu {
-				a[i] += g[j*nu+i]
+	// across each text row (columns averaged over the row's band) through q1, the plate's
+	// placement down with v0 and s0 its offset and scale on the left side, v1 and s1 on the right
+	across := func(v0, s0, v1, s1 float64) (quad, float64) {
+		var q1 quad
+		for k, cn := range [4][2]float64{{0, v0}, {1, v1}, {1, v1 + s1}, {0, v0 + s0}} {
+			x, y := m.at(cn[0], cn[1])
+			q1[k] = wire.Point{x, y}
+		}
+		m1 := squareTo(q1)
+		var rows [][]float64
+		for _, b := range bands(layout) {
+			a := make([]float64, nu)
+			n := max(2, int((b.v1-b.v0)*h))
+			for j := range n {
+				v := b.v0 + (b.v1-b.v0)*(float64(j)+0.5)/float64(n)
+				for i := range nu {
+					x, y := m1.at(ua+float64(i)*du, v)
+					a[i] += bilinear(f, x, y)
+				}
+			}
+			rows = append(rows, a)
+		}
+		ho, hs, hc := fit1D(rows, md.across, ua, du, sign, 0.2, 1/w)
+		var out quad
+		for k, cn := range [4][2]float64{{0, 0}, {1, 0}, {1, 1}, {0, 1}} {
+			x, y := m1.at(ho+hs*cn[0], cn[1])
+			out[k] = wire.Point{x, y}
+		}
+		return out, hc
+	}
+	level, hc := across(vo, vs, vo, vs)
+	if hc < 0.3 {
+		return []quad{q}
+	}
+	// the plate's top and bottom on its left and right halves (the prediction's yaw may be
+	// off), extrapolated to the sides when the halves agree: a second placement
+	mh := squareTo(level)
+	half := func(a, b float64) (float64, float64, float64) {
+		d := make([]float64, nv)
+		for j := range nv {
+			for u := a; u <= b; u += 1 / w {
+				x, y := mh.at(u, va+float64(j)*dv)
+				d[j] += bilinear(f, x, y)
 			}
 		}
-		rows = append(rows, a)
+		return fit1D([][]float64{d}, [][]float64{md.down}, va, dv, sign, 0.35, 1/h)
 	}
-	ho, hs, hc := fit1D(rows, md.across, ua, du, sign, 0.2, 1/w)
-	if hc < 0.3 {
-		return q
+	oL, sL, cL := half(0.06, 0.46)
+	oR, sR, cR := half(0.54, 0.94)
+	if cL < 0.5 || cR < 0.5 || math.Abs(oL-oR) > 0.3 || math.Abs(sL-sR) > 0.1 || math.Abs(oL-oR) < 0.02 {
+		return []quad{level}
 	}
-	var out quad
-	for k, cn := range [4][2]float64{{0, 0}, {1, 0}, {1, 1}, {0, 1}} {
-		x, y := m.at(ho+hs*cn[0], vo+vs*cn[1])
-		out[k] = wire.Point{x, y}
+	k := 0.26 / 0.48 // from the halves' centres (0.26, 0.74) out to the sides
+	var tilted quad
+	for i, cn := range [4][2]float64{{0, oL - (oR-oL)*k}, {1, oR + (oR-oL)*k}, {1, oR + (oR-oL)*k + sR + (sR-sL)*k}, {0, oL - (oR-oL)*k + sL - (sR-sL)*k}} {
+		x, y := mh.at(cn[0], cn[1])
+		tilted[i] = wire.Point{x, y}
 	}
-	return out
+	return []quad{level, tilted}
 }
