@@ -17,6 +17,8 @@ const (
 	minCharPx     = 13
 	minStrokePx   = 1.7
 	minPlateScore = 0.7
+	// sureScore ends the search for a plate: right readings of rendered plates score 0.8-0.97
+	sureScore = 0.85
 )
 
 // quad is a plate's image corners: top-left, top-right, bottom-right, bottom-left.
@@ -209,7 +211,8 @@ func locate(f *decode.Frame, q quad, layout []string) quad {
 // vehicle's box: where it stands may be off, the calibration's size is not), reads the best few
 // places (plateCandidates), each fitted to the plate's own edges (fitPlate) from the predicted
 // shape and from a level rectangle of its size (the predicted yaw may be off: cameras have no
-// roll, plates show nearly level), and keeps the reading of the best score.
+// roll, plates show nearly level), and keeps the reading of the best score; the first reading
+// of at least sureScore ends the search.
 func readPlateNear(f *decode.Frame, q quad, region wire.Box, layout []string) (string, float64) {
 	var r reader
 	bestT, bestS := "", -2.0
@@ -222,6 +225,9 @@ func readPlateNear(f *decode.Frame, q quad, region wire.Box, layout []string) (s
 			for _, p := range fitPlate(f, sh, layout) {
 				if t, s := r.read(f, p, layout, 1); s > bestS {
 					bestT, bestS = t, s
+				}
+				if bestS >= sureScore {
+					return bestT, bestS
 				}
 			}
 		}
