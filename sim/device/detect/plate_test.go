@@ -283,8 +283,9 @@ func BenchmarkReadPlate(b *testing.B) {
 }
 
 // renderedPlates are crops of the Y plane of clips that synth/render drew and x264 encoded
-// (2 Mbit/s), around plates the truth marks readable: scenario intersection-day with an ANPR
-// camera (2560 x 1440, focal 6000 px, tilt 20 degrees, seed 1001). quad is the plate the
+// (2 Mbit/s), around plates the truth marks readable: scenarios intersection-day (seed 1001)
+// and intersection-night-rain (seed 2002, rain streaks, plates lit by their lamps) with an ANPR
+// camera (2560 x 1440, focal 6000 px, tilt 20 degrees). quad is the plate the
 // calibration predicts from the truth box's bottom centre, moved into the crop (its place is
 // off, its size close).
 var renderedPlates = []struct {
@@ -298,6 +299,9 @@ var renderedPlates = []struct {
 	{"intersection-day-anpr-2570-61.png", "95S-225.44", "car", "blue", quad{{241.0, 46.5}, {420.6, 51.2}, {421.4, 86.7}, {242.2, 81.9}}},
 	{"intersection-day-anpr-2945-87.png", "29K-843.62", "car", "white", quad{{232.9, 44.5}, {407.0, 49.0}, {407.7, 83.5}, {234.0, 79.0}}},
 	{"intersection-day-anpr-2996-108.png", "29E-526.03", "car", "white", quad{{278.1, 60.2}, {479.9, 52.1}, {481.0, 90.8}, {279.6, 99.0}}},
+	{"intersection-night-rain-anpr-1315-80.png", "30X-402.26", "truck", "white", quad{{235.0, -60.1}, {406.2, -55.8}, {406.9, -21.8}, {236.1, -26.1}}},
+	{"intersection-night-rain-anpr-1595-101.png", "29V-708.75", "car", "white", quad{{209.2, 41.5}, {370.1, 45.3}, {370.6, 77.5}, {210.1, 73.6}}},
+	{"intersection-night-rain-anpr-1966-120.png", "29N-176.93", "car", "white", quad{{214.8, 40.9}, {377.0, 44.7}, {377.5, 77.2}, {215.7, 73.2}}},
 }
 
 // The reader reads the renderer's own plates after H.264, searching the whole crop (a plate
