@@ -396,11 +396,17 @@ const (
 	footprint = 1.4
 )
 
-// reader holds the buffers of one plate reading (no allocation per glyph).
+// reader holds the buffers of a plate's readings (no allocation per glyph) and the templates
+// rendered so far, by glyph and footprint (in steps of 1/32 of a glyph column and row).
 type reader struct {
 	obs  []float64 // a glyph's window with slack
-	tmpl map[byte]*[winN]float64
+	tmpl map[tmplKey]*[winN]float64
 	sub  [winN]float64
+}
+
+type tmplKey struct {
+	ch     byte
+	bx, by int32
 }
 
 // template renders glyph ch on the window grid blurred by a box of bx columns by by rows (the
@@ -473,7 +479,7 @@ func (r *reader) read(f *decode.Frame, q quad, layout []string, slack int) (stri
 	m := squareTo(q)
 	bs := bands(layout)
 	if r.tmpl == nil {
-		r.tmpl = map[byte]*[winN]float64{}
+		r.tmpl = map[tmplKey]*[winN]float64{}
 	}
 	ow, oh := winW+2*slack, winH+2*slack
 	if cap(r.obs) < ow*oh {
@@ -495,7 +501,7 @@ func (r *reader) read(f *decode.Frame, q quad, layout []string, slack int) (stri
 		if pxCol < 0.3 || pxRow < 0.3 {
 			return "", -2
 		}
-		clear(r.tmpl)
+		bx, by := int32(math.Round(32*footprint/pxCol)), int32(math.Round(32*footprint/pxRow))
 		if ri > 0 {
 			text[0], text[1] = append(text[0], ' '), append(text[1], ' ')
 		}
@@ -522,11 +528,12 @@ func (r *reader) read(f *decode.Frame, q quad, layout []string, slack int) (stri
 					}
 					normWin(&r.sub)
 					for k := 0; k < len(cand); k++ {
-						t := r.tmpl[cand[k]]
+						key := tmplKey{cand[k], bx, by}
+						t := r.tmpl[key]
 						if t == nil {
 							t = new([winN]float64)
-							template(cand[k], footprint/pxCol, footprint/pxRow, t)
-							r.tmpl[cand[k]] = t
+							template(cand[k], float64(bx)/32, float64(by)/32, t)
+							r.tmpl[key] = t
 						}
 						d := 0.0
 						for i, x := range r.sub {
