@@ -214,6 +214,14 @@ func locate(f *decode.Frame, q quad, layout []string) quad {
 // roll, plates show nearly level), and keeps the reading of the best score; the first reading
 // of at least sureScore ends the search.
 func readPlateNear(f *decode.Frame, q quad, region wire.Box, layout []string) (string, float64) {
+	for _, v := range [...]float64{q[0][0], q[0][1], q[1][0], q[1][1], q[2][0], q[2][1], q[3][0], q[3][1], region[0], region[1], region[2], region[3]} {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return "", -2
+		}
+	}
+	if w, h := q.width(), math.Hypot(q[3][0]-q[0][0], q[3][1]-q[0][1]); w > float64(f.Width) || h > float64(f.Height) {
+		return "", -2 // a plate larger than the frame: the prediction is wrong
+	}
 	var r reader
 	bestT, bestS := "", -2.0
 	for _, c := range plateCandidates(f, q, region, 3) {

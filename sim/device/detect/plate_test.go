@@ -332,3 +332,24 @@ func TestReadRenderedPlates(t *testing.T) {
 		}
 	}
 }
+
+// Whatever the predicted plate and the vehicle's box (the blob and the calibration may give
+// anything), reading returns: no panic, no endless search, a score of at most 1.
+func FuzzReadPlateNear(f *testing.F) {
+	f.Add(100.0, 80.0, 240.0, 110.0, 0.0, 0.0, 400.0, 200.0, false)
+	f.Add(-1e9, 5.0, 1e9, 7.0, -50.0, -50.0, 1e6, 1e6, true)
+	f.Add(10.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0, false)
+	f.Add(math.NaN(), 1.0, 2.0, 3.0, 0.0, 0.0, 10.0, 10.0, true)
+	f.Fuzz(func(t *testing.T, x0, y0, x1, y1, bx0, by0, bx1, by1 float64, moto bool) {
+		fr := grey(400, 200, 90)
+		drawPlate(fr, quad{{100, 80}, {240, 80}, {240, 110}, {100, 110}}, "30E-005.55", 230, 20)
+		q := quad{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}}
+		layout := carLayout
+		if moto {
+			layout = motoLayout
+		}
+		if _, s := readPlateNear(fr, q, wire.Box{bx0, by0, bx1, by1}, layout); s > 1+1e-9 {
+			t.Errorf("score %g", s)
+		}
+	})
+}
