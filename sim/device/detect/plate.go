@@ -24,15 +24,6 @@ const (
 // quad is a plate's image corners: top-left, top-right, bottom-right, bottom-left.
 type quad [4]wire.Point
 
-// at maps plate coordinates (u across, v down, both 0..1) into the image, bilinearly.
-func (q quad) at(u, v float64) (float64, float64) {
-	tx := q[0][0] + (q[1][0]-q[0][0])*u
-	ty := q[0][1] + (q[1][1]-q[0][1])*u
-	bx := q[3][0] + (q[2][0]-q[3][0])*u
-	by := q[3][1] + (q[2][1]-q[3][1])*u
-	return tx + (bx-tx)*v, ty + (by-ty)*v
-}
-
 // level returns the rectangle with q's centre, mean width and mean height, edges along the
 // image axes; q itself when it is within a tenth of a pixel of that.
 func (q quad) level() quad {
@@ -78,29 +69,7 @@ func (m homography) at(u, v float64) (float64, float64) {
 	return (m[0]*u + m[1]*v + m[2]) / w, (m[3]*u + m[4]*v + m[5]) / w
 }
 
-// sub returns the quad of the plate placed du, dv (plate units) off and scaled by s about its
-// centre, in plate coordinates (so perspective is kept).
-func (q quad) sub(du, dv, s float64) quad {
-	m := squareTo(q)
-	var o quad
-	for i, c := range [4][2]float64{{0, 0}, {1, 0}, {1, 1}, {0, 1}} {
-		x, y := m.at(0.5+(c[0]-0.5)*s+du, 0.5+(c[1]-0.5)*s+dv)
-		o[i] = wire.Point{x, y}
-	}
-	return o
-}
-
 func (q quad) width() float64 { return math.Hypot(q[1][0]-q[0][0], q[1][1]-q[0][1]) }
-
-func (q quad) shift(dx, dy, s float64) quad {
-	cx := (q[0][0] + q[1][0] + q[2][0] + q[3][0]) / 4
-	cy := (q[0][1] + q[1][1] + q[2][1] + q[3][1]) / 4
-	var o quad
-	for i, p := range q {
-		o[i] = wire.Point{cx + (p[0]-cx)*s + dx, cy + (p[1]-cy)*s + dy}
-	}
-	return o
-}
 
 // bilinear samples the Y plane at (x, y).
 func bilinear(f *decode.Frame, x, y float64) float64 {
@@ -146,65 +115,6 @@ func (d *Detector) plateQuad(g, dir wire.Point, moto bool) (quad, bool) {
 		q[i] = pt
 	}
 	return q, true
-}
-
-// locate finds the plate near the predicted quad q: on a grid over the plate's neighbourhood
-// (in q's own coordinates, about a sample per pixel) the text block is where the horizontal
-// gradient is densest; the window of the text block's size with the most gradient gives the
-// plate's placement, to about a pixel.
-func locate(f *decode.Frame, q quad, layout []string) quad {
-	w := q.width()
-	h := math.Hypot(q[3][0]-q[0][0], q[3][1]-q[0][1])
-	const ua, ub, va, vb = -0.6, 1.6, -1.4, 2.4
-	nu := int(w*(ub-ua)) + 2
-	nv := int(h*(vb-va)) + 2
-	if nu*nv > 400000 {
-		return q
-	}
-	grid := make([]float64, nu*nv)
-	for j := 0; j < nv; j++ {
-		v := va + (vb-va)*float64(j)/float64(nv-1)
-		for i := 0; i < nu; i++ {
-			x, y := q.at(ua+(ub-ua)*float64(i)/float64(nu-1), v)
-			grid[j*nu+i] = bilinear(f, x, y)
-		}
-	}
-	integ := make([]float64, (nu+1)*(nv+1))
-	for j := 0; j < nv; j++ {
-		row := 0.0
-		for i := 0; i < nu; i++ {
-			g := 0.0
-			if i+1 < nu {
-				g += math.Abs(grid[j*nu+i+1] - grid[j*nu+i])
-			}
-			if j+1 < nv {
-				g += math.Abs(grid[(j+1)*nu+i] - grid[j*nu+i])
-			}
-			row += g
-			integ[(j+1)*(nu+1)+i+1] = integ[j*(nu+1)+i+1] + row
-		}
-	}
-	// the whole plate, border included: its edges end the window on every side
-	tu0, tu1, tv0, tv1 := 0.0, 1.0, 0.0, 1.0
-	tw := int((tu1 - tu0) / (ub - ua) * float64(nu-1))
-	th := int((tv1 - tv0) / (vb - va) * float64(nv-1))
-	best, bi, bj := -1.0, 0, 0
-	for j := 0; j+th <= nv; j++ {
-		for i := 0; i+tw <= nu; i++ {
-			s := integ[(j+th)*(nu+1)+i+tw] - integ[j*(nu+1)+i+tw] - integ[(j+th)*(nu+1)+i] + integ[j*(nu+1)+i]
-			if s > best {
-				best, bi, bj = s, i, j
-			}
-		}
-	}
-	du := ua + (ub-ua)*float64(bi)/float64(nu-1) - tu0
-	dv := va + (vb-va)*float64(bj)/float64(nv-1) - tv0
-	var o quad
-	for k, c := range [4][2]float64{{0, 0}, {1, 0}, {1, 1}, {0, 1}} {
-		x, y := q.at(c[0]+du, c[1]+dv)
-		o[k] = wire.Point{x, y}
-	}
-	return o
 }
 
 // readPlateNear finds the plate of the predicted size and shape q inside region (the

@@ -112,6 +112,17 @@ var punct = map[byte][7]string{
 	'.': {".....", ".....", ".....", ".....", ".....", ".##..", ".##.."},
 }
 
+// shift moves q by dx, dy and scales it by s about its centre.
+func (q quad) shift(dx, dy, s float64) quad {
+	cx := (q[0][0] + q[1][0] + q[2][0] + q[3][0]) / 4
+	cy := (q[0][1] + q[1][1] + q[2][1] + q[3][1]) / 4
+	var o quad
+	for i, p := range q {
+		o[i] = wire.Point{cx + (p[0]-cx)*s + dx, cy + (p[1]-cy)*s + dy}
+	}
+	return o
+}
+
 func grey(w, h int, v uint8) *decode.Frame {
 	f := &decode.Frame{Width: w, Height: h, Y: make([]byte, w*h)}
 	for i := range f.Y {
@@ -227,7 +238,7 @@ func TestPlateQuadProjection(t *testing.T) {
 		t.Fatal("not projected")
 	}
 	c, _, _ := cam.Project(wire.Vec3{1.75, 20, carPlateZ})
-	cx, cy := q.at(0.5, 0.5)
+	cx, cy := squareTo(q).at(0.5, 0.5)
 	if math.Hypot(cx-c[0], cy-c[1]) > 0.5 || q[0][0] > q[1][0] || q[0][1] > q[3][1] {
 		t.Errorf("quad %v, centre (%.1f, %.1f), want %v", q, cx, cy, c)
 	}
