@@ -21,7 +21,7 @@ import (
 //
 //	case <name>                          starts a case
 //	window <dur> | grace <dur>           matching window and live grace (defaults 2s, 5s)
-//	truth <id> <camera> <type> <t> [plate=P] [night] [weather=W] [class=C]
+//	truth <id> <camera> <type> <t> [plate=P] [unreadable] [night] [weather=W] [class=C]
 //	event <id> <camera> <type> <t> [plate=P] [recv=<t>] [class=C] [conf=F]
 //	fault <camera> <t> <duration> <kind>
 //	camera <id> day|night [weather=W]    the camera's conditions (Config.Cameras)
@@ -177,13 +177,14 @@ func (c *scoreCase) parseTruth(f []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := attrs(f[4:], "plate", "night", "weather", "class")
+	a, err := attrs(f[4:], "plate", "unreadable", "night", "weather", "class")
 	if err != nil {
 		return err
 	}
 	_, night := a["night"]
+	_, unreadable := a["unreadable"] // a plate is shown readable unless the line says otherwise
 	c.truths = append(c.truths, wire.Violation{ID: f[0], Camera: f[1], Type: wire.ViolationType(f[2]), Wall: t,
-		Plate: a["plate"], Night: night, Weather: a["weather"], Class: wire.Class(a["class"])})
+		Plate: a["plate"], PlateReadable: a["plate"] != "" && !unreadable, Night: night, Weather: a["weather"], Class: wire.Class(a["class"])})
 	return nil
 }
 
@@ -526,7 +527,7 @@ func TestScoringLanguageErrors(t *testing.T) {
 		{"case a\nwindow 0s", `x.test:2: window: bad duration "0s"`},
 		{"case a\ntruth t1 c red_light", `x.test:2: truth needs <id> <camera> <type> <t>`},
 		{"case a\ntruth t1 c red_light 1x", `x.test:2: bad time "1x" (want a duration such as 1.5s)`},
-		{"case a\ntruth t1 c red_light 1s colour=red", `x.test:2: unknown attribute "colour" (want one of plate, night, weather, class)`},
+		{"case a\ntruth t1 c red_light 1s colour=red", `x.test:2: unknown attribute "colour" (want one of plate, unreadable, night, weather, class)`},
 		{"case a\nevent e1 c red_light 1s conf=high", `x.test:2: bad confidence "high"`},
 		{"case a\nfault c 1s", `x.test:2: fault needs <camera> <t> <duration> <kind>`},
 		{"case a\nexpect overall", `x.test:2: expect overall needs key=value pairs`},

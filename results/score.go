@@ -216,7 +216,7 @@ func (s *scorer) group(truths []*wire.Violation, events []*Received, out []Match
 			m := &out[len(out)-1]
 			m.Outcome, m.EventID, m.EventTime, m.Received, m.EventPlate = TP, e.EventID, e.Time, e.At, e.Plate
 			m.TimeError, m.Latency = e.Time.Sub(v.Wall), e.At.Sub(v.Wall)
-			if v.Plate != "" {
+			if v.Plate != "" && v.PlateReadable { // a plate never shown readable is not scored
 				m.PlateOK = PlateWrong
 				if SamePlate(v.Plate, e.Plate) {
 					m.PlateOK = PlateRight

@@ -23,7 +23,7 @@ func Example() {
 	live := results.NewLive(results.Config{}) // window 2 s, grace 5 s
 	live.OnMatch(w.Match)                     // final matches go to matches.jsonl
 
-	truth := wire.Violation{ID: "v1", Type: wire.RedLight, Camera: "cam-01", Wall: start.Add(10 * time.Second), Plate: "29A-123.45"}
+	truth := wire.Violation{ID: "v1", Type: wire.RedLight, Camera: "cam-01", Wall: start.Add(10 * time.Second), Plate: "29A-123.45", PlateReadable: true}
 	live.AddTruth(truth)
 	w.Truth(truth)
 	ev := wire.Event{EventID: "e1", CameraID: "cam-01", Type: wire.RedLight, Time: start.Add(10300 * time.Millisecond),

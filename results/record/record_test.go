@@ -25,7 +25,7 @@ func TestWriteOpenRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := wire.Violation{ID: "v1", Type: wire.RedLight, Camera: "c1", Wall: start, Plate: "29A-123.45", Class: wire.Car}
+	v := wire.Violation{ID: "v1", Type: wire.RedLight, Camera: "c1", Wall: start, Plate: "29A-123.45", PlateReadable: true, Class: wire.Car}
 	e := results.Received{Event: wire.Event{EventID: "e1", CameraID: "c1", Type: wire.RedLight, Time: start, Plate: "<29A12345>", Source: "d"}, At: start.Add(time.Second)}
 	f := wire.Fault{Time: start, Camera: "c1", Kind: wire.FaultFreeze, Duration: time.Second}
 	for _, err := range []error{w.TruthLog.Append(v), w.EventLog.Append(e), w.FaultLog.Append(f), w.Sync()} {

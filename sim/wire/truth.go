@@ -149,20 +149,23 @@ func (o Object) PlateCorners(s ObjectState, front bool) [4]Vec3 {
 
 // Violation is one violation in the truth: when and by whom.
 type Violation struct {
-	ID       string        `json:"id"`
-	Type     ViolationType `json:"type"`
-	Camera   string        `json:"camera"`
-	Frame    int           `json:"frame"`
-	T        float64       `json:"t"`              // clip seconds
-	Wall     time.Time     `json:"wall,omitzero"`  // wall time once played by a farm
-	Loop     int           `json:"loop,omitempty"` // clip loop number once played
-	Object   int           `json:"object"`
-	Plate    string        `json:"plate,omitempty"`
-	Class    Class         `json:"class"`
-	Box      Box           `json:"box"`
-	SpeedKmh float64       `json:"speed_kmh,omitempty"` // speeding: the measured mean speed
-	Night    bool          `json:"night,omitempty"`     // condition tags for per-condition scores
-	Weather  string        `json:"weather,omitempty"`
+	ID     string        `json:"id"`
+	Type   ViolationType `json:"type"`
+	Camera string        `json:"camera"`
+	Frame  int           `json:"frame"`
+	T      float64       `json:"t"`              // clip seconds
+	Wall   time.Time     `json:"wall,omitzero"`  // wall time once played by a farm
+	Loop   int           `json:"loop,omitempty"` // clip loop number once played
+	Object int           `json:"object"`
+	Plate  string        `json:"plate,omitempty"`
+	// PlateReadable: the plate is marked readable in at least one frame of the object's track in
+	// this camera; plate accuracy is scored only on these (no reader can read what is not shown).
+	PlateReadable bool    `json:"plate_readable,omitempty"`
+	Class         Class   `json:"class"`
+	Box           Box     `json:"box"`
+	SpeedKmh      float64 `json:"speed_kmh,omitempty"` // speeding: the measured mean speed
+	Night         bool    `json:"night,omitempty"`     // condition tags for per-condition scores
+	Weather       string  `json:"weather,omitempty"`
 }
 
 // NormalizePlate folds a plate for comparison: upper case, without '-', '.' and spaces.

@@ -165,6 +165,7 @@ func Write(dir string, o Options) (*record.Record, error) {
 			n++
 			v := wire.Violation{ID: fmt.Sprintf("v%04d", n), Type: mix[k].t, Camera: c.id, Wall: t, Plate: plate(truthRand, class),
 				Class: class, Night: c.night, Weather: c.weather, Object: n}
+			v.PlateReadable = v.Plate != "" // every synthetic plate is shown readable
 			truth = append(truth, v)
 
 			// The device.

@@ -117,9 +117,9 @@ func New(cal wire.Calibration, o Options) (*Detector, error) {
 		d.signals = append(d.signals, signalState{state: unknown})
 	}
 	for i, l := range cal.StopLines {
-		// a stop line whose signal head this camera does not see has no lamp regions: its
-		// red-light and stop-line rules cannot run (UnreadSignals lists them)
-		if j, ok := sigIdx[l.Signal]; ok {
+		// a stop line whose signal head (and every head of its phase) this camera does not see
+		// has no lamp regions: its red-light and stop-line rules cannot run (UnreadSignals)
+		if j, ok := signalInView(cal.SignalGroups, l.Signal, sigIdx); ok {
 			d.lineSig[l.ID] = j
 		} else if l.Signal != "" {
 			d.unread = append(d.unread, l.ID)
