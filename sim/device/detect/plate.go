@@ -240,10 +240,10 @@ func absInt(x int) int {
 	return x
 }
 
-// tryPlate reads the plate of a track on this frame when it is worth it: the plate faces the
-// camera, is wide enough, and has grown by 15% since the last attempt at least 5 frames ago (or
-// 25 frames passed);
-// the best-scoring reading is kept.
+// tryPlate reads the plate of a track on this frame when it is worth it: the track has no
+// reading above 0.9 yet, its plate faces the camera, its characters look at least minCharPx
+// high with minStrokePx strokes, and the plate has grown by 15% since the last attempt at least
+// 5 frames ago (or 25 frames passed). The best-scoring reading of the track is kept.
 func (d *Detector) tryPlate(f *decode.Frame, tr *track) {
 	if tr.missed > 0 || tr.seen < minSeen || tr.plateScore > 0.9 {
 		return
