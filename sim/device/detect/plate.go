@@ -19,6 +19,9 @@ const (
 	minPlateScore = 0.7
 	// sureScore ends the search for a plate: right readings of rendered plates score 0.8-0.97
 	sureScore = 0.85
+	// minFit is the least correlation of the plate layout's ink profiles with the image (down
+	// the plate and across its rows) for a placement to be read
+	minFit = 0.5
 )
 
 // quad is a plate's image corners: top-left, top-right, bottom-right, bottom-left.
@@ -627,13 +630,14 @@ func fit1D(obs, model [][]float64, x0, dx, sign, maxOff, px float64) (bo, bs, be
 // expected ink profile (border, text bands, glyph cells) is fitted down the plate, then across
 // each text row. Both ink polarities are tried down the plate; the better fit is kept. When
 // the fitted plate's left and right halves place its top and bottom differently (the
-// prediction's yaw is off), the tilted placement is returned as well, second.
+// prediction's yaw is off), the tilted placement is returned as well, second. Nothing is
+// returned when the profiles fit worse than minFit: no plate there.
 func fitPlate(f *decode.Frame, q quad, layout []string) []quad {
 	m := squareTo(q)
 	w := q.width()
 	h := math.Hypot(q[3][0]-q[0][0], q[3][1]-q[0][1])
 	if w < 4 || h < 4 {
-		return []quad{q}
+		return nil
 	}
 	const ua, ub, va, vb = -0.25, 1.25, -0.4, 1.4
 	nu, nv := int(w*(ub-ua))+1, int(h*(vb-va))+1
@@ -661,8 +665,8 @@ func fitPlate(f *decode.Frame, q quad, layout []string) []quad {
 			sign, vo, vs, vc = sg, o, s, c
 		}
 	}
-	if vc < 0.3 {
-		return []quad{q}
+	if vc < minFit {
+		return nil
 	}
 	// across each text row (columns averaged over the row's band) through q1, the plate's
 	// placement down with v0 and s0 its offset and scale on the left side, v1 and s1 on the right
@@ -695,8 +699,8 @@ func fitPlate(f *decode.Frame, q quad, layout []string) []quad {
 		return out, hc
 	}
 	level, hc := across(vo, vs, vo, vs)
-	if hc < 0.3 {
-		return []quad{q}
+	if hc < minFit {
+		return nil
 	}
 	// the plate's top and bottom on its left and right halves (the prediction's yaw may be
 	// off), extrapolated to the sides when the halves agree: a second placement
