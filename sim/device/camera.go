@@ -37,8 +37,9 @@ func (d *Device) runCamera(ctx context.Context, cal wire.Calibration, an Analyze
 		}
 	}()
 	attempt := 0
+	var clk cameraClock // learnt in one session, used at the start of the next
 	for ctx.Err() == nil {
-		played, err := d.session(ctx, cal, an, dec)
+		played, err := d.session(ctx, cal, an, dec, &clk)
 		if ctx.Err() != nil {
 			return
 		}
@@ -60,10 +61,19 @@ func (d *Device) runCamera(ctx context.Context, cal wire.Calibration, an Analyze
 	}
 }
 
+// cameraClock is how far a camera's wall clock (its RTCP sender reports) is ahead of ours.
+type cameraClock struct {
+	skew  time.Duration
+	known bool
+}
+
 // session runs one RTSP session: DESCRIBE, SETUP, PLAY, then decode and analyse every access
 // unit in the client's reader goroutine until the session fails. played tells whether PLAY
-// succeeded (a later failure then restarts the back-off).
-func (d *Device) session(ctx context.Context, cal wire.Calibration, an Analyzer, dec *decode.Decoder) (played bool, err error) {
+// succeeded (a later failure then restarts the back-off). Frames before the session's first
+// sender report are timed by our clock plus the camera's skew from earlier sessions, so the
+// analyzer's clock does not jump at a reconnect; before the camera's first report ever they are
+// decoded but not analysed.
+func (d *Device) session(ctx context.Context, cal wire.Calibration, an Analyzer, dec *decode.Decoder, clk *cameraClock) (played bool, err error) {
 	u, err := base.ParseURL(cal.URL)
 	if err != nil {
 		return false, fmt.Errorf("url: %w", err)
@@ -153,9 +163,11 @@ func (d *Device) session(ctx context.Context, cal wire.Calibration, an Analyzer,
 			return
 		}
 		t, hasNTP := c.PacketNTP(medi, pkt)
-		if !hasNTP {
+		if hasNTP {
+			clk.skew, clk.known = t.Sub(d.cfg.TimeNow()), true
+		} else if clk.known {
 			if clockBase.IsZero() {
-				clockBase, rtpBase = d.cfg.TimeNow(), pkt.Timestamp
+				clockBase, rtpBase = d.cfg.TimeNow().Add(clk.skew), pkt.Timestamp
 			}
 			t = clockBase.Add(time.Duration(int64(int32(pkt.Timestamp-rtpBase))) * time.Second / 90000)
 		}
@@ -165,6 +177,9 @@ func (d *Device) session(ctx context.Context, cal wire.Calibration, an Analyzer,
 				s.NoWallClock++
 			}
 		})
+		if !hasNTP && !clk.known {
+			return // the camera's clock is not known yet: an event would carry ours
+		}
 		if evs := an.Process(&frame, t); len(evs) > 0 {
 			d.enqueue(evs)
 		}

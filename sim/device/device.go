@@ -68,7 +68,7 @@ type CameraStats struct {
 	SizeErrors   int64 // frames whose size differs from the calibration (not analysed)
 	PacketsLost  int64 // RTP packets lost (sequence gaps)
 	RTPErrors    int64 // RTP/RTCP packets gortsplib could not decode
-	NoWallClock  int64 // frames timed by the local clock (no RTCP sender report yet)
+	NoWallClock  int64 // frames before their session's first RTCP sender report: timed by the skew of earlier sessions, not analysed before the first report ever
 	Events       int64 // events produced
 	LastError    string
 }

@@ -82,7 +82,7 @@ func newRig(t *testing.T, every int, queue string) *rig {
 		NewAnalyzer: func(cal wire.Calibration, source string) (device.Analyzer, error) {
 			return &tick{cam: cal.ID, source: source, n: every, sizes: r.sizes}, nil
 		},
-		RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond, ReadTimeout: time.Second,
+		RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond, ReadTimeout: 5 * time.Second, // a loaded machine stalls for a second
 		OnEvent: func(e wire.Event) { r.mu.Lock(); r.produced = append(r.produced, e.EventID); r.mu.Unlock() },
 		Logf:    t.Logf,
 	}
@@ -163,7 +163,7 @@ func TestDeliversEventsOnTheCameraWallClock(t *testing.T) {
 // A camera that goes away and comes back on the same address is reconnected with back-off.
 func TestReconnectsToACameraThatComesBack(t *testing.T) {
 	t.Parallel()
-	r := newRig(t, 10, t.TempDir())
+	r := newRig(t, 1, t.TempDir()) // an event on every frame, the new session's first ones included
 	r.start(t)
 	eventually(t, 10*time.Second, "frames", func() bool { return r.dev.Stats().Cameras["cam1"].Frames > 10 })
 	addr := r.cam.addr
@@ -179,6 +179,16 @@ func TestReconnectsToACameraThatComesBack(t *testing.T) {
 	})
 	if e := r.dev.Stats().Cameras["cam1"].ConnectErrs; e < 2 {
 		t.Errorf("%d failed sessions counted, want >= 2 (the lost one and refused reconnects)", e)
+	}
+	// frames before the new session's first sender report are timed with the camera's skew
+	// from the first session, not by the device's own clock
+	r.dev.Close()
+	r.ctr.mu.Lock()
+	defer r.ctr.mu.Unlock()
+	for _, e := range r.ctr.events {
+		if e.Time.Before(epoch) || e.Time.After(epoch.Add(2*time.Hour)) {
+			t.Errorf("event %s at %v: not on the camera's wall clock (epoch %v)", e.EventID, e.Time, epoch)
+		}
 	}
 }
 
