@@ -31,8 +31,9 @@
 //     included) that is inside the image and not covered, counted on a CellPx grid, each cell
 //     once per object; the renderer draws far to near by these depths.
 //   - Plates: PlateBox is the plate facing the camera (wire.Object.PlateCorners); PlateRead
-//     when it faces the camera, lies inside the image, is at least ReadablePlatePx high and no
-//     nearer object covers it.
+//     when it faces the camera, lies inside the image, its characters are at least MinCharPx
+//     high with strokes at least MinStrokePx wide (PlateCharPx: what a real ANPR engine states
+//     as its minimum) and no nearer object covers it.
 //
 // Determinism: every random draw comes from generators seeded by the scenario seed (one PCG
 // stream per subsystem and a seeded gofakeit for plates); nothing iterates a map into output.

@@ -13,9 +13,14 @@ const (
 	// CellPx is the side of a cell of the occlusion raster: visible fractions are counted on a
 	// grid of CellPx x CellPx pixels, sampled at cell centres.
 	CellPx = 3
-	// ReadablePlatePx is the least projected plate height (pixels) at which a plate counts as
-	// readable; the plate must also face the camera, lie inside the image and be unoccluded.
-	ReadablePlatePx = 10
+	// MinCharPx and MinStrokePx are the least character height and stroke width (pixels) at
+	// which a plate counts as readable: the minimum AxxonSoft states for its licence plate
+	// recognition engine ("character height is at least 15px, stroke width is at least 2px",
+	// https://docs.axxonsoft.com/confluence/pages/diffpages.action?originalId=248416870&pageId=248445514,
+	// camera requirements for ANPR). Milestone's XProtect LPR asks for more (2.7 px per stroke).
+	// The plate must also face the camera, lie inside the image and be unoccluded.
+	MinCharPx   = 15
+	MinStrokePx = 2
 	// FullyVisible is the visible fraction from which an object counts as fully visible (its
 	// unclipped box must also lie inside the image): no_helmet and too_many_passengers are
 	// stamped at the first such frame.
@@ -666,11 +671,13 @@ func (vw *viewer) plate(it *viewItem, st *wire.ObjectState) {
 	}
 	cs := o.PlateCorners(*st, front)
 	b := wire.Box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
-	for _, c := range cs {
+	var pts [4]wire.Point
+	for i, c := range cs {
 		p, ok := vw.project(c)
 		if !ok {
 			return
 		}
+		pts[i] = p
 		b[0], b[1], b[2], b[3] = min(b[0], p[0]), min(b[1], p[1]), max(b[2], p[0]), max(b[3], p[1])
 	}
 	W, H := float64(vw.w), float64(vw.h)
@@ -679,7 +686,10 @@ func (vw *viewer) plate(it *viewItem, st *wire.ObjectState) {
 	}
 	pb := roundBox(b)
 	st.PlateBox = &pb
-	if b[0] < 0 || b[1] < 0 || b[2] > W || b[3] > H || b[3]-b[1] < ReadablePlatePx {
+	if b[0] < 0 || b[1] < 0 || b[2] > W || b[3] > H {
+		return
+	}
+	if ch, sw := PlateCharPx(pts, o.Plate.Rows); ch < MinCharPx || sw < MinStrokePx {
 		return
 	}
 	// Facing: the plate normal against the direction to the camera.
@@ -703,6 +713,34 @@ func (vw *viewer) plate(it *viewItem, st *wire.ObjectState) {
 		}
 	}
 	st.PlateRead = true
+}
+
+// Character sizes of the plate layouts as the plates are printed (synth/render's plate: glyphs
+// of wire.Glyphs, 5 columns by 7 rows). One-row plate (520 x 110 mm, 10 characters such as
+// "29A-123.45"): text from 20% to 80% of the height, 88% of the width in 10 cells, glyph 80% of
+// a cell. Two-row plate (190 x 140 mm, "29-A1" over "123.45"): each row 34% of the height,
+// cells of 88% of the width / 6 (lower row; the upper row's are wider), glyph 80% of a cell.
+// A stroke is one glyph column, the thinnest stroke of the font.
+const (
+	oneRowCharMM   = 0.6 * 110
+	oneRowStrokeMM = 520 * 0.88 / 10 * 0.8 / 5
+	twoRowCharMM   = 0.34 * 140
+	twoRowStrokeMM = 190 * 0.88 / 6 * 0.8 / 5
+)
+
+// PlateCharPx returns the character height and stroke width in pixels of a plate with rows
+// text rows whose projected corners are pts (top-left, top-right, bottom-right, bottom-left):
+// the plate's shorter projected side edge and shorter projected top or bottom edge, scaled by
+// the layout's character height and stroke width (the far end of a slanted plate is what
+// limits reading).
+func PlateCharPx(pts [4]wire.Point, rows int) (charPx, strokePx float64) {
+	edge := func(a, b wire.Point) float64 { return math.Hypot(b[0]-a[0], b[1]-a[1]) }
+	side := min(edge(pts[0], pts[3]), edge(pts[1], pts[2]))
+	across := min(edge(pts[0], pts[1]), edge(pts[3], pts[2]))
+	if rows == 2 {
+		return side * twoRowCharMM / (wire.PlateTwoRowH * 1000), across * twoRowStrokeMM / (wire.PlateTwoRowW * 1000)
+	}
+	return side * oneRowCharMM / (wire.PlateOneRowH * 1000), across * oneRowStrokeMM / (wire.PlateOneRowW * 1000)
 }
 
 func roundBox(b wire.Box) wire.Box {

@@ -160,8 +160,14 @@ func TestTruthIsConsistent(t *testing.T) {
 				if s.Visible < 0 || s.Visible > 1 || !s.InView {
 					t.Fatalf("%s frame %d object %d: visible %g in view %v", name, fi, s.ID, s.Visible, s.InView)
 				}
-				if s.PlateRead && (s.PlateBox == nil || s.PlateBox[3]-s.PlateBox[1] < ReadablePlatePx) {
-					t.Fatalf("%s frame %d object %d: readable plate with box %v", name, fi, s.ID, s.PlateBox)
+				if s.PlateRead {
+					var pts [4]wire.Point
+					for i, c := range o.PlateCorners(s, o.HasFrontPlate() && facesCamera(tr.Pinhole, s)) {
+						pts[i], _, _ = tr.Pinhole.Project(c)
+					}
+					if ch, sw := PlateCharPx(pts, o.Plate.Rows); s.PlateBox == nil || ch < MinCharPx || sw < MinStrokePx {
+						t.Fatalf("%s frame %d object %d: readable plate with box %v, characters %.1f px, strokes %.1f px", name, fi, s.ID, s.PlateBox, ch, sw)
+					}
 				}
 			}
 		}
@@ -244,4 +250,12 @@ func FuzzGenerate(f *testing.F) {
 			t.Fatalf("%d frames, want %d", len(tr.Frames), want)
 		}
 	})
+}
+
+// facesCamera reports whether the vehicle's front faces the camera (the viewer's choice of the
+// plate it reads).
+func facesCamera(p wire.Pinhole, s wire.ObjectState) bool {
+	hd := s.Heading * math.Pi / 180
+	pos := p.Position
+	return math.Sin(hd)*(pos[0]-s.Pos[0])+math.Cos(hd)*(pos[1]-s.Pos[1]) > 0
 }
