@@ -1,100 +1,258 @@
 package detect
 
 import (
+	"math"
 	"time"
 
 	"github.com/trafficsim/trafficsim/sim/device/decode"
 	"github.com/trafficsim/trafficsim/sim/wire"
 )
 
-// Helmet check constants: the head band is the top 0.22 m of a motorbike's box (riders' heads),
-// its central 60%; hair is dark and grey, helmet shells are coloured or light (a black helmet
-// reads as hair: a known miss of this check).
+// Helmet check constants. A bare head shows dark grey hair on its crown and is about 0.21 m
+// wide; a helmet's shell is coloured or light, or, when black, about 0.29 m wide (its crown
+// 0.23 m or more). Measured on rendered clips (intersection-day, e2e-junction): the median
+// crown width of bare heads 0.15-0.22 m, of black helmets 0.23-0.31 m.
 const (
-	headBandM     = 0.22
 	hairY         = 50   // luma at or below which a pixel can be hair
 	hairChroma    = 14   // and whose chroma stays this close to grey
-	bareShare     = 0.3  // share of hair pixels in the head band that means a bare head
-	helmetVotes   = 5    // head measurements per track before deciding
-	minHeadPx     = 7    // head band narrower than this in pixels is not judged
+	headFG        = 18   // grey difference from the background that makes a head pixel
+	crownM        = 0.08 // crown rows: the top of a head
+	neckM         = 0.32 // skin is looked for down to this far below the top
+	headM         = 0.22 // head rows
+	bareHair      = 0.6  // share of hair pixels in the crown that means hair (or a black shell)
+	minCrownM     = 0.13 // a crown narrower than this is not a head (a mirror, a visor)
+	maxCrownM     = 0.225
+	minCrownPx    = 4    // crowns of fewer pixels are not judged
+	minHeadPPM    = 30   // heads smaller than this (pixels per metre) are not judged
+	helmetVotes   = 8    // head measurements per track before deciding
 	minSceneLight = 60   // darker scenes (night) are not judged: hair and shells look alike
 	minMotoMS     = 4.5  // slower two-wheelers may be bicycles, which the rule does not cover
-	maxAloneM     = 1.0  // a blob wider than this at its base holds more than one motorbike
-	maxHairM      = 0.25 // a bare head is about 0.21 m wide, a helmet about 0.29 m
+	maxRiderM     = 2.6  // boxes taller than this (metres) are cars, trucks and buses
+	maxBackS      = 12.0 // the first fully visible moment is not extrapolated further back
+	edgePx        = 4    // a box this close to the image border is not fully visible (dilation: 1 small pixel)
 )
 
-// checkHelmet measures the head band of a motorbike track once per frame while it is fully in
-// view, and after helmetVotes measurements stamps no_helmet at the first one when most say bare.
+// helmetState is a track's no_helmet check: where and when it was born, when it was first fully
+// in view, and its head measurements.
+type helmetState struct {
+	started  bool
+	bornEdge bool       // born touching the image border: entering the picture
+	bornTop  wire.Point // image point of the top centre of the box at birth
+	firstT   time.Time  // first fully visible frame
+	firstBox wire.Box
+	n, bare  int // head measurements, of which bare
+	done     bool
+}
+
+// checkHelmet measures the head at the top of a track's box once per frame while it is fully in
+// view, and after helmetVotes measurements stamps no_helmet when most say bare. The time is the
+// first frame the vehicle was fully visible: the first such frame of the track when it entered
+// across the image border, or, when it was born inside the picture (too small to be found
+// further away), the moment its head crossed the border, extrapolated back along its path.
 func (d *Detector) checkHelmet(f *decode.Frame, tr *track, t time.Time) []wire.Event {
-	if tr.helmetDone || tr.missed > 0 || tr.seen < minSeen || tr.class() != wire.Motorbike || d.sceneLight < minSceneLight {
+	h := &tr.helm
+	if h.done {
 		return nil
 	}
 	b := tr.last().box
-	if w := tr.last().widthM; w <= 0 || w > maxAloneM {
-		return nil // not one motorbike alone in its blob: the top of the box may be anything
+	inside := b[0] >= edgePx && b[1] >= edgePx && b[2] <= float64(f.Width-edgePx) && b[3] <= float64(f.Height-edgePx)
+	if !h.started {
+		h.started = true
+		h.bornEdge = !inside
+		h.bornTop = wire.Point{(b[0] + b[2]) / 2, b[1]}
 	}
-	if b[3]-b[1] < 1.4*(b[2]-b[0]) {
-		return nil // a rider seen from behind or the front is tall and narrow
-	}
-	if b[0] < 2 || b[1] < 2 || b[2] > float64(f.Width-2) || b[3] > float64(f.Height-2) {
-		return nil // not fully visible
-	}
-	ppm := 0.0
-	if h := d.heightM(tr.last().ground, b); h > 0 {
-		ppm = (b[3] - b[1]) / h
-	}
-	if ppm <= 0 {
+	if tr.missed > 0 || !inside {
 		return nil
 	}
-	band := headBandM * ppm
-	w := b[2] - b[0]
-	x0, x1 := b[0]+0.2*w, b[2]-0.2*w
-	if x1-x0 < minHeadPx || band < 3 {
+	if h.firstT.IsZero() {
+		h.firstT, h.firstBox = t, b
+	}
+	if tr.seen < minSeen || d.sceneLight < minSceneLight {
 		return nil
 	}
-	hair, n, widest := 0, 0, 0
-	for y := int(b[1]); y < int(b[1]+band) && y < f.Height; y++ {
+	g := tr.last().ground
+	if hm := d.heightM(g, b); hm <= 0 || hm > maxRiderM {
+		return nil
+	}
+	ppm := d.headPPM(g)
+	if ppm < minHeadPPM {
+		return nil
+	}
+	hl := d.look(f, b, ppm)
+	if hl.crown < minCrownPx {
+		return nil
+	}
+	h.n++
+	if hl.bare() {
+		h.bare++
+	}
+	if h.n < helmetVotes || tr.maxSpeed < minMotoMS {
+		return nil // keep measuring until it shows it is a motorbike (or the track ends)
+	}
+	h.done = true
+	if h.bare*10 < h.n*6 {
+		return nil
+	}
+	at := d.firstVisible(tr, t)
+	tr.emitted[wire.NoHelmet] = true
+	return []wire.Event{d.event(tr, wire.NoHelmet, at, h.firstBox, wire.Motorbike, conf(float64(h.bare)/float64(h.n)-0.5, 0.5))}
+}
+
+// bare reports whether one look at a head says it has no helmet: hair on a head-wide crown.
+func (hl headLook) bare() bool {
+	return float64(hl.hair) >= bareHair*float64(hl.crown) && hl.widthM >= minCrownM && hl.widthM <= maxCrownM
+}
+
+// firstVisible estimates when a track's vehicle was first fully visible. A track born inside
+// the picture came from where it was too small to be found: its head is followed back along
+// the track's mean velocity until it leaves the image.
+func (d *Detector) firstVisible(tr *track, t time.Time) time.Time {
+	h := &tr.helm
+	if h.bornEdge {
+		return h.firstT
+	}
+	dt := t.Sub(tr.born).Seconds()
+	g := tr.last().ground
+	v := wire.Point{(g[0] - tr.firstG[0]) / dt, (g[1] - tr.firstG[1]) / dt}
+	speed := math.Hypot(v[0], v[1])
+	hp, ok := d.topPlane[wire.Motorbike]
+	if dt <= 0 || speed < 1 || !ok || d.cal.Pinhole.FocalPx == 0 {
+		return h.firstT
+	}
+	top, ok := wire.Apply(hp, h.bornTop)
+	if !ok {
+		return h.firstT
+	}
+	// step back along the path, 0.1 s at a time, until the head leaves the picture
+	w, ht := float64(d.cal.Width), float64(d.cal.Height)
+	back := 0.0
+	for ; back < maxBackS; back += 0.1 {
+		p := wire.Vec3{top[0] - v[0]*back, top[1] - v[1]*back, topHeightM[wire.Motorbike]}
+		q, _, ok := d.cal.Pinhole.Project(p)
+		if !ok || q[0] < 0 || q[0] >= w || q[1] < 0 || q[1] >= ht {
+			break
+		}
+	}
+	if back >= maxBackS {
+		return h.firstT
+	}
+	return tr.born.Add(-time.Duration(back * float64(time.Second)))
+}
+
+// headLook is what one frame shows of the head at the top of a box: pixels that differ from
+// the background in the top rows (the crown), how many of them are hair (dark grey), how wide
+// the crown is, and skin pixels under it (a face, seen from the front or side, or the nape,
+// seen from behind, under a bare head; a helmet's shell hides the nape, and shows a face only
+// in its opening).
+type headLook struct {
+	crown, hair, shell int     // foreground pixels of the crown rows; of them hair, coloured
+	widthM             float64 // widest foreground run of the crown rows, metres
+	skin, below        int     // skin pixels under the crown, in its columns; foreground pixels there
+	darkW              float64 // widest run of hair pixels in the head rows, metres
+	midW               float64 // widest foreground run through the crown's columns, below it
+}
+
+// Colour classes of pixels (Y, Cb-128, Cr-128): hair is dark grey; skin is a light brown,
+// Cr about -Cb (renderer's skins: Cb -20..-30, Cr +20..+30 by day).
+func isHair(y uint8, cb, cr int) bool {
+	return y <= hairY && cb < hairChroma && cb > -hairChroma && cr < hairChroma && cr > -hairChroma
+}
+
+func isSkin(y uint8, cb, cr int) bool {
+	return y >= 60 && cb <= -6 && cr >= 6 && cb >= -50 && cr <= 50 && cr+cb < 14 && cr+cb > -14
+}
+
+// look measures the head at the top of box b; ppm is pixels per metre at head height.
+func (d *Detector) look(f *decode.Frame, b wire.Box, ppm float64) headLook {
+	var h headLook
+	s := d.s
+	fgAt := func(x, y int) bool {
+		sx, sy := min(x/s, d.w-1), min(y/s, d.h-1)
+		v := int32(f.Y[y*f.Width+x])<<8 - d.fg.bg[sy*d.w+sx]
+		return v > headFG<<8 || v < -headFG<<8
+	}
+	x0, x1 := max(0, int(b[0])), min(f.Width, int(b[2]))
+	y0 := max(0, int(b[1]))
+	yc := min(f.Height, y0+max(2, int(crownM*ppm+0.5)))
+	yb := min(f.Height, y0+int(neckM*ppm+0.5))
+	cw := f.CW()
+	hx0, hx1 := x1, x0
+	for y := y0; y < yc; y++ {
 		run := 0
-		for x := int(b[0]); x < int(b[2]); x++ {
-			yv := f.Y[y*f.Width+x]
-			ci := (y/2)*f.CW() + x/2
-			cb, cr := int(f.Cb[ci])-128, int(f.Cr[ci])-128
-			dark := yv <= hairY && cb < hairChroma && cb > -hairChroma && cr < hairChroma && cr > -hairChroma
-			if dark {
-				run++
-				widest = max(widest, run)
-			} else {
+		for x := x0; x < x1; x++ {
+			if !fgAt(x, y) {
 				run = 0
+				continue
 			}
-			if float64(x) >= x0 && float64(x) < x1 {
-				if dark {
-					hair++
-				}
-				n++
+			run++
+			h.widthM = max(h.widthM, float64(run)/ppm)
+			hx0, hx1 = min(hx0, x), max(hx1, x+1)
+			h.crown++
+			ci := (y/2)*cw + x/2
+			yv, cb, cr := f.Y[y*f.Width+x], int(f.Cb[ci])-128, int(f.Cr[ci])-128
+			switch {
+			case isHair(yv, cb, cr):
+				h.hair++
+			case !isSkin(yv, cb, cr):
+				h.shell++
 			}
 		}
 	}
-	if n == 0 {
-		return nil
+	ym0, ym1 := min(f.Height, y0+int(0.09*ppm+0.5)), min(f.Height, y0+int(0.16*ppm+0.5))
+	for y := ym0; y < ym1; y++ {
+		run, start := 0, 0
+		for x := x0; x <= x1; x++ {
+			if x < x1 && fgAt(x, y) {
+				if run == 0 {
+					start = x
+				}
+				run++
+				continue
+			}
+			if run > 0 && start < hx1 && x > hx0 {
+				h.midW = max(h.midW, float64(run)/ppm)
+			}
+			run = 0
+		}
 	}
-	if tr.helmetN == 0 {
-		tr.helmetT, tr.helmetBox = t, b
+	yh := min(f.Height, y0+int(headM*ppm+0.5))
+	for y := y0; y < yh; y++ {
+		run := 0
+		for x := x0; x < x1; x++ {
+			ci := (y/2)*cw + x/2
+			if isHair(f.Y[y*f.Width+x], int(f.Cb[ci])-128, int(f.Cr[ci])-128) {
+				run++
+				h.darkW = max(h.darkW, float64(run)/ppm)
+			} else {
+				run = 0
+			}
+		}
 	}
-	tr.helmetN++
-	// dark and as narrow as a head: a black helmet is dark too, but a third wider
-	if float64(hair)/float64(n) >= bareShare && float64(widest)/ppm < maxHairM {
-		tr.bareN++
+	for y := yc; y < yb; y++ {
+		for x := hx0; x < hx1; x++ {
+			if !fgAt(x, y) {
+				continue
+			}
+			h.below++
+			ci := (y/2)*cw + x/2
+			if isSkin(f.Y[y*f.Width+x], int(f.Cb[ci])-128, int(f.Cr[ci])-128) {
+				h.skin++
+			}
+		}
 	}
-	if tr.helmetN < helmetVotes {
-		return nil
+	return h
+}
+
+// headPPM is the image scale, pixels per metre across, of a head 1.5 m above road point g.
+func (d *Detector) headPPM(g wire.Point) float64 {
+	p := d.cal.Pinhole
+	if p.FocalPx == 0 {
+		return 0
 	}
-	if tr.maxSpeed < minMotoMS {
-		return nil // keep measuring until it shows it is a motorbike (or the track ends)
+	a, _, ok1 := p.Project(wire.Vec3{g[0] - 0.5, g[1], 1.5})
+	b, _, ok2 := p.Project(wire.Vec3{g[0] + 0.5, g[1], 1.5})
+	if !ok1 || !ok2 {
+		return 0
 	}
-	tr.helmetDone = true
-	if tr.bareN*4 < tr.helmetN*3 { // three quarters of the measurements say bare
-		return nil
-	}
-	tr.emitted[wire.NoHelmet] = true
-	return []wire.Event{d.event(tr, wire.NoHelmet, tr.helmetT, tr.helmetBox, wire.Motorbike, conf(float64(tr.bareN)/float64(tr.helmetN)-0.5, 0.5))}
+	return math.Hypot(b[0]-a[0], b[1]-a[1])
 }

@@ -38,10 +38,7 @@ type track struct {
 	crossDist                                    float64           // front's distance past the crossed line, last frame
 	zoneIn                                       map[int]time.Time // speed zone entry times
 
-	helmetN, bareN int // head measurements, of which bare
-	helmetT        time.Time
-	helmetBox      wire.Box
-	helmetDone     bool
+	helm helmetState // the no_helmet check (helmet.go)
 
 	pending    []wire.Event // stamped, waiting for the best plate reading
 	plate      string
