@@ -26,7 +26,8 @@ const (
 	minHeadPPM    = 30   // heads smaller than this (pixels per metre) are not judged
 	helmetVotes   = 8    // head measurements per track before deciding
 	minSceneLight = 60   // darker scenes (night) are not judged: hair and shells look alike
-	minMotoMS     = 4.5  // slower two-wheelers may be bicycles, which the rule does not cover
+	minPathS      = 1.5  // a track born inside the picture is followed this long
+	minPathM      = 4.0  // and this far before its path is extrapolated back
 	maxRiderM     = 2.6  // boxes taller than this (metres) are cars, trucks and buses
 	maxBackS      = 12.0 // the first fully visible moment is not extrapolated further back
 	edgePx        = 4    // a box this close to the image border is not fully visible (dilation: 1 small pixel)
@@ -86,14 +87,20 @@ func (d *Detector) checkHelmet(f *decode.Frame, tr *track, t time.Time) []wire.E
 	if hl.bare() {
 		h.bare++
 	}
-	if h.n < helmetVotes || tr.maxSpeed < minMotoMS {
-		return nil // keep measuring until it shows it is a motorbike (or the track ends)
+	if h.n < helmetVotes {
+		return nil
+	}
+	if !h.bornEdge && (t.Sub(tr.born).Seconds() < minPathS || dist(tr.last().ground, tr.firstG) < minPathM) {
+		return nil // keep measuring until it shows where it came from (or the track ends)
 	}
 	h.done = true
 	if h.bare*10 < h.n*6 {
 		return nil
 	}
-	at := d.firstVisible(tr, t)
+	at, ok := d.firstVisible(tr, t)
+	if !ok {
+		return nil // found again after a merge or an occlusion: judged (or missed) before
+	}
 	tr.emitted[wire.NoHelmet] = true
 	return []wire.Event{d.event(tr, wire.NoHelmet, at, h.firstBox, wire.Motorbike, conf(float64(h.bare)/float64(h.n)-0.5, 0.5))}
 }
@@ -103,40 +110,43 @@ func (hl headLook) bare() bool {
 	return float64(hl.hair) >= bareHair*float64(hl.crown) && hl.widthM >= minCrownM && hl.widthM <= maxCrownM
 }
 
-// firstVisible estimates when a track's vehicle was first fully visible. A track born inside
-// the picture came from where it was too small to be found: its head is followed back along
-// the track's mean velocity until it leaves the image.
-func (d *Detector) firstVisible(tr *track, t time.Time) time.Time {
+// firstVisible estimates when a track's vehicle was first fully visible. A track that entered
+// across the image border has its first fully visible frame. A track born inside the picture
+// either came from the far end of the road, where it was too small to be found (its head is
+// followed back along the track's mean velocity until it leaves the picture across the top
+// edge), or is a vehicle found again after a merge or an occlusion (ok false).
+func (d *Detector) firstVisible(tr *track, t time.Time) (at time.Time, ok bool) {
 	h := &tr.helm
 	if h.bornEdge {
-		return h.firstT
+		return h.firstT, true
 	}
 	dt := t.Sub(tr.born).Seconds()
+	hp, ok := d.topPlane[wire.Motorbike]
+	if dt <= 0 || !ok || d.cal.Pinhole.FocalPx == 0 {
+		return time.Time{}, false
+	}
 	g := tr.last().ground
 	v := wire.Point{(g[0] - tr.firstG[0]) / dt, (g[1] - tr.firstG[1]) / dt}
-	speed := math.Hypot(v[0], v[1])
-	hp, ok := d.topPlane[wire.Motorbike]
-	if dt <= 0 || speed < 1 || !ok || d.cal.Pinhole.FocalPx == 0 {
-		return h.firstT
+	if math.Hypot(v[0], v[1]) < 1 {
+		return time.Time{}, false
 	}
 	top, ok := wire.Apply(hp, h.bornTop)
 	if !ok {
-		return h.firstT
+		return time.Time{}, false
 	}
 	// step back along the path, 0.1 s at a time, until the head leaves the picture
 	w, ht := float64(d.cal.Width), float64(d.cal.Height)
-	back := 0.0
-	for ; back < maxBackS; back += 0.1 {
+	for back := 0.0; back < maxBackS; back += 0.1 {
 		p := wire.Vec3{top[0] - v[0]*back, top[1] - v[1]*back, topHeightM[wire.Motorbike]}
 		q, _, ok := d.cal.Pinhole.Project(p)
-		if !ok || q[0] < 0 || q[0] >= w || q[1] < 0 || q[1] >= ht {
-			break
+		if !ok || q[0] < 0 || q[0] >= w || q[1] >= ht {
+			return time.Time{}, false
+		}
+		if q[1] < 0 {
+			return tr.born.Add(-time.Duration(back * float64(time.Second))), true
 		}
 	}
-	if back >= maxBackS {
-		return h.firstT
-	}
-	return tr.born.Add(-time.Duration(back * float64(time.Second)))
+	return time.Time{}, false
 }
 
 // headLook is what one frame shows of the head at the top of a box: pixels that differ from
@@ -166,10 +176,20 @@ func isSkin(y uint8, cb, cr int) bool {
 func (d *Detector) look(f *decode.Frame, b wire.Box, ppm float64) headLook {
 	var h headLook
 	s := d.s
+	// foreground: unlike the background of its small pixel and of the 8 around it (the
+	// background is kept at the analysis scale, so a full-resolution pixel on a sharp edge of
+	// the road's paint can be unlike its own small pixel)
 	fgAt := func(x, y int) bool {
 		sx, sy := min(x/s, d.w-1), min(y/s, d.h-1)
-		v := int32(f.Y[y*f.Width+x])<<8 - d.fg.bg[sy*d.w+sx]
-		return v > headFG<<8 || v < -headFG<<8
+		v := int32(f.Y[y*f.Width+x]) << 8
+		for ny := max(0, sy-1); ny <= min(d.h-1, sy+1); ny++ {
+			for nx := max(0, sx-1); nx <= min(d.w-1, sx+1); nx++ {
+				if dv := v - d.fg.bg[ny*d.w+nx]; dv <= headFG<<8 && dv >= -headFG<<8 {
+					return false
+				}
+			}
+		}
+		return true
 	}
 	x0, x1 := max(0, int(b[0])), min(f.Width, int(b[2]))
 	y0 := max(0, int(b[1]))
@@ -256,3 +276,5 @@ func (d *Detector) headPPM(g wire.Point) float64 {
 	}
 	return math.Hypot(b[0]-a[0], b[1]-a[1])
 }
+
+func dist(a, b wire.Point) float64 { return math.Hypot(a[0]-b[0], a[1]-b[1]) }

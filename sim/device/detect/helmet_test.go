@@ -95,7 +95,8 @@ func TestNoHelmetOfARiderGoingAway(t *testing.T) {
 // A track born inside the picture (far away, too small to be found before) was fully visible
 // from when its rider's head crossed the image's top edge: that moment is extrapolated back
 // along its mean velocity. A track that entered across the border keeps its first fully
-// visible frame.
+// visible frame; one born inside going away or standing was found again (after a merge or an
+// occlusion), and is not new.
 func TestFirstVisibleExtrapolatesBackToTheBorder(t *testing.T) {
 	cal := site(t)
 	c := cam
@@ -116,13 +117,26 @@ func TestFirstVisibleExtrapolatesBackToTheBorder(t *testing.T) {
 	now := born.Add(2 * time.Second)
 	tr := &track{born: born, firstG: wire.Point{-1.75, 50}, hist: []sample{{t: now, ground: wire.Point{-1.75, 34}}}}
 	tr.helm = helmetState{started: true, bornTop: headAt(50), firstT: born}
-	got := d.firstVisible(tr, now).Sub(born).Seconds()
+	at, ok := d.firstVisible(tr, now)
 	want := -(edgeY - 50) / 8
-	if math.Abs(got-want) > 0.15 {
-		t.Errorf("first visible %.2f s from birth, want %.2f", got, want)
+	if got := at.Sub(born).Seconds(); !ok || math.Abs(got-want) > 0.15 {
+		t.Errorf("first visible %.2f s from birth (%v), want %.2f", got, ok, want)
+	}
+	// the same track going away (born at 34 m, now at 50 m) was in view nearer before: it is
+	// one found again, not new
+	away := &track{born: born, firstG: wire.Point{-1.75, 34}, hist: []sample{{t: now, ground: wire.Point{-1.75, 50}}}}
+	away.helm = helmetState{started: true, bornTop: headAt(34), firstT: born}
+	if at, ok := d.firstVisible(away, now); ok {
+		t.Errorf("going away, born inside: first visible at %v, want none", at.Sub(born))
+	}
+	// standing still: found again
+	still := &track{born: born, firstG: wire.Point{-1.75, 34}, hist: []sample{{t: now, ground: wire.Point{-1.75, 34.5}}}}
+	still.helm = helmetState{started: true, bornTop: headAt(34), firstT: born}
+	if at, ok := d.firstVisible(still, now); ok {
+		t.Errorf("standing, born inside: first visible at %v, want none", at.Sub(born))
 	}
 	tr.helm.bornEdge = true
-	if got := d.firstVisible(tr, now); !got.Equal(born) {
+	if got, ok := d.firstVisible(tr, now); !ok || !got.Equal(born) {
 		t.Errorf("entered across the border: first visible at %v, want its first fully visible frame %v", got, born)
 	}
 }
