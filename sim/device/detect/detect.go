@@ -59,6 +59,7 @@ type Detector struct {
 	sceneLight float64                   // mean grey of the background (day ~100+, night ~30)
 	unread     []string                  // stop lines whose signal has no lamp regions in this camera
 	topPlane   map[wire.Class][9]float64 // image -> road on the plane at each class's roof height
+	helmets    []helmetMark              // recent no_helmet events, against duplicates (helmet.go)
 }
 
 // New checks the calibration and builds a detector for it.

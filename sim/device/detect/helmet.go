@@ -17,8 +17,6 @@ const (
 	hairChroma    = 14   // and whose chroma stays this close to grey
 	headFG        = 18   // grey difference from the background that makes a head pixel
 	crownM        = 0.08 // crown rows: the top of a head
-	neckM         = 0.32 // skin is looked for down to this far below the top
-	headM         = 0.22 // head rows
 	bareHair      = 0.6  // share of hair pixels in the crown that means hair (or a black shell)
 	minCrownM     = 0.13 // a crown narrower than this is not a head (a mirror, a visor)
 	maxCrownM     = 0.225
@@ -31,6 +29,14 @@ const (
 	maxRiderM     = 2.6  // boxes taller than this (metres) are cars, trucks and buses
 	maxBackS      = 12.0 // the first fully visible moment is not extrapolated further back
 	edgePx        = 4    // a box this close to the image border is not fully visible (dilation: 1 small pixel)
+)
+
+// Duplicates: two no_helmet events whose vehicles came into view this close in time and place
+// (share of the image width) are one vehicle whose track was lost and found again.
+const (
+	dupAt     = 1500 * time.Millisecond
+	dupPx     = 0.1
+	dupWindow = 10 * time.Second // how long sent events are remembered
 )
 
 // helmetState is a track's no_helmet check: where and when it was born, when it was first fully
@@ -97,8 +103,8 @@ func (d *Detector) checkHelmet(f *decode.Frame, tr *track, t time.Time) []wire.E
 	if h.bare*10 < h.n*6 {
 		return nil
 	}
-	at, ok := d.firstVisible(tr, t)
-	if !ok {
+	at, where, ok := d.firstVisible(tr, t)
+	if !ok || d.seenHelmet(at, where) {
 		return nil // found again after a merge or an occlusion: judged (or missed) before
 	}
 	tr.emitted[wire.NoHelmet] = true
@@ -110,66 +116,87 @@ func (hl headLook) bare() bool {
 	return float64(hl.hair) >= bareHair*float64(hl.crown) && hl.widthM >= minCrownM && hl.widthM <= maxCrownM
 }
 
-// firstVisible estimates when a track's vehicle was first fully visible. A track that entered
-// across the image border has its first fully visible frame. A track born inside the picture
-// either came from the far end of the road, where it was too small to be found (its head is
-// followed back along the track's mean velocity until it leaves the picture across the top
-// edge), or is a vehicle found again after a merge or an occlusion (ok false).
-func (d *Detector) firstVisible(tr *track, t time.Time) (at time.Time, ok bool) {
+// helmetMark is a no_helmet event: when and where (image point) its vehicle came into view.
+type helmetMark struct {
+	t     time.Time
+	where wire.Point
+}
+
+// seenHelmet reports whether a no_helmet of a vehicle that came into view at (at, where) was
+// already sent, by another track of the same vehicle (its blob merged with another and was
+// found again); it remembers this one otherwise.
+func (d *Detector) seenHelmet(at time.Time, where wire.Point) bool {
+	keep := d.helmets[:0]
+	dup := false
+	for _, m := range d.helmets {
+		if at.Sub(m.t) > dupWindow {
+			continue // forget
+		}
+		keep = append(keep, m)
+		if dt := at.Sub(m.t); dt > -dupAt && dt < dupAt && dist(m.where, where) < dupPx*float64(d.cal.Width) {
+			dup = true
+		}
+	}
+	d.helmets = keep
+	if !dup {
+		d.helmets = append(d.helmets, helmetMark{at, where})
+	}
+	return dup
+}
+
+// firstVisible estimates when and where in the image a track's vehicle was first fully
+// visible. A track that entered across the image border has its first fully visible frame. A
+// track born inside the picture came from where it was too small to be found, or from behind
+// something, or was found again after its blob merged with another: its head is followed back
+// along the track's mean velocity until it leaves the picture; ok is false when it stood still.
+func (d *Detector) firstVisible(tr *track, t time.Time) (at time.Time, where wire.Point, ok bool) {
 	h := &tr.helm
 	if h.bornEdge {
-		return h.firstT, true
+		return h.firstT, wire.Point{(h.firstBox[0] + h.firstBox[2]) / 2, h.firstBox[1]}, true
 	}
 	dt := t.Sub(tr.born).Seconds()
 	hp, ok := d.topPlane[wire.Motorbike]
 	if dt <= 0 || !ok || d.cal.Pinhole.FocalPx == 0 {
-		return time.Time{}, false
+		return time.Time{}, wire.Point{}, false
 	}
 	g := tr.last().ground
 	v := wire.Point{(g[0] - tr.firstG[0]) / dt, (g[1] - tr.firstG[1]) / dt}
 	if math.Hypot(v[0], v[1]) < 1 {
-		return time.Time{}, false
+		return time.Time{}, wire.Point{}, false
 	}
 	top, ok := wire.Apply(hp, h.bornTop)
 	if !ok {
-		return time.Time{}, false
+		return time.Time{}, wire.Point{}, false
 	}
 	// step back along the path, 0.1 s at a time, until the head leaves the picture
 	w, ht := float64(d.cal.Width), float64(d.cal.Height)
+	last := h.bornTop
 	for back := 0.0; back < maxBackS; back += 0.1 {
 		p := wire.Vec3{top[0] - v[0]*back, top[1] - v[1]*back, topHeightM[wire.Motorbike]}
 		q, _, ok := d.cal.Pinhole.Project(p)
-		if !ok || q[0] < 0 || q[0] >= w || q[1] >= ht {
-			return time.Time{}, false
+		if !ok || q[1] >= ht {
+			// near the camera it was big and in view: a track of it was lost (a merge)
+			return time.Time{}, wire.Point{}, false
 		}
-		if q[1] < 0 {
-			return tr.born.Add(-time.Duration(back * float64(time.Second))), true
+		if q[0] < 0 || q[0] >= w || q[1] < 0 {
+			return tr.born.Add(-time.Duration(back * float64(time.Second))), last, true
 		}
+		last = q
 	}
-	return time.Time{}, false
+	return time.Time{}, wire.Point{}, false
 }
 
-// headLook is what one frame shows of the head at the top of a box: pixels that differ from
-// the background in the top rows (the crown), how many of them are hair (dark grey), how wide
-// the crown is, and skin pixels under it (a face, seen from the front or side, or the nape,
-// seen from behind, under a bare head; a helmet's shell hides the nape, and shows a face only
-// in its opening).
+// headLook is what one frame shows of the head at the top of a box: the pixels that differ
+// from the background in its top rows (the crown), how many of them are hair (dark grey), and
+// the widest run of them across, in metres.
 type headLook struct {
-	crown, hair, shell int     // foreground pixels of the crown rows; of them hair, coloured
-	widthM             float64 // widest foreground run of the crown rows, metres
-	skin, below        int     // skin pixels under the crown, in its columns; foreground pixels there
-	darkW              float64 // widest run of hair pixels in the head rows, metres
-	midW               float64 // widest foreground run through the crown's columns, below it
+	crown, hair int
+	widthM      float64
 }
 
-// Colour classes of pixels (Y, Cb-128, Cr-128): hair is dark grey; skin is a light brown,
-// Cr about -Cb (renderer's skins: Cb -20..-30, Cr +20..+30 by day).
+// isHair reports whether a pixel (Y, Cb-128, Cr-128) can be hair: dark and grey.
 func isHair(y uint8, cb, cr int) bool {
 	return y <= hairY && cb < hairChroma && cb > -hairChroma && cr < hairChroma && cr > -hairChroma
-}
-
-func isSkin(y uint8, cb, cr int) bool {
-	return y >= 60 && cb <= -6 && cr >= 6 && cb >= -50 && cr <= 50 && cr+cb < 14 && cr+cb > -14
 }
 
 // look measures the head at the top of box b; ppm is pixels per metre at head height.
@@ -194,9 +221,7 @@ func (d *Detector) look(f *decode.Frame, b wire.Box, ppm float64) headLook {
 	x0, x1 := max(0, int(b[0])), min(f.Width, int(b[2]))
 	y0 := max(0, int(b[1]))
 	yc := min(f.Height, y0+max(2, int(crownM*ppm+0.5)))
-	yb := min(f.Height, y0+int(neckM*ppm+0.5))
 	cw := f.CW()
-	hx0, hx1 := x1, x0
 	for y := y0; y < yc; y++ {
 		run := 0
 		for x := x0; x < x1; x++ {
@@ -206,57 +231,10 @@ func (d *Detector) look(f *decode.Frame, b wire.Box, ppm float64) headLook {
 			}
 			run++
 			h.widthM = max(h.widthM, float64(run)/ppm)
-			hx0, hx1 = min(hx0, x), max(hx1, x+1)
 			h.crown++
 			ci := (y/2)*cw + x/2
-			yv, cb, cr := f.Y[y*f.Width+x], int(f.Cb[ci])-128, int(f.Cr[ci])-128
-			switch {
-			case isHair(yv, cb, cr):
-				h.hair++
-			case !isSkin(yv, cb, cr):
-				h.shell++
-			}
-		}
-	}
-	ym0, ym1 := min(f.Height, y0+int(0.09*ppm+0.5)), min(f.Height, y0+int(0.16*ppm+0.5))
-	for y := ym0; y < ym1; y++ {
-		run, start := 0, 0
-		for x := x0; x <= x1; x++ {
-			if x < x1 && fgAt(x, y) {
-				if run == 0 {
-					start = x
-				}
-				run++
-				continue
-			}
-			if run > 0 && start < hx1 && x > hx0 {
-				h.midW = max(h.midW, float64(run)/ppm)
-			}
-			run = 0
-		}
-	}
-	yh := min(f.Height, y0+int(headM*ppm+0.5))
-	for y := y0; y < yh; y++ {
-		run := 0
-		for x := x0; x < x1; x++ {
-			ci := (y/2)*cw + x/2
 			if isHair(f.Y[y*f.Width+x], int(f.Cb[ci])-128, int(f.Cr[ci])-128) {
-				run++
-				h.darkW = max(h.darkW, float64(run)/ppm)
-			} else {
-				run = 0
-			}
-		}
-	}
-	for y := yc; y < yb; y++ {
-		for x := hx0; x < hx1; x++ {
-			if !fgAt(x, y) {
-				continue
-			}
-			h.below++
-			ci := (y/2)*cw + x/2
-			if isSkin(f.Y[y*f.Width+x], int(f.Cb[ci])-128, int(f.Cr[ci])-128) {
-				h.skin++
+				h.hair++
 			}
 		}
 	}

@@ -95,8 +95,8 @@ func TestNoHelmetOfARiderGoingAway(t *testing.T) {
 // A track born inside the picture (far away, too small to be found before) was fully visible
 // from when its rider's head crossed the image's top edge: that moment is extrapolated back
 // along its mean velocity. A track that entered across the border keeps its first fully
-// visible frame; one born inside going away or standing was found again (after a merge or an
-// occlusion), and is not new.
+// visible frame; one born inside that stands or goes away was found again (after a merge) and
+// is not new.
 func TestFirstVisibleExtrapolatesBackToTheBorder(t *testing.T) {
 	cal := site(t)
 	c := cam
@@ -117,26 +117,57 @@ func TestFirstVisibleExtrapolatesBackToTheBorder(t *testing.T) {
 	now := born.Add(2 * time.Second)
 	tr := &track{born: born, firstG: wire.Point{-1.75, 50}, hist: []sample{{t: now, ground: wire.Point{-1.75, 34}}}}
 	tr.helm = helmetState{started: true, bornTop: headAt(50), firstT: born}
-	at, ok := d.firstVisible(tr, now)
+	at, _, ok := d.firstVisible(tr, now)
 	want := -(edgeY - 50) / 8
 	if got := at.Sub(born).Seconds(); !ok || math.Abs(got-want) > 0.15 {
 		t.Errorf("first visible %.2f s from birth (%v), want %.2f", got, ok, want)
 	}
-	// the same track going away (born at 34 m, now at 50 m) was in view nearer before: it is
-	// one found again, not new
+	// the same track going away (born at 34 m, now at 50 m) was big and in view nearer the
+	// camera before: a track of it was lost
 	away := &track{born: born, firstG: wire.Point{-1.75, 34}, hist: []sample{{t: now, ground: wire.Point{-1.75, 50}}}}
 	away.helm = helmetState{started: true, bornTop: headAt(34), firstT: born}
-	if at, ok := d.firstVisible(away, now); ok {
+	if at, _, ok := d.firstVisible(away, now); ok {
 		t.Errorf("going away, born inside: first visible at %v, want none", at.Sub(born))
 	}
 	// standing still: found again
 	still := &track{born: born, firstG: wire.Point{-1.75, 34}, hist: []sample{{t: now, ground: wire.Point{-1.75, 34.5}}}}
 	still.helm = helmetState{started: true, bornTop: headAt(34), firstT: born}
-	if at, ok := d.firstVisible(still, now); ok {
+	if at, _, ok := d.firstVisible(still, now); ok {
 		t.Errorf("standing, born inside: first visible at %v, want none", at.Sub(born))
 	}
 	tr.helm.bornEdge = true
-	if got, ok := d.firstVisible(tr, now); !ok || !got.Equal(born) {
+	if got, _, ok := d.firstVisible(tr, now); !ok || !got.Equal(born) {
 		t.Errorf("entered across the border: first visible at %v, want its first fully visible frame %v", got, born)
+	}
+}
+
+// A no_helmet of a vehicle that came into view within 1.5 s and a tenth of the image width of
+// one already sent is the same vehicle, found again after its track was lost; others are new,
+// and sent ones are forgotten after 10 s.
+func TestSeenHelmetDropsDuplicates(t *testing.T) {
+	d, err := New(site(t), Options{}) // 640 px wide: 64 px apart is another place
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name  string
+		at    float64 // s
+		where wire.Point
+		dup   bool
+	}{
+		{"first", 0, wire.Point{100, 50}, false},
+		{"same vehicle found again", 1.0, wire.Point{130, 60}, true},
+		{"same time, elsewhere", 0.5, wire.Point{400, 50}, false},
+		{"same place, later", 2.0, wire.Point{100, 50}, false},
+		{"same place as the later one", 3.2, wire.Point{110, 50}, true},
+		{"after the window, the first ones are forgotten", 11.5, wire.Point{400, 50}, false},
+	}
+	for _, c := range cases {
+		if got := d.seenHelmet(t0.Add(time.Duration(c.at*float64(time.Second))), c.where); got != c.dup {
+			t.Errorf("%s: duplicate %v, want %v", c.name, got, c.dup)
+		}
+	}
+	if len(d.helmets) != 2 {
+		t.Errorf("%d remembered, want 2 (the 2 s one and the last)", len(d.helmets))
 	}
 }
