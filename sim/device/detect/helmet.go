@@ -24,19 +24,25 @@ const (
 	minHeadPPM    = 30   // heads smaller than this (pixels per metre) are not judged
 	helmetVotes   = 8    // head measurements per track before deciding
 	minSceneLight = 60   // darker scenes (night) are not judged: hair and shells look alike
-	minPathS      = 1.5  // a track born inside the picture is followed this long
-	minPathM      = 4.0  // and this far before its path is extrapolated back
+	minMotoMS     = 4.5  // slower two-wheelers may be bicycles (10-16 km/h), whose riders the rule does not cover
+	minPathS      = 1.0  // a track born inside the picture is followed this long
+	minPathM      = 4.0  // and this far on the road
+	minPathPx     = 30   // and in the image before its path is extrapolated back
 	maxRiderM     = 2.6  // boxes taller than this (metres) are cars, trucks and buses
+	wholeSideM    = 2.3  // a blob across a side edge this wide (metres) holds a whole motorbike
+	smoothPath    = 0.5  // the velocity of the last 0.6 s differs from the mean by less than this share
 	maxBackS      = 12.0 // the first fully visible moment is not extrapolated further back
 	edgePx        = 4    // a box this close to the image border is not fully visible (dilation: 1 small pixel)
 )
 
-// Duplicates: two no_helmet events whose vehicles came into view this close in time and place
-// (share of the image width) are one vehicle whose track was lost and found again.
+// Duplicates: two no_helmet decisions whose vehicles came into view this close in time and place
+// (share of the image width), or which were decided on overlapping boxes, are one vehicle whose
+// track was lost and found again.
 const (
 	dupAt     = 1500 * time.Millisecond
 	dupPx     = 0.1
-	dupWindow = 10 * time.Second // how long sent events are remembered
+	dupIoU    = 0.3              // or decided on boxes that overlap this much
+	dupWindow = 10 * time.Second // how long decisions are remembered
 )
 
 // helmetState is a track's no_helmet check: where and when it was born, when it was first fully
@@ -68,6 +74,13 @@ func (d *Detector) checkHelmet(f *decode.Frame, tr *track, t time.Time) []wire.E
 		h.bornEdge = !inside
 		h.bornTop = wire.Point{(b[0] + b[2]) / 2, b[1]}
 	}
+	if !inside && b[1] >= edgePx && b[3] <= float64(f.Height-edgePx) {
+		// across a side edge: motorbikes on the cross street come in bunches whose blobs merge;
+		// one as wide as more than a motorbike's length holds a whole motorbike
+		if ppm := d.headPPM(tr.last().ground); ppm > 0 && (b[2]-b[0])/ppm >= wholeSideM {
+			inside = true
+		}
+	}
 	if tr.missed > 0 || !inside {
 		return nil
 	}
@@ -93,10 +106,11 @@ func (d *Detector) checkHelmet(f *decode.Frame, tr *track, t time.Time) []wire.E
 	if hl.bare() {
 		h.bare++
 	}
-	if h.n < helmetVotes {
-		return nil
+	if h.n < helmetVotes || d.pathSpeed(tr, t) < minMotoMS && tr.maxSpeed < minMotoMS {
+		return nil // keep measuring until it shows it is a motorbike (or the track ends)
 	}
-	if !h.bornEdge && (t.Sub(tr.born).Seconds() < minPathS || dist(tr.last().ground, tr.firstG) < minPathM) {
+	if !h.bornEdge && (t.Sub(tr.born).Seconds() < minPathS || dist(tr.last().ground, tr.firstG) < minPathM ||
+		dist(wire.Point{(b[0] + b[2]) / 2, b[1]}, h.bornTop) < minPathPx) {
 		return nil // keep measuring until it shows where it came from (or the track ends)
 	}
 	h.done = true
@@ -104,7 +118,7 @@ func (d *Detector) checkHelmet(f *decode.Frame, tr *track, t time.Time) []wire.E
 		return nil
 	}
 	at, where, ok := d.firstVisible(tr, t)
-	if !ok || d.seenHelmet(at, where) {
+	if !ok || d.seenHelmet(at, where, t, b) {
 		return nil // found again after a merge or an occlusion: judged (or missed) before
 	}
 	tr.emitted[wire.NoHelmet] = true
@@ -116,31 +130,36 @@ func (hl headLook) bare() bool {
 	return float64(hl.hair) >= bareHair*float64(hl.crown) && hl.widthM >= minCrownM && hl.widthM <= maxCrownM
 }
 
-// helmetMark is a no_helmet event: when and where (image point) its vehicle came into view.
+// helmetMark is a no_helmet decision: when and where (image point) its vehicle came into view,
+// and when and where (box) it was decided.
 type helmetMark struct {
-	t     time.Time
-	where wire.Point
+	at     time.Time
+	where  wire.Point
+	judged time.Time
+	box    wire.Box
 }
 
-// seenHelmet reports whether a no_helmet of a vehicle that came into view at (at, where) was
-// already sent, by another track of the same vehicle (its blob merged with another and was
-// found again); it remembers this one otherwise.
-func (d *Detector) seenHelmet(at time.Time, where wire.Point) bool {
+// seenHelmet reports whether a no_helmet decided at time now on box b, of a vehicle that came
+// into view at (at, where), is one already sent: by another track of the same vehicle (its blob
+// merged with another and was found again), which came into view at about the same time and
+// place, or was decided on about the same box (a vehicle standing in a queue, whose blob keeps
+// merging with passing ones). It remembers this decision.
+func (d *Detector) seenHelmet(at time.Time, where wire.Point, now time.Time, b wire.Box) bool {
 	keep := d.helmets[:0]
 	dup := false
 	for _, m := range d.helmets {
-		if at.Sub(m.t) > dupWindow {
+		if now.Sub(m.judged) > dupWindow {
 			continue // forget
 		}
 		keep = append(keep, m)
-		if dt := at.Sub(m.t); dt > -dupAt && dt < dupAt && dist(m.where, where) < dupPx*float64(d.cal.Width) {
+		if dt := at.Sub(m.at); dt > -dupAt && dt < dupAt && dist(m.where, where) < dupPx*float64(d.cal.Width) {
+			dup = true
+		}
+		if m.box.IoU(b) > dupIoU {
 			dup = true
 		}
 	}
-	d.helmets = keep
-	if !dup {
-		d.helmets = append(d.helmets, helmetMark{at, where})
-	}
+	d.helmets = append(keep, helmetMark{at, where, now, b})
 	return dup
 }
 
@@ -161,7 +180,8 @@ func (d *Detector) firstVisible(tr *track, t time.Time) (at time.Time, where wir
 	}
 	g := tr.last().ground
 	v := wire.Point{(g[0] - tr.firstG[0]) / dt, (g[1] - tr.firstG[1]) / dt}
-	if math.Hypot(v[0], v[1]) < 1 {
+	if sp := math.Hypot(v[0], v[1]); sp < 1 || dist(v, tr.vel) > smoothPath*sp {
+		// standing, or a path that jumps (a standing vehicle's blob merging with passing ones)
 		return time.Time{}, wire.Point{}, false
 	}
 	top, ok := wire.Apply(hp, h.bornTop)
@@ -253,6 +273,15 @@ func (d *Detector) headPPM(g wire.Point) float64 {
 		return 0
 	}
 	return math.Hypot(b[0]-a[0], b[1]-a[1])
+}
+
+// pathSpeed is a track's mean speed on the road since it was born, metres per second.
+func (d *Detector) pathSpeed(tr *track, t time.Time) float64 {
+	dt := t.Sub(tr.born).Seconds()
+	if dt <= 0 {
+		return 0
+	}
+	return dist(tr.last().ground, tr.firstG) / dt
 }
 
 func dist(a, b wire.Point) float64 { return math.Hypot(a[0]-b[0], a[1]-b[1]) }

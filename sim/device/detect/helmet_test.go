@@ -115,7 +115,7 @@ func TestFirstVisibleExtrapolatesBackToTheBorder(t *testing.T) {
 	}
 	born := t0.Add(10 * time.Second)
 	now := born.Add(2 * time.Second)
-	tr := &track{born: born, firstG: wire.Point{-1.75, 50}, hist: []sample{{t: now, ground: wire.Point{-1.75, 34}}}}
+	tr := &track{born: born, firstG: wire.Point{-1.75, 50}, hist: []sample{{t: now, ground: wire.Point{-1.75, 34}}}, vel: wire.Point{0, -8}}
 	tr.helm = helmetState{started: true, bornTop: headAt(50), firstT: born}
 	at, _, ok := d.firstVisible(tr, now)
 	want := -(edgeY - 50) / 8
@@ -124,7 +124,7 @@ func TestFirstVisibleExtrapolatesBackToTheBorder(t *testing.T) {
 	}
 	// the same track going away (born at 34 m, now at 50 m) was big and in view nearer the
 	// camera before: a track of it was lost
-	away := &track{born: born, firstG: wire.Point{-1.75, 34}, hist: []sample{{t: now, ground: wire.Point{-1.75, 50}}}}
+	away := &track{born: born, firstG: wire.Point{-1.75, 34}, hist: []sample{{t: now, ground: wire.Point{-1.75, 50}}}, vel: wire.Point{0, 8}}
 	away.helm = helmetState{started: true, bornTop: headAt(34), firstT: born}
 	if at, _, ok := d.firstVisible(away, now); ok {
 		t.Errorf("going away, born inside: first visible at %v, want none", at.Sub(born))
@@ -135,6 +135,13 @@ func TestFirstVisibleExtrapolatesBackToTheBorder(t *testing.T) {
 	if at, _, ok := d.firstVisible(still, now); ok {
 		t.Errorf("standing, born inside: first visible at %v, want none", at.Sub(born))
 	}
+	// a path that jumps: the mean velocity is not the last one (a standing vehicle's blob merging
+	// with passing ones)
+	jumpy := *tr
+	jumpy.vel = wire.Point{3, 0}
+	if at, _, ok := d.firstVisible(&jumpy, now); ok {
+		t.Errorf("jumpy path, born inside: first visible at %v, want none", at.Sub(born))
+	}
 	tr.helm.bornEdge = true
 	if got, _, ok := d.firstVisible(tr, now); !ok || !got.Equal(born) {
 		t.Errorf("entered across the border: first visible at %v, want its first fully visible frame %v", got, born)
@@ -142,32 +149,34 @@ func TestFirstVisibleExtrapolatesBackToTheBorder(t *testing.T) {
 }
 
 // A no_helmet of a vehicle that came into view within 1.5 s and a tenth of the image width of
-// one already sent is the same vehicle, found again after its track was lost; others are new,
-// and sent ones are forgotten after 10 s.
+// one already decided, or decided on a box overlapping that of one decided in the last 10 s, is
+// the same vehicle, found again after its track was lost; others are new.
 func TestSeenHelmetDropsDuplicates(t *testing.T) {
 	d, err := New(site(t), Options{}) // 640 px wide: 64 px apart is another place
 	if err != nil {
 		t.Fatal(err)
 	}
+	box := func(x float64) wire.Box { return wire.Box{x, 100, x + 40, 180} }
 	cases := []struct {
-		name  string
-		at    float64 // s
-		where wire.Point
-		dup   bool
+		name   string
+		at     float64 // s, came into view
+		where  wire.Point
+		judged float64 // s
+		box    wire.Box
+		dup    bool
 	}{
-		{"first", 0, wire.Point{100, 50}, false},
-		{"same vehicle found again", 1.0, wire.Point{130, 60}, true},
-		{"same time, elsewhere", 0.5, wire.Point{400, 50}, false},
-		{"same place, later", 2.0, wire.Point{100, 50}, false},
-		{"same place as the later one", 3.2, wire.Point{110, 50}, true},
-		{"after the window, the first ones are forgotten", 11.5, wire.Point{400, 50}, false},
+		{"first", 0, wire.Point{100, 50}, 1, box(100), false},
+		{"came into view with it", 1.0, wire.Point{130, 60}, 2, box(300), true},
+		{"same time, elsewhere", 0.5, wire.Point{400, 50}, 2, box(400), false},
+		{"same place, later", 3.0, wire.Point{100, 50}, 4, box(200), false},
+		{"decided on the box of the first", 6, wire.Point{500, 300}, 7, box(105), true},
+		{"and again, 10 s after the first", 8, wire.Point{500, 300}, 11.5, box(105), true},
+		{"on the first's box after the window", 19, wire.Point{500, 300}, 21.6, box(100), false},
 	}
 	for _, c := range cases {
-		if got := d.seenHelmet(t0.Add(time.Duration(c.at*float64(time.Second))), c.where); got != c.dup {
+		s := func(v float64) time.Time { return t0.Add(time.Duration(v * float64(time.Second))) }
+		if got := d.seenHelmet(s(c.at), c.where, s(c.judged), c.box); got != c.dup {
 			t.Errorf("%s: duplicate %v, want %v", c.name, got, c.dup)
 		}
-	}
-	if len(d.helmets) != 2 {
-		t.Errorf("%d remembered, want 2 (the 2 s one and the last)", len(d.helmets))
 	}
 }
