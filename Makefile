@@ -7,10 +7,10 @@ GO ?= go
 GOTAGS = $(shell pkg-config --exists x264 2>/dev/null && echo extlib,pkgconfig)
 GOFLAGS_TAGS = -tags '$(GOTAGS)'
 
-.PHONY: help setup demo test check bench bench-farm fuzz build
+.PHONY: help setup demo test check bench bench-farm bench-accuracy fuzz build
 
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
 
 setup: ## install the Debian packages trafficsim needs and start Xvfb if there is no display
 	@scripts/setup.sh
@@ -31,10 +31,19 @@ check: setup ## gofmt + go vet + tests with the race detector
 
 bench: setup ## benchmarks and long scenarios; figures go into BENCHMARKS.md
 	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -bench . -benchmem -timeout 60m ./...
+	$(MAKE) bench-accuracy
 
 bench-farm: setup ## camera farm at scale: farm pinned to CPU 0, reader swarm to CPU 1 (docs/bench/farm.md)
 	$(GO) test $(GOFLAGS_TAGS) -c -o bin/farm.test ./sim/farm
 	TRAFFICSIM_BENCH_FARM=1000x2000,2500x500 TRAFFICSIM_BENCH_SWARM_CPUS=1 taskset -c 0 bin/farm.test -test.run '^$$' -test.bench FarmScale -test.benchtime 1x -test.v
+
+# Accuracy clips: each shipped scenario for ACC_DURATION (default 5m), made once into .cache/accuracy.
+ACC_SCENARIOS ?= intersection-day intersection-night-rain arterial expressway
+bench-accuracy: build ## accuracy of the reference device per violation type on each shipped scenario (docs/bench/device.md)
+	@for s in $(ACC_SCENARIOS); do \
+	  bin/trafficsim synth --scenario $$s --duration $${ACC_DURATION:-5m} --library .cache/accuracy/$$s >/dev/null || exit 1; \
+	  echo "== $$s"; TRAFFICSIM_CLIPS=.cache/accuracy/$$s $(GO) test $(GOFLAGS_TAGS) ./sim/device/ -run '^$$' -bench Accuracy -benchtime 1x -v | grep -v '^\(goos\|goarch\|pkg\|cpu\|PASS\|ok\)' || exit 1; \
+	done
 
 fuzz: setup ## run every fuzz target for FUZZTIME each (default 20s)
 	@for p in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \

@@ -154,8 +154,9 @@ type Center struct {
 	box                            *natsbox.Box
 	ncEvents, ncTruth              *nats.Conn
 	consumers                      []jetstream.ConsumeContext
-	handlerMu                      sync.RWMutex // handlers hold it shared; Close exclusively
-	handlersOff                    bool         // set by Close: handlers return at once
+	drains                         []func(context.Context) error // wait until a consumer has handed on all its stream holds
+	handlerMu                      sync.RWMutex                  // handlers hold it shared; Close exclusively
+	handlersOff                    bool                          // set by Close: handlers return at once
 	centerEventsPass, centerTruthP string
 	wg                             sync.WaitGroup
 	started, closed                bool
@@ -390,8 +391,13 @@ func (c *Center) Stats() Stats {
 	return s
 }
 
-// Close stops the listeners and consumers, waits for in-flight requests, then closes the log
-// and the NATS server.
+// DrainTimeout bounds how long Close waits for the NATS consumers to hand on what the streams
+// hold (a publisher that never stops would otherwise keep it open).
+const DrainTimeout = 15 * time.Second
+
+// Close stops the listeners, waits for in-flight requests and for the NATS consumers to hand on
+// what the streams hold (up to DrainTimeout), stops the consumers, then closes the log and the
+// NATS server.
 func (c *Center) Close() error {
 	if c.closed {
 		return nil
@@ -408,6 +414,15 @@ func (c *Center) Close() error {
 		}
 	}
 	c.wg.Wait()
+	// what JetStream acknowledged is stored: hand it on before stopping, so a run's record
+	// holds every event its devices were told was delivered
+	dctx, dcancel := context.WithTimeout(context.Background(), DrainTimeout)
+	defer dcancel()
+	for _, d := range c.drains {
+		if err := d(dctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	for _, cc := range c.consumers {
 		cc.Stop()
 	}

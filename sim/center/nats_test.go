@@ -2,6 +2,7 @@ package center
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -187,4 +188,39 @@ func TestExternalNATS(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "external ingest", func() bool { st := c.Stats(); return st.EventsAccepted == 1 && st.TruthAccepted == 1 })
+}
+
+// Events that JetStream acknowledged are stored: Close hands every one of them on before it
+// stops the consumers, so none is left for a later start when the run record is already final.
+func TestCloseHandsOnEveryStoredEvent(t *testing.T) {
+	var rec sink
+	c := startCenter(t, "", true, func(cfg *Config) { cfg.Recorder = rec.recorder() })
+	ep, _ := c.Endpoint("dev-1")
+	_, js, _ := natsConnect(t, ep.NATS, ep.User, ep.Pass)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	const n = 3000
+	acks := make([]jetstream.PubAckFuture, 0, n)
+	for i := range n {
+		a, err := js.PublishAsync("traffic.events.cam-1", mustJSON(t, event(fmt.Sprintf("e%05d", i))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		acks = append(acks, a)
+	}
+	for _, a := range acks {
+		select {
+		case <-a.Ok():
+		case err := <-a.Err():
+			t.Fatal(err)
+		case <-ctx.Done():
+			t.Fatal("no publish acknowledgement")
+		}
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _ := rec.counts(); got != n {
+		t.Errorf("the recorder got %d of the %d acknowledged events", got, n)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -115,6 +116,7 @@ func (c *Center) consume(ctx context.Context, nc *nats.Conn, name, subjects stri
 	if err != nil {
 		return nil, fmt.Errorf("center: consumer of %s: %w", name, err)
 	}
+	var handled atomic.Uint64 // stream sequence of the last message handed on
 	cc, err := cons.Consume(func(m jetstream.Msg) {
 		// handlerMu keeps Close from returning while a message is being handed on.
 		c.handlerMu.RLock()
@@ -128,6 +130,7 @@ func (c *Center) consume(ctx context.Context, nc *nats.Conn, name, subjects stri
 		}
 		seq := md.Sequence.Stream
 		h(m, md.Timestamp, seq <= last)
+		handled.Store(seq)
 		if seq >= last && last > 0 {
 			once.Do(func() { close(caught) })
 		}
@@ -136,6 +139,23 @@ func (c *Center) consume(ctx context.Context, nc *nats.Conn, name, subjects stri
 		return nil, fmt.Errorf("center: consume %s: %w", name, err)
 	}
 	c.consumers = append(c.consumers, cc)
+	c.drains = append(c.drains, func(ctx context.Context) error {
+		for {
+			info, err := st.Info(ctx)
+			if err != nil {
+				return fmt.Errorf("center: draining %s: %w", name, err)
+			}
+			left := int64(info.State.LastSeq) - int64(handled.Load())
+			if left <= 0 {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("center: closing with %d stored messages of %s not handed on (they are handled at the next start): %w", left, name, ctx.Err())
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	})
 	return caught, nil
 }
 

@@ -87,6 +87,10 @@ type Config struct {
 	Faults string
 	// Window is the matching window [results.DefaultWindow].
 	Window time.Duration
+	// WarmUp is how long after the cameras start their truth is not scored: a device must see
+	// the scene before it can judge it (the reference device learns its background for 4 s,
+	// after connecting) [5s]; negative: score from the first frame.
+	WarmUp time.Duration
 	// Grace is how long the live score waits for late events; the run also waits
 	// Window+Grace after the cameras stop [10s].
 	Grace time.Duration
@@ -125,6 +129,9 @@ type Result struct {
 	FarmStats   []farm.CameraStats
 	ClipTime    time.Duration // time spent making (or finding) clips
 	Interrupted bool          // the context ended before Duration
+	// Truths not scored: in the warm-up, or due at or after the end (emitted ahead of frames
+	// the cameras did not play).
+	WarmUpTruths, AfterEndTruths int
 }
 
 // Passed reports whether every conformity check passed.
@@ -200,6 +207,10 @@ func resolve(cfg Config) (*resolved, error) {
 	if c.Grace == 0 {
 		c.Grace = 10 * time.Second
 	}
+	if c.WarmUp == 0 {
+		c.WarmUp = 5 * time.Second
+	}
+	c.WarmUp = max(c.WarmUp, 0)
 	if c.Profile == nil {
 		c.Profile = conform.Default()
 	}
@@ -341,8 +352,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		Device:   record.Device{Name: deviceName(c.Device, nDevices, c.Direct)},
 		Machine:  record.ThisMachine(), Start: start,
 		WindowMs: float64(c.Window) / 1e6, GraceMs: float64(c.Grace) / 1e6, Cameras: c.Cameras,
-		Notes: fmt.Sprintf("%d cameras (%d smart, %d on the device under test) over %d clips of %v, %v",
-			c.Cameras, len(smartIDs), len(plainIDs), len(made), c.ClipDuration, c.Duration)}
+		Notes: fmt.Sprintf("%d cameras (%d smart, %d on the device under test) over %d clips of %v, %v; truth of the first %v (warm-up) not scored",
+			c.Cameras, len(smartIDs), len(plainIDs), len(made), c.ClipDuration, c.Duration, c.WarmUp)}
 	rec, err := record.Create(res.Dir, runInfo)
 	if err != nil {
 		return nil, err
@@ -427,6 +438,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			return nil, err
 		}
 	}
+	sink.setFrom(c.TimeNow().Add(c.WarmUp))
 	if err := fm.Start(ctx); err != nil {
 		return nil, err
 	}
@@ -577,23 +589,44 @@ var (
 	_ center.DeliveryScorer = scorers{}
 )
 
-// untilSink passes the truth timeline on, without the violations at or after end (emitted
-// ahead of frames the cameras will not play).
+// untilSink passes the truth timeline on, without the violations before from (the devices'
+// warm-up) or at or after end (emitted ahead of frames the cameras will not play); it counts
+// both.
 type untilSink struct {
-	next farm.Sinks
-	end  time.Time
-	mu   sync.Mutex
-	cut  int
+	next       farm.Sinks
+	end        time.Time
+	mu         sync.Mutex
+	from       time.Time
+	early, cut int
 }
 
 func (s *untilSink) Violation(v wire.Violation) {
-	if !v.Wall.Before(s.end) {
-		s.mu.Lock()
+	s.mu.Lock()
+	early, late := v.Wall.Before(s.from), !v.Wall.Before(s.end)
+	if early {
+		s.early++
+	} else if late {
 		s.cut++
-		s.mu.Unlock()
+	}
+	s.mu.Unlock()
+	if early || late {
 		return
 	}
 	s.next.Violation(v)
+}
+
+// setFrom sets the start of scoring (the cameras' start plus the warm-up).
+func (s *untilSink) setFrom(t time.Time) {
+	s.mu.Lock()
+	s.from = t
+	s.mu.Unlock()
+}
+
+// counts returns the truths left out before from and at or after end.
+func (s *untilSink) counts() (early, late int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.early, s.cut
 }
 
 func (s *untilSink) Fault(f wire.Fault)       { s.next.Fault(f) }
@@ -743,6 +776,7 @@ func (s *stopper) finish(ctx context.Context) error {
 		}
 	}
 	err := errors.Join(ferr, s.closeInputs())
+	s.res.WarmUpTruths, s.res.AfterEndTruths = s.sink.counts()
 	st := s.cen.Stats()
 	err = errors.Join(err, s.cen.Close())
 	s.res.Center = st

@@ -16,13 +16,17 @@ type Calibration struct {
 	RoadToImage [9]float64 `json:"road_to_image"`
 	ImageToRoad [9]float64 `json:"image_to_road"`
 
-	Lanes       []LaneRegion      `json:"lanes"`
-	StopLines   []LineRegion      `json:"stop_lines,omitempty"`
-	Signals     []SignalRegion    `json:"signals,omitempty"`
-	NoParking   []ZoneRegion      `json:"no_parking,omitempty"`
-	Sidewalks   []ZoneRegion      `json:"sidewalks,omitempty"`
-	SpeedZones  []SpeedZoneRegion `json:"speed_zones,omitempty"`
-	SpeedLimits map[Class]float64 `json:"speed_limits_kmh"`
+	Lanes     []LaneRegion   `json:"lanes"`
+	StopLines []LineRegion   `json:"stop_lines,omitempty"`
+	Signals   []SignalRegion `json:"signals,omitempty"`
+	// SignalGroups lists signal heads that always show the same light (one phase of the
+	// controller's timing plan, which an installer reads from the plan): a stop line whose own
+	// head is out of view is judged by a head of its group that is in view.
+	SignalGroups [][]string        `json:"signal_groups,omitempty"`
+	NoParking    []ZoneRegion      `json:"no_parking,omitempty"`
+	Sidewalks    []ZoneRegion      `json:"sidewalks,omitempty"`
+	SpeedZones   []SpeedZoneRegion `json:"speed_zones,omitempty"`
+	SpeedLimits  map[Class]float64 `json:"speed_limits_kmh"`
 }
 
 // LaneRegion is a lane in both road and image coordinates.

@@ -49,6 +49,19 @@ func calibrate(st *site, id string) *wire.Calibration {
 		}
 		c.Signals = append(c.Signals, wire.SignalRegion{ID: s.ID, Red: boxes[0], Amber: boxes[1], Green: boxes[2], Lanes: s.Lanes})
 	}
+	var order []int // phases in the order of their first head
+	byPhase := map[int][]string{}
+	for _, h := range st.heads {
+		if byPhase[h.group] == nil {
+			order = append(order, h.group)
+		}
+		byPhase[h.group] = append(byPhase[h.group], h.sig.ID)
+	}
+	for _, g := range order {
+		if len(byPhase[g]) > 1 {
+			c.SignalGroups = append(c.SignalGroups, byPhase[g])
+		}
+	}
 	for _, z := range sn.NoParking {
 		c.NoParking = append(c.NoParking, wire.ZoneRegion{ID: z.ID, Road: z.Polygon, Image: imagePolygon(cam, z.Polygon), ThresholdS: z.ThresholdS})
 	}

@@ -24,7 +24,7 @@ const WarmUp = 120 * time.Second
 
 // Version names the truth the world makes; it is part of a clip's content hash (synth/clips), so
 // bump it whenever the same scenario and seed would give different truth.
-const Version = "world-3" // 2: boxes and visibility from the shared body shapes; 3: weather on every violation
+const Version = "world-4" // 2: boxes and visibility from the shared body shapes; 3: weather on every violation; 4: plate_readable on violations, signal groups in the calibration
 
 // Generate runs the world of a scenario and returns its truth (truth.json) and the calibration
 // of the camera (camera.json). Same scenario, options and version give byte-identical JSON.

@@ -295,6 +295,30 @@ func TestSpeeding(t *testing.T) {
 	}
 }
 
+// A speed zone may reach beyond the monitored lanes, and a fast car may cross its entry line in
+// the first frames it is seen: both are timed.
+func TestSpeedingInAZoneBeyondTheLanes(t *testing.T) {
+	t.Parallel()
+	cal := site(t)
+	for i := range cal.Lanes { // the lanes end at 45 m, the zone's exit is at 50 m
+		cal.Lanes[i].Road = rect(cal.Lanes[i].Road[0][0], 5, cal.Lanes[i].Road[1][0], 45)
+		cal.Lanes[i].Image = toImage(cal.Lanes[i].Road)
+	}
+	cal.Sidewalks, cal.NoParking = nil, nil
+	evs, _ := run(t, cal, 5, []actor{car(1.75, 12, 20, 0)}, nil)
+	only(t, evs, wire.Speeding, (50-12+2.25)/20, 0.3)
+	// appears 2 m before the entry line at 33 m/s (119 km/h)
+	cal.SpeedZones[0].Entry = line("in", wire.Point{0, 25}, wire.Point{3.5, 25})
+	cal.SpeedZones[0].LengthM = 25
+	evs, _ = run(t, cal, 5, []actor{func(s float64) (wire.Cuboid, bool) {
+		if s < 3.2 { // drives into the picture
+			return wire.Cuboid{}, false
+		}
+		return wire.Cuboid{Center: wire.Point{1.75, 25 + 2.25 - 2 + 33*(s-3.2)}, Length: 4.5, Width: 1.8, Height: 1.5}, true
+	}}, nil)
+	only(t, evs, wire.Speeding, 3.2+(2+25)/33.0, 0.2)
+}
+
 func TestWrongWay(t *testing.T) {
 	t.Parallel()
 	cal := site(t)
@@ -334,6 +358,27 @@ func TestIllegalParking(t *testing.T) {
 		return wire.Cuboid{Center: wire.Point{-1.75, y}, HeadingDeg: 180, Length: 4.5, Width: 1.8, Height: 1.5}, true
 	}
 	evs, _ := run(t, cal, 12, []actor{parker}, nil)
+	only(t, evs, wire.IllegalParking, 9, 0.8)
+}
+
+// A parked car stays parked while a motorbike passes close by and merges with its blob: one
+// illegal_parking at the threshold, nothing else.
+func TestParkedCarWithPassersBy(t *testing.T) {
+	t.Parallel()
+	cal := site(t)
+	parker := func(s float64) (wire.Cuboid, bool) {
+		y := 38 + 8*math.Max(0, 4-s)
+		return wire.Cuboid{Center: wire.Point{-1.75, y}, HeadingDeg: 180, Length: 4.5, Width: 1.8, Height: 1.5}, true
+	}
+	passer := func(start float64) actor {
+		return func(s float64) (wire.Cuboid, bool) {
+			if s < start {
+				return wire.Cuboid{}, false
+			}
+			return wire.Cuboid{Center: wire.Point{-0.4, 60 - 7*(s-start)}, HeadingDeg: 180, Length: 1.9, Width: 0.7, Height: 1.6}, true
+		}
+	}
+	evs, _ := run(t, cal, 12, []actor{parker, passer(5), passer(7.5)}, nil)
 	only(t, evs, wire.IllegalParking, 9, 0.8)
 }
 

@@ -11,14 +11,18 @@ import (
 
 // Rule constants (road-plane metres, seconds) shared by the rules below.
 const (
-	movingMS     = 1.5 // a track faster than this is moving
-	stillMS      = 0.4 // and slower than this is stopped
-	wrongCos     = -0.82
-	wrongMinM    = 3.0 // metres against the lane during the 2 s hold
-	minJudgePx   = 30  // lane rules need a box this tall at 720p (far away, blobs of riders merge)
-	maxVehicleM  = 3.6 // no road user's box is wider at its base (buses read 2.9-3.5 m)
-	beyondStopM  = 3.0 // front this far past a line after crossing on red: it went on
-	minSeen      = 4   // frames before a track's rules run
+	movingMS   = 1.5 // a track faster than this is moving
+	stillMS    = 0.4 // and slower than this is stopped
+	wrongCos   = -0.82
+	wrongMinM  = 3.0 // metres against the lane during the 2 s hold
+	minJudgePx = 30  // lane rules need a box this tall at 720p (far away, blobs of riders merge)
+	// no road user's box is wider at its base (buses head-on 2.9-3.5 m, trucks seen from the
+	// side of their lane up to 4 m)
+	maxVehicleM  = 4.5
+	zoneAgree    = 1.35 // a zone's mean speed and the track's last second agree within this ratio
+	movedOffIoU  = 0.5  // a stopped vehicle whose box overlaps where it stopped less has moved off
+	beyondStopM  = 3.0  // front this far past a line after crossing on red: it went on
+	minSeen      = 4    // frames before a track's rules run
 	typicalLenM  = 4.5
 	motoLenM     = 1.9
 	truckLenM    = 8.0
@@ -125,7 +129,7 @@ func (d *Detector) front(tr *track, s sample, dir wire.Point) wire.Point {
 // rules runs the violation rules of ARCHITECTURE.md section 4 on one track after its newest
 // sample; t is the frame's capture time.
 func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
-	if tr.missed > 0 || tr.seen < minSeen || len(tr.hist) < 2 {
+	if tr.missed > 0 || len(tr.hist) < 2 {
 		return nil
 	}
 	var evs []wire.Event
@@ -146,6 +150,12 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 		}
 		tr.emitted[typ] = true
 		evs = append(evs, d.event(tr, typ, at, box, cls, conf))
+	}
+	// from a track's second sample on: at 140 km/h a car crosses a zone's entry line within the
+	// first frames it is seen
+	d.speedZones(tr, prev, cur, dir, cls, emit)
+	if tr.seen < minSeen {
+		return evs // the other rules need a settled track
 	}
 
 	// red light and stop line
@@ -176,32 +186,6 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 		}
 	}
 
-	// speed zones: crossing times of the entry and exit lines, interpolated within the frame
-	for zi, z := range d.cal.SpeedZones {
-		zd := d.zoneDir(z, dir)
-		de, ine := lineSide(z.Entry, g, zd)
-		dpe, _ := lineSide(z.Entry, prev.ground, zd)
-		if ine && dpe < 0 && de >= 0 {
-			tr.zoneIn[zi] = interp(prev.t, cur.t, dpe, de)
-		}
-		dx, inx := lineSide(z.Exit, g, zd)
-		dpx, _ := lineSide(z.Exit, prev.ground, zd)
-		if in, ok := tr.zoneIn[zi]; ok && inx && dpx < 0 && dx >= 0 {
-			out := interp(prev.t, cur.t, dpx, dx)
-			delete(tr.zoneIn, zi)
-			length := z.LengthM
-			if length <= 0 {
-				length = math.Hypot(mid(z.Exit)[0]-mid(z.Entry)[0], mid(z.Exit)[1]-mid(z.Entry)[1])
-			}
-			if dt := out.Sub(in).Seconds(); dt > 0 {
-				kmh := length / dt * 3.6
-				if lim, ok := d.cal.SpeedLimits[cls]; ok && lim > 0 && kmh > lim {
-					emit(wire.Speeding, cur.t, cur.box, conf(kmh/lim-1, 0.15))
-				}
-			}
-		}
-	}
-
 	// wrong way and wrong lane: held for 2 s
 	if lane >= 0 && speed >= movingMS && cur.box[3]-cur.box[1] >= minJudgePx*float64(d.cal.Height)/720 {
 		ld := d.cal.Lanes[lane].Direction
@@ -214,7 +198,7 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 		}
 		tr.wrongSince = hold(tr.wrongSince, against, t)
 		// wrong lane needs a clear class: two motorbikes side by side can look like a car
-		tr.laneSince = hold(tr.laneSince, c > 0.5 && !allows(d.cal.Lanes[lane].Allowed, cls) && tr.seen >= 10 && tr.classShare() >= 0.8, t)
+		tr.laneSince = hold(tr.laneSince, c > 0.5 && !allows(d.cal.Lanes[lane].Allowed, cls) && tr.seen >= 10 && tr.shareNotIn(d.cal.Lanes[lane].Allowed) >= 0.8, t)
 	} else if speed >= movingMS {
 		tr.wrongSince, tr.laneSince = time.Time{}, time.Time{}
 	}
@@ -242,27 +226,47 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 	}
 
 	// stopped: the onset is half the velocity window back
-	slow := math.Hypot(tr.velocity(time.Second)[0], tr.velocity(time.Second)[1]) < stillMS
-	if slow && tr.stillSince.IsZero() {
+	v1 := math.Hypot(tr.velocity(time.Second)[0], tr.velocity(time.Second)[1])
+	if v1 < stillMS && tr.stillSince.IsZero() {
 		tr.stillSince = t.Add(-500 * time.Millisecond)
-	} else if !slow {
+	} else if v1 >= stillMS {
 		tr.stillSince = time.Time{}
 	}
-	if !tr.stillSince.IsZero() && tr.maxSpeed > movingMS {
-		for _, z := range d.cal.NoParking {
-			if !z.Road.Contains(g) {
-				continue
-			}
-			th := z.ThresholdS
-			if th <= 0 {
-				th = d.o.ParkingS
-			}
-			if t.Sub(tr.stillSince).Seconds() >= th {
-				emit(wire.IllegalParking, tr.stillSince.Add(time.Duration(th*float64(time.Second))), cur.box, 0.8)
-			}
+	// parked in a no-parking zone: from the stop until the vehicle moves off, i.e. its box leaves
+	// where it stopped (the road point alone jitters: the bottom of a parked car's blob creeps up
+	// as the background learns it, and others passing by merge with it)
+	zone := d.noParkingAt(g)
+	if tr.parkSince.IsZero() && zone >= 0 && v1 < stillMS {
+		tr.parkSince, tr.parkBox = t.Add(-500*time.Millisecond), cur.box
+	} else if !tr.parkSince.IsZero() && (zone < 0 || v1 > movingMS || cur.box.IoU(tr.parkBox) < movedOffIoU) {
+		tr.parkSince = time.Time{}
+	}
+	// it drove in, or it was there (maybe rolling to a stop) when the device began to look
+	if !tr.parkSince.IsZero() && (tr.maxSpeed > movingMS || tr.atStart) {
+		th := d.cal.NoParking[zone].ThresholdS
+		if th <= 0 {
+			th = d.o.ParkingS
+		}
+		if t.Sub(tr.parkSince).Seconds() >= th {
+			emit(wire.IllegalParking, tr.parkSince.Add(time.Duration(th*float64(time.Second))), cur.box, 0.8)
 		}
 	}
 	return evs
+}
+
+// noParkingAt returns the index of the no-parking zone holding p, or -1.
+func (d *Detector) noParkingAt(p wire.Point) int {
+	for i, z := range d.cal.NoParking {
+		if z.Road.Contains(p) {
+			return i
+		}
+	}
+	return -1
+}
+
+// parked reports whether a track has stood in a no-parking zone for over 2 s.
+func (tr *track) parked(t time.Time) bool {
+	return !tr.parkSince.IsZero() && t.Sub(tr.parkSince) > 2*time.Second
 }
 
 // approached reports whether the track was seen on the approach side of a line, alongside it:
@@ -282,6 +286,43 @@ func (d *Detector) finish(tr *track) {
 	if !tr.crossT.IsZero() && !tr.emitted[wire.RedLight] && !tr.emitted[wire.StopLineViolation] && tr.crossDist > 1.5 {
 		tr.emitted[wire.RedLight] = true
 		tr.pending = append(tr.pending, d.event(tr, wire.RedLight, tr.crossT, tr.crossBox, tr.class(), 0.7))
+	}
+}
+
+// speedZones times a track through each speed zone: crossing times of the entry and exit lines,
+// interpolated within the frame; the mean speed over the zone's length against the class's
+// limit.
+func (d *Detector) speedZones(tr *track, prev, cur sample, dir wire.Point, cls wire.Class, emit func(wire.ViolationType, time.Time, wire.Box, float64)) {
+	for zi, z := range d.cal.SpeedZones {
+		zd := d.zoneDir(z, dir)
+		de, ine := lineSide(z.Entry, cur.ground, zd)
+		dpe, _ := lineSide(z.Entry, prev.ground, zd)
+		if ine && dpe < 0 && de >= 0 {
+			tr.zoneIn[zi] = interp(prev.t, cur.t, dpe, de)
+		}
+		dx, inx := lineSide(z.Exit, cur.ground, zd)
+		dpx, _ := lineSide(z.Exit, prev.ground, zd)
+		if in, ok := tr.zoneIn[zi]; ok && inx && dpx < 0 && dx >= 0 {
+			out := interp(prev.t, cur.t, dpx, dx)
+			delete(tr.zoneIn, zi)
+			length := z.LengthM
+			if length <= 0 {
+				length = math.Hypot(mid(z.Exit)[0]-mid(z.Entry)[0], mid(z.Exit)[1]-mid(z.Entry)[1])
+			}
+			if dt := out.Sub(in).Seconds(); dt > 0 {
+				kmh := length / dt * 3.6
+				// the zone's mean must agree with the track's own recent speed: a track that
+				// jumped to another vehicle's blob on the way has a mean no vehicle drove
+				v := tr.velocity(time.Second)
+				own := math.Hypot(v[0], v[1]) * 3.6
+				if tr.seen < minSeen || own < kmh/zoneAgree || own > kmh*zoneAgree {
+					continue
+				}
+				if lim, ok := d.cal.SpeedLimits[cls]; ok && lim > 0 && kmh > lim {
+					emit(wire.Speeding, cur.t, cur.box, conf(kmh/lim-1, 0.15))
+				}
+			}
+		}
 	}
 }
 

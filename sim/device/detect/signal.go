@@ -1,6 +1,8 @@
 package detect
 
 import (
+	"slices"
+
 	"github.com/trafficsim/trafficsim/sim/device/decode"
 	"github.com/trafficsim/trafficsim/sim/wire"
 )
@@ -65,3 +67,22 @@ func meanY(f *decode.Frame, b wire.Box) float64 {
 // UnreadSignals lists the stop lines whose signal head has no lamp regions in this camera's
 // calibration: no red-light or stop-line rule runs for them.
 func (d *Detector) UnreadSignals() []string { return append([]string(nil), d.unread...) }
+
+// signalInView returns the index in the camera's signals of the head id, or of a head of its
+// group (same phase, same light) when id itself is out of view.
+func signalInView(groups [][]string, id string, idx map[string]int) (int, bool) {
+	if j, ok := idx[id]; ok {
+		return j, true
+	}
+	for _, g := range groups {
+		if !slices.Contains(g, id) {
+			continue
+		}
+		for _, mate := range g {
+			if j, ok := idx[mate]; ok {
+				return j, true
+			}
+		}
+	}
+	return 0, false
+}

@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"maps"
 	"math"
 	"time"
 
@@ -21,6 +22,7 @@ type track struct {
 	born     time.Time
 	hist     []sample   // recent samples, oldest first (bounded)
 	firstG   wire.Point // ground point at birth
+	atStart  bool       // born in the first analysed frame: there when the device began to look
 	missed   int        // frames without a matching blob
 	seen     int        // frames matched
 	votes    map[wire.Class]int
@@ -30,6 +32,8 @@ type track struct {
 	emitted map[wire.ViolationType]bool
 	// rule state
 	wrongSince, laneSince, walkSince, stillSince time.Time
+	parkSince                                    time.Time  // stopped in a no-parking zone
+	parkBox                                      wire.Box   // where it stopped there
 	crossT                                       time.Time  // stop line crossing on red, pending
 	wrongLane                                    int        // lane of the wrong-way hold
 	wrongFrom                                    wire.Point // where the wrong-way hold began
@@ -48,6 +52,10 @@ type track struct {
 }
 
 const histLen = 50
+
+// maxJumpM is how far from its predicted road point a settled track may find its next blob (a
+// blob's bottom edge moves a metre per pixel row 100 m away, and merges shift it further).
+const maxJumpM = 6.0
 
 func (tr *track) last() sample { return tr.hist[len(tr.hist)-1] }
 
@@ -81,11 +89,15 @@ func (tr *track) class() wire.Class {
 	return best
 }
 
-// classShare is the share of the votes that went to the track's class.
-func (tr *track) classShare() float64 {
-	n, c := 0, tr.votes[tr.class()]
-	for _, v := range tr.votes {
+// shareNotIn is the share of the votes that went to classes not in cs: a truck in a car lane
+// counts whether its frames read truck or bus.
+func (tr *track) shareNotIn(cs []wire.Class) float64 {
+	n, c := 0, 0
+	for k, v := range tr.votes {
 		n += v
+		if !allows(cs, k) {
+			c += v
+		}
 	}
 	if n == 0 {
 		return 0
@@ -130,12 +142,20 @@ func (d *Detector) associate(os []obs, t time.Time) {
 		}
 		pc := [2]float64{(p[0] + p[2]) / 2, (p[1] + p[3]) / 2}
 		diag := math.Hypot(p[2]-p[0], p[3]-p[1])
+		// on the road: where the track should be now, and how far a blob may be from it
+		dt := t.Sub(tr.last().t).Seconds()
+		g := tr.last().ground
+		pg := wire.Point{g[0] + tr.vel[0]*dt, g[1] + tr.vel[1]*dt}
+		gate := maxJumpM + 0.5*math.Hypot(tr.vel[0], tr.vel[1])*dt
 		for oi, o := range os {
 			iou := p.IoU(o.box)
 			oc := [2]float64{(o.box[0] + o.box[2]) / 2, (o.box[1] + o.box[3]) / 2}
 			dist := math.Hypot(pc[0]-oc[0], pc[1]-oc[1])
 			if iou < 0.1 && dist > 0.5*diag {
 				continue
+			}
+			if tr.seen >= minSeen && math.Hypot(o.ground[0]-pg[0], o.ground[1]-pg[1]) > gate {
+				continue // a blob of another vehicle: far boxes overlap, their road points do not
 			}
 			pairs = append(pairs, pair{ti, oi, iou - dist/(diag+1)*0.5})
 		}
@@ -152,8 +172,18 @@ func (d *Detector) associate(os []obs, t time.Time) {
 		if tUsed[p.ti] || oUsed[p.oi] {
 			continue
 		}
-		tUsed[p.ti], oUsed[p.oi] = true, true
 		tr, o := d.tracks[p.ti], os[p.oi]
+		if lb := tr.last().box; tr.parked(t) && o.box.Area() > 1.3*lb.Area() && o.box.Intersect(lb).Area() > 0.8*lb.Area() && d.sharedBlob(tr, o.box) {
+			// a vehicle passing a parked one merged with it: the parked one stays where it is,
+			// and the blob stays free for the passing vehicle's track
+			tUsed[p.ti] = true
+			l := tr.last()
+			l.t = t
+			tr.hist = append(tr.hist, l)
+			tr.missed = 0
+			continue
+		}
+		tUsed[p.ti], oUsed[p.oi] = true, true
 		tr.hist = append(tr.hist, sample{t: t, box: o.box, ground: o.ground, widthM: o.widthM})
 		if len(tr.hist) > histLen {
 			tr.hist = append(tr.hist[:0], tr.hist[len(tr.hist)-histLen:]...)
@@ -170,7 +200,14 @@ func (d *Detector) associate(os []obs, t time.Time) {
 	for i, tr := range d.tracks {
 		if !tUsed[i] {
 			tr.missed++
-			if float64(tr.missed)/d.fps > 0.4 {
+			limit := 0.4
+			switch {
+			case tr.parked(t):
+				limit = 3 // a parked vehicle hidden or merged for a while by one passing by
+			case tr.seen >= 10 && tr.maxSpeed > movingMS && d.sceneLight >= minSceneLight:
+				limit = 1 // a moving vehicle behind a tree or a bus for a second (not at night: glare)
+			}
+			if float64(tr.missed)/d.fps > limit {
 				d.dead = append(d.dead, tr)
 				continue
 			}
@@ -190,6 +227,7 @@ func (d *Detector) associate(os []obs, t time.Time) {
 			born:    t,
 			hist:    []sample{{t: t, box: o.box, ground: o.ground, widthM: o.widthM}},
 			firstG:  o.ground,
+			atStart: d.firstLook,
 			votes:   map[wire.Class]int{classify(o): 1},
 			emitted: map[wire.ViolationType]bool{},
 			zoneIn:  map[int]time.Time{},
@@ -233,9 +271,10 @@ func (d *Detector) ghosts(t time.Time) {
 	if d.frame%10 != 0 {
 		return
 	}
+	all := append([]*track(nil), d.tracks...)
 	kept = d.tracks[:0]
 	for _, tr := range d.tracks {
-		if tr.missed == 0 && len(tr.pending) == 0 && !tr.stillSince.IsZero() && t.Sub(tr.stillSince) > time.Second {
+		if tr.missed == 0 && len(tr.pending) == 0 && !tr.stillSince.IsZero() && t.Sub(tr.stillSince) > time.Second && !occluded(tr, all) {
 			b := tr.last().box
 			s := float64(d.s)
 			x0, y0, x1, y1 := int(b[0]/s), int(b[1]/s), int(b[2]/s), int(b[3]/s)
@@ -256,6 +295,7 @@ type TrackInfo struct {
 	Ground   wire.Point // road-plane metres
 	SpeedKMH float64
 	Class    wire.Class
+	Votes    map[wire.Class]int // frames read as each class
 	Seen     int
 }
 
@@ -264,7 +304,29 @@ func (d *Detector) Tracks() []TrackInfo {
 	out := make([]TrackInfo, 0, len(d.tracks))
 	for _, tr := range d.tracks {
 		s := tr.last()
-		out = append(out, TrackInfo{ID: tr.id, Box: s.box, Ground: s.ground, SpeedKMH: math.Hypot(tr.vel[0], tr.vel[1]) * 3.6, Class: tr.class(), Seen: tr.seen})
+		out = append(out, TrackInfo{ID: tr.id, Box: s.box, Ground: s.ground, SpeedKMH: math.Hypot(tr.vel[0], tr.vel[1]) * 3.6, Class: tr.class(), Votes: maps.Clone(tr.votes), Seen: tr.seen})
 	}
 	return out
+}
+
+// occluded reports whether another track's box overlaps tr's: a vehicle passing in front of a
+// stopped one hides its outline without it having left.
+func occluded(tr *track, all []*track) bool {
+	b := tr.last().box
+	for _, o := range all {
+		if o != tr && o.last().box.Intersect(b).Area() > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// sharedBlob reports whether another track's last box overlaps b: the blob holds two vehicles.
+func (d *Detector) sharedBlob(tr *track, b wire.Box) bool {
+	for _, o := range d.tracks {
+		if o != tr && o.last().box.Intersect(b).Area() > 0 {
+			return true
+		}
+	}
+	return false
 }
