@@ -58,10 +58,11 @@ type helmetState struct {
 }
 
 // checkHelmet measures the head at the top of a track's box once per frame while it is fully in
-// view, and after helmetVotes measurements stamps no_helmet when most say bare. The time is the
-// first frame the vehicle was fully visible: the first such frame of the track when it entered
-// across the image border, or, when it was born inside the picture (too small to be found
-// further away), the moment its head crossed the border, extrapolated back along its path.
+// view, and after helmetVotes measurements, once the track moves like a motorbike, stamps
+// no_helmet when half or more say bare. The time is the first frame the vehicle was fully
+// visible: the first such frame of the track when it entered across the image border, or, when
+// it was born inside the picture (too small to be found further away, or from behind
+// something), the moment its head crossed the border, extrapolated back along its path.
 func (d *Detector) checkHelmet(f *decode.Frame, tr *track, t time.Time) []wire.Event {
 	h := &tr.helm
 	if h.done {
@@ -114,7 +115,7 @@ func (d *Detector) checkHelmet(f *decode.Frame, tr *track, t time.Time) []wire.E
 		return nil // keep measuring until it shows where it came from (or the track ends)
 	}
 	h.done = true
-	if h.bare*10 < h.n*6 {
+	if h.bare*2 < h.n { // half the looks or more say bare (a passing blob can hide a head)
 		return nil
 	}
 	at, where, ok := d.firstVisible(tr, t)
