@@ -455,38 +455,6 @@ func TestNewErrors(t *testing.T) {
 	}
 }
 
-// A motorbike going away whose rider's head (top of the box) shows dark grey hair is a
-// no_helmet at its first measured frame; the same with a light shell is not, nor with a black
-// shell, which is as dark as hair but a third wider than a head.
-func TestNoHelmet(t *testing.T) {
-	cal := site(t)
-	moto := func(s float64) (wire.Cuboid, bool) {
-		return wire.Cuboid{Center: wire.Point{1.75, 16 + 7*s}, Length: 1.9, Width: 0.7, Height: 1.65}, true
-	}
-	// the rider's head, 0.2 m wide and 0.2 m tall, the highest point of the box
-	head := func(y uint8, w float64) func(f *decode.Frame, s float64) {
-		return func(f *decode.Frame, s float64) {
-			if s < 0 {
-				return
-			}
-			cb, _ := moto(s)
-			top := cb.Center[1] + cb.Length/2 // the far top edge is the top of the box
-			a, _, _ := cam.Project(wire.Vec3{cb.Center[0] - w/2, top, cb.Height})
-			b, _, _ := cam.Project(wire.Vec3{cb.Center[0] + w/2, top, cb.Height - 0.2})
-			fill(f, wire.Box{a[0], a[1], b[0], b[1]}, y)
-		}
-	}
-	evs, _ := runHook(t, cal, 4, []actor{moto}, nil, head(30, 0.2))
-	e := only(t, evs, wire.NoHelmet, 0.2, 0.3)
-	if e.VehicleClass != wire.Motorbike {
-		t.Errorf("class %s", e.VehicleClass)
-	}
-	evs, _ = runHook(t, cal, 4, []actor{moto}, nil, head(150, 0.29)) // a light helmet
-	none(t, evs)
-	evs, _ = runHook(t, cal, 4, []actor{moto}, nil, head(30, 0.29)) // a black helmet: wider than a head
-	none(t, evs)
-}
-
 // A northbound car passes a southbound one in the next lane just as it crosses the stop line on
 // red: their pixels touch; the red-light crossing is still seen, once, for the right car.
 func TestRedLightThroughAMerge(t *testing.T) {

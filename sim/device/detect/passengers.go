@@ -65,9 +65,9 @@ func riderStack(f *decode.Frame, top, cx int, ppm float64, maxRows int) (rows in
 	return 0, false
 }
 
-// headPPM is the image scale (full-resolution pixels per metre, vertically) at the heads of a
-// motorbike standing at road point g.
-func (d *Detector) headPPM(g wire.Point) float64 {
+// stackPPM is the image scale (full-resolution pixels per metre, vertically) at the heads of a
+// motorbike standing at road point g (helmet.go's headPPM is the scale across).
+func (d *Detector) stackPPM(g wire.Point) float64 {
 	p := d.cal.Pinhole
 	a, _, ok1 := p.Project(wire.Vec3{g[0], g[1], headTopM - 0.5})
 	b, _, ok2 := p.Project(wire.Vec3{g[0], g[1], headTopM})
@@ -197,7 +197,7 @@ func (d *Detector) checkPassengers(f *decode.Frame, tr *track, t time.Time) []wi
 // returns how many passenger steps it is longer than one rider's head: about 0 for one rider,
 // 1 for two, 2 for three.
 func (d *Detector) riderRatio(f *decode.Frame, s sample) (float64, bool) {
-	ppm := d.headPPM(s.ground)
+	ppm := d.stackPPM(s.ground)
 	if ppm <= 0 {
 		return 0, false
 	}
@@ -215,7 +215,7 @@ func (d *Detector) riderRatio(f *decode.Frame, s sample) (float64, bool) {
 	if !ok {
 		return 0, false
 	}
-	if ppm = d.headPPM(g); ppm < minPaxPPM {
+	if ppm = d.stackPPM(g); ppm < minPaxPPM {
 		return 0, false
 	}
 	rows, ok := riderStack(f, top, cx, ppm, int(1.2*ppm))
@@ -227,6 +227,9 @@ func (d *Detector) riderRatio(f *decode.Frame, s sample) (float64, bool) {
 	one := headHM + neckM + capM*look // the top of the head shows too, looking down
 	return (float64(rows)/ppm - one) / (riderDropM + riderGapM*look), true
 }
+
+// maxAloneM: a blob wider than this at its base holds more than one motorbike.
+const maxAloneM = 1.0
 
 // paxCandidate returns the newest sample of a track whose rider stack can be measured: one
 // motorbike alone in its blob, upright, going away from the camera, its riders in view.
@@ -277,7 +280,7 @@ func (d *Detector) sideCandidate(tr *track) (sample, bool) {
 // headRow measures, on the foreground mask, the length in metres of the top band of a
 // silhouette seen from the side: the row of riders' heads.
 func (d *Detector) headRow(s sample) (float64, bool) {
-	ppm := d.headPPM(s.ground)
+	ppm := d.stackPPM(s.ground)
 	if ppm < minSidePPM {
 		return 0, false
 	}

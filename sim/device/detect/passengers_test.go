@@ -125,7 +125,7 @@ func TestRiderStack(t *testing.T) {
 	paxBlobs(t, cases, func(i int, d *Detector, f *decode.Frame, o obs) {
 		c := cases[i]
 		ratio, ok := d.riderRatio(f, sample{box: o.box, ground: o.ground, widthM: o.widthM})
-		far := d.headPPM(o.ground) < minPaxPPM
+		far := d.stackPPM(o.ground) < minPaxPPM
 		if far || !ok {
 			if far != !ok {
 				t.Errorf("%s: measured %v; want %v", c.name(), ok, !far)

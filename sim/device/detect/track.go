@@ -45,10 +45,7 @@ type track struct {
 
 	fullT time.Time // first sample whose box is clear of the image's edges (fully visible)
 
-	helmetN, bareN int // head measurements, of which bare
-	helmetT        time.Time
-	helmetBox      wire.Box
-	helmetDone     bool
+	helm helmetState // the no_helmet check (helmet.go)
 
 	paxN, paxMany int // rider-stack measurements, of which showed 3 or more riders
 	paxSide       int // of which from the side (a row of heads)

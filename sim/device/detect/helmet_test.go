@@ -1,0 +1,182 @@
+package detect
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/trafficsim/trafficsim/sim/device/decode"
+	"github.com/trafficsim/trafficsim/sim/wire"
+)
+
+// head is how a rider's head is drawn: its width in metres and its colour (Y, Cb, Cr) from
+// behind; a bare head shows dark hair over a skin nape, as synth/render draws it.
+type head struct {
+	widthM    float64
+	y, cb, cr uint8
+	bare      bool
+}
+
+var (
+	bareHead    = head{0.21, 22, 128, 128, true}
+	whiteHelmet = head{0.29, 215, 128, 128, false}
+	redHelmet   = head{0.29, 80, 100, 220, false}
+	blackHelmet = head{0.29, 24, 128, 128, false}
+)
+
+// fillC paints a box in luma and chroma.
+func fillC(f *decode.Frame, b wire.Box, y, cb, cr uint8) {
+	fill(f, b, y)
+	for cy := max(0, int(b[1])/2); cy < min(f.Height/2, int(math.Ceil(b[3]))/2); cy++ {
+		for cx := max(0, int(b[0])/2); cx < min(f.Width/2, int(math.Ceil(b[2]))/2); cx++ {
+			f.Cb[cy*f.CW()+cx], f.Cr[cy*f.CW()+cx] = cb, cr
+		}
+	}
+}
+
+// part projects a vertical slab of the rider (width w, from z0 to z1 above road point (x, y))
+// to its image box.
+func part(x, y, w, z0, z1 float64) wire.Box {
+	a, _, _ := cam.Project(wire.Vec3{x - w/2, y, z1})
+	b, _, _ := cam.Project(wire.Vec3{x + w/2, y, z0})
+	return wire.Box{a[0], a[1], b[0], b[1]}
+}
+
+// rider draws a motorbike seen from behind at road point (1.75, y(s)): wheels and body, the
+// rider's shirt, and the head on top (1.33 to 1.60 m).
+func rider(hd head, y func(s float64) float64) func(f *decode.Frame, s float64) {
+	return func(f *decode.Frame, s float64) {
+		for i := range f.Cb {
+			f.Cb[i], f.Cr[i] = 128, 128
+		}
+		if s < 0 {
+			return
+		}
+		x, yy := 1.75, y(s)
+		fillC(f, part(x, yy, 0.3, 0, 0.9), 40, 128, 128)     // wheel, fender, seat
+		fillC(f, part(x, yy, 0.46, 0.9, 1.33), 150, 90, 160) // shirt
+		if hd.bare {
+			fillC(f, part(x, yy, 0.11, 1.30, 1.36), 150, 100, 152) // nape
+			fillC(f, part(x, yy, hd.widthM, 1.36, 1.60), hd.y, hd.cb, hd.cr)
+			return
+		}
+		fillC(f, part(x, yy, hd.widthM, 1.30, 1.60), hd.y, hd.cb, hd.cr)
+	}
+}
+
+// A motorbike entering the picture across its bottom edge, going away at 7 m/s: a bare-headed
+// rider is a no_helmet stamped at the first frame the motorbike is fully visible; riders with a
+// light, a coloured or a black helmet (as dark as hair but a third wider) are not.
+func TestNoHelmetOfARiderGoingAway(t *testing.T) {
+	t.Parallel()
+	cal := site(t)
+	y := func(s float64) float64 { return 12.5 + 7*s }
+	// first fully visible: the wheel's foot 2 px above the image's bottom edge
+	first := 0.0
+	for s := 0.0; s < 3; s += 0.04 {
+		if b := part(1.75, y(s), 0.3, 0, 0.9); b[3] <= float64(cal.Height-edgePx) {
+			first = s
+			break
+		}
+	}
+	evs, _ := runHook(t, cal, 3, nil, nil, rider(bareHead, y))
+	e := only(t, evs, wire.NoHelmet, first, 0.1)
+	if e.VehicleClass != wire.Motorbike {
+		t.Errorf("class %s", e.VehicleClass)
+	}
+	for name, hd := range map[string]head{"white": whiteHelmet, "red": redHelmet, "black": blackHelmet} {
+		evs, _ := runHook(t, cal, 3, nil, nil, rider(hd, y))
+		for _, e := range evs {
+			t.Errorf("%s helmet: unexpected %s at %.2f s", name, e.Type, at(e))
+		}
+	}
+}
+
+// A track born inside the picture (far away, too small to be found before) was fully visible
+// from when its rider's head crossed the image's top edge: that moment is extrapolated back
+// along its mean velocity. A track that entered across the border keeps its first fully
+// visible frame; one born inside that stands or goes away was found again (after a merge) and
+// is not new.
+func TestFirstVisibleExtrapolatesBackToTheBorder(t *testing.T) {
+	cal := site(t)
+	c := cam
+	c.FocalPx, c.TiltDeg = 1000, 16 // the image's top row sees the road 78 m away
+	cal.Pinhole = c
+	d, err := New(cal, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hz := topHeightM[wire.Motorbike]
+	// the head of a rider coming towards the camera along x = -1.75 at 8 m/s, born 50 m away
+	headAt := func(y float64) wire.Point { p, _, _ := c.Project(wire.Vec3{-1.75, y, hz}); return p }
+	edgeY := 50.0 // road y where the head is on the image's top row
+	for headAt(edgeY)[1] > 0 && edgeY < 200 {
+		edgeY += 0.01
+	}
+	born := t0.Add(10 * time.Second)
+	now := born.Add(2 * time.Second)
+	tr := &track{born: born, firstG: wire.Point{-1.75, 50}, hist: []sample{{t: now, ground: wire.Point{-1.75, 34}}}, vel: wire.Point{0, -8}}
+	tr.helm = helmetState{started: true, bornTop: headAt(50), firstT: born}
+	at, _, ok := d.firstVisible(tr, now)
+	want := -(edgeY - 50) / 8
+	if got := at.Sub(born).Seconds(); !ok || math.Abs(got-want) > 0.15 {
+		t.Errorf("first visible %.2f s from birth (%v), want %.2f", got, ok, want)
+	}
+	// the same track going away (born at 34 m, now at 50 m) was big and in view nearer the
+	// camera before: a track of it was lost
+	away := &track{born: born, firstG: wire.Point{-1.75, 34}, hist: []sample{{t: now, ground: wire.Point{-1.75, 50}}}, vel: wire.Point{0, 8}}
+	away.helm = helmetState{started: true, bornTop: headAt(34), firstT: born}
+	if at, _, ok := d.firstVisible(away, now); ok {
+		t.Errorf("going away, born inside: first visible at %v, want none", at.Sub(born))
+	}
+	// standing still: found again
+	still := &track{born: born, firstG: wire.Point{-1.75, 34}, hist: []sample{{t: now, ground: wire.Point{-1.75, 34.5}}}}
+	still.helm = helmetState{started: true, bornTop: headAt(34), firstT: born}
+	if at, _, ok := d.firstVisible(still, now); ok {
+		t.Errorf("standing, born inside: first visible at %v, want none", at.Sub(born))
+	}
+	// a path that jumps: the mean velocity is not the last one (a standing vehicle's blob merging
+	// with passing ones)
+	jumpy := *tr
+	jumpy.vel = wire.Point{3, 0}
+	if at, _, ok := d.firstVisible(&jumpy, now); ok {
+		t.Errorf("jumpy path, born inside: first visible at %v, want none", at.Sub(born))
+	}
+	tr.helm.bornEdge = true
+	if got, _, ok := d.firstVisible(tr, now); !ok || !got.Equal(born) {
+		t.Errorf("entered across the border: first visible at %v, want its first fully visible frame %v", got, born)
+	}
+}
+
+// A no_helmet of a vehicle that came into view within 1.5 s and a tenth of the image width of
+// one already decided, or decided on a box overlapping that of one decided in the last 10 s, is
+// the same vehicle, found again after its track was lost; others are new.
+func TestSeenHelmetDropsDuplicates(t *testing.T) {
+	d, err := New(site(t), Options{}) // 640 px wide: 64 px apart is another place
+	if err != nil {
+		t.Fatal(err)
+	}
+	box := func(x float64) wire.Box { return wire.Box{x, 100, x + 40, 180} }
+	cases := []struct {
+		name   string
+		at     float64 // s, came into view
+		where  wire.Point
+		judged float64 // s
+		box    wire.Box
+		dup    bool
+	}{
+		{"first", 0, wire.Point{100, 50}, 1, box(100), false},
+		{"came into view with it", 1.0, wire.Point{130, 60}, 2, box(300), true},
+		{"same time, elsewhere", 0.5, wire.Point{400, 50}, 2, box(400), false},
+		{"same place, later", 3.0, wire.Point{100, 50}, 4, box(200), false},
+		{"decided on the box of the first", 6, wire.Point{500, 300}, 7, box(105), true},
+		{"and again, 10 s after the first", 8, wire.Point{500, 300}, 11.5, box(105), true},
+		{"on the first's box after the window", 19, wire.Point{500, 300}, 21.6, box(100), false},
+	}
+	for _, c := range cases {
+		s := func(v float64) time.Time { return t0.Add(time.Duration(v * float64(time.Second))) }
+		if got := d.seenHelmet(s(c.at), c.where, s(c.judged), c.box); got != c.dup {
+			t.Errorf("%s: duplicate %v, want %v", c.name, got, c.dup)
+		}
+	}
+}
