@@ -329,6 +329,32 @@ func TestWrongWay(t *testing.T) {
 	none(t, evs)
 }
 
+// A wrong-way car that vanishes into the traffic it drives against 1.4 s into its 2 s hold (it
+// enters from the bottom edge: the hold starts at 0.5 s) is stamped at the 2 s mark all the
+// same; one lost 0.5 s into it is not.
+func TestWrongWayLostNearTheEndOfTheHold(t *testing.T) {
+	t.Parallel()
+	cal := site(t)
+	for _, c := range []struct {
+		lost float64
+		want int
+	}{{1.9, 1}, {1.0, 0}} {
+		ww := car(-1.75, 12, 8, 0)
+		gone := func(s float64) (wire.Cuboid, bool) {
+			if s >= c.lost {
+				return wire.Cuboid{}, false
+			}
+			return ww(s)
+		}
+		evs, _ := run(t, cal, 5, []actor{gone}, nil)
+		if c.want == 0 {
+			none(t, evs)
+			continue
+		}
+		only(t, evs, wire.WrongWay, 2.5, 0.3)
+	}
+}
+
 func TestWrongLane(t *testing.T) {
 	t.Parallel()
 	cal := site(t, wire.Motorbike)

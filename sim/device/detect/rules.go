@@ -28,6 +28,8 @@ const (
 	truckLenM    = 8.0
 	busLenM      = 11.0
 	holdWrongS   = 2.0
+	lostWrongS   = 1.2 // a wrong-way track lost after this much of its hold ...
+	lostWrongMS  = 4.0 // ... at this mean speed against the lane is stamped all the same
 	holdSidewalk = 1.0
 )
 
@@ -318,10 +320,26 @@ func approached(tr *track, l wire.LineRegion, ld wire.Point) bool {
 
 // finish runs when a track ends (left the view, lost, or end of stream): a vehicle that crossed
 // on red and was last seen past the line without stopping went on.
+//
+// A vehicle that went the wrong way for most of the 2 s hold, fast and straight, and then
+// vanished into the traffic it drove against (merged with a queue) is stamped at the 2 s mark
+// it was heading for.
 func (d *Detector) finish(tr *track) {
 	if !tr.crossT.IsZero() && !tr.emitted[wire.RedLight] && !tr.emitted[wire.StopLineViolation] && tr.crossDist > 1.5 {
 		tr.emitted[wire.RedLight] = true
 		tr.pending = append(tr.pending, d.event(tr, wire.RedLight, tr.crossT, tr.crossBox, tr.class(), 0.7))
+	}
+	if tr.wrongSince.IsZero() || tr.emitted[wire.WrongWay] {
+		return
+	}
+	last := tr.last()
+	held := last.t.Sub(tr.wrongSince).Seconds()
+	ld := d.cal.Lanes[tr.wrongLane].Direction
+	gone := -dot2(wire.Point{last.ground[0] - tr.wrongFrom[0], last.ground[1] - tr.wrongFrom[1]}, ld)
+	if held >= lostWrongS && gone >= lostWrongMS*held {
+		tr.emitted[wire.WrongWay] = true
+		at := tr.wrongSince.Add(time.Duration(holdWrongS * float64(time.Second)))
+		tr.pending = append(tr.pending, d.event(tr, wire.WrongWay, at, last.box, tr.class(), 0.6))
 	}
 }
 
