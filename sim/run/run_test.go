@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -39,27 +38,36 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// notDetected are the types the reference detector does not look for (sim/device/detect: riders
-// overlap from behind, so passengers are not counted).
-var notDetected = []string{"too_many_passengers"}
+// TestRunEndToEnd runs the e2e-junction test scenario (testdata: intersection-day's junction with
+// frequent violations of every type its camera can see) with four cameras (one smart camera,
+// three on the reference device) for 50 s over three freshly synthesised 45 s clips (20 s over 16 s
+// clips under the race detector), then reads the run record back: the summary is what the batch
+// scorer computes from the record's files, the device decoded the frames the farm sent, every
+// event it sent is in the record, and it found what it is known to find of each type (minRecall)
+// and 45% of all.
+// minRecall is the share of each type's violations the reference device must find in this run:
+// one miss below what it found at 14:55 UTC (red_light 3/5, stop_line 10/11, sidewalk 3/3,
+// wrong_way 4/7, no_helmet 17/34, too_many_passengers 17/40, illegal_parking 0/2, wrong_lane
+// 0/2), so a regression fails. Below most: heads and rider stacks of bikes coming towards the
+// camera are stamped 90 m away; a motorbike parked since before the device's warm-up is learnt
+// as road and one is cut by the frame's bottom edge; the wrong-lane bicycle and car turn across
+// the junction (docs/bench/device.md).
+var minRecall = map[string]float64{
+	"red_light": 0.4, "stop_line": 0.8, "sidewalk": 0.66, "wrong_way": 0.42,
+	"no_helmet": 0.47, "too_many_passengers": 0.4, "illegal_parking": 0, "wrong_lane": 0,
+}
 
-// TestRunEndToEnd runs intersection-day with three cameras (one smart camera, two on the
-// reference device) for 40 s over two freshly synthesised 30 s clips (20 s over two 16 s clips
-// under the race detector), then reads the run record back: the summary is what the batch scorer
-// computes from the record's files, the device decoded the frames the farm sent and every event
-// it sent is in the record; the device's recall per type is printed (it does not find most
-// violations yet: docs/bench/run.md).
 func TestRunEndToEnd(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute) // ~100 s on a quiet machine
 	defer cancel()
 	dir := t.TempDir()
 	var log strings.Builder
 	var logMu sync.Mutex
-	clips, clipLen, play := 2, 30*time.Second, 40*time.Second
+	clips, clipLen, play := 3, 45*time.Second, 50*time.Second
 	if raceEnabled { // rendering under the race detector is about five times slower
 		clips, clipLen, play = 2, 16*time.Second, 20*time.Second
 	}
-	res, err := run.Run(ctx, run.Config{Scenario: "intersection-day", Cameras: 3, SmartShare: 0.34, Clips: clips,
+	res, err := run.Run(ctx, run.Config{Scenario: filepath.Join("testdata", "e2e-junction.yaml"), Cameras: 4, SmartShare: 0.25, Clips: clips,
 		Duration: play, ClipDuration: clipLen, Out: filepath.Join(dir, "runs"), ID: "e2e",
 		Library: filepath.Join(dir, "clips"),
 		Logf: func(f string, a ...any) {
@@ -73,7 +81,7 @@ func TestRunEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Cameras != 3 || res.Smart != 1 {
+	if res.Cameras != 4 || res.Smart != 1 {
 		t.Fatalf("cameras %d, smart %d; want 3 and 1", res.Cameras, res.Smart)
 	}
 	var card strings.Builder
@@ -108,7 +116,7 @@ func TestRunEndToEnd(t *testing.T) {
 	}
 
 	// the reference device, per type, on its own cameras
-	smart := run.SmartCameras(3, 0.34)
+	smart := run.SmartCameras(4, 0.25)
 	device := map[string]bool{}
 	for i, s := range smart {
 		device[run.CameraID(i)] = !s
@@ -130,6 +138,7 @@ func TestRunEndToEnd(t *testing.T) {
 			x.fn++
 		}
 	}
+	var all tally
 	types := make([]string, 0, len(byType))
 	for k := range byType {
 		types = append(types, k)
@@ -138,11 +147,15 @@ func TestRunEndToEnd(t *testing.T) {
 	for _, k := range types {
 		x := byType[k]
 		n := x.tp + x.fn
-		note := ""
-		if slices.Contains(notDetected, k) {
-			note = " (not detected by design)"
+		t.Logf("reference device: %-20s %2d of %2d found (recall %.2f)", k, x.tp, n, float64(x.tp)/float64(n))
+		// the race detector's short clips hold too few to judge
+		if want, ok := minRecall[k]; !raceEnabled && (!ok || float64(x.tp) < want*float64(n)) {
+			t.Errorf("the reference device found %d of %d %s violations; want at least %.0f%%", x.tp, n, k, 100*want)
 		}
-		t.Logf("reference device: %-20s %2d of %2d found (recall %.2f)%s", k, x.tp, n, float64(x.tp)/float64(n), note)
+		all.tp, all.fn = all.tp+x.tp, all.fn+x.fn
+	}
+	if !raceEnabled && float64(all.tp) < 0.45*float64(all.tp+all.fn) { // 54 of 104 at 14:55 UTC
+		t.Errorf("the reference device found %d of %d violations; want at least 45%%", all.tp, all.tp+all.fn)
 	}
 	// the device saw every frame the farm sent its cameras and its events reached the center
 	// (accuracy is the detector's: measured figures in docs/bench/run.md and device.md)
