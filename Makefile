@@ -42,7 +42,7 @@ ACC_SCENARIOS ?= intersection-day intersection-night-rain arterial expressway
 bench-accuracy: build ## accuracy of the reference device per violation type on each shipped scenario (docs/bench/device.md)
 	@for s in $(ACC_SCENARIOS); do \
 	  bin/trafficsim synth --scenario $$s --duration $${ACC_DURATION:-5m} --library .cache/accuracy/$$s >/dev/null || exit 1; \
-	  echo "== $$s"; TRAFFICSIM_CLIPS=.cache/accuracy/$$s $(GO) test $(GOFLAGS_TAGS) ./sim/device/ ./sim/device/detect/ -run '^$$' -bench 'Accuracy|PlateReading' -benchtime 1x -v | grep -v '^\(goos\|goarch\|pkg\|cpu\|PASS\|ok\)' || exit 1; \
+	  echo "== $$s"; TRAFFICSIM_CLIPS=$(CURDIR)/.cache/accuracy/$$s $(GO) test $(GOFLAGS_TAGS) ./sim/device/ ./sim/device/detect/ -run '^$$' -bench 'Accuracy|PlateReading' -benchtime 1x -v | grep -v '^\(goos\|goarch\|pkg\|cpu\|PASS\|ok\)' || exit 1; \
 	done
 
 fuzz: setup ## run every fuzz target for FUZZTIME each (default 20s)

@@ -322,8 +322,8 @@ func approached(tr *track, l wire.LineRegion, ld wire.Point) bool {
 // on red and was last seen past the line without stopping went on.
 //
 // A vehicle that went the wrong way for most of the 2 s hold, fast and straight, and then
-// vanished into the traffic it drove against (merged with a queue) is stamped at the 2 s mark
-// it was heading for.
+// vanished inside the picture into the traffic it drove against (merged with a queue) is
+// stamped at the 2 s mark it was heading for.
 func (d *Detector) finish(tr *track) {
 	if !tr.crossT.IsZero() && !tr.emitted[wire.RedLight] && !tr.emitted[wire.StopLineViolation] && tr.crossDist > 1.5 {
 		tr.emitted[wire.RedLight] = true
@@ -336,7 +336,9 @@ func (d *Detector) finish(tr *track) {
 	held := last.t.Sub(tr.wrongSince).Seconds()
 	ld := d.cal.Lanes[tr.wrongLane].Direction
 	gone := -dot2(wire.Point{last.ground[0] - tr.wrongFrom[0], last.ground[1] - tr.wrongFrom[1]}, ld)
-	if held >= lostWrongS && gone >= lostWrongMS*held {
+	b := last.box
+	inside := b[0] > edgePx && b[1] > edgePx && b[2] < float64(d.cal.Width)-edgePx && b[3] < float64(d.cal.Height)-edgePx
+	if inside && held >= lostWrongS && gone >= lostWrongMS*held { // out of the picture, no camera sees its 2 s mark
 		tr.emitted[wire.WrongWay] = true
 		at := tr.wrongSince.Add(time.Duration(holdWrongS * float64(time.Second)))
 		tr.pending = append(tr.pending, d.event(tr, wire.WrongWay, at, last.box, tr.class(), 0.6))
