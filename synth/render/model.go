@@ -207,9 +207,16 @@ func (b *builder) part(p pose, pt shape.Part, body rgba, lk *look) {
 	case shape.Hair:
 		side, top = hair, hair
 	}
-	k := pt.Ring()
-	w := make([]wire.Vec3, len(pt.Pts))
-	var ctr wire.Vec3
+	w, ctr, k := b.prismSides(p, pt, side, top)
+	b.convexFace(w[:k], ctr, side, top)
+	b.convexFace(w[k:], ctr, side, top)
+}
+
+// prismSides places a part of two rings of k points and draws the k side faces between them; it
+// returns the placed points (ring 0 then ring 1) and their centre, for the caps.
+func (b *builder) prismSides(p pose, pt shape.Part, side, top rgba) (w []wire.Vec3, ctr wire.Vec3, k int) {
+	k = pt.Ring()
+	w = make([]wire.Vec3, len(pt.Pts))
 	for i, q := range pt.Pts {
 		w[i] = p.at(q[0], q[1], q[2])
 		ctr = add(ctr, scl(w[i], 1/float64(len(w))))
@@ -220,8 +227,7 @@ func (b *builder) part(p pose, pt shape.Part, body rgba, lk *look) {
 		quad[0], quad[1], quad[2], quad[3] = w[i], w[j], w[k+j], w[k+i]
 		b.convexFace(quad, ctr, side, top)
 	}
-	b.convexFace(w[:k], ctr, side, top)
-	b.convexFace(w[k:], ctr, side, top)
+	return w, ctr, k
 }
 
 // convexFace draws a face of a convex solid with its normal pointing away from the centre;
@@ -244,20 +250,8 @@ func (b *builder) convexFace(pts []wire.Vec3, ctr wire.Vec3, side, top rgba) {
 
 // wheel draws a wheel part: tyre with hub caps.
 func (b *builder) wheel(p pose, pt shape.Part) {
-	k := pt.Ring()
 	tire, hub := rgba{0.06, 0.06, 0.065, 1}, rgba{0.45, 0.45, 0.47, 1}
-	w := make([]wire.Vec3, len(pt.Pts))
-	var ctr wire.Vec3
-	for i, q := range pt.Pts {
-		w[i] = p.at(q[0], q[1], q[2])
-		ctr = add(ctr, scl(w[i], 1/float64(len(w))))
-	}
-	quad := make([]wire.Vec3, 4)
-	for i := 0; i < k; i++ {
-		j := (i + 1) % k
-		quad[0], quad[1], quad[2], quad[3] = w[i], w[j], w[k+j], w[k+i]
-		b.convexFace(quad, ctr, tire, tire)
-	}
+	w, ctr, k := b.prismSides(p, pt, tire, tire)
 	for _, ring := range [][]wire.Vec3{w[:k], w[k:]} {
 		b.convexFace(ring, ctr, tire, tire)
 		if b.mode == Color {

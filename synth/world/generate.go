@@ -83,6 +83,7 @@ func run(sc *scenarios.Scenario, o Options) (*result, error) {
 	vw.addScenery(shape.Scenery(&st.scene))
 	objs := map[int]*wire.Object{}
 	var order []int
+	readable := map[int]bool{} // objects whose plate this camera shows readable at least once
 	lights := make([]wire.Light, len(st.heads))
 	var states []wire.ObjectState
 	for k := -warm; k < frames; k++ {
@@ -124,6 +125,9 @@ func run(sc *scenarios.Scenario, o Options) (*result, error) {
 					order = append(order, v.id)
 				}
 				ob.Last = k
+				if states[i].PlateRead {
+					readable[v.id] = true
+				}
 			}
 			tr.Frames = append(tr.Frames, f)
 		}
@@ -144,14 +148,6 @@ func run(sc *scenarios.Scenario, o Options) (*result, error) {
 		}
 		return typeIndex(a.Type) - typeIndex(b.Type)
 	})
-	readable := map[int]bool{} // objects whose plate this camera shows readable at least once
-	for _, f := range tr.Frames {
-		for _, o := range f.Objects {
-			if o.PlateRead {
-				readable[o.ID] = true
-			}
-		}
-	}
 	for i := range vs {
 		vs[i].ID = fmt.Sprintf("%s-v%05d", cam, i+1)
 		vs[i].PlateReadable = vs[i].Plate != "" && readable[vs[i].Object]

@@ -68,7 +68,6 @@ type Detector struct {
 	evidence   *decode.Frame             // current frame, for evidence crops
 	dead       []*track                  // tracks ended this frame, to flush
 	sceneLight float64                   // mean grey of the background (day ~100+, night ~30)
-	firstLook  bool                      // this is the first frame after the warm-up
 	unread     []string                  // stop lines whose signal has no lamp regions in this camera
 	topPlane   map[wire.Class][9]float64 // image -> road on the plane at each class's roof height
 	helmets    []helmetMark              // recent no_helmet events, against duplicates (helmet.go)
@@ -209,11 +208,10 @@ func (d *Detector) Process(f *decode.Frame, t time.Time) []wire.Event {
 		d.lastT = t
 		return nil
 	}
-	d.firstLook = d.fg.n == warm+1
 	minArea := max(1, d.o.MinArea/(4*d.s*d.s))
 	obs := d.measure(d.fg.blobs(minArea))
 	d.dead = d.dead[:0]
-	d.associate(obs, t)
+	d.associate(obs, t, d.fg.n == warm+1)
 	var evs []wire.Event
 	for _, tr := range d.tracks {
 		if !d.o.NoPlates {

@@ -134,7 +134,7 @@ func classify(o obs) wire.Class {
 
 // associate matches blobs to tracks by overlap with each track's predicted box, greedily best
 // first; unmatched blobs start tracks, tracks unmatched for 0.4 s end.
-func (d *Detector) associate(os []obs, t time.Time) {
+func (d *Detector) associate(os []obs, t time.Time, firstLook bool) {
 	type pair struct {
 		ti, oi int
 		score  float64
@@ -182,7 +182,7 @@ func (d *Detector) associate(os []obs, t time.Time) {
 			continue
 		}
 		tr, o := d.tracks[p.ti], os[p.oi]
-		if lb := tr.last().box; tr.parked(t) && o.box.Area() > 1.3*lb.Area() && o.box.Intersect(lb).Area() > 0.8*lb.Area() && d.sharedBlob(tr, o.box) {
+		if lb := tr.last().box; tr.parked(t) && o.box.Area() > 1.3*lb.Area() && o.box.Intersect(lb).Area() > 0.8*lb.Area() && overlapsOther(tr, o.box, d.tracks) {
 			// a vehicle passing a parked one merged with it: the parked one stays where it is,
 			// and the blob stays free for the passing vehicle's track
 			tUsed[p.ti] = true
@@ -239,7 +239,7 @@ func (d *Detector) associate(os []obs, t time.Time) {
 			born:    t,
 			hist:    []sample{{t: t, box: o.box, ground: o.ground, widthM: o.widthM, highM: o.highM}},
 			firstG:  o.ground,
-			atStart: d.firstLook,
+			atStart: firstLook,
 			votes:   map[wire.Class]int{classify(o): 1},
 			emitted: map[wire.ViolationType]bool{},
 			zoneIn:  map[int]time.Time{},
@@ -302,7 +302,7 @@ func (d *Detector) ghosts(t time.Time) {
 	all := append([]*track(nil), d.tracks...)
 	kept = d.tracks[:0]
 	for _, tr := range d.tracks {
-		if tr.missed == 0 && len(tr.pending) == 0 && !tr.stillSince.IsZero() && t.Sub(tr.stillSince) > time.Second && !occluded(tr, all) {
+		if tr.missed == 0 && len(tr.pending) == 0 && !tr.stillSince.IsZero() && t.Sub(tr.stillSince) > time.Second && !overlapsOther(tr, tr.last().box, all) {
 			b := tr.last().box
 			s := float64(d.s)
 			x0, y0, x1, y1 := int(b[0]/s), int(b[1]/s), int(b[2]/s), int(b[3]/s)
@@ -337,21 +337,10 @@ func (d *Detector) Tracks() []TrackInfo {
 	return out
 }
 
-// occluded reports whether another track's box overlaps tr's: a vehicle passing in front of a
-// stopped one hides its outline without it having left.
-func occluded(tr *track, all []*track) bool {
-	b := tr.last().box
-	for _, o := range all {
-		if o != tr && o.last().box.Intersect(b).Area() > 0 {
-			return true
-		}
-	}
-	return false
-}
-
-// sharedBlob reports whether another track's last box overlaps b: the blob holds two vehicles.
-func (d *Detector) sharedBlob(tr *track, b wire.Box) bool {
-	for _, o := range d.tracks {
+// overlapsOther reports whether the last box of a track among others than tr overlaps b: a
+// blob holding two vehicles, or a vehicle passing in front of a stopped one.
+func overlapsOther(tr *track, b wire.Box, among []*track) bool {
+	for _, o := range among {
 		if o != tr && o.last().box.Intersect(b).Area() > 0 {
 			return true
 		}
