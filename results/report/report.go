@@ -189,11 +189,19 @@ func build(in *Input) *view {
 		}
 		return ""
 	}
-	pd, _ := look("plate_accuracy.day")
-	pn, _ := look("plate_accuracy.night")
+	// a plate tile without a detected vehicle whose plate was shown readable says so, not "0 %"
+	plates := func(name, light string) (string, string) {
+		m := s.ByCondition[light]
+		if v, ok := look(name); ok {
+			return fmt.Sprintf("%.1f%%", 100*v), fmt.Sprintf("%d of %d detected vehicles", m.PlatesOK, m.Plates)
+		}
+		return "no data", "no detected vehicle showed a readable plate"
+	}
+	pdv, pds := plates("plate_accuracy.day", results.Day)
+	pnv, pns := plates("plate_accuracy.night", results.Night)
 	v.Tiles = []tile{
-		{"Plates read, day", fmt.Sprintf("%.1f%%", 100*pd), fmt.Sprintf("%d of %d detected vehicles", s.ByCondition[results.Day].PlatesOK, s.ByCondition[results.Day].Plates), cls("plate_accuracy.day")},
-		{"Plates read, night", fmt.Sprintf("%.1f%%", 100*pn), fmt.Sprintf("%d of %d detected vehicles", s.ByCondition[results.Night].PlatesOK, s.ByCondition[results.Night].Plates), cls("plate_accuracy.night")},
+		{"Plates read, day", pdv, pds, cls("plate_accuracy.day")},
+		{"Plates read, night", pnv, pns, cls("plate_accuracy.night")},
 		{"Detection F1", fmt.Sprintf("%.3f", o.F1), fmt.Sprintf("precision %.3f, recall %.3f", o.Precision, o.Recall), cls("f1")},
 		{"Latency p95", conform.Format("latency_p95", o.LatencyP95Ms), fmt.Sprintf("p50 %s, p99 %s", conform.Format("latency_p50", o.LatencyP50Ms), conform.Format("latency_p99", o.LatencyP99Ms)), cls("latency_p95")},
 		{"Violations in truth", fmt.Sprint(s.Truths), fmt.Sprintf("%d detected, %d missed", o.TP, o.FN), ""},

@@ -137,6 +137,9 @@ func TestReportOfAnEmptyRun(t *testing.T) {
 	if !strings.Contains(html, "DOES NOT CONFORM") || !strings.Contains(html, "NO DATA") {
 		t.Error("an empty run must not conform and must say no data")
 	}
+	if !strings.Contains(html, "no detected vehicle showed a readable plate") || strings.Contains(html, "0 of 0 detected vehicles") {
+		t.Error("the plate tiles of a run without readable plates must say no data, not 0.0%")
+	}
 	for _, v := range in.Verdicts {
 		if v.Status != conform.NoData {
 			t.Errorf("%s: %s, want no data", v.Metric, v.Status)
