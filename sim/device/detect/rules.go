@@ -18,11 +18,17 @@ const (
 	minJudgePx = 30  // lane rules need a box this tall at 720p (far away, blobs of riders merge)
 	// no road user's box is wider at its base (buses head-on 2.9-3.5 m, trucks seen from the
 	// side of their lane up to 4 m)
-	maxVehicleM  = 4.5
-	zoneAgree    = 1.35 // a zone's mean speed and the track's last second agree within this ratio
-	movedOffIoU  = 0.5  // a stopped vehicle whose box overlaps where it stopped less has moved off
-	beyondStopM  = 3.0  // front this far past a line after crossing on red: it went on
-	minSeen      = 4    // frames before a track's rules run
+	maxVehicleM = 4.5
+	zoneAgree   = 1.35 // a zone's mean speed and the track's last second agree within this ratio
+	movedOffIoU = 0.5  // a stopped vehicle whose box overlaps where it stopped less has moved off
+	// front this far past a line after crossing on red: it went on (the world's GoOnM); a
+	// vehicle seen crossing on red that stops nearer is a stop_line violation, not a red_light
+	beyondStopM = 6.0
+	// a vehicle not seen crossing (queued over the line, or merged while crossing) that stops
+	// with its front this far past the line at most is a stop_line violation: further on, a
+	// stopped blob is more often a queue inside the junction or a merge than one vehicle
+	stopLineM    = 3.0
+	minSeen      = 4 // frames before a track's rules run
 	typicalLenM  = 4.5
 	motoLenM     = 1.9
 	truckLenM    = 8.0
@@ -177,7 +183,7 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 		dp, _ := lineSide(l, fp, ld)
 		red := d.signals[si].state == red
 
-		if in && dp < 0 && dc >= 0 && dot2(dir, ld) > 0.3 && red && tr.crossT.IsZero() && approached(tr, l, ld) &&
+		if in && dp < 0 && dc >= 0 && dot2(dir, ld) > 0.3 && red && tr.crossT.IsZero() && !tr.emitted[wire.StopLineViolation] && approached(tr, l, ld) &&
 			(!d.inferred[l.ID] || single(cur, cls) && (speed >= stillMS || entering) && steady(tr, entering)) {
 			tr.crossT = interp(prev.t, cur.t, dp, dc)
 			tr.crossLine, tr.crossBox = i, cur.box
@@ -188,9 +194,12 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 				emit(wire.RedLight, tr.crossT, tr.crossBox, 0.8)
 			}
 		}
-		if in && red && dc > 0 && dc < beyondStopM && speed < stillMS && !tr.stillSince.IsZero() &&
+		crossed := !tr.crossT.IsZero() && tr.crossLine == i
+		if in && red && dc > 0 && (dc < stopLineM || crossed && dc < beyondStopM) && speed < stillMS && !tr.stillSince.IsZero() &&
 			t.Sub(tr.stillSince) >= time.Second && tr.maxSpeed > movingMS {
 			emit(wire.StopLineViolation, tr.stillSince, cur.box, 0.7)
+			// it stopped beyond the line: not a red_light, even when it drives on at green
+			tr.crossT = time.Time{}
 		}
 	}
 

@@ -1,0 +1,60 @@
+package detect
+
+import (
+	"testing"
+
+	"github.com/trafficsim/trafficsim/sim/wire"
+)
+
+// stopThenGo is a car in the north lane that brakes from 8 m/s to stand with its front at
+// stopFront (y) at s = 5, stands there until goAt, then drives on at 1.5 m/s^2.
+func stopThenGo(stopFront, goAt float64) actor {
+	return func(s float64) (wire.Cuboid, bool) {
+		f := stopFront
+		switch {
+		case s < 5:
+			f = stopFront - 8*(5-s)*(5-s)/10 // decelerating 1.6 m/s^2
+		case s > goAt:
+			f = stopFront + 1.5*(s-goAt)*(s-goAt)/2
+		}
+		return wire.Cuboid{Center: wire.Point{1.75, f - 2.25}, HeadingDeg: 0, Length: 4.5, Width: 1.8, Height: 1.5}, true
+	}
+}
+
+func redUntil(s0 float64) func(float64) lamp {
+	return func(s float64) lamp {
+		if s < s0 {
+			return red
+		}
+		return green
+	}
+}
+
+// The world's rule (ARCHITECTURE.md section 4, synth/world GoOnM): a vehicle that crosses the
+// line on red and stops beyond it, less than 6 m past, has made a stop_line violation and no
+// red_light one, even when it drives on once the light turns green.
+func TestCrossedOnRedAndStoppedIsStopLineOnly(t *testing.T) {
+	t.Parallel()
+	cal := site(t)
+	for _, c := range []struct {
+		name  string
+		front float64 // where the front stops (the line is at y = 40)
+	}{
+		{"1.5 m past", 41.5},
+		{"4.5 m past", 44.5},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			evs, _ := run(t, cal, 12, []actor{stopThenGo(c.front, 8)}, redUntil(8))
+			only(t, evs, wire.StopLineViolation, 5, 1.0)
+		})
+	}
+}
+
+// Going on after the crossing is a red_light, stamped at the crossing.
+func TestCrossedOnRedAndWentOnIsRedLight(t *testing.T) {
+	t.Parallel()
+	cal := site(t)
+	// front 10 + 2.25 + 8 s crosses y = 40 at 3.47 s; 6 m further at 4.22 s
+	evs, _ := run(t, cal, 6, []actor{car(1.75, 10, 8, 0)}, redUntil(3.6))
+	only(t, evs, wire.RedLight, 27.75/8, 0.3)
+}
