@@ -194,8 +194,10 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 				emit(wire.RedLight, tr.crossT, tr.crossBox, 0.8)
 			}
 		}
+		// the light when it stopped: a vehicle that stopped at red and moves off soon after
+		// the light turns green is judged by the light it stopped at
 		crossed := !tr.crossT.IsZero() && tr.crossLine == i
-		if in && red && dc > 0 && (dc < stopLineM || crossed && dc < beyondStopM) && speed < stillMS && !tr.stillSince.IsZero() &&
+		if in && (red || tr.stillRed&(1<<i) != 0) && dc > 0 && (dc < stopLineM || crossed && dc < beyondStopM) && speed < stillMS && !tr.stillSince.IsZero() &&
 			t.Sub(tr.stillSince) >= time.Second && tr.maxSpeed > movingMS {
 			emit(wire.StopLineViolation, tr.stillSince, cur.box, 0.7)
 			// it stopped beyond the line: not a red_light, even when it drives on at green
@@ -246,8 +248,14 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 	v1 := math.Hypot(tr.velocity(time.Second)[0], tr.velocity(time.Second)[1])
 	if v1 < stillMS && tr.stillSince.IsZero() {
 		tr.stillSince = t.Add(-500 * time.Millisecond)
+		tr.stillRed = 0
+		for i, l := range d.cal.StopLines {
+			if si, ok := d.lineSig[l.ID]; ok && i < 64 && d.signals[si].state == red {
+				tr.stillRed |= 1 << i
+			}
+		}
 	} else if v1 >= stillMS {
-		tr.stillSince = time.Time{}
+		tr.stillSince, tr.stillRed = time.Time{}, 0
 	}
 	// parked in a no-parking zone: from the stop until the vehicle moves off, i.e. its box leaves
 	// where it stopped (the road point alone jitters: the bottom of a parked car's blob creeps up

@@ -58,3 +58,15 @@ func TestCrossedOnRedAndWentOnIsRedLight(t *testing.T) {
 	evs, _ := run(t, cal, 6, []actor{car(1.75, 10, 8, 0)}, redUntil(3.6))
 	only(t, evs, wire.RedLight, 27.75/8, 0.3)
 }
+
+// A vehicle that stops past the line at red is judged by the light it stopped at: the light
+// may turn green within the second the device takes to be sure it stands (its speed over the
+// last second), and it may move off soon after.
+func TestStoppedAtRedThenGreenIsStopLine(t *testing.T) {
+	t.Parallel()
+	cal := site(t)
+	// stands from s = 5 with the front 1.5 m past the line (seen standing, from 40 m away, at
+	// 5.7 s); green at 6 s, drives on at 6.8 s
+	evs, _ := run(t, cal, 10, []actor{stopThenGo(41.5, 6.8)}, redUntil(6))
+	only(t, evs, wire.StopLineViolation, 5, 1.0)
+}

@@ -38,6 +38,7 @@ type track struct {
 	crossT                                       time.Time  // stop line crossing on red, pending
 	wrongLane                                    int        // lane of the wrong-way hold
 	wrongFrom                                    wire.Point // where the wrong-way hold began
+	stillRed                                     uint64     // stop lines (bit per index) at red when stillSince was set
 	crossLine                                    int
 	crossBox                                     wire.Box
 	crossDist                                    float64           // front's distance past the crossed line, last frame
