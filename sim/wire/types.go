@@ -40,11 +40,19 @@ const (
 	Speeding          ViolationType = "speeding"            // mean zone speed over the class limit: zone exit frame
 	WrongWay          ViolationType = "wrong_way"           // against the lane direction >= 2 s: 2 s mark
 	WrongLane         ViolationType = "wrong_lane"          // in a lane not allowed for its class >= 2 s: 2 s mark
-	NoHelmet          ViolationType = "no_helmet"           // a motorbike rider without helmet: first fully visible frame
-	TooManyPassengers ViolationType = "too_many_passengers" // 3+ people on a motorbike: first fully visible frame
+	NoHelmet          ViolationType = "no_helmet"           // a motorbike rider without helmet: first frame fully visible and JudgeMinPx tall
+	TooManyPassengers ViolationType = "too_many_passengers" // 3+ people on a motorbike: first frame fully visible and JudgeMinPx tall
 	IllegalParking    ViolationType = "illegal_parking"     // stationary > threshold in a no-parking zone: threshold frame
 	Sidewalk          ViolationType = "sidewalk"            // motorbike on a sidewalk >= 1 s: 1 s mark
 )
+
+// JudgeMinPx is the least height (pixels) of a motorbike's box at which its riders can be
+// judged: no_helmet and too_many_passengers are stamped at the first frame the motorbike is
+// fully visible and this tall. Its riders' heads (0.27 m of a 1.65 m-high motorbike and rider,
+// seen from above) are then 8 px or more; smaller, a helmet and a bare head differ by a pixel
+// or two of colour and no device can be asked to tell them apart (the same reasoning as the
+// plate's 15 px characters).
+const JudgeMinPx = 64
 
 // ViolationTypes lists every violation type in a fixed order.
 var ViolationTypes = []ViolationType{

@@ -24,7 +24,7 @@ const WarmUp = 120 * time.Second
 
 // Version names the truth the world makes; it is part of a clip's content hash (synth/clips), so
 // bump it whenever the same scenario and seed would give different truth.
-const Version = "world-5" // 2: boxes and visibility from the shared body shapes; 3: weather on every violation; 4: plate_readable on violations, signal groups in the calibration; 5: plates readable from 15 px characters with 2 px strokes
+const Version = "world-6" // 2: boxes and visibility from the shared body shapes; 3: weather on every violation; 4: plate_readable on violations, signal groups in the calibration; 5: plates readable from 15 px characters with 2 px strokes; 6: no_helmet and too_many_passengers stamped once the motorbike is wire.JudgeMinPx tall
 
 // Generate runs the world of a scenario and returns its truth (truth.json) and the calibration
 // of the camera (camera.json). Same scenario, options and version give byte-identical JSON.

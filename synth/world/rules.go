@@ -73,7 +73,7 @@ type judge struct {
 	cam    string
 	night  bool
 	wx     string
-	fully  map[int]bool // motorbikes seen fully visible at least once
+	fully  map[int]bool // motorbikes seen fully visible and large enough to judge at least once
 }
 
 func (j *judge) stamp(tr *track, v *vehicle, typ wire.ViolationType, frame int, box wire.Box, speed float64) {
@@ -169,8 +169,8 @@ func (j *judge) apply(v *vehicle, s *wire.ObjectState, frame int, lights []wire.
 		}
 	}
 
-	// no_helmet and too_many_passengers: the first fully visible frame.
-	if v.cls == wire.Motorbike && s.InView && v.inside && s.Visible >= FullyVisible {
+	// no_helmet and too_many_passengers: the first frame fully visible and large enough to judge.
+	if v.cls == wire.Motorbike && s.InView && v.inside && s.Visible >= FullyVisible && s.Box[3]-s.Box[1] >= wire.JudgeMinPx {
 		if j.fully != nil {
 			j.fully[v.id] = true
 		}

@@ -38,6 +38,7 @@ type frameState struct {
 	kmh   float64
 	vis   float64
 	light wire.Light // the light of every head
+	boxH  float64    // height of the box in pixels; 0: 100 px (large enough to judge riders)
 }
 
 // script drives one vehicle through frames and returns the stamped violations.
@@ -59,7 +60,11 @@ func script(t *testing.T, cls wire.Class, riders []wire.Rider, frames []frameSta
 	for f, fs := range frames {
 		h := fs.hdg * math.Pi / 180
 		v.fwd = wire.Point{math.Sin(h), math.Cos(h)}
-		s := wire.ObjectState{ID: 7, Pos: fs.pos, Heading: fs.hdg, SpeedKmh: fs.kmh, InView: true, Visible: fs.vis, Box: wire.Box{1, 1, 10, 10}}
+		bh := fs.boxH
+		if bh == 0 {
+			bh = 100
+		}
+		s := wire.ObjectState{ID: 7, Pos: fs.pos, Heading: fs.hdg, SpeedKmh: fs.kmh, InView: true, Visible: fs.vis, Box: wire.Box{1, 1, 40, 1 + bh}}
 		for i := range lights {
 			lights[i] = fs.light
 		}
@@ -163,7 +168,7 @@ func TestRulesStampFrames(t *testing.T) {
 			want:   []want{{wire.WrongLane, 50}},
 		},
 		{
-			name: "no_helmet: first fully visible frame", cls: wire.Motorbike, riders: []wire.Rider{{Helmet: true}, {Helmet: false}},
+			name: "no_helmet: first fully visible frame (large enough)", cls: wire.Motorbike, riders: []wire.Rider{{Helmet: true}, {Helmet: false}},
 			frames: func() []frameState {
 				fs := drive(wire.Point{0, 10}, 0, 20, 30, always(wire.Green), 0)
 				for i := 0; i < 12; i++ {
@@ -172,6 +177,19 @@ func TestRulesStampFrames(t *testing.T) {
 				return fs
 			}(),
 			want: []want{{wire.NoHelmet, 12}},
+		},
+		{
+			// Fully visible from frame 0 but far: its riders are judged from the frame its box is
+			// wire.JudgeMinPx tall.
+			name: "no_helmet: first frame fully visible and JudgeMinPx tall", cls: wire.Motorbike, riders: []wire.Rider{{Helmet: false}},
+			frames: func() []frameState {
+				fs := drive(wire.Point{0, 10}, 0, 20, 30, always(wire.Green), 0)
+				for i := range fs {
+					fs[i].boxH = float64(wire.JudgeMinPx - 15 + i)
+				}
+				return fs
+			}(),
+			want: []want{{wire.NoHelmet, 15}},
 		},
 		{
 			name: "too_many_passengers: first fully visible frame", cls: wire.Motorbike, riders: []wire.Rider{{Helmet: true}, {Helmet: true}, {Helmet: true}},
@@ -183,6 +201,16 @@ func TestRulesStampFrames(t *testing.T) {
 				return fs
 			}(),
 			want: []want{{wire.TooManyPassengers, 5}},
+		},
+		{
+			name: "too_many_passengers: none while smaller than JudgeMinPx", cls: wire.Motorbike, riders: []wire.Rider{{Helmet: true}, {Helmet: true}, {Helmet: true}},
+			frames: func() []frameState {
+				fs := drive(wire.Point{0, 10}, 0, 20, 30, always(wire.Green), 0)
+				for i := range fs {
+					fs[i].boxH = wire.JudgeMinPx - 1
+				}
+				return fs
+			}(),
 		},
 		{
 			// Moving for 5 frames, then standing at the curb inside the zone from frame 5:

@@ -20,8 +20,10 @@ func rect(x0, y0, x1, y1 float64) wire.Polygon {
 	return wire.Polygon{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}}
 }
 
-func toImage(pg wire.Polygon) wire.Polygon {
-	h := cam.RoadToImage()
+func toImage(pg wire.Polygon) wire.Polygon { return toImageOf(cam, pg) }
+
+func toImageOf(c wire.Pinhole, pg wire.Polygon) wire.Polygon {
+	h := c.RoadToImage()
 	out := make(wire.Polygon, len(pg))
 	for i, p := range pg {
 		out[i], _ = wire.Apply(h, p)
@@ -29,8 +31,10 @@ func toImage(pg wire.Polygon) wire.Polygon {
 	return out
 }
 
-func line(id string, a, b wire.Point) wire.LineRegion {
-	h := cam.RoadToImage()
+func line(id string, a, b wire.Point) wire.LineRegion { return lineOf(cam, id, a, b) }
+
+func lineOf(c wire.Pinhole, id string, a, b wire.Point) wire.LineRegion {
+	h := c.RoadToImage()
 	ia, _ := wire.Apply(h, a)
 	ib, _ := wire.Apply(h, b)
 	return wire.LineRegion{ID: id, Road: [2]wire.Point{a, b}, Image: [2]wire.Point{ia, ib}}
@@ -38,6 +42,14 @@ func line(id string, a, b wire.Point) wire.LineRegion {
 
 func site(t *testing.T, southAllowed ...wire.Class) wire.Calibration {
 	t.Helper()
+	return siteOf(t, cam, southAllowed...)
+}
+
+// siteOf is site seen through camera cam (the same road, lanes and regions).
+func siteOf(t *testing.T, cam wire.Pinhole, southAllowed ...wire.Class) wire.Calibration {
+	t.Helper()
+	toImage := func(pg wire.Polygon) wire.Polygon { return toImageOf(cam, pg) }
+	line := func(id string, a, b wire.Point) wire.LineRegion { return lineOf(cam, id, a, b) }
 	inv, err := cam.ImageToRoad()
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +63,7 @@ func site(t *testing.T, southAllowed ...wire.Class) wire.Calibration {
 	walk := rect(4, 5, 6, 120)
 	np := rect(-3.5, 30, 0, 45)
 	return wire.Calibration{
-		ID: "cam1", Width: 640, Height: 360, FPS: 25, Pinhole: cam,
+		ID: "cam1", Width: cam.Width, Height: cam.Height, FPS: 25, Pinhole: cam,
 		RoadToImage: cam.RoadToImage(), ImageToRoad: inv,
 		Lanes: []wire.LaneRegion{
 			{ID: "north", Road: north, Image: toImage(north), Direction: wire.Point{0, 1}, Allowed: wire.Classes, Signal: "s1", StopLine: "stop1"},

@@ -50,8 +50,9 @@ const (
 type helmetState struct {
 	started  bool
 	bornEdge bool       // born touching the image border: entering the picture
+	bornLow  bool       // born smaller than wire.JudgeMinPx: grows into judging size in view
 	bornTop  wire.Point // image point of the top centre of the box at birth
-	firstT   time.Time  // first fully visible frame
+	firstT   time.Time  // first frame fully visible and wire.JudgeMinPx tall
 	firstBox wire.Box
 	n, bare  int // head measurements, of which bare
 	done     bool
@@ -60,9 +61,10 @@ type helmetState struct {
 // checkHelmet measures the head at the top of a track's box once per frame while it is fully in
 // view, and after helmetVotes measurements, once the track moves like a motorbike, stamps
 // no_helmet when half or more say bare. The time is the first frame the vehicle was fully
-// visible: the first such frame of the track when it entered across the image border, or, when
-// it was born inside the picture (too small to be found further away, or from behind
-// something), the moment its head crossed the border, extrapolated back along its path.
+// visible and wire.JudgeMinPx tall: seen, when the track entered across the image border or
+// grew to that size in view; or, when it was born inside the picture already that large (from
+// behind something, or found again after a merge), extrapolated back along its path to the
+// moment it was that small or its head crossed the border.
 func (d *Detector) checkHelmet(f *decode.Frame, tr *track, t time.Time) []wire.Event {
 	h := &tr.helm
 	if h.done {
@@ -73,6 +75,7 @@ func (d *Detector) checkHelmet(f *decode.Frame, tr *track, t time.Time) []wire.E
 	if !h.started {
 		h.started = true
 		h.bornEdge = !inside
+		h.bornLow = b[3]-b[1] < wire.JudgeMinPx
 		h.bornTop = wire.Point{(b[0] + b[2]) / 2, b[1]}
 	}
 	if !inside && b[1] >= edgePx && b[3] <= float64(f.Height-edgePx) {
@@ -85,7 +88,7 @@ func (d *Detector) checkHelmet(f *decode.Frame, tr *track, t time.Time) []wire.E
 	if tr.missed > 0 || !inside {
 		return nil
 	}
-	if h.firstT.IsZero() {
+	if h.firstT.IsZero() && b[3]-b[1] >= wire.JudgeMinPx {
 		h.firstT, h.firstBox = t, b
 	}
 	if tr.seen < minSeen || d.sceneLight < minSceneLight {
@@ -113,6 +116,9 @@ func (d *Detector) checkHelmet(f *decode.Frame, tr *track, t time.Time) []wire.E
 	if !h.bornEdge && (t.Sub(tr.born).Seconds() < minPathS || dist(tr.last().ground, tr.firstG) < minPathM ||
 		dist(wire.Point{(b[0] + b[2]) / 2, b[1]}, h.bornTop) < minPathPx) {
 		return nil // keep measuring until it shows where it came from (or the track ends)
+	}
+	if h.firstT.IsZero() && (h.bornEdge || h.bornLow) {
+		return nil // keep measuring until it is large enough to judge, when the rule stamps it
 	}
 	h.done = true
 	if h.bare*2 < h.n { // half the looks or more say bare (a passing blob can hide a head)
@@ -165,13 +171,14 @@ func (d *Detector) seenHelmet(at time.Time, where wire.Point, now time.Time, b w
 }
 
 // firstVisible estimates when and where in the image a track's vehicle was first fully
-// visible. A track that entered across the image border has its first fully visible frame. A
-// track born inside the picture came from where it was too small to be found, or from behind
+// visible and wire.JudgeMinPx tall. A track that entered across the image border, or was born
+// smaller, has that frame. A track born inside the picture already that large came from behind
 // something, or was found again after its blob merged with another: its head is followed back
-// along the track's mean velocity until it leaves the picture; ok is false when it stood still.
+// along the track's mean velocity until its box would be smaller or it leaves the picture; ok
+// is false when it stood still.
 func (d *Detector) firstVisible(tr *track, t time.Time) (at time.Time, where wire.Point, ok bool) {
 	h := &tr.helm
-	if h.bornEdge {
+	if h.bornEdge || h.bornLow {
 		return h.firstT, wire.Point{(h.firstBox[0] + h.firstBox[2]) / 2, h.firstBox[1]}, true
 	}
 	dt := t.Sub(tr.born).Seconds()
@@ -189,10 +196,18 @@ func (d *Detector) firstVisible(tr *track, t time.Time) (at time.Time, where wir
 	if !ok {
 		return time.Time{}, wire.Point{}, false
 	}
-	// step back along the path, 0.1 s at a time, until the head leaves the picture
+	// step back along the path, 0.1 s at a time, until the box would be smaller than
+	// wire.JudgeMinPx (it scales with the image scale at the road point) or the head leaves the
+	// picture
 	w, ht := float64(d.cal.Width), float64(d.cal.Height)
 	last := h.bornTop
+	ppm0 := d.headPPM(tr.firstG) // the box at birth (firstBox) was about there
+	boxH := h.firstBox[3] - h.firstBox[1]
 	for back := 0.0; back < maxBackS; back += 0.1 {
+		gb := wire.Point{tr.firstG[0] - v[0]*back, tr.firstG[1] - v[1]*back}
+		if ppm0 > 0 && boxH*d.headPPM(gb)/ppm0 < wire.JudgeMinPx {
+			return tr.born.Add(-time.Duration(back * float64(time.Second))), last, true
+		}
 		p := wire.Vec3{top[0] - v[0]*back, top[1] - v[1]*back, topHeightM[wire.Motorbike]}
 		q, _, ok := d.cal.Pinhole.Project(p)
 		if !ok || q[1] >= ht {
@@ -246,7 +261,9 @@ func (d *Detector) look(f *decode.Frame, b wire.Box, ppm float64) headLook {
 	for y := y0; y < yc; y++ {
 		run := 0
 		for x := x0; x < x1; x++ {
-			if !fgAt(x, y) {
+			// a head is rows thick: a foreground pixel over background is a thin line (a mast
+			// arm, a wire) that the coarse background blurred away, not a crown
+			if !fgAt(x, y) || y+1 < f.Height && !fgAt(x, y+1) {
 				run = 0
 				continue
 			}

@@ -34,11 +34,15 @@ func fillC(f *decode.Frame, b wire.Box, y, cb, cr uint8) {
 	}
 }
 
+// riderCam is the tests' camera at twice the resolution (1280 x 720, the same view): a
+// motorbike entering its picture is tall enough to judge (wire.JudgeMinPx), as in 720p clips.
+var riderCam = wire.Pinhole{FocalPx: 2 * cam.FocalPx, Cx: 2 * cam.Cx, Cy: 2 * cam.Cy, HeightM: cam.HeightM, TiltDeg: cam.TiltDeg, Width: 2 * cam.Width, Height: 2 * cam.Height}
+
 // part projects a vertical slab of the rider (width w, from z0 to z1 above road point (x, y))
-// to its image box.
+// to its box in riderCam's image.
 func part(x, y, w, z0, z1 float64) wire.Box {
-	a, _, _ := cam.Project(wire.Vec3{x - w/2, y, z1})
-	b, _, _ := cam.Project(wire.Vec3{x + w/2, y, z0})
+	a, _, _ := riderCam.Project(wire.Vec3{x - w/2, y, z1})
+	b, _, _ := riderCam.Project(wire.Vec3{x + w/2, y, z0})
 	return wire.Box{a[0], a[1], b[0], b[1]}
 }
 
@@ -69,7 +73,7 @@ func rider(hd head, y func(s float64) float64) func(f *decode.Frame, s float64) 
 // light, a coloured or a black helmet (as dark as hair but a third wider) are not.
 func TestNoHelmetOfARiderGoingAway(t *testing.T) {
 	t.Parallel()
-	cal := site(t)
+	cal := siteOf(t, riderCam)
 	y := func(s float64) float64 { return 12.5 + 7*s }
 	// first fully visible: the wheel's foot 2 px above the image's bottom edge
 	first := 0.0
@@ -92,11 +96,12 @@ func TestNoHelmetOfARiderGoingAway(t *testing.T) {
 	}
 }
 
-// A track born inside the picture (far away, too small to be found before) was fully visible
-// from when its rider's head crossed the image's top edge: that moment is extrapolated back
-// along its mean velocity. A track that entered across the border keeps its first fully
-// visible frame; one born inside that stands or goes away was found again (after a merge) and
-// is not new.
+// A track born inside the picture already large enough to judge (from behind something, or
+// found again) was fully visible and wire.JudgeMinPx tall from when its box, shrinking with the
+// image scale back along its mean velocity, was that tall, or else from when its rider's head
+// crossed the image's top edge. A track that entered across the border, or was born smaller,
+// keeps the frame it was seen that large; one born inside that stands or goes away was found
+// again (after a merge) and is not new.
 func TestFirstVisibleExtrapolatesBackToTheBorder(t *testing.T) {
 	cal := site(t)
 	c := cam
@@ -116,22 +121,39 @@ func TestFirstVisibleExtrapolatesBackToTheBorder(t *testing.T) {
 	born := t0.Add(10 * time.Second)
 	now := born.Add(2 * time.Second)
 	tr := &track{born: born, firstG: wire.Point{-1.75, 50}, hist: []sample{{t: now, ground: wire.Point{-1.75, 34}}}, vel: wire.Point{0, -8}}
-	tr.helm = helmetState{started: true, bornTop: headAt(50), firstT: born}
+	big := wire.Box{0, 0, 100, 1000} // a box that stays tall enough up to the top edge
+	tr.helm = helmetState{started: true, bornTop: headAt(50), firstT: born, firstBox: big}
 	at, _, ok := d.firstVisible(tr, now)
 	want := -(edgeY - 50) / 8
 	if got := at.Sub(born).Seconds(); !ok || math.Abs(got-want) > 0.15 {
 		t.Errorf("first visible %.2f s from birth (%v), want %.2f", got, ok, want)
 	}
+	// born 70 px tall: it was wire.JudgeMinPx tall where the image scale was 64/70 of that at birth
+	scale := func(y float64) float64 {
+		a, _, _ := c.Project(wire.Vec3{-2.25, y, 1.5})
+		b, _, _ := c.Project(wire.Vec3{-1.25, y, 1.5})
+		return b[0] - a[0]
+	}
+	judgeY := 50.0
+	for 70*scale(judgeY)/scale(50) >= wire.JudgeMinPx {
+		judgeY += 0.01
+	}
+	tr.helm.firstBox = wire.Box{0, 0, 30, 70}
+	at, _, ok = d.firstVisible(tr, now)
+	if got, want := at.Sub(born).Seconds(), -(judgeY-50)/8; !ok || math.Abs(got-want) > 0.15 || judgeY >= edgeY {
+		t.Errorf("born 70 px tall: first judged %.2f s from birth (%v), want %.2f (%.1f m, top edge at %.1f m)", got, ok, want, judgeY, edgeY)
+	}
+	tr.helm.firstBox = big
 	// the same track going away (born at 34 m, now at 50 m) was big and in view nearer the
 	// camera before: a track of it was lost
 	away := &track{born: born, firstG: wire.Point{-1.75, 34}, hist: []sample{{t: now, ground: wire.Point{-1.75, 50}}}, vel: wire.Point{0, 8}}
-	away.helm = helmetState{started: true, bornTop: headAt(34), firstT: born}
+	away.helm = helmetState{started: true, bornTop: headAt(34), firstT: born, firstBox: big}
 	if at, _, ok := d.firstVisible(away, now); ok {
 		t.Errorf("going away, born inside: first visible at %v, want none", at.Sub(born))
 	}
 	// standing still: found again
 	still := &track{born: born, firstG: wire.Point{-1.75, 34}, hist: []sample{{t: now, ground: wire.Point{-1.75, 34.5}}}}
-	still.helm = helmetState{started: true, bornTop: headAt(34), firstT: born}
+	still.helm = helmetState{started: true, bornTop: headAt(34), firstT: born, firstBox: big}
 	if at, _, ok := d.firstVisible(still, now); ok {
 		t.Errorf("standing, born inside: first visible at %v, want none", at.Sub(born))
 	}
@@ -142,9 +164,15 @@ func TestFirstVisibleExtrapolatesBackToTheBorder(t *testing.T) {
 	if at, _, ok := d.firstVisible(&jumpy, now); ok {
 		t.Errorf("jumpy path, born inside: first visible at %v, want none", at.Sub(born))
 	}
-	tr.helm.bornEdge = true
-	if got, _, ok := d.firstVisible(tr, now); !ok || !got.Equal(born) {
-		t.Errorf("entered across the border: first visible at %v, want its first fully visible frame %v", got, born)
+	judged := born.Add(time.Second)
+	tr.helm.firstT = judged
+	tr.helm.bornLow = true
+	if got, _, ok := d.firstVisible(tr, now); !ok || !got.Equal(judged) {
+		t.Errorf("born smaller: first judged at %v, want the frame it was seen that tall %v", got, judged)
+	}
+	tr.helm.bornLow, tr.helm.bornEdge = false, true
+	if got, _, ok := d.firstVisible(tr, now); !ok || !got.Equal(judged) {
+		t.Errorf("entered across the border: first visible at %v, want its first fully visible frame %v", got, judged)
 	}
 }
 
@@ -178,5 +206,30 @@ func TestSeenHelmetDropsDuplicates(t *testing.T) {
 		if got := d.seenHelmet(s(c.at), c.where, s(c.judged), c.box); got != c.dup {
 			t.Errorf("%s: duplicate %v, want %v", c.name, got, c.dup)
 		}
+	}
+}
+
+// A thin dark line in the picture (a mast arm, a wire: one pixel, blurred away by the coarse
+// background) running through a bare head's crown rows is not part of the crown: the look
+// measures the hair alone, a head wide.
+func TestLookIgnoresThinLines(t *testing.T) {
+	d, err := New(site(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range d.fg.bg {
+		d.fg.bg[i] = 150 << 8
+	}
+	var f decode.Frame
+	render(&f, d.cal, 0, nil, nil)
+	fill(&f, wire.Box{0, 0, float64(f.Width), float64(f.Height)}, 150)
+	const top, ppm = 100, 50.0
+	fill(&f, wire.Box{0, top, float64(f.Width), top + 1}, 35) // the line
+	fill(&f, wire.Box{300, top + 1, 310, top + 5}, 22)        // hair: 10 px = 0.2 m
+	fill(&f, wire.Box{300, top + 5, 310, top + 12}, 190)      // face
+	fill(&f, wire.Box{290, top + 12, 320, top + 60}, 60)      // body
+	hl := d.look(&f, wire.Box{280, top, 330, top + 60}, ppm)
+	if !hl.bare() || hl.widthM > 0.21 {
+		t.Errorf("look %+v: want a bare crown 0.2 m wide", hl)
 	}
 }

@@ -44,7 +44,7 @@ type track struct {
 	crossDist                                    float64           // front's distance past the crossed line, last frame
 	zoneIn                                       map[int]time.Time // speed zone entry times
 
-	fullT time.Time // first sample whose box is clear of the image's edges (fully visible)
+	fullT time.Time // first sample whose box is clear of the image's edges and wire.JudgeMinPx tall
 
 	helm helmetState // the no_helmet check (helmet.go)
 
@@ -202,7 +202,7 @@ func (d *Detector) associate(os []obs, t time.Time, firstLook bool) {
 		tr.seen++
 		tr.votes[classify(o)]++
 		tr.vel = tr.velocity(600 * time.Millisecond)
-		if tr.fullT.IsZero() && d.clear(o.box) {
+		if tr.fullT.IsZero() && d.clear(o.box) && o.box[3]-o.box[1] >= wire.JudgeMinPx {
 			tr.fullT = t
 		}
 		if tr.seen > 5 {
@@ -257,9 +257,9 @@ func (d *Detector) clear(b wire.Box) bool {
 	return b[0] >= m && b[1] >= m && b[2] <= float64(d.cal.Width)-m && b[3] <= float64(d.cal.Height)-m
 }
 
-// firstFull is when a track was first seen fully visible, if that was before at (the time a
-// per-rider check first measured it): no_helmet and too_many_passengers are stamped at the
-// first fully visible frame.
+// firstFull is when a track was first seen fully visible and large enough to judge its riders,
+// if that was before at (the time a per-rider check first measured it): no_helmet and
+// too_many_passengers are stamped at that frame.
 func (tr *track) firstFull(at time.Time) time.Time {
 	if !tr.fullT.IsZero() && tr.fullT.Before(at) {
 		return tr.fullT
