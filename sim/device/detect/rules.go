@@ -37,6 +37,10 @@ const (
 	lostWrongS   = 1.2 // a wrong-way track lost after this much of its hold ...
 	lostWrongMS  = 4.0 // ... at this mean speed against the lane is stamped all the same
 	holdSidewalk = 1.0
+	// a lane hold of a track that came into the picture doing it is back-dated (heldSince) when
+	// it began within maxBackLag of the track's birth, once minBackS of it were seen
+	maxBackLag = time.Second
+	minBackS   = 1.0
 )
 
 func classLen(c wire.Class) float64 {
@@ -221,11 +225,12 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 	} else if speed >= movingMS {
 		tr.wrongSince, tr.laneSince = time.Time{}, time.Time{}
 	}
-	if !tr.wrongSince.IsZero() && t.Sub(tr.wrongSince).Seconds() >= holdWrongS {
+	if !tr.wrongSince.IsZero() {
 		// and it went somewhere: at least wrongMinM against the lane during the hold
 		ld := d.cal.Lanes[tr.wrongLane].Direction
-		if -dot2(wire.Point{g[0] - tr.wrongFrom[0], g[1] - tr.wrongFrom[1]}, ld) >= wrongMinM {
-			emit(wire.WrongWay, t, cur.box, 0.8)
+		start := d.heldSince(tr, tr.wrongSince, tr.wrongLane, tr.wrongFrom, g, t)
+		if t.Sub(start).Seconds() >= holdWrongS && -dot2(wire.Point{g[0] - tr.wrongFrom[0], g[1] - tr.wrongFrom[1]}, ld) >= wrongMinM {
+			emit(wire.WrongWay, start.Add(time.Duration(holdWrongS*float64(time.Second))), cur.box, 0.8)
 		}
 	}
 	if !tr.laneSince.IsZero() && t.Sub(tr.laneSince).Seconds() >= holdWrongS {
@@ -277,6 +282,33 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 		}
 	}
 	return evs
+}
+
+// heldSince is when a lane hold (wrong way, wrong lane) seen from since began in the world. A
+// track that came into the picture already doing it (its first box at the image's edge, the
+// hold from its first frames) was in the lane before the camera saw it: for the distance from
+// its first road point back to the lane's end, at its mean speed since (measured over at least
+// minBackS). The hold then counts from then, but at least minBackS must have been seen.
+func (d *Detector) heldSince(tr *track, since time.Time, lane int, from, g wire.Point, t time.Time) time.Time {
+	seen := t.Sub(since).Seconds()
+	if !tr.bornEdge || since.Sub(tr.born) > maxBackLag || seen < minBackS {
+		return since
+	}
+	u, moved := unit(wire.Point{g[0] - from[0], g[1] - from[1]})
+	if moved <= 0 {
+		return since
+	}
+	road := d.cal.Lanes[lane].Road
+	back := 0.0 // metres behind the first road point, still in the lane
+	for k := 0.25; k <= 60; k += 0.25 {
+		if !road.Contains(wire.Point{tr.firstG[0] - u[0]*k, tr.firstG[1] - u[1]*k}) {
+			break
+		}
+		back = k
+	}
+	v := moved / seen
+	b := math.Min(back/v+since.Sub(tr.born).Seconds(), holdWrongS-minBackS)
+	return since.Add(-time.Duration(b * float64(time.Second)))
 }
 
 // tallestM is the highest box (metres of a post at its ground point) one road user of a class
@@ -357,7 +389,8 @@ func (d *Detector) finish(tr *track) {
 	inside := b[0] > edgePx && b[1] > edgePx && b[2] < float64(d.cal.Width)-edgePx && b[3] < float64(d.cal.Height)-edgePx
 	if inside && held >= lostWrongS && gone >= lostWrongMS*held { // out of the picture, no camera sees its 2 s mark
 		tr.emitted[wire.WrongWay] = true
-		at := tr.wrongSince.Add(time.Duration(holdWrongS * float64(time.Second)))
+		start := d.heldSince(tr, tr.wrongSince, tr.wrongLane, tr.wrongFrom, last.ground, last.t)
+		at := start.Add(time.Duration(holdWrongS * float64(time.Second)))
 		tr.pending = append(tr.pending, d.event(tr, wire.WrongWay, at, last.box, tr.class(), 0.6))
 	}
 }

@@ -70,3 +70,15 @@ func TestStoppedAtRedThenGreenIsStopLine(t *testing.T) {
 	evs, _ := run(t, cal, 10, []actor{stopThenGo(41.5, 6.8)}, redUntil(6))
 	only(t, evs, wire.StopLineViolation, 5, 1.0)
 }
+
+// The world times a wrong-way hold from when the vehicle entered the lane's region, which may
+// begin before the camera's view: a track that comes into the picture already driving against
+// the lane is back-dated by the road from its first point back to the lane's end, at its speed.
+func TestWrongWayEnteringThePictureIsBackDated(t *testing.T) {
+	t.Parallel()
+	cal := site(t)
+	// the southbound lane begins at y = 5, the view at y = 12.9: northbound at 8 m/s, the
+	// centre enters the lane at s = 0.625 (2 s mark 2.625), the front the view at s = 1.33
+	evs, _ := run(t, cal, 6, []actor{car(-1.75, 0, 8, 0)}, nil)
+	only(t, evs, wire.WrongWay, 2.625, 0.5)
+}

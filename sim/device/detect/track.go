@@ -24,6 +24,7 @@ type track struct {
 	hist     []sample   // recent samples, oldest first (bounded)
 	firstG   wire.Point // ground point at birth
 	atStart  bool       // born in the first analysed frame: there when the device began to look
+	bornEdge bool       // its first box touched the image's edge: it came into the picture
 	missed   int        // frames without a matching blob
 	seen     int        // frames matched
 	votes    map[wire.Class]int
@@ -236,15 +237,16 @@ func (d *Detector) associate(os []obs, t time.Time, firstLook bool) {
 		n++
 		d.nextSeq++
 		tr := &track{
-			id:      idOf(t, n),
-			born:    t,
-			hist:    []sample{{t: t, box: o.box, ground: o.ground, widthM: o.widthM, highM: o.highM}},
-			firstG:  o.ground,
-			atStart: firstLook,
-			votes:   map[wire.Class]int{classify(o): 1},
-			emitted: map[wire.ViolationType]bool{},
-			zoneIn:  map[int]time.Time{},
-			seen:    1,
+			id:       idOf(t, n),
+			born:     t,
+			hist:     []sample{{t: t, box: o.box, ground: o.ground, widthM: o.widthM, highM: o.highM}},
+			firstG:   o.ground,
+			atStart:  firstLook,
+			bornEdge: !d.clear(o.box),
+			votes:    map[wire.Class]int{classify(o): 1},
+			emitted:  map[wire.ViolationType]bool{},
+			zoneIn:   map[int]time.Time{},
+			seen:     1,
 		}
 		d.tracks = append(d.tracks, tr)
 	}
