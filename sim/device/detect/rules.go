@@ -187,7 +187,9 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 		dp, _ := lineSide(l, fp, ld)
 		red := d.signals[si].state == red
 
-		if in && dp < 0 && dc >= 0 && dot2(dir, ld) > 0.3 && red && tr.crossT.IsZero() && !tr.emitted[wire.StopLineViolation] && approached(tr, l, ld) &&
+		// a standing track does not cross: its blob jumping over the line is a passer-by
+		// merging with it (its own speed is that of the merge)
+		if in && dp < 0 && dc >= 0 && dot2(dir, ld) > 0.3 && red && tr.crossT.IsZero() && !tr.emitted[wire.StopLineViolation] && tr.stillSince.IsZero() && approached(tr, l, ld) &&
 			(!d.inferred[l.ID] || single(cur, cls) && (speed >= stillMS || entering) && steady(tr, entering)) {
 			tr.crossT = interp(prev.t, cur.t, dp, dc)
 			tr.crossLine, tr.crossBox = i, cur.box

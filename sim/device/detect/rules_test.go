@@ -1,7 +1,9 @@
 package detect
 
 import (
+	"math"
 	"testing"
+	"time"
 
 	"github.com/trafficsim/trafficsim/sim/wire"
 )
@@ -81,4 +83,40 @@ func TestWrongWayEnteringThePictureIsBackDated(t *testing.T) {
 	// centre enters the lane at s = 0.625 (2 s mark 2.625), the front the view at s = 1.33
 	evs, _ := run(t, cal, 6, []actor{car(-1.75, 0, 8, 0)}, nil)
 	only(t, evs, wire.WrongWay, 2.625, 0.5)
+}
+
+// A car standing just before the line at red whose blob jumps past the line (a passer-by
+// merged with it, then the track is lost) did not cross: no red_light.
+func TestStandingTrackWhoseBlobJumpsDoesNotCross(t *testing.T) {
+	t.Parallel()
+	cal := site(t)
+	d, err := New(cal, Options{Source: "dev1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.signals[0].state = red
+	tr := &track{id: "t1", votes: map[wire.Class]int{wire.Car: 30}, emitted: map[wire.ViolationType]bool{}, zoneIn: map[int]time.Time{}}
+	at := func(i int) time.Time { return t0.Add(time.Duration(i) * 40 * time.Millisecond) }
+	add := func(i int, rearY float64) {
+		c := wire.Cuboid{Center: wire.Point{1.75, rearY + 2.25}, Length: 4.5, Width: 1.8, Height: 1.5}
+		b, _ := cam.ProjectCuboid(c)
+		tr.hist = append(tr.hist, sample{t: at(i), box: b, ground: wire.Point{1.75, rearY}, widthM: 1.8})
+		tr.seen++
+		tr.vel = tr.velocity(600 * time.Millisecond)
+	}
+	// drove up (rear 20 -> 35 m) and stands with the front 0.5 m before the line for 2 s
+	for i := range 75 {
+		add(i, 20+15*math.Min(1, float64(i)/25))
+		tr.maxSpeed = max(tr.maxSpeed, math.Hypot(tr.vel[0], tr.vel[1]))
+		d.rules(tr, at(i))
+	}
+	if tr.stillSince.IsZero() {
+		t.Fatal("the car is not seen standing")
+	}
+	add(75, 37.5) // the merged blob: front 2 m past the line
+	tr.pending = append(tr.pending, d.rules(tr, at(75))...)
+	d.finish(tr) // lost
+	for _, e := range tr.pending {
+		t.Errorf("unexpected %s", e.Type)
+	}
 }
