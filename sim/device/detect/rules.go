@@ -147,7 +147,10 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 	var evs []wire.Event
 	cur, prev := tr.hist[len(tr.hist)-1], tr.hist[len(tr.hist)-2]
 	if cur.widthM > maxVehicleM || prev.widthM > maxVehicleM {
-		return nil // wider than any vehicle: several merged, or glare on a wet road at night
+		// wider than any vehicle: several merged, or glare on a wet road at night. A lane hold
+		// does not run through it: the merged blob's motion is no one vehicle's
+		tr.wrongSince, tr.laneSince = time.Time{}, time.Time{}
+		return nil
 	}
 	g := cur.ground
 	dir, speed := unit(tr.vel)

@@ -120,3 +120,20 @@ func TestStandingTrackWhoseBlobJumpsDoesNotCross(t *testing.T) {
 		t.Errorf("unexpected %s", e.Type)
 	}
 }
+
+// A wrong-way hold does not run through frames where the track's blob is wider than any
+// vehicle (a merge: its motion is no one vehicle's): it starts again after them.
+func TestWrongWayHoldRestartsAfterAMerge(t *testing.T) {
+	t.Parallel()
+	cal := site(t)
+	ww := car(-1.75, 12, 8, 0) // northbound in the southbound lane
+	// a 3 m wide load right beside it in the northbound lane from 0.8 to 2.3 s: one blob
+	// 4.75 m wide
+	beside := func(s float64) (wire.Cuboid, bool) {
+		c, _ := car(0.6, 12, 8, 0)(s)
+		c.Width = 3
+		return c, s >= 0.8 && s < 2.3
+	}
+	evs, _ := run(t, cal, 6, []actor{ww, beside}, nil)
+	only(t, evs, wire.WrongWay, 2.3+2, 0.5)
+}
