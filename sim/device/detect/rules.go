@@ -206,7 +206,9 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 		// the light when it stopped: a vehicle that stopped at red and moves off soon after
 		// the light turns green is judged by the light it stopped at
 		crossed := !tr.crossT.IsZero() && tr.crossLine == i
-		if in && (red || tr.stillRed&(1<<i) != 0) && dc > 0 && (dc < stopLineM || crossed && dc < beyondStopM) && speed < stillMS && !tr.stillSince.IsZero() &&
+		// not while cut by the bottom edge: its front is then a guess from the top edge, a
+		// metre off, and its blob may hold the vehicle coming in behind it
+		if in && !entering && (red || tr.stillRed&(1<<i) != 0) && dc > 0 && (dc < stopLineM || crossed && dc < beyondStopM) && speed < stillMS && !tr.stillSince.IsZero() &&
 			t.Sub(tr.stillSince) >= time.Second && tr.maxSpeed > movingMS {
 			emit(wire.StopLineViolation, tr.stillSince, cur.box, 0.7)
 			// it stopped beyond the line: not a red_light, even when it drives on at green
@@ -271,13 +273,16 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 	// where it stopped (the road point alone jitters: the bottom of a parked car's blob creeps up
 	// as the background learns it, and others passing by merge with it)
 	zone := d.noParkingAt(g)
-	if tr.parkSince.IsZero() && zone >= 0 && v1 < stillMS {
+	// (a vehicle cut by the bottom edge stands when its top edge does too)
+	standing := v1 < stillMS && !(entering && d.topMoving(tr))
+	if tr.parkSince.IsZero() && zone >= 0 && standing {
 		tr.parkSince, tr.parkBox = t.Add(-500*time.Millisecond), cur.box
-	} else if !tr.parkSince.IsZero() && (zone < 0 || v1 > movingMS || cur.box.IoU(tr.parkBox) < movedOffIoU) {
+	} else if !tr.parkSince.IsZero() && (zone < 0 || v1 > movingMS || cur.box.IoU(tr.parkBox) < movedOffIoU || entering && d.topMoving(tr)) {
 		tr.parkSince = time.Time{}
 	}
-	// it drove in, or it was there (maybe rolling to a stop) when the device began to look
-	if !tr.parkSince.IsZero() && (tr.maxSpeed > movingMS || tr.atStart) {
+	// it drove in (or came in through the bottom edge), or it was there (maybe rolling to a
+	// stop) when the device began to look
+	if !tr.parkSince.IsZero() && (tr.maxSpeed > movingMS || tr.atStart || d.cameIn(tr)) {
 		th := d.cal.NoParking[zone].ThresholdS
 		if th <= 0 {
 			th = d.o.ParkingS

@@ -137,3 +137,52 @@ func TestWrongWayHoldRestartsAfterAMerge(t *testing.T) {
 	evs, _ := run(t, cal, 6, []actor{ww, beside}, nil)
 	only(t, evs, wire.WrongWay, 2.3+2, 0.5)
 }
+
+// A vehicle that parks in a no-parking zone at the bottom of the view, its rear still out of
+// the picture, shows no road motion (its box's bottom is the image's edge): it came in, its
+// top edge moved, and it is kept and judged all the same.
+func TestParkedCutByTheBottomEdge(t *testing.T) {
+	t.Parallel()
+	cal := site(t)
+	np := rect(0, 11, 3.5, 16) // the view begins at y = 12.9
+	cal.NoParking = []wire.ZoneRegion{{ID: "np-near", Road: np, Image: toImage(np), ThresholdS: 3}}
+	// northbound at 3 m/s, stands from s = 2 with its centre at y = 14 (rear at 11.75)
+	parker := func(s float64) (wire.Cuboid, bool) {
+		return wire.Cuboid{Center: wire.Point{1.75, 14 - 3*math.Max(0, 2-s)}, Length: 4.5, Width: 1.8, Height: 1.5}, true
+	}
+	evs, _ := run(t, cal, 9, []actor{parker}, nil)
+	only(t, evs, wire.IllegalParking, 2+3, 1.0)
+}
+
+// stop_line is not judged on a box cut by the bottom edge: its front is a guess from the top
+// edge (a metre off), and the blob may hold the vehicle coming in behind it.
+func TestNoStopLineWhileCutByTheBottomEdge(t *testing.T) {
+	t.Parallel()
+	cal := site(t)
+	d, err := New(cal, Options{Source: "dev1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.signals[0].state = red
+	tr := &track{id: "t1", votes: map[wire.Class]int{wire.Car: 30}, emitted: map[wire.ViolationType]bool{}, zoneIn: map[int]time.Time{}, maxSpeed: 5}
+	at := func(i int) time.Time { return t0.Add(time.Duration(i) * 40 * time.Millisecond) }
+	// a car standing with its rear out of the picture: the box's bottom is the image's edge
+	c := wire.Cuboid{Center: wire.Point{1.75, 14}, Length: 4.5, Width: 1.8, Height: 1.5}
+	b, _ := cam.ProjectCuboid(c)
+	b[3] = float64(cal.Height)
+	g, _ := wire.Apply(cal.ImageToRoad, wire.Point{(b[0] + b[2]) / 2, b[3]})
+	s := sample{t: at(0), box: b, ground: g, widthM: 1.8}
+	// the line 1.5 m behind the front the device estimates from the top edge
+	f := d.front(tr, s, wire.Point{0, 1})
+	stop := line("stop1", wire.Point{0, f[1] - 1.5}, wire.Point{3.5, f[1] - 1.5})
+	stop.Signal, stop.Lanes = "s1", []string{"north"}
+	d.cal.StopLines = []wire.LineRegion{stop}
+	for i := range 75 {
+		s.t = at(i)
+		tr.hist = append(tr.hist, s)
+		tr.seen++
+		for _, e := range d.rules(tr, at(i)) {
+			t.Errorf("unexpected %s at frame %d", e.Type, i)
+		}
+	}
+}

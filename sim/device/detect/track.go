@@ -25,6 +25,7 @@ type track struct {
 	firstG   wire.Point // ground point at birth
 	atStart  bool       // born in the first analysed frame: there when the device began to look
 	bornEdge bool       // its first box touched the image's edge: it came into the picture
+	firstBox wire.Box   // box at birth
 	missed   int        // frames without a matching blob
 	seen     int        // frames matched
 	votes    map[wire.Class]int
@@ -243,6 +244,7 @@ func (d *Detector) associate(os []obs, t time.Time, firstLook bool) {
 			firstG:   o.ground,
 			atStart:  firstLook,
 			bornEdge: !d.clear(o.box),
+			firstBox: o.box,
 			votes:    map[wire.Class]int{classify(o): 1},
 			emitted:  map[wire.ViolationType]bool{},
 			zoneIn:   map[int]time.Time{},
@@ -251,6 +253,32 @@ func (d *Detector) associate(os []obs, t time.Time, firstLook bool) {
 		d.tracks = append(d.tracks, tr)
 	}
 	d.ghosts(t)
+}
+
+// cutBottom reports whether a box reaches the image's bottom edge: its bottom is not where the
+// vehicle stands, and the road point under it does not move while the vehicle comes in.
+func (d *Detector) cutBottom(b wire.Box) bool {
+	return b[3] >= float64(d.cal.Height-2*d.s)
+}
+
+// cameIn reports whether a track came into the picture through the bottom edge and moved in:
+// born cut by the bottom edge, its top edge has since moved by a fifth of its height. Its road
+// point, pinned to the bottom edge, does not show that motion.
+func (d *Detector) cameIn(tr *track) bool {
+	b := tr.last().box
+	return d.cutBottom(tr.firstBox) && math.Abs(b[1]-tr.firstBox[1]) > 0.2*(b[3]-b[1])
+}
+
+// topMoving reports whether the top edge of a track's box moved more than a few pixels over
+// about the last second: a vehicle cut by the bottom edge that is still coming in.
+func (d *Detector) topMoving(tr *track) bool {
+	n := len(tr.hist)
+	b := tr.hist[n-1]
+	i := n - 1
+	for i > 0 && b.t.Sub(tr.hist[i].t) < time.Second {
+		i--
+	}
+	return math.Abs(b.box[1]-tr.hist[i].box[1]) > float64(2*d.s)
 }
 
 // clear reports whether a box is clear of the image's edges.
@@ -287,7 +315,7 @@ func itoa(n int) string {
 func (d *Detector) ghosts(t time.Time) {
 	kept := d.tracks[:0]
 	for _, tr := range d.tracks {
-		if t.Sub(tr.born) > 3*time.Second && len(tr.pending) == 0 && tr.maxSpeed < 2.5 &&
+		if t.Sub(tr.born) > 3*time.Second && len(tr.pending) == 0 && tr.maxSpeed < 2.5 && !d.cameIn(tr) &&
 			math.Hypot(tr.last().ground[0]-tr.firstG[0], tr.last().ground[1]-tr.firstG[1]) < 1.0 {
 			b := tr.last().box
 			s := float64(d.s)
