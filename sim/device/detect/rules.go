@@ -241,6 +241,10 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 		}
 	}
 	if !tr.laneSince.IsZero() && t.Sub(tr.laneSince).Seconds() >= holdWrongS {
+		if d.lostStamped(tr, cur.box, wire.WrongLane) {
+			// a vehicle stamped already, whose track was lost while this one took its blob
+			tr.emitted[wire.WrongLane] = true
+		}
 		emit(wire.WrongLane, t, cur.box, 0.6)
 	}
 

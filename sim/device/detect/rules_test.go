@@ -186,3 +186,53 @@ func TestNoStopLineWhileCutByTheBottomEdge(t *testing.T) {
 		}
 	}
 }
+
+// A vehicle stamped wrong_lane whose track is lost (its blob merged with the one behind it, so
+// the blob's road point jumped nearer than any vehicle can move) is found again by a new track:
+// that track starts stamped, and is not reported a second time (demo clips: one car or truck
+// reported two or three times a few seconds apart). A new track elsewhere, or on the blob of a
+// lost track that was not stamped, is judged on its own.
+func TestWrongLaneFoundAgainIsNotStampedTwice(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name    string
+		stamped bool
+		blob    wire.Box
+		want    bool
+	}{
+		{"stamped, its box inside the merged blob", true, wire.Box{750, 90, 820, 210}, true},
+		{"not stamped", false, wire.Box{750, 90, 820, 210}, false},
+		{"stamped, the blob elsewhere", true, wire.Box{400, 90, 470, 210}, false},
+		{"stamped, the blob overlaps a corner", true, wire.Box{790, 120, 900, 260}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d, err := New(site(t, wire.Motorbike), Options{Source: "dev1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			lost := &track{
+				hist:    []sample{{t: t0, box: wire.Box{753, 96, 819, 141}, ground: wire.Point{-1.75, 48}}},
+				seen:    60,
+				missed:  1,
+				vel:     wire.Point{0, 8},
+				votes:   map[wire.Class]int{wire.Car: 60},
+				emitted: map[wire.ViolationType]bool{wire.WrongLane: c.stamped},
+			}
+			d.tracks = []*track{lost}
+			// the merged blob stands on the road point of the vehicle behind, 10 m nearer
+			d.associate([]obs{{box: c.blob, ground: wire.Point{-1.75, 38}, widthM: 2}}, t0.Add(40*time.Millisecond), false)
+			if len(d.tracks) != 2 || d.tracks[1] == lost {
+				t.Fatalf("%d tracks, want the lost one and a new one", len(d.tracks))
+			}
+			if got := d.tracks[1].emitted[wire.WrongLane]; got != c.want {
+				t.Errorf("new track stamped wrong_lane: %v, want %v", got, c.want)
+			}
+			// a track that took the lost one's blob later is judged the same way when its
+			// own hold ends
+			other := &track{hist: []sample{{t: t0, box: c.blob}}}
+			if got := d.lostStamped(other, c.blob, wire.WrongLane); got != c.want {
+				t.Errorf("lostStamped: %v, want %v", got, c.want)
+			}
+		})
+	}
+}

@@ -250,6 +250,10 @@ func (d *Detector) associate(os []obs, t time.Time, firstLook bool) {
 			zoneIn:   map[int]time.Time{},
 			seen:     1,
 		}
+		if d.lostStamped(tr, o.box, wire.WrongLane) {
+			// found again after its blob merged or broke: stamped already
+			tr.emitted[wire.WrongLane] = true
+		}
 		d.tracks = append(d.tracks, tr)
 	}
 	d.ghosts(t)
@@ -378,3 +382,25 @@ func overlapsOther(tr *track, b wire.Box, among []*track) bool {
 	}
 	return false
 }
+
+// lostStamped reports whether a track other than tr, lost this frame or for a while (its blob
+// merged with another, or broke up), was stamped typ on about box b: at least half of the
+// smaller of b and its last box overlap. The new or other track holding that blob is the same
+// vehicle, found again.
+func (d *Detector) lostStamped(tr *track, b wire.Box, typ wire.ViolationType) bool {
+	for _, ts := range [][]*track{d.tracks, d.dead} {
+		for _, o := range ts {
+			if o == tr || o.missed == 0 || !o.emitted[typ] {
+				continue
+			}
+			lb := o.last().box
+			if b.Intersect(lb).Area() > sameShare*min(b.Area(), lb.Area()) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sameShare is the share of the smaller of two boxes they must overlap to be one vehicle's.
+const sameShare = 0.5
