@@ -231,6 +231,11 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 		tr.laneSince = hold(tr.laneSince, c > 0.5 && !allows(d.cal.Lanes[lane].Allowed, cls) && tr.seen >= 10 && tr.shareNotIn(d.cal.Lanes[lane].Allowed) >= 0.8, t)
 	} else if speed >= movingMS {
 		tr.wrongSince, tr.laneSince = time.Time{}, time.Time{}
+	} else if speed < stillMS {
+		// the world's hold runs only while the vehicle moves: one standing in the lane (a queue
+		// at red) starts again when it drives on. A blob standing while its vehicle moves is a
+		// merge with something else, no one vehicle's motion either.
+		tr.laneSince = time.Time{}
 	}
 	if !tr.wrongSince.IsZero() {
 		// and it went somewhere: at least wrongMinM against the lane during the hold

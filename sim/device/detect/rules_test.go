@@ -236,3 +236,21 @@ func TestWrongLaneFoundAgainIsNotStampedTwice(t *testing.T) {
 		})
 	}
 }
+
+// The world's wrong_lane hold runs only while the vehicle moves (synth/world/rules.go: not
+// still): a car in a motorbike-only lane that stands for 2 s after 1 s in it (a queue) is
+// stamped 2 s after it drives on, not during the stand. A blob standing still while its hold
+// runs is also what a merge of standing motorbikes, or glare at night, looks like.
+func TestWrongLaneHoldRestartsAfterAStand(t *testing.T) {
+	t.Parallel()
+	cal := site(t, wire.Motorbike)
+	stand := func(s float64) (wire.Cuboid, bool) {
+		y := 60 - 8*min(s, 1)
+		if s > 3 {
+			y -= 8 * (s - 3)
+		}
+		return wire.Cuboid{Center: wire.Point{-1.75, y}, HeadingDeg: 180, Length: 4.5, Width: 1.8, Height: 1.5}, true
+	}
+	evs, _ := run(t, cal, 7, []actor{stand}, nil)
+	only(t, evs, wire.WrongLane, 5, 0.5)
+}
