@@ -124,25 +124,46 @@ func (d *Detector) headTop(f *decode.Frame, b wire.Box, ppm float64) (top, cx in
 
 // Passenger check constants.
 const (
-	paxVotes   = 3    // rider-stack measurements per track before deciding
-	paxMaxS    = 1.5  // a track measured this long without enough votes is left undecided
-	paxRatio   = 1.6  // stack this many steps longer than one head: 3 or more riders
-	paxAwayCos = 0.85 // going away from the camera: heading within ~30 degrees of the line of sight
-	minPaxPPM  = 70   // smaller heads are not judged (further than ~22 m at focal 1600 px: a step is under 7 px)
+	paxVotes   = 3                      // rider-stack measurements per track before deciding
+	paxMaxS    = 1.5                    // a track measured this long without enough votes is left undecided
+	paxRatio   = 1.6                    // stack this many steps longer than one head: 3 or more riders
+	paxAwayCos = 0.85                   // going away from the camera: heading within ~30 degrees of the line of sight
+	minPaxPPM  = 70                     // smaller heads are not judged (further than ~22 m at focal 1600 px: a step is under 7 px)
+	paxDupAt   = 500 * time.Millisecond // two decisions whose vehicles came into view this close in time (and place: dupPx) are one vehicle (motorbikes on the cross street come in bunches a second apart)
+	steadyBox  = 0.1                    // a box whose height or width changed more than this share since the last frame is a blob merging or splitting: not measured
 )
+
+// paxState is a track's too_many_passengers check: its measurements, when and on which box
+// the first was taken, and whether it is decided.
+type paxState struct {
+	n, many int // measurements, of which showed 3 or more riders
+	side    int // of which from the side (a row of heads)
+	t       time.Time
+	box     wire.Box
+	done    bool
+}
 
 // checkPassengers counts the riders of a motorbike by day: going away from the camera, alone in
 // its blob with its riders in view, by the stack of heads (paxVotes measurements, most must show
 // 3 or more); crossing the view, by the row of heads along it (sideVotes measurements, 4 in 5
-// must). It stamps too_many_passengers at the first frame the track was fully visible (or the
-// first measurement). Seen from the front the passengers hide behind the driver: those
-// motorbikes are not judged.
+// must). Frames where the blob grew or shrank at once (merging with a neighbour, or splitting
+// from it) are not measured. It needs no speed: a stack or a row of three heads is no bicycle's
+// (they carry one rider), so a motorbike creeping in a queue is judged too. It stamps
+// too_many_passengers at the first frame the vehicle was fully visible and wire.JudgeMinPx tall
+// (firstVisible: seen, or followed back along its path when its track was born inside the
+// picture, after a merge or from behind something), and sends it once per vehicle (a track found
+// again after a merge is not judged twice). Seen from the front the passengers hide behind the
+// driver: those motorbikes are not judged.
 func (d *Detector) checkPassengers(f *decode.Frame, tr *track, t time.Time) []wire.Event {
-	if tr.paxDone || tr.missed > 0 || tr.seen < minSeen || d.sceneLight < minSceneLight {
+	p := &tr.pax
+	if p.done || tr.missed > 0 || tr.seen < minSeen || d.sceneLight < minSceneLight {
 		return nil
 	}
-	if !tr.paxT.IsZero() && t.Sub(tr.paxT).Seconds() > paxMaxS {
-		tr.paxDone = true
+	if !p.t.IsZero() && t.Sub(p.t).Seconds() > paxMaxS {
+		p.done = true
+		return nil
+	}
+	if !steadyBlob(tr) {
 		return nil
 	}
 	var s sample
@@ -165,32 +186,70 @@ func (d *Detector) checkPassengers(f *decode.Frame, tr *track, t time.Time) []wi
 	if !ok {
 		return nil
 	}
-	if tr.paxN == 0 {
-		tr.paxT, tr.paxBox = t, s.box
+	if p.n == 0 {
+		p.t, p.box = t, s.box
 	}
-	tr.paxN++
+	p.n++
 	if many {
-		tr.paxMany++
+		p.many++
 	}
 	if side {
-		tr.paxSide++
+		p.side++
 	}
 	need := paxVotes
-	if tr.paxSide > 0 {
+	if p.side > 0 {
 		need = sideVotes // side views are noisier: neighbours in a row merge with the heads
 	}
-	if tr.paxN < need {
+	if p.n < need {
 		return nil
 	}
-	if tr.maxSpeed < minMotoMS {
-		return nil // keep measuring until it shows it is a motorbike, not a bicycle
-	}
-	tr.paxDone = true
-	if tr.paxMany*2 <= tr.paxN || tr.paxSide > 0 && tr.paxMany*5 < tr.paxN*4 { // most (side: 4 in 5) say 3 or more
+	p.done = true
+	if p.many*2 <= p.n || p.side > 0 && p.many*5 < p.n*4 { // most (side: 4 in 5) say 3 or more
 		return nil
+	}
+	at, where, ok := d.firstVisible(tr, t)
+	if !ok || at.IsZero() {
+		at, where = tr.firstFull(p.t), wire.Point{(p.box[0] + p.box[2]) / 2, p.box[1]}
+	}
+	if d.seenPax(at, where, t, s.box) {
+		return nil // found again after a merge or an occlusion: judged before
 	}
 	tr.emitted[wire.TooManyPassengers] = true
-	return []wire.Event{d.event(tr, wire.TooManyPassengers, tr.firstFull(tr.paxT), tr.paxBox, wire.Motorbike, conf(float64(tr.paxMany)/float64(tr.paxN)-0.5, 0.5))}
+	return []wire.Event{d.event(tr, wire.TooManyPassengers, at, p.box, wire.Motorbike, conf(float64(p.many)/float64(p.n)-0.5, 0.5))}
+}
+
+// steadyBlob reports whether a track's box kept its size since the previous frame (steadyBox): its
+// blob did not just merge with a neighbour's or split from it.
+func steadyBlob(tr *track) bool {
+	n := len(tr.hist)
+	if n < 2 {
+		return false
+	}
+	a, b := tr.hist[n-2].box, tr.hist[n-1].box
+	ha, hb, wa, wb := a[3]-a[1], b[3]-b[1], a[2]-a[0], b[2]-b[0]
+	return math.Abs(hb-ha) <= steadyBox*ha && math.Abs(wb-wa) <= steadyBox*wa
+}
+
+// seenPax reports whether a too_many_passengers decided at time now on box b, of a vehicle
+// that came into view at (at, where), is one already sent by another track of the same vehicle
+// (its blob merged with another and was found again), which came into view at about the same
+// time and place, and remembers this decision. Unlike seenHelmet, decisions on the same box are
+// not duplicates: motorbikes are measured moving, and one following another is measured where
+// the one before was.
+func (d *Detector) seenPax(at time.Time, where wire.Point, now time.Time, b wire.Box) bool {
+	keep := d.paxMarks[:0]
+	dup := false
+	for _, m := range d.paxMarks {
+		if now.Sub(m.judged) > dupWindow {
+			continue // forget
+		}
+		keep = append(keep, m)
+		if dt := at.Sub(m.at); dt > -paxDupAt && dt < paxDupAt && dist(m.where, where) < dupPx*float64(d.cal.Width) {
+			dup = true
+		}
+	}
+	d.paxMarks = append(keep, helmetMark{at, where, now, b})
+	return dup
 }
 
 // riderRatio measures the rider stack of a motorbike going away from the camera (sample s) and
