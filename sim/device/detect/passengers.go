@@ -129,7 +129,7 @@ const (
 	paxRatio   = 1.6                    // stack this many steps longer than one head: 3 or more riders
 	paxAwayCos = 0.85                   // going away from the camera: heading within ~30 degrees of the line of sight
 	minPaxPPM  = 70                     // smaller heads are not judged (further than ~22 m at focal 1600 px: a step is under 7 px)
-	paxDupAt   = 500 * time.Millisecond // two decisions whose vehicles came into view this close in time (and place: dupPx) are one vehicle (motorbikes on the cross street come in bunches a second apart)
+	paxDupAt   = 800 * time.Millisecond // two decisions whose vehicles came into view this close in time (and place: dupPx) are one vehicle: a track found again is followed back to when its head crossed the border, up to a motorbike's length (0.3-0.6 s) before it was all in view; motorbikes on the cross street come in bunches 1.2 s apart
 	steadyBox  = 0.1                    // a box whose height or width changed more than this share since the last frame is a blob merging or splitting: not measured
 )
 

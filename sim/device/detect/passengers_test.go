@@ -210,3 +210,106 @@ func TestHeadRowFromTheSide(t *testing.T) {
 		}
 	})
 }
+
+// paxPath is one motorbike driven along a straight line, one position per frame (25 fps), with
+// frames where it is hidden (behind a bus, say: the frame shows the empty crossing).
+type paxPath struct {
+	helmets    []bool
+	x0, y0     float64 // road position in the first frame
+	heading    float64 // degrees from +y towards +x
+	speed      float64 // m/s
+	frames     int
+	hide0, hid int // frames hide0 .. hide0+hid-1 do not show it
+	color      string
+}
+
+// playPaths renders each path and plays it through its own detector (warmed up on the empty
+// crossing), returning the too_many_passengers events of each and how many tracks decided it.
+func playPaths(t *testing.T, paths []paxPath) ([][]wire.Event, []int) {
+	t.Helper()
+	var cases []paxCase
+	for _, p := range paths {
+		h := p.heading * math.Pi / 180
+		for i := range p.frames {
+			d := p.speed * float64(i) / 25
+			cases = append(cases, paxCase{helmets: p.helmets, x: p.x0 + d*math.Sin(h), y: p.y0 + d*math.Cos(h), heading: p.heading, color: p.color})
+		}
+	}
+	cal, frames, _ := renderPax(t, cases)
+	out := make([][]wire.Event, len(paths))
+	decided := make([]int, len(paths))
+	k := 1
+	for pi, p := range paths {
+		d, err := New(*cal, Options{WarmUp: 400 * time.Millisecond, NoPlates: true, Evidence: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t0 := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+		n := 0
+		play := func(f *decode.Frame) {
+			for _, e := range d.Process(f, t0.Add(time.Duration(n)*40*time.Millisecond)) {
+				if e.Type == wire.TooManyPassengers {
+					out[pi] = append(out[pi], e)
+				}
+			}
+			n++
+		}
+		for range 15 {
+			play(&frames[0])
+		}
+		for i := range p.frames {
+			if i >= p.hide0 && i < p.hide0+p.hid {
+				play(&frames[0])
+			} else {
+				play(&frames[k+i])
+			}
+		}
+		for _, e := range d.Flush() {
+			if e.Type == wire.TooManyPassengers {
+				out[pi] = append(out[pi], e)
+			}
+		}
+		decided[pi] = len(d.paxMarks)
+		k += p.frames
+	}
+	return out, decided
+}
+
+// TestPassengersCreepingInAQueue: a motorbike with three riders creeping away from the camera at
+// 10 km/h (towards a queue at a red light: as slow as a bicycle) is flagged, its stack of heads
+// being no bicycle's; one with two riders at that speed is not.
+func TestPassengersCreepingInAQueue(t *testing.T) {
+	T := true
+	evs, _ := playPaths(t, []paxPath{
+		{helmets: []bool{T, T, T}, x0: 5.2, y0: 7, speed: 2.8, frames: 30, color: "#a01818"},
+		{helmets: []bool{T, T}, x0: 5.2, y0: 7, speed: 2.8, frames: 30, color: "#a01818"},
+	})
+	if len(evs[0]) != 1 {
+		t.Errorf("three riders at 10 km/h: %d too_many_passengers events, want 1", len(evs[0]))
+	}
+	if len(evs[1]) != 0 {
+		t.Errorf("two riders at 10 km/h: %d too_many_passengers events, want 0", len(evs[1]))
+	}
+}
+
+// TestPassengersOnceAcrossAnOcclusion: a motorbike with three riders crossing the view at
+// 14 km/h, hidden for 1.1 s halfway (its track ends, and a new one starts where it shows again),
+// is judged by both tracks but sent once, stamped when it came into view at the left edge (the
+// second track follows its path back there).
+func TestPassengersOnceAcrossAnOcclusion(t *testing.T) {
+	T := true
+	const warm, hide0 = 15, 45
+	evs, decided := playPaths(t, []paxPath{
+		{helmets: []bool{T, T, T}, x0: -6, y0: 12, heading: 90, speed: 4, frames: 100, hide0: hide0, hid: 28, color: "#202020"},
+	})
+	if decided[0] != 2 {
+		t.Errorf("decided by %d tracks, want 2 (before and after the occlusion)", decided[0])
+	}
+	if len(evs[0]) != 1 {
+		t.Fatalf("%d too_many_passengers events, want 1", len(evs[0]))
+	}
+	t0 := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	if at := evs[0][0].Time.Sub(t0); at < warm*40*time.Millisecond || at >= (warm+hide0)*40*time.Millisecond {
+		t.Errorf("stamped %v after the start, want in its first stretch in view (%v to %v)", at, warm*40*time.Millisecond, (warm+hide0)*40*time.Millisecond)
+	}
+}
