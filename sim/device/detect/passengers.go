@@ -126,6 +126,7 @@ func (d *Detector) headTop(f *decode.Frame, b wire.Box, ppm float64) (top, cx in
 const (
 	paxVotes   = 3                      // rider-stack measurements per track before deciding
 	paxMaxS    = 1.5                    // a track measured this long without enough votes is left undecided
+	slowVotes  = 6                      // measurements of a track slower than minMotoMS (4 in 5 must show 3 or more)
 	paxRatio   = 1.6                    // stack this many steps longer than one head: 3 or more riders
 	paxAwayCos = 0.85                   // going away from the camera: heading within ~30 degrees of the line of sight
 	minPaxPPM  = 70                     // smaller heads are not judged (further than ~22 m at focal 1600 px: a step is under 7 px)
@@ -196,15 +197,17 @@ func (d *Detector) checkPassengers(f *decode.Frame, tr *track, t time.Time) []wi
 	if side {
 		p.side++
 	}
-	need := paxVotes
+	need, strict := paxVotes, false
 	if p.side > 0 {
-		need = sideVotes // side views are noisier: neighbours in a row merge with the heads
+		need, strict = sideVotes, true // side views are noisier: neighbours in a row merge with the heads
+	} else if tr.maxSpeed < minMotoMS {
+		need, strict = slowVotes, true // creeping: the blob keeps taking in the shadow and the road it stops on
 	}
 	if p.n < need {
 		return nil
 	}
 	p.done = true
-	if p.many*2 <= p.n || p.side > 0 && p.many*5 < p.n*4 { // most (side: 4 in 5) say 3 or more
+	if p.many*2 <= p.n || strict && p.many*5 < p.n*4 { // most (side or slow: 4 in 5) say 3 or more
 		return nil
 	}
 	at, where, ok := d.firstVisible(tr, t)
