@@ -313,3 +313,29 @@ func TestPassengersOnceAcrossAnOcclusion(t *testing.T) {
 		t.Errorf("stamped %v after the start, want in its first stretch in view (%v to %v)", at, warm*40*time.Millisecond, (warm+hide0)*40*time.Millisecond)
 	}
 }
+
+// TestSteadyBlob: a rider check measures a track only on frames where its blob kept its size
+// since the last frame; a blob that grew or shrank at once by more than a tenth merged with a
+// neighbour or split from it (the heads of the one next to it would count as passengers).
+func TestSteadyBlob(t *testing.T) {
+	cases := []struct {
+		name       string
+		prev, last wire.Box
+		want       bool
+	}{
+		{"moving away, shrinking a little", wire.Box{100, 300, 180, 500}, wire.Box{101, 296, 179, 492}, true},
+		{"coming closer, growing a little", wire.Box{100, 300, 180, 500}, wire.Box{98, 305, 182, 512}, true},
+		{"a neighbour merged on the side", wire.Box{100, 300, 180, 500}, wire.Box{100, 300, 240, 500}, false},
+		{"a head above merged", wire.Box{100, 300, 180, 500}, wire.Box{100, 270, 180, 500}, false},
+		{"split from a neighbour", wire.Box{100, 300, 240, 500}, wire.Box{100, 300, 180, 500}, false},
+	}
+	for _, c := range cases {
+		tr := &track{hist: []sample{{box: c.prev}, {box: c.last}}}
+		if got := steadyBlob(tr); got != c.want {
+			t.Errorf("%s: steady %v, want %v", c.name, got, c.want)
+		}
+	}
+	if steadyBlob(&track{hist: []sample{{box: wire.Box{0, 0, 10, 10}}}}) {
+		t.Error("a track seen once: steady, want not (nothing to compare with)")
+	}
+}
