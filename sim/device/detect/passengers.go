@@ -28,13 +28,17 @@ const (
 // head of the one in front (and the shoulders of the one in front show beside it), so the stack
 // of heads is one head tall for one rider and grows by a step per passenger. It ends at the first
 // rows where the central strip has the colour of both side strips: the back of the last rider,
-// whose shirt spans the shoulders. top is the first row of the silhouette, cx its centre, ppm the
-// scale (pixels per metre) at the heads; maxRows bounds the search.
-func riderStack(f *decode.Frame, top, cx int, ppm float64, maxRows int) (rows int, ok bool) {
+// whose shirt spans the shoulders (not within the first head: a helmet can have the colour of
+// the road beside it). top is the first row of the silhouette, cx its centre, ppm the scale
+// (pixels per metre) at the heads; maxRows bounds the search. Seen obliquely, each head back
+// stands aside of the one before, and each rider's back under its head: below the first lead
+// rows (one rider's head and neck) the strips move slope columns per row down.
+func riderStack(f *decode.Frame, top, cx int, ppm float64, maxRows int, slope float64, lead int) (rows int, ok bool) {
 	half := max(1, int(stripM*ppm+0.5))
 	side := int(sideM*ppm + 0.5)
 	sw := max(1, half/2)
-	if cx-side-sw < 0 || cx+side+sw >= f.Width || top < 0 {
+	reach := int(math.Abs(slope)*float64(max(0, maxRows-lead)) + 0.5)
+	if cx-side-sw-reach < 0 || cx+side+sw+reach >= f.Width || top < 0 {
 		return 0, false
 	}
 	mean := func(y, x0, x1 int) (int, int, int) {
@@ -49,10 +53,12 @@ func riderStack(f *decode.Frame, top, cx int, ppm float64, maxRows int) (rows in
 		return sy / n, sb / n, sr / n
 	}
 	same := 0
-	for y := top; y < min(f.Height, top+maxRows); y++ {
-		cy, cb, cr := mean(y, cx-half, cx+half+1)
-		ly, lb, lr := mean(y, cx-side-sw, cx-side+sw+1)
-		ry, rb, rr := mean(y, cx+side-sw, cx+side+sw+1)
+	from := top + int((headHM-stripM)*ppm)
+	for y := from; y < min(f.Height, top+maxRows); y++ {
+		c := cx + int(math.Round(slope*float64(max(0, y-top-lead))))
+		cy, cb, cr := mean(y, c-half, c+half+1)
+		ly, lb, lr := mean(y, c-side-sw, c-side+sw+1)
+		ry, rb, rr := mean(y, c+side-sw, c+side+sw+1)
 		if abs(cy-ly)/3+abs(cb-lb)+abs(cr-lr) < sameColor && abs(cy-ry)/3+abs(cb-rb)+abs(cr-rr) < sameColor {
 			same++
 			if same == 3 {
@@ -63,6 +69,20 @@ func riderStack(f *decode.Frame, top, cx int, ppm float64, maxRows int) (rows in
 		same = 0
 	}
 	return 0, false
+}
+
+// riderSlope is how many image columns a head moves aside per row down, from a rider's head to
+// the next one back, on a motorbike at road point g heading dir (a unit vector): 0 straight
+// away from the camera, more the more obliquely it is seen.
+func (d *Detector) riderSlope(g, dir wire.Point) float64 {
+	p := d.cal.Pinhole
+	z := headTopM - headHM/2
+	a, _, ok1 := p.Project(wire.Vec3{g[0], g[1], z})
+	b, _, ok2 := p.Project(wire.Vec3{g[0] - dir[0]*riderGapM, g[1] - dir[1]*riderGapM, z - riderDropM})
+	if !ok1 || !ok2 || b[1]-a[1] < 0.5 {
+		return 0
+	}
+	return (b[0] - a[0]) / (b[1] - a[1])
 }
 
 // stackPPM is the image scale (full-resolution pixels per metre, vertically) at the heads of a
@@ -124,14 +144,16 @@ func (d *Detector) headTop(f *decode.Frame, b wire.Box, ppm float64) (top, cx in
 
 // Passenger check constants.
 const (
-	paxVotes   = 3                      // rider-stack measurements per track before deciding
-	paxMaxS    = 1.5                    // a track measured this long without enough votes is left undecided
-	slowVotes  = 6                      // measurements of a track slower than minMotoMS (4 in 5 must show 3 or more)
-	paxRatio   = 1.6                    // stack this many steps longer than one head: 3 or more riders
-	paxAwayCos = 0.85                   // going away from the camera: heading within ~30 degrees of the line of sight
-	minPaxPPM  = 70                     // smaller heads are not judged (further than ~22 m at focal 1600 px: a step is under 7 px)
-	paxDupAt   = 800 * time.Millisecond // two decisions whose vehicles came into view this close in time (and place: dupPx) are one vehicle: a track found again is followed back to when its head crossed the border, up to a motorbike's length (0.3-0.6 s) before it was all in view; motorbikes on the cross street come in bunches 1.2 s apart
-	steadyBox  = 0.1                    // a box whose height or width changed more than this share since the last frame is a blob merging or splitting: not measured
+	paxVotes    = 3                      // rider-stack measurements per track before deciding
+	paxMaxS     = 1.5                    // a track measured this long without enough votes is left undecided
+	slowVotes   = 6                      // measurements of a track slower than minMotoMS (4 in 5 must show 3 or more)
+	paxMaxRatio = 4.5                    // a longer stack (a 4-rider one is 3 steps) did not end on a rider's back: not measured
+	paxRatio    = 1.6                    // stack this many steps longer than one head: 3 or more riders
+	paxAwayCos  = 0.85                   // going away from the camera: heading within ~30 degrees of the line of sight
+	minPaxPPM   = 55                     // smaller heads are not judged (further than ~28 m at focal 1600 px: a step is under 6 px)
+	nearPaxPPM  = 70                     // smaller heads (further than ~22 m) are judged strictly: all measurements must show 3 or more
+	paxDupAt    = 800 * time.Millisecond // two decisions whose vehicles came into view this close in time (and place: dupPx) are one vehicle: a track found again is followed back to when its head crossed the border, up to a motorbike's length (0.3-0.6 s) before it was all in view; motorbikes on the cross street come in bunches 1.2 s apart
+	steadyBox   = 0.1                    // a box whose height or width changed more than this share since the last frame is a blob merging or splitting: not measured
 )
 
 // paxState is a track's too_many_passengers check: its measurements, when and on which box
@@ -139,21 +161,24 @@ const (
 type paxState struct {
 	n, many int // measurements, of which showed 3 or more riders
 	side    int // of which from the side (a row of heads)
+	far     int // of which with heads smaller than nearPaxPPM
 	t       time.Time
 	box     wire.Box
 	done    bool
 }
 
-// checkPassengers counts the riders of a motorbike by day: going away from the camera, alone in
-// its blob with its riders in view, by the stack of heads (paxVotes measurements, most must show
-// 3 or more); crossing the view, by the row of heads along it (sideVotes measurements, 4 in 5
-// must). Frames where the blob grew or shrank at once (merging with a neighbour, or splitting
-// from it) are not measured. It needs no speed: a stack or a row of three heads is no bicycle's
-// (they carry one rider), so a motorbike creeping in a queue is judged too. It stamps
-// too_many_passengers at the first frame the vehicle was fully visible and wire.JudgeMinPx tall
-// (firstVisible: seen, or followed back along its path when its track was born inside the
-// picture, after a merge or from behind something), and sends it once per vehicle (a track found
-// again after a merge is not judged twice). Seen from the front the passengers hide behind the
+// checkPassengers counts the riders of a motorbike by day: going away from the camera (straight
+// or obliquely, as when turning in from the cross street), alone in its blob with its riders in
+// view, by the stack of heads (paxVotes measurements, most must show 3 or more; all of them when
+// the heads are small, further than ~22 m); crossing the view, by the row of heads along it
+// (sideVotes measurements, 4 in 5 must). Frames where the blob grew or shrank at once (merging
+// with a neighbour, or splitting from it) are not measured. It needs no speed: a stack or a row
+// of three heads is no bicycle's (they carry one rider), so a motorbike creeping in a queue is
+// judged too, on slowVotes measurements. It stamps too_many_passengers at the first frame the
+// vehicle was fully visible and wire.JudgeMinPx tall (firstVisible: seen, or followed back along
+// its path when its track was born inside the picture, after a merge or from behind something;
+// a track whose path goes back to the image's bottom edge was seen before and is not judged
+// again), and sends it once per vehicle. Seen from the front the passengers hide behind the
 // driver: those motorbikes are not judged.
 func (d *Detector) checkPassengers(f *decode.Frame, tr *track, t time.Time) []wire.Event {
 	p := &tr.pax
@@ -168,12 +193,14 @@ func (d *Detector) checkPassengers(f *decode.Frame, tr *track, t time.Time) []wi
 		return nil
 	}
 	var s sample
-	many, ok := false, false
+	many, ok, far := false, false, false
 	if tr.class() == wire.Motorbike {
 		if s, ok = d.paxCandidate(f, tr); ok {
 			var ratio float64
-			ratio, ok = d.riderRatio(f, s)
-			many = ratio >= paxRatio
+			dir, _ := unit(tr.vel)
+			ratio, ok = d.riderRatio(f, s, dir)
+			ok = ok && ratio <= paxMaxRatio
+			many, far = ratio >= paxRatio, d.stackPPM(s.ground) < nearPaxPPM
 		}
 	}
 	side := false
@@ -197,21 +224,29 @@ func (d *Detector) checkPassengers(f *decode.Frame, tr *track, t time.Time) []wi
 	if side {
 		p.side++
 	}
+	if far {
+		p.far++
+	}
 	need, strict := paxVotes, false
 	if p.side > 0 {
 		need, strict = sideVotes, true // side views are noisier: neighbours in a row merge with the heads
 	} else if tr.maxSpeed < minMotoMS {
 		need, strict = slowVotes, true // creeping: the blob keeps taking in the shadow and the road it stops on
+	} else if p.far > 0 {
+		strict = true // far: one frame in five can read a rider more (all three must say 3 or more)
 	}
 	if p.n < need {
 		return nil
 	}
 	p.done = true
-	if p.many*2 <= p.n || strict && p.many*5 < p.n*4 { // most (side or slow: 4 in 5) say 3 or more
+	if p.many*2 <= p.n || strict && p.many*5 < p.n*4 { // most (side, slow or far: 4 in 5) say 3 or more
 		return nil
 	}
 	at, where, ok := d.firstVisible(tr, t)
-	if !ok || at.IsZero() {
+	if !ok {
+		return nil // found again after a merge near the camera, or standing: judged before, or not judged
+	}
+	if at.IsZero() {
 		at, where = tr.firstFull(p.t), wire.Point{(p.box[0] + p.box[2]) / 2, p.box[1]}
 	}
 	if d.seenPax(at, where, t, s.box) {
@@ -255,10 +290,10 @@ func (d *Detector) seenPax(at time.Time, where wire.Point, now time.Time, b wire
 	return dup
 }
 
-// riderRatio measures the rider stack of a motorbike going away from the camera (sample s) and
-// returns how many passenger steps it is longer than one rider's head: about 0 for one rider,
-// 1 for two, 2 for three.
-func (d *Detector) riderRatio(f *decode.Frame, s sample) (float64, bool) {
+// riderRatio measures the rider stack of a motorbike going away from the camera (sample s,
+// heading dir) and returns how many passenger steps it is longer than one rider's head: about 0
+// for one rider, 1 for two, 2 for three.
+func (d *Detector) riderRatio(f *decode.Frame, s sample, dir wire.Point) (float64, bool) {
 	ppm := d.stackPPM(s.ground)
 	if ppm <= 0 {
 		return 0, false
@@ -280,35 +315,42 @@ func (d *Detector) riderRatio(f *decode.Frame, s sample) (float64, bool) {
 	if ppm = d.stackPPM(g); ppm < minPaxPPM {
 		return 0, false
 	}
-	rows, ok := riderStack(f, top, cx, ppm, int(1.2*ppm))
-	if !ok {
-		return 0, false
-	}
 	cam := d.cal.Pinhole.Position
 	look := math.Max(0, d.cal.Pinhole.HeightM-headTopM) / math.Max(math.Hypot(g[0]-cam[0], g[1]-cam[1]), 1)
 	one := headHM + neckM + capM*look // the top of the head shows too, looking down
+	rows, ok := riderStack(f, top, cx, ppm, int(1.2*ppm), d.riderSlope(g, dir), int(one*ppm))
+	if !ok {
+		return 0, false
+	}
 	return (float64(rows)/ppm - one) / (riderDropM + riderGapM*look), true
 }
 
-// maxAloneM: a blob wider than this at its base holds more than one motorbike.
-const maxAloneM = 1.0
+// maxAloneM: a blob wider than this at its base holds more than one motorbike, seen straight
+// from behind; seen obliquely its base shows some of its side too, obliqueM per unit of the
+// sine of the angle between its heading and the line of sight.
+const (
+	maxAloneM = 1.0
+	obliqueM  = 0.8
+)
 
 // paxCandidate returns the newest sample of a track whose rider stack can be measured: one
 // motorbike alone in its blob, upright, going away from the camera, its riders in view.
 func (d *Detector) paxCandidate(f *decode.Frame, tr *track) (sample, bool) {
 	s := tr.last()
 	b := s.box
-	if s.widthM <= 0 || s.widthM > maxAloneM || b[3]-b[1] < 1.4*(b[2]-b[0]) {
-		return s, false // not one motorbike alone in its blob, upright
-	}
 	if b[0] < 2 || b[1] < 2 || b[2] > float64(f.Width-2) {
 		return s, false // the riders are not all in view (the bottom edge may cut the wheel)
 	}
 	cam := d.cal.Pinhole.Position
 	los, _ := unit(wire.Point{s.ground[0] - cam[0], s.ground[1] - cam[1]})
 	dir, speed := unit(tr.vel)
-	if speed < movingMS || dot2(dir, los) < paxAwayCos {
+	cos := dot2(dir, los)
+	if speed < movingMS || cos < paxAwayCos {
 		return s, false
+	}
+	alone := maxAloneM + obliqueM*math.Sqrt(max(0, 1-cos*cos))
+	if s.widthM <= 0 || s.widthM > alone || b[3]-b[1] < 1.4*(b[2]-b[0]) {
+		return s, false // not one motorbike alone in its blob, upright
 	}
 	return s, true
 }
