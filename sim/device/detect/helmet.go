@@ -261,7 +261,9 @@ func (d *Detector) look(f *decode.Frame, b wire.Box, ppm float64) headLook {
 	for y := y0; y < yc; y++ {
 		run := 0
 		for x := x0; x < x1; x++ {
-			if !fgAt(x, y) {
+			// a head is rows thick: a foreground pixel over background is a thin line (a mast
+			// arm, a wire) that the coarse background blurred away, not a crown
+			if !fgAt(x, y) || y+1 < f.Height && !fgAt(x, y+1) {
 				run = 0
 				continue
 			}

@@ -208,3 +208,28 @@ func TestSeenHelmetDropsDuplicates(t *testing.T) {
 		}
 	}
 }
+
+// A thin dark line in the picture (a mast arm, a wire: one pixel, blurred away by the coarse
+// background) running through a bare head's crown rows is not part of the crown: the look
+// measures the hair alone, a head wide.
+func TestLookIgnoresThinLines(t *testing.T) {
+	d, err := New(site(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range d.fg.bg {
+		d.fg.bg[i] = 150 << 8
+	}
+	var f decode.Frame
+	render(&f, d.cal, 0, nil, nil)
+	fill(&f, wire.Box{0, 0, float64(f.Width), float64(f.Height)}, 150)
+	const top, ppm = 100, 50.0
+	fill(&f, wire.Box{0, top, float64(f.Width), top + 1}, 35) // the line
+	fill(&f, wire.Box{300, top + 1, 310, top + 5}, 22)        // hair: 10 px = 0.2 m
+	fill(&f, wire.Box{300, top + 5, 310, top + 12}, 190)      // face
+	fill(&f, wire.Box{290, top + 12, 320, top + 60}, 60)      // body
+	hl := d.look(&f, wire.Box{280, top, 330, top + 60}, ppm)
+	if !hl.bare() || hl.widthM > 0.21 {
+		t.Errorf("look %+v: want a bare crown 0.2 m wide", hl)
+	}
+}
