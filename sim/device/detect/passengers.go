@@ -71,18 +71,18 @@ func riderStack(f *decode.Frame, top, cx int, ppm float64, maxRows int, slope fl
 	return 0, false
 }
 
-// riderSlope is how many image columns a head moves aside per row down, from a rider's head to
-// the next one back, on a motorbike at road point g heading dir (a unit vector): 0 straight
-// away from the camera, more the more obliquely it is seen.
-func (d *Detector) riderSlope(g, dir wire.Point) float64 {
+// riderStep is where the head of the next rider back shows in the image, relative to the one
+// before, on a motorbike at road point g heading dir (a unit vector): dy rows lower (the step
+// of the stack), and slope columns aside per row down (0 straight away from the camera, more
+// the more obliquely it is seen).
+func (d *Detector) riderStep(g, dir wire.Point) (dy, slope float64, ok bool) {
 	p := d.cal.Pinhole
-	z := headTopM - headHM/2
-	a, _, ok1 := p.Project(wire.Vec3{g[0], g[1], z})
-	b, _, ok2 := p.Project(wire.Vec3{g[0] - dir[0]*riderGapM, g[1] - dir[1]*riderGapM, z - riderDropM})
+	a, _, ok1 := p.Project(wire.Vec3{g[0], g[1], headTopM})
+	b, _, ok2 := p.Project(wire.Vec3{g[0] - dir[0]*riderGapM, g[1] - dir[1]*riderGapM, headTopM - riderDropM})
 	if !ok1 || !ok2 || b[1]-a[1] < 0.5 {
-		return 0
+		return 0, 0, false
 	}
-	return (b[0] - a[0]) / (b[1] - a[1])
+	return b[1] - a[1], (b[0] - a[0]) / (b[1] - a[1]), true
 }
 
 // stackPPM is the image scale (full-resolution pixels per metre, vertically) at the heads of a
@@ -318,11 +318,15 @@ func (d *Detector) riderRatio(f *decode.Frame, s sample, dir wire.Point) (float6
 	cam := d.cal.Pinhole.Position
 	look := math.Max(0, d.cal.Pinhole.HeightM-headTopM) / math.Max(math.Hypot(g[0]-cam[0], g[1]-cam[1]), 1)
 	one := headHM + neckM + capM*look // the top of the head shows too, looking down
-	rows, ok := riderStack(f, top, cx, ppm, int(1.2*ppm), d.riderSlope(g, dir), int(one*ppm))
+	dy, slope, ok := d.riderStep(g, dir)
 	if !ok {
 		return 0, false
 	}
-	return (float64(rows)/ppm - one) / (riderDropM + riderGapM*look), true
+	rows, ok := riderStack(f, top, cx, ppm, int(1.2*ppm), slope, int(one*ppm))
+	if !ok {
+		return 0, false
+	}
+	return (float64(rows) - one*ppm) / dy, true
 }
 
 // maxAloneM: a blob wider than this at its base holds more than one motorbike, seen straight
