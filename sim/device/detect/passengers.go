@@ -207,7 +207,7 @@ func (d *Detector) checkPassengers(f *decode.Frame, tr *track, t time.Time) []wi
 	if !ok {
 		if s, ok = d.sideCandidate(tr); ok {
 			var row float64
-			row, ok = d.headRow(s)
+			row, ok = d.headRow(f, s)
 			many, side = row >= sideManyM, true
 		}
 	}
@@ -370,6 +370,9 @@ const (
 	sideMaxM   = 2.6  // a car 4 m or more
 	sideCos    = 0.5  // heading within 60 degrees of square to the line of sight
 	minSidePPM = 40   // heads smaller than this (pixels per metre) are not judged
+	headChroma = 30   // |Cb-128|+|Cr-128| of a coloured pixel (the road and its zebra are grey)
+	headWideM  = 0.35 // a head found beside the row is at most this wide
+	headGapM   = 0.1  // and this far from it
 )
 
 // sideCandidate returns the newest sample of a track that is a motorbike seen from the side:
@@ -385,19 +388,73 @@ func (d *Detector) sideCandidate(tr *track) (sample, bool) {
 	return s, speed >= movingMS && math.Abs(dot2(dir, los)) < sideCos
 }
 
-// headRow measures, on the foreground mask, the length in metres of the top band of a
-// silhouette seen from the side: the row of riders' heads.
-func (d *Detector) headRow(s sample) (float64, bool) {
-	ppm := d.stackPPM(s.ground)
-	if ppm < minSidePPM {
+// headRow measures the length in metres of the top band of a silhouette seen from the side: the
+// row of riders' heads. It is measured on the foreground mask (maskRow), then, since a coloured
+// head as light as the road (a red or green helmet) is not in the mask, in the frame beside the
+// row: one head's width of coloured pixels (the road and its zebra are grey) with the road
+// beyond it (not a painted line running along the band) is a head too.
+func (d *Detector) headRow(f *decode.Frame, s sample) (float64, bool) {
+	top, lo, hi, band, ppm, ok := d.maskRow(s)
+	if !ok {
 		return 0, false
+	}
+	sc := d.s
+	fy0, fy1 := top*sc, min(f.Height, (top+band)*sc)
+	bx0, bx1 := max(0, int(s.box[0])), min(f.Width, int(s.box[2]))
+	cw := f.CW()
+	coloured := func(x int) bool {
+		for y := fy0; y < fy1; y++ {
+			ci := (y/2)*cw + x/2
+			if abs(int(f.Cb[ci])-128)+abs(int(f.Cr[ci])-128) >= headChroma {
+				return true
+			}
+		}
+		return false
+	}
+	gap, wide := int(headGapM*ppm+0.5), int(headWideM*ppm+0.5)
+	grow := func(from, step, limit int) int {
+		// the first run of coloured columns a head wide, starting within the gap, with the
+		// road beyond it (chroma is sampled every other column: edges bleed a column)
+		start, run := -1, 0
+		for n, x := 0, from; x != limit && n <= gap+wide; n, x = n+1, x+step {
+			if coloured(x) {
+				if run == 0 {
+					start = n
+				}
+				run++
+				if run > wide {
+					return 0 // longer than a head: a line, or another vehicle
+				}
+				continue
+			}
+			if run >= wide/3 {
+				return start + run
+			}
+			if n >= gap {
+				return 0
+			}
+			run = 0
+		}
+		return 0 // no road beyond: the box's edge
+	}
+	left := grow(lo*sc-1, -1, bx0-1)
+	right := grow((hi+1)*sc, 1, bx1)
+	return float64((hi-lo+1)*sc+left+right) / ppm, true
+}
+
+// maskRow finds the top band of a silhouette on the foreground mask (analysis scale): its first
+// row, the band's depth in rows and its first and last columns, and the image scale at the heads.
+func (d *Detector) maskRow(s sample) (top, lo, hi, band int, ppm float64, ok bool) {
+	ppm = d.stackPPM(s.ground)
+	if ppm < minSidePPM {
+		return 0, 0, 0, 0, 0, false
 	}
 	sc := d.s
 	x0, x1 := max(0, int(s.box[0])/sc), min(d.w, int(s.box[2])/sc+1)
 	y0, y1 := max(0, int(s.box[1])/sc-1), min(d.h, int(s.box[3])/sc)
-	band := max(2, int(sideBandM*ppm/float64(sc)+0.5))
+	band = max(2, int(sideBandM*ppm/float64(sc)+0.5))
 	m := d.fg.mask
-	top, lo, hi := -1, x1, -1
+	top, lo, hi = -1, x1, -1
 	for y := y0; y < y1; y++ {
 		if top >= 0 && y >= top+band {
 			break
@@ -412,8 +469,5 @@ func (d *Detector) headRow(s sample) (float64, bool) {
 			lo, hi = min(lo, x), max(hi, x)
 		}
 	}
-	if hi < lo {
-		return 0, false
-	}
-	return float64((hi-lo+1)*sc) / ppm, true
+	return top, lo, hi, band, ppm, hi >= lo
 }
