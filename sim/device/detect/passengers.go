@@ -208,6 +208,7 @@ func (d *Detector) checkPassengers(f *decode.Frame, tr *track, t time.Time) []wi
 		if s, ok = d.sideCandidate(tr); ok {
 			var row float64
 			row, ok = d.headRow(f, s)
+			ok = ok && row <= sideMaxRowM
 			many, side = row >= sideManyM, true
 		}
 	}
@@ -363,16 +364,17 @@ func (d *Detector) paxCandidate(f *decode.Frame, tr *track) (sample, bool) {
 // riderGapM apart; the row is one head wide (0.21-0.29 m) for one rider, 0.6 m for two, 0.9 m
 // for three.
 const (
-	sideManyM  = 0.66 // a row of heads this long: 3 or more riders (rendered: 2 riders 0.56-0.60 m, 3 riders 0.69-0.89 m)
-	sideVotes  = 8    // measurements of a track seen from the side before deciding
-	sideBandM  = 0.18 // depth of the top band holding the heads (each one back is 0.035 m lower)
-	sideMinM   = 1.4  // a motorbike seen from the side is 1.8-2.2 m long at its base,
-	sideMaxM   = 2.6  // a car 4 m or more
-	sideCos    = 0.5  // heading within 60 degrees of square to the line of sight
-	minSidePPM = 40   // heads smaller than this (pixels per metre) are not judged
-	headChroma = 30   // |Cb-128|+|Cr-128| of a coloured pixel (the road and its zebra are grey)
-	headWideM  = 0.35 // a head found beside the row is at most this wide
-	headGapM   = 0.1  // and this far from it
+	sideManyM   = 0.66 // a row of heads this long: 3 or more riders (rendered: 2 riders 0.56-0.60 m, 3 riders 0.69-0.89 m)
+	sideMaxRowM = 1.4  // a longer row is no row of heads (4 riders: 1.2 m) but a roof, a car's whose bottom is hidden: not measured
+	sideVotes   = 8    // measurements of a track seen from the side before deciding
+	sideBandM   = 0.18 // depth of the top band holding the heads (each one back is 0.035 m lower)
+	sideMinM    = 1.4  // a motorbike seen from the side is 1.8-2.2 m long at its base,
+	sideMaxM    = 2.6  // a car 4 m or more
+	sideCos     = 0.5  // heading within 60 degrees of square to the line of sight
+	minSidePPM  = 40   // heads smaller than this (pixels per metre) are not judged
+	headChroma  = 30   // |Cb-128|+|Cr-128| of a coloured pixel (the road and its zebra are grey)
+	headWideM   = 0.35 // a head found beside the row is at most this wide
+	headGapM    = 0.1  // and this far from it
 )
 
 // sideCandidate returns the newest sample of a track that is a motorbike seen from the side:

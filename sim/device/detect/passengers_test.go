@@ -34,6 +34,7 @@ type paxCase struct {
 	x, y    float64 // road position, metres (the camera stands at (3.5, -6))
 	heading float64 // degrees from +y (away from the camera) towards +x
 	color   string
+	car     bool // a car (4.3 x 1.8 x 1.5 m) instead of a motorbike
 }
 
 func (c paxCase) name() string {
@@ -54,6 +55,9 @@ func renderPax(t *testing.T, cases []paxCase) (*wire.Calibration, []decode.Frame
 			Plate: wire.Plate{Text: "29-B1 567.89", Rows: 2, Color: "white"}, First: i + 1, Last: i + 1}
 		for _, h := range c.helmets {
 			o.Riders = append(o.Riders, wire.Rider{Helmet: h})
+		}
+		if c.car {
+			o.Class, o.LengthM, o.WidthM, o.HeightM, o.Plate.Rows = wire.Car, 4.3, 1.8, 1.5, 1
 		}
 		if len(o.Riders) >= 3 {
 			o.HeightM += 0.05 // as the world draws them
@@ -435,4 +439,25 @@ func TestHeadRowColouredHelmets(t *testing.T) {
 	if dropped == 0 {
 		t.Error("no 3-rider motorbike lost a head from the mask: the case is not exercised")
 	}
+}
+
+// TestHeadRowNotACarRoof: seen from the side, the top band of a car is its roof, 1.6 m long or
+// more, longer than any row of heads (4 riders: 1.2 m): when the car's base is hidden (behind a
+// truck, say) and its blob passes the side view's size gate, its row is still no measurement.
+func TestHeadRowNotACarRoof(t *testing.T) {
+	var cases []paxCase
+	for _, h := range []float64{90, 270} {
+		for _, col := range []string{"#c8c8d0", "#202020", "#a01818"} {
+			cases = append(cases, paxCase{car: true, x: 3.5, y: 14, heading: h, color: col})
+		}
+	}
+	paxBlobs(t, cases, func(i int, d *Detector, f *decode.Frame, o obs) {
+		c := cases[i]
+		row, ok := d.headRow(f, sample{box: o.box, ground: o.ground, widthM: o.widthM})
+		if !ok || row <= sideMaxRowM {
+			t.Errorf("car %s heading %.0f: top band %.2f m (measured %v), want longer than %.1f m", c.color, c.heading, row, ok, sideMaxRowM)
+		} else {
+			t.Logf("car %s heading %.0f: top band %.2f m", c.color, c.heading, row)
+		}
+	})
 }
