@@ -71,6 +71,7 @@ type Detector struct {
 	unread     []string                  // stop lines whose signal has no lamp regions in this camera
 	topPlane   map[wire.Class][9]float64 // image -> road on the plane at each class's roof height
 	helmets    []helmetMark              // recent no_helmet events, against duplicates (helmet.go)
+	paxMarks   []helmetMark              // recent too_many_passengers events, against duplicates (passengers.go)
 }
 
 // New checks the calibration and builds a detector for it.

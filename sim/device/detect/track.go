@@ -50,11 +50,7 @@ type track struct {
 
 	helm helmetState // the no_helmet check (helmet.go)
 
-	paxN, paxMany int // rider-stack measurements, of which showed 3 or more riders
-	paxSide       int // of which from the side (a row of heads)
-	paxT          time.Time
-	paxBox        wire.Box
-	paxDone       bool
+	pax paxState // the too_many_passengers check (passengers.go)
 
 	pending    []wire.Event // stamped, waiting for the best plate reading
 	plate      string
