@@ -48,14 +48,15 @@ const (
 // helmetState is a track's no_helmet check: where and when it was born, when it was first fully
 // in view, and its head measurements.
 type helmetState struct {
-	started  bool
-	bornEdge bool       // born touching the image border: entering the picture
-	bornLow  bool       // born smaller than wire.JudgeMinPx: grows into judging size in view
-	bornTop  wire.Point // image point of the top centre of the box at birth
-	firstT   time.Time  // first frame fully visible and wire.JudgeMinPx tall
-	firstBox wire.Box
-	n, bare  int // head measurements, of which bare
-	done     bool
+	started     bool
+	bornEdge    bool       // born touching the image border: entering the picture
+	bornLow     bool       // born smaller than wire.JudgeMinPx: grows into judging size in view
+	bornTop     wire.Point // image point of the top centre of the box at birth
+	firstT      time.Time  // first frame fully visible and wire.JudgeMinPx tall
+	firstBox    wire.Box
+	n, bare     int // head measurements, of which bare
+	thin, thick int // tyre measurements: a bicycle's, a motorbike's
+	done        bool
 }
 
 // checkHelmet measures the head at the top of a track's box once per frame while it is fully in
@@ -94,6 +95,13 @@ func (d *Detector) checkHelmet(f *decode.Frame, tr *track, t time.Time) []wire.E
 	if tr.seen < minSeen || d.sceneLight < minSceneLight {
 		return nil
 	}
+	if w, ok := d.tyreWidth(f, tr); ok {
+		if w < thinTyreM {
+			h.thin++
+		} else {
+			h.thick++
+		}
+	}
 	g := tr.last().ground
 	if hm := d.heightM(g, b); hm <= 0 || hm > maxRiderM {
 		return nil
@@ -110,8 +118,12 @@ func (d *Detector) checkHelmet(f *decode.Frame, tr *track, t time.Time) []wire.E
 	if hl.bare() {
 		h.bare++
 	}
-	if h.n < helmetVotes || d.pathSpeed(tr, t) < minMotoMS && tr.maxSpeed < minMotoMS {
-		return nil // keep measuring until it shows it is a motorbike (or the track ends)
+	if tr.bicycle() {
+		h.done = true // a bicycle: its riders are not bound to wear a helmet
+		return nil
+	}
+	if h.n < helmetVotes || d.pathSpeed(tr, t) < minMotoMS && tr.maxSpeed < minMotoMS && !tyres(h.thick, h.thin) {
+		return nil // keep measuring until it shows it is a motorbike: by its speed or its tyre (or the track ends)
 	}
 	if !h.bornEdge && (t.Sub(tr.born).Seconds() < minPathS || dist(tr.last().ground, tr.firstG) < minPathM ||
 		dist(wire.Point{(b[0] + b[2]) / 2, b[1]}, h.bornTop) < minPathPx) {

@@ -233,3 +233,64 @@ func TestLookIgnoresThinLines(t *testing.T) {
 		t.Errorf("look %+v: want a bare crown 0.2 m wide", hl)
 	}
 }
+
+// Below its riders, a two-wheeler seen from behind shows its tyre: 0.05 m wide for a bicycle,
+// 0.11 m for a motorbike. tyreWidth measures it on the frame; a blob as wide as two motorbikes,
+// or one crossing the view, is not measured.
+func TestTyreWidth(t *testing.T) {
+	cal := siteOf(t, riderCam)
+	d, err := New(cal, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f decode.Frame
+	render(&f, cal, 0, nil, nil)
+	const y = 14.0 // 66 px per metre at the road: near enough to measure
+	g := wire.Point{1.75, y}
+	draw := func(tyreM float64) {
+		fill(&f, wire.Box{0, 0, float64(f.Width), float64(f.Height)}, 90)
+		fill(&f, part(1.75, y, tyreM, 0, 0.4), 25)
+		fill(&f, part(1.75, y, 0.4, 0.4, 1.6), 60)
+	}
+	box := part(1.75, y, 0.5, 0, 1.6)
+	going := &track{hist: []sample{{box: box, ground: g, widthM: 0.5}}, vel: wire.Point{0, 6}}
+	for _, c := range []struct {
+		name  string
+		tyreM float64
+		tr    *track
+		thin  bool
+		ok    bool
+	}{
+		{"bicycle going away", 0.05, going, true, true},
+		{"motorbike going away", 0.11, going, false, true},
+		{"motorbike stopped", 0.11, &track{hist: going.hist}, false, false},
+		{"crossing the view", 0.11, &track{hist: going.hist, vel: wire.Point{6, 0}}, false, false},
+		{"two side by side", 0.11, &track{hist: []sample{{box: box, ground: g, widthM: 1.6}}, vel: wire.Point{0, 6}}, false, false},
+	} {
+		draw(c.tyreM)
+		w, ok := d.tyreWidth(&f, c.tr)
+		if ok != c.ok || ok && (w < thinTyreM) != c.thin {
+			t.Errorf("%s: tyre %.3f m (measured %v), want thin %v (measured %v)", c.name, w, ok, c.thin, c.ok)
+		}
+	}
+	if tyres(4, 0) || !tyres(5, 2) || tyres(5, 3) {
+		t.Error("tyres: want 5 votes or more, twice the others")
+	}
+}
+
+// A bare-headed motorbike rider slowing into a queue, never as fast in view as a motorbike
+// rides (a bicycle's pace), is a no_helmet: its tyre is a motorbike's.
+func TestNoHelmetOfASlowMotorbike(t *testing.T) {
+	t.Parallel()
+	cal := siteOf(t, riderCam)
+	slow := func(s float64) float64 { s = min(s, 3.5); return 12.5 + 3.5*s - 0.5*s*s } // 3.5 m/s, stopped from 3.5 s
+	first := 0.0
+	for s := 0.0; s < 3; s += 0.04 {
+		if b := part(1.75, slow(s), 0.3, 0, 0.9); b[3] <= float64(cal.Height-edgePx) {
+			first = s
+			break
+		}
+	}
+	evs, _ := runHook(t, cal, 5, nil, nil, rider(bareHead, slow))
+	only(t, evs, wire.NoHelmet, first, 0.1)
+}

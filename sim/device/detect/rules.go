@@ -228,7 +228,9 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 		}
 		tr.wrongSince = hold(tr.wrongSince, against, t)
 		// wrong lane needs a clear class: two motorbikes side by side can look like a car
-		tr.laneSince = hold(tr.laneSince, c > 0.5 && !allows(d.cal.Lanes[lane].Allowed, cls) && tr.seen >= 10 && tr.shareNotIn(d.cal.Lanes[lane].Allowed) >= 0.8, t)
+		allowed := d.cal.Lanes[lane].Allowed
+		lcls, notIn := tr.laneClass(allowed)
+		tr.laneSince = hold(tr.laneSince, c > 0.5 && !allows(allowed, lcls) && tr.seen >= 10 && notIn >= 0.8, t)
 	} else if speed >= movingMS {
 		tr.wrongSince, tr.laneSince = time.Time{}, time.Time{}
 	} else if speed < stillMS {
@@ -523,4 +525,14 @@ func (d *Detector) event(tr *track, typ wire.ViolationType, at time.Time, box wi
 
 func clampBox(b wire.Box, w, h int) wire.Box {
 	return wire.Box{math.Max(0, b[0]), math.Max(0, b[1]), math.Min(float64(w), b[2]), math.Min(float64(h), b[3])}
+}
+
+// laneClass is a track's class for the wrong_lane rule and the share of its frames read as a
+// class the lane does not allow: a slow two-wheeler whose tyre says bicycle is one, its
+// motorbike-sized frames a bicycle's.
+func (tr *track) laneClass(allowed []wire.Class) (wire.Class, float64) {
+	if tr.bicycle() && tr.maxSpeed < maxBicycleMS && !allows(allowed, wire.Bicycle) {
+		return wire.Bicycle, tr.shareNotIn([]wire.Class{wire.Car, wire.Truck, wire.Bus})
+	}
+	return tr.class(), tr.shareNotIn(allowed)
 }

@@ -254,3 +254,32 @@ func TestWrongLaneHoldRestartsAfterAStand(t *testing.T) {
 	evs, _ := run(t, cal, 7, []actor{stand}, nil)
 	only(t, evs, wire.WrongLane, 5, 0.5)
 }
+
+// A bicycle reads as a motorbike by its size; its tyre tells it apart. Slow and thin-tyred in a
+// lane for motor vehicles it is in the wrong lane; a fast one (no bicycle rides at 20 km/h) or
+// one in a lane that allows bicycles is not.
+func TestLaneClassOfABicycle(t *testing.T) {
+	motor := []wire.Class{wire.Motorbike, wire.Car, wire.Truck, wire.Bus}
+	two := []wire.Class{wire.Motorbike, wire.Bicycle}
+	bike := func(thin, thick int, speed float64) *track {
+		return &track{votes: map[wire.Class]int{wire.Motorbike: 20}, maxSpeed: speed, helm: helmetState{thin: thin, thick: thick}}
+	}
+	for _, c := range []struct {
+		name    string
+		tr      *track
+		allowed []wire.Class
+		cls     wire.Class
+		notIn   float64
+	}{
+		{"thin tyre, slow, motor lane", bike(6, 1, 4), motor, wire.Bicycle, 1},
+		{"thin tyre, fast", bike(6, 1, 7), motor, wire.Motorbike, 0},
+		{"few tyre looks", bike(4, 0, 4), motor, wire.Motorbike, 0},
+		{"thick tyre", bike(2, 6, 4), motor, wire.Motorbike, 0},
+		{"thin tyre, two-wheeler lane", bike(6, 0, 4), two, wire.Motorbike, 0},
+	} {
+		cls, notIn := c.tr.laneClass(c.allowed)
+		if cls != c.cls || notIn != c.notIn {
+			t.Errorf("%s: %s, %.2f not allowed; want %s, %.2f", c.name, cls, notIn, c.cls, c.notIn)
+		}
+	}
+}
