@@ -87,8 +87,8 @@ func TestShippedScenarios(t *testing.T) {
 	enabled := map[string]string{
 		"intersection-day":        "red_light stop_line wrong_lane no_helmet too_many_passengers",
 		"intersection-night-rain": "red_light stop_line wrong_lane no_helmet too_many_passengers",
-		"intersection-anpr":       "red_light stop_line wrong_lane no_helmet too_many_passengers",
-		"intersection-anpr-night": "red_light stop_line wrong_lane no_helmet too_many_passengers",
+		"intersection-anpr":       "wrong_lane no_helmet too_many_passengers",
+		"intersection-anpr-night": "wrong_lane no_helmet too_many_passengers",
 		"arterial":                "speeding wrong_way no_helmet illegal_parking sidewalk",
 		"expressway":              "speeding wrong_way wrong_lane",
 	}
