@@ -34,7 +34,7 @@ type Options struct {
 	Hold time.Duration
 	// NoPlates disables plate reading (throughput comparisons). Default false.
 	NoPlates bool
-	// NoZoom disables the blob finding of zoomed cameras (zoom.go; comparisons): their mask is
+	// NoZoom disables the blob grouping of zoomed cameras (zoom.go; comparisons): their mask is
 	// then labelled as an overview camera's. Default false.
 	NoZoom bool
 	// NoPhaseInference: a stop line whose signal head the camera does not see (it faces the
@@ -75,8 +75,7 @@ type Detector struct {
 	topPlane   map[wire.Class][9]float64 // image -> road on the plane at each class's roof height
 	helmets    []helmetMark              // recent no_helmet events, against duplicates (helmet.go)
 
-	zoomR           int     // closing radius of a zoomed camera's mask, small pixels; 0 = not zoomed (zoom.go)
-	closed, tmpMask []uint8 // the closed mask and its scratch
+	zoomGap int // gap of a zoomed camera's vehicle pieces, small pixels; 0 = not zoomed (zoom.go)
 }
 
 // New checks the calibration and builds a detector for it.
@@ -116,7 +115,7 @@ func New(cal wire.Calibration, o Options) (*Detector, error) {
 	d.small = make([]uint8, d.w*d.h)
 	d.fg = newFG(d.w, d.h)
 	if !o.NoZoom {
-		d.zoomR = zoomRadius(cal, o.Scale)
+		d.zoomGap = zoomGapPx(cal, o.Scale)
 	}
 	d.topPlane = map[wire.Class][9]float64{}
 	if cal.Pinhole.FocalPx > 0 {

@@ -10,24 +10,26 @@ import (
 // wide. Their foreground breaks up and joins in ways an overview camera's does not: a grey car
 // on grey asphalt shows as its windows, lamps and plate, pieces up to 0.3 m apart; and a
 // vehicle queued behind another is hidden by it up to its roof, so the two make one blob of the
-// whole frame height. The detector closes the mask over a gap of a vehicle's plain panel, so a
-// vehicle is one blob again. (Cutting blobs taller than a vehicle standing at their bottom row
-// does not help there: the camera sees 12-24 m of road, and the roof of a car whose rear is
-// more than 16 m away is above the image's top edge already.)
+// whole frame height. The detector joins blobs a plain panel apart when their union can be one
+// vehicle standing at its bottom row (the calibrated size of the largest vehicle of its width
+// there), so a car is one blob again and motorbikes side by side stay apart. (Cutting blobs
+// taller than a vehicle standing at their bottom row does not help with queues: the camera
+// sees 12-24 m of road, and the roof of a car whose rear is more than 16 m away is above the
+// image's top edge already.)
 
 // zoomMotoFrac: a camera is zoomed when a motorbike and rider (1.7 m) standing at the image's
 // bottom row fill at least this share of the image height (ANPR camera: 52%; the shipped
 // overview cameras, 7 m up with a 1600 px lens: 26%).
 const zoomMotoFrac = 0.4
 
-// zoomGapM is the widest gap of background between pieces of one vehicle that the zoomed mask
-// closes: a car's plain rear panel between its window and its lamps, and between its lamps and
-// its plate (0.2-0.3 m on rendered ANPR frames).
+// zoomGapM is the widest gap of background between pieces of one vehicle that are joined: a
+// car's plain rear panel between its window and its lamps, and between its lamps and its plate
+// (0.2-0.3 m on rendered ANPR frames).
 const zoomGapM = 0.45
 
-// zoomRadius returns the closing radius in small-image pixels for a zoomed camera, 0 for the
-// others: half of zoomGapM at the scale of the image's middle row (a post's pixels per metre).
-func zoomRadius(cal wire.Calibration, scale int) int {
+// zoomGapPx returns the joining gap in small-image pixels for a zoomed camera, 0 for the
+// others: zoomGapM at the scale of the image's middle row (a post's pixels per metre).
+func zoomGapPx(cal wire.Calibration, scale int) int {
 	p := cal.Pinhole
 	if p.FocalPx == 0 {
 		return 0
@@ -47,104 +49,127 @@ func zoomRadius(cal wire.Calibration, scale int) int {
 	if ppm(float64(cal.Height-1))*1.7 < zoomMotoFrac*float64(cal.Height) {
 		return 0
 	}
-	return max(1, int(math.Round(ppm(float64(cal.Height)/2)*zoomGapM/2/float64(scale))))
+	return max(1, int(math.Round(ppm(float64(cal.Height)/2)*zoomGapM/float64(scale))))
 }
 
-// zoomBlobs finds the blobs of a zoomed camera: the components of the mask closed over gaps of
-// zoomGapM, each one's box and area taken from the unclosed mask.
+// zoomBlobs finds the blobs of a zoomed camera: the mask's components down to a quarter of
+// minArea (a car's lamps and plate), joined into vehicles by groupBlobs; what stays under
+// minArea is dropped.
 func (d *Detector) zoomBlobs(minArea int) []blob {
 	m := d.fg
-	if d.zoomR == 0 {
+	if d.zoomGap == 0 {
 		return m.blobs(minArea)
 	}
-	if len(d.closed) != len(m.mask) {
-		d.closed = make([]uint8, len(m.mask))
-		d.tmpMask = make([]uint8, len(m.mask))
-	}
-	dilate(m.mask, d.tmpMask, d.closed, m.w, m.h, d.zoomR-1) // blobs adds one more pixel
-	orig := m.mask
-	m.mask = d.closed
-	bs := m.blobs(minArea)
-	m.mask = orig
 	var out []blob
-	for _, b := range bs {
-		b = m.tight(b)
-		if b.area < minArea {
-			continue
+	for _, b := range d.groupBlobs(m.blobs(max(1, minArea/4)), d.zoomGap) {
+		if b.area >= minArea {
+			out = append(out, b)
 		}
-		// the caller removes the dilation margin of one pixel
-		b.x0, b.y0, b.x1, b.y1 = max(0, b.x0-1), max(0, b.y0-1), min(m.w, b.x1+1), min(m.h, b.y1+1)
-		out = append(out, b)
 	}
 	return out
 }
 
-// dilate sets dst to src grown by r pixels each way (a square), through tmp.
-func dilate(src, tmp, dst []uint8, w, h, r int) {
-	if r <= 0 {
-		copy(dst, src)
-		return
-	}
-	for y := range h {
-		row, out := src[y*w:(y+1)*w], tmp[y*w:(y+1)*w]
-		last := -1 << 30 // last set column
-		for x := range w {
-			if row[x] != 0 {
-				last = x
-			}
-			out[x] = 0
-			if x-last <= r {
-				out[x] = 1
-			}
-		}
-		last = 1 << 30
-		for x := w - 1; x >= 0; x-- {
-			if row[x] != 0 {
-				last = x
-			}
-			if last-x <= r {
-				out[x] = 1
-			}
-		}
-	}
-	for x := range w {
-		last := -1 << 30
-		for y := range h {
-			if tmp[y*w+x] != 0 {
-				last = y
-			}
-			dst[y*w+x] = 0
-			if y-last <= r {
-				dst[y*w+x] = 1
+// classSize is the largest vehicle of each class (length, width, height in metres: the sizes the
+// world draws, synth/world/vehicle.go).
+var classSize = map[wire.Class][3]float64{
+	wire.Motorbike: {2.0, 0.78, 1.75},
+	wire.Car:       {4.9, 1.9, 1.75},
+	wire.Bus:       {12, 2.55, 3.4},
+}
+
+// groupBlobs joins blobs (small-image pixels, with the labelling's margin of one pixel) that lie
+// within gap pixels of each other when their union can be one vehicle standing at its bottom row: no
+// wider than a bus, no taller than the largest vehicle of its width there, and not two
+// motorbikes side by side or one behind the other.
+func (d *Detector) groupBlobs(bs []blob, gap int) []blob {
+	for {
+		merged := false
+		for i := 0; i < len(bs) && !merged; i++ {
+			for j := i + 1; j < len(bs); j++ {
+				a, b := bs[i], bs[j]
+				g := max(b.x0-a.x1, a.x0-b.x1, b.y0-a.y1, a.y0-b.y1)
+				if g > gap {
+					continue
+				}
+				u := blob{x0: min(a.x0, b.x0), y0: min(a.y0, b.y0), x1: max(a.x1, b.x1), y1: max(a.y1, b.y1), area: a.area + b.area}
+				if _, ok := d.oneVehicle(u); !ok || d.isMoto(a) && d.isMoto(b) {
+					continue
+				}
+				bs[i] = u
+				bs = append(bs[:j], bs[j+1:]...)
+				merged = true
+				break
 			}
 		}
-		last = 1 << 30
-		for y := h - 1; y >= 0; y-- {
-			if tmp[y*w+x] != 0 {
-				last = y
-			}
-			if last-y <= r {
-				dst[y*w+x] = 1
-			}
+		if !merged {
+			return bs
 		}
 	}
 }
 
-// tight shrinks a blob to the mask pixels inside its box and counts them (0 area: none).
-func (m *fg) tight(b blob) blob {
-	t := blob{x0: b.x1, y0: b.y1, x1: b.x0, y1: b.y0}
-	for y := b.y0; y < b.y1; y++ {
-		row := m.mask[y*m.w:]
-		for x := b.x0; x < b.x1; x++ {
-			if row[x] != 0 {
-				t.area++
-				t.x0, t.x1 = min(t.x0, x), max(t.x1, x+1)
-				t.y0, t.y1 = min(t.y0, y), max(t.y1, y+1)
+// oneVehicle reports whether a box (small pixels) can be one vehicle standing at its bottom row,
+// and its class by width.
+func (d *Detector) oneVehicle(b blob) (wire.Class, bool) {
+	s := float64(d.s)
+	yb := float64(b.y1-1) * s
+	l, ok1 := wire.Apply(d.cal.ImageToRoad, wire.Point{float64(b.x0+1) * s, yb})
+	r, ok2 := wire.Apply(d.cal.ImageToRoad, wire.Point{float64(b.x1-1) * s, yb})
+	g, ok3 := wire.Apply(d.cal.ImageToRoad, wire.Point{float64(b.x0+b.x1) / 2 * s, yb})
+	if !ok1 || !ok2 || !ok3 {
+		return "", false
+	}
+	wm := math.Hypot(r[0]-l[0], r[1]-l[1])
+	cls := wire.Bus
+	switch {
+	case wm < 1.3:
+		cls = wire.Motorbike
+	case wm < 2.7:
+		cls = wire.Car
+	case wm > 3.3:
+		return "", false
+	}
+	top, ok := d.expectedTop(g, cls)
+	if !ok {
+		return "", false
+	}
+	return cls, float64(b.y0+1)*s >= top-0.15*(yb-top)
+}
+
+// isMoto reports whether a blob looks like a whole motorbike with its rider: narrow and at least
+// 60% of a motorbike's height standing at its bottom row.
+func (d *Detector) isMoto(b blob) bool {
+	s := float64(d.s)
+	yb := float64(b.y1-1) * s
+	l, ok1 := wire.Apply(d.cal.ImageToRoad, wire.Point{float64(b.x0+1) * s, yb})
+	r, ok2 := wire.Apply(d.cal.ImageToRoad, wire.Point{float64(b.x1-1) * s, yb})
+	g, ok3 := wire.Apply(d.cal.ImageToRoad, wire.Point{float64(b.x0+b.x1) / 2 * s, yb})
+	if !ok1 || !ok2 || !ok3 || math.Hypot(r[0]-l[0], r[1]-l[1]) >= 1.3 {
+		return false
+	}
+	top, ok := d.expectedTop(g, wire.Motorbike)
+	return ok && yb-float64(b.y0+1)*s >= 0.6*(yb-top)
+}
+
+// expectedTop is the image row of the top of the largest vehicle of class c whose nearest face
+// stands at road point g, lying along its lane (or, off the lanes, along the line of sight).
+func (d *Detector) expectedTop(g wire.Point, c wire.Class) (float64, bool) {
+	sz := classSize[c]
+	cam := d.cal.Pinhole.Position
+	away, _ := unit(wire.Point{g[0] - cam[0], g[1] - cam[1]})
+	dir := away
+	if l := d.laneOf(g); l >= 0 {
+		if ld, n := unit(d.cal.Lanes[l].Direction); n > 0 {
+			dir = ld
+			if dot2(ld, away) < 0 {
+				dir = wire.Point{-ld[0], -ld[1]}
 			}
 		}
 	}
-	if t.area == 0 {
-		return blob{}
+	ctr := wire.Point{g[0] + dir[0]*sz[0]/2, g[1] + dir[1]*sz[0]/2}
+	head := math.Atan2(dir[0], dir[1]) * 180 / math.Pi
+	bx, ok := d.cal.Pinhole.ProjectCuboid(wire.Cuboid{Center: ctr, HeadingDeg: head, Length: sz[0], Width: sz[1], Height: sz[2]})
+	if !ok {
+		return 0, false
 	}
-	return t
+	return bx[1], true
 }

@@ -19,7 +19,7 @@ func TestZoomOnlyForZoomedCameras(t *testing.T) {
 	}{
 		{"shipped intersection overview, 720p", overview, 0},
 		{"test site, 640x360", cam, 0},
-		{"ANPR, 2560x1440", anprCam, 12}, // 0.45 m at the middle row: 144 px, 12 pixels of the 1/6 image
+		{"ANPR, 2560x1440", anprCam, 24}, // 0.45 m at the middle row: 144 px, 24 pixels of the 1/6 image
 	}
 	for _, c := range cases {
 		cal := siteOf(t, c.cam)
@@ -27,11 +27,11 @@ func TestZoomOnlyForZoomedCameras(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d.zoomR != c.want {
-			t.Errorf("%s: closing radius %d, want %d", c.name, d.zoomR, c.want)
+		if d.zoomGap != c.want {
+			t.Errorf("%s: joining gap %d, want %d", c.name, d.zoomGap, c.want)
 		}
-		if d, _ := New(cal, Options{NoZoom: true}); d.zoomR != 0 {
-			t.Errorf("%s: NoZoom gives radius %d", c.name, d.zoomR)
+		if d, _ := New(cal, Options{NoZoom: true}); d.zoomGap != 0 {
+			t.Errorf("%s: NoZoom gives gap %d", c.name, d.zoomGap)
 		}
 	}
 }
@@ -101,6 +101,32 @@ func TestZoomedCarInPiecesIsOneBlob(t *testing.T) {
 		want := wire.Box{pieces[0][0], pieces[0][1], pieces[4][2], pieces[4][3]}
 		if got[0].IoU(want) < 0.8 {
 			t.Errorf("blob %v, want about %v", got[0], want)
+		}
+	}
+}
+
+// Two motorbikes riding side by side 0.3 m apart stay two blobs: each is a whole motorbike, and
+// their union would be a car-wide box.
+func TestZoomedMotorbikesStayApart(t *testing.T) {
+	sz := classSize[wire.Motorbike]
+	moto := func(x, rear float64) wire.Box {
+		b, ok := anprCam.ProjectCuboid(wire.Cuboid{Center: wire.Point{x, rear + sz[0]/2}, Length: sz[0], Width: sz[1], Height: sz[2]})
+		if !ok {
+			t.Fatal("motorbike out of view")
+		}
+		return b
+	}
+	for _, c := range []struct {
+		name string
+		a, b wire.Box
+	}{
+		{"side by side", moto(1.0, 16), moto(1.0+sz[1]+0.3, 16)},
+	} {
+		d, fill := zoomed(t, Options{})
+		fill(c.a)
+		fill(c.b)
+		if got := blobsOf(d); len(got) != 2 {
+			t.Errorf("%s: %d blobs %v, want 2: %v and %v", c.name, len(got), got, c.a, c.b)
 		}
 	}
 }
