@@ -12,7 +12,8 @@ import (
 // vehicle queued behind another is hidden by it up to its roof, so the two make one blob of the
 // whole frame height. The detector joins blobs a plain panel apart when their union can be one
 // vehicle standing at its bottom row (the calibrated size of the largest vehicle of its width
-// there), so a car is one blob again and motorbikes side by side stay apart. (Cutting blobs
+// there) and one of them is a flat piece (a window, lamps, a plate, a bumper), so a car is one
+// blob again while motorbikes, riders and whole cars side by side stay apart. (Cutting blobs
 // taller than a vehicle standing at their bottom row does not help with queues: the camera
 // sees 12-24 m of road, and the roof of a car whose rear is more than 16 m away is above the
 // image's top edge already.)
@@ -78,9 +79,9 @@ var classSize = map[wire.Class][3]float64{
 }
 
 // groupBlobs joins blobs (small-image pixels, with the labelling's margin of one pixel) that lie
-// within gap pixels of each other when their union can be one vehicle standing at its bottom row: no
-// wider than a bus, no taller than the largest vehicle of its width there, and not two
-// motorbikes side by side or one behind the other.
+// within gap pixels of each other when one of them is flat and their union can be one vehicle
+// standing at its bottom row: no wider than a bus, no taller than the largest vehicle of its
+// width there.
 func (d *Detector) groupBlobs(bs []blob, gap int) []blob {
 	for {
 		merged := false
@@ -92,7 +93,7 @@ func (d *Detector) groupBlobs(bs []blob, gap int) []blob {
 					continue
 				}
 				u := blob{x0: min(a.x0, b.x0), y0: min(a.y0, b.y0), x1: max(a.x1, b.x1), y1: max(a.y1, b.y1), area: a.area + b.area}
-				if _, ok := d.oneVehicle(u); !ok || d.isMoto(a) && d.isMoto(b) {
+				if _, ok := d.oneVehicle(u); !ok || !d.flat(a) && !d.flat(b) {
 					continue
 				}
 				bs[i] = u
@@ -135,19 +136,21 @@ func (d *Detector) oneVehicle(b blob) (wire.Class, bool) {
 	return cls, float64(b.y0+1)*s >= top-0.15*(yb-top)
 }
 
-// isMoto reports whether a blob looks like a whole motorbike with its rider: narrow and at least
-// 60% of a motorbike's height standing at its bottom row.
-func (d *Detector) isMoto(b blob) bool {
+// flatM is the tallest piece, in metres of a post at its bottom row, that joins another: a
+// car's window, lamps, plate or bumper; a motorbike with its rider, or a car seen whole, is
+// taller.
+const flatM = 0.7
+
+// flat reports whether a blob is a flat piece of a vehicle (shorter than flatM).
+func (d *Detector) flat(b blob) bool {
 	s := float64(d.s)
-	yb := float64(b.y1-1) * s
-	l, ok1 := wire.Apply(d.cal.ImageToRoad, wire.Point{float64(b.x0+1) * s, yb})
-	r, ok2 := wire.Apply(d.cal.ImageToRoad, wire.Point{float64(b.x1-1) * s, yb})
-	g, ok3 := wire.Apply(d.cal.ImageToRoad, wire.Point{float64(b.x0+b.x1) / 2 * s, yb})
-	if !ok1 || !ok2 || !ok3 || math.Hypot(r[0]-l[0], r[1]-l[1]) >= 1.3 {
+	box := wire.Box{float64(b.x0+1) * s, float64(b.y0+1) * s, float64(b.x1-1) * s, float64(b.y1-1) * s}
+	g, ok := wire.Apply(d.cal.ImageToRoad, wire.Point{(box[0] + box[2]) / 2, box[3]})
+	if !ok {
 		return false
 	}
-	top, ok := d.expectedTop(g, wire.Motorbike)
-	return ok && yb-float64(b.y0+1)*s >= 0.6*(yb-top)
+	h := d.heightM(g, box)
+	return h > 0 && h < flatM
 }
 
 // expectedTop is the image row of the top of the largest vehicle of class c whose nearest face
