@@ -3,6 +3,7 @@ package detect
 import (
 	"testing"
 
+	"github.com/trafficsim/trafficsim/sim/device/decode"
 	"github.com/trafficsim/trafficsim/sim/wire"
 )
 
@@ -127,6 +128,35 @@ func TestZoomedMotorbikesStayApart(t *testing.T) {
 		fill(c.b)
 		if got := blobsOf(d); len(got) != 2 {
 			t.Errorf("%s: %d blobs %v, want 2: %v and %v", c.name, len(got), got, c.a, c.b)
+		}
+	}
+}
+
+// A vehicle cut by the image's bottom edge (a zoomed camera's near vehicle, one entering) has no
+// known ground point: its plate is not tried there, so the first attempt comes when it is in
+// full view (before, an attempt at the edge held the next one back for 25 frames, while a
+// motorbike riding away crossed the ANPR camera's view).
+func TestPlateNotTriedAtTheBottomEdge(t *testing.T) {
+	d, err := New(siteOf(t, anprCam), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f decode.Frame
+	render(&f, d.cal, 0, nil, nil) // the backdrop: a reading attempt finds no plate, but it is made
+	d.frame = 100
+	for _, c := range []struct {
+		name string
+		box  wire.Box
+		want int
+	}{
+		{"cut by the bottom edge", wire.Box{1500, 600, 2300, 1440}, 0},
+		{"in full view", wire.Box{1500, 300, 2300, 1100}, 100},
+	} {
+		g, _ := wire.Apply(d.cal.ImageToRoad, wire.Point{(c.box[0] + c.box[2]) / 2, c.box[3]})
+		tr := &track{hist: []sample{{box: c.box, ground: g}}, seen: minSeen, votes: map[wire.Class]int{wire.Car: 1}}
+		d.tryPlate(&f, tr)
+		if tr.plateTried != c.want {
+			t.Errorf("%s: plate tried at frame %d, want %d", c.name, tr.plateTried, c.want)
 		}
 	}
 }
