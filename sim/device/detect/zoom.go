@@ -83,29 +83,38 @@ var classSize = map[wire.Class][3]float64{
 // standing at its bottom row: no wider than a bus, no taller than the largest vehicle of its
 // width there.
 func (d *Detector) groupBlobs(bs []blob, gap int) []blob {
-	for {
-		merged := false
-		for i := 0; i < len(bs) && !merged; i++ {
-			for j := i + 1; j < len(bs); j++ {
-				a, b := bs[i], bs[j]
-				g := max(b.x0-a.x1, a.x0-b.x1, b.y0-a.y1, a.y0-b.y1)
-				if g > gap {
-					continue
-				}
-				u := blob{x0: min(a.x0, b.x0), y0: min(a.y0, b.y0), x1: max(a.x1, b.x1), y1: max(a.y1, b.y1), area: a.area + b.area}
-				if _, ok := d.oneVehicle(u); !ok || !d.flat(a) && !d.flat(b) {
-					continue
-				}
-				bs[i] = u
-				bs = append(bs[:j], bs[j+1:]...)
-				merged = true
-				break
+	flat := make([]bool, len(bs))
+	for i, b := range bs {
+		flat[i] = d.flat(b)
+	}
+	// a blob that grew is compared with every other again; pairs of unchanged blobs are not
+	for i := 0; i < len(bs); {
+		grew := false
+		for j := range bs {
+			if j == i || !flat[i] && !flat[j] {
+				continue
 			}
+			a, b := bs[i], bs[j]
+			if max(b.x0-a.x1, a.x0-b.x1, b.y0-a.y1, a.y0-b.y1) > gap {
+				continue
+			}
+			u := blob{x0: min(a.x0, b.x0), y0: min(a.y0, b.y0), x1: max(a.x1, b.x1), y1: max(a.y1, b.y1), area: a.area + b.area}
+			if _, ok := d.oneVehicle(u); !ok {
+				continue
+			}
+			bs[i], flat[i] = u, d.flat(u)
+			bs, flat = append(bs[:j], bs[j+1:]...), append(flat[:j], flat[j+1:]...)
+			if j < i {
+				i--
+			}
+			grew = true
+			break
 		}
-		if !merged {
-			return bs
+		if !grew {
+			i++
 		}
 	}
+	return bs
 }
 
 // oneVehicle reports whether a box (small pixels) can be one vehicle standing at its bottom row,
