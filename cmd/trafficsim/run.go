@@ -38,7 +38,7 @@ func parseRun(args []string, out io.Writer) (cfg simrun.Config, gate bool, err e
 	fs.StringVar(&cfg.Faults, "faults", "", "camera faults, e.g. loss:1%@25%,disconnect:5s/40s (see trafficsim cameras)")
 	fs.DurationVar(&cfg.Window, "window", 0, "matching window (default 2s)")
 	fs.DurationVar(&cfg.Grace, "grace", 0, "wait for late events (default 10s)")
-	fs.DurationVar(&cfg.WarmUp, "warmup", 0, "truth of the cameras' first seconds is not scored: devices must see the scene first (default 5s; negative: none)")
+	fs.DurationVar(&cfg.WarmUp, "warmup", 0, "truth of the cameras' first seconds, and of the first seconds after each clip loop, is not scored: devices must see the scene first (default 5s; negative: none)")
 	profile := fs.String("profile", "", "conformity profile YAML (default: the built-in one)")
 	fs.BoolVar(&gate, "gate", false, "exit 1 when a conformity check fails")
 	fs.Usage = func() {

@@ -87,9 +87,10 @@ type Config struct {
 	Faults string
 	// Window is the matching window [results.DefaultWindow].
 	Window time.Duration
-	// WarmUp is how long after the cameras start their truth is not scored: a device must see
-	// the scene before it can judge it (the reference device learns its background for 4 s,
-	// after connecting) [5s]; negative: score from the first frame.
+	// WarmUp is how long after the cameras start, and after each cut where a clip loops, their
+	// truth is not scored: a device must see the scene before it can judge it (the reference
+	// device learns its background for 4 s, after connecting) [5s]; negative: score from the
+	// first frame.
 	WarmUp time.Duration
 	// Grace is how long the live score waits for late events; the run also waits
 	// Window+Grace after the cameras stop [10s].
@@ -424,7 +425,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		sinks = append(sinks, fleet)
 	}
 	// truth of frames the cameras will not play (emitted ahead of its frame) is not scored
-	sink := &untilSink{next: sinks, end: plannedEnd}
+	sink := &untilSink{next: sinks, end: plannedEnd, warm: c.WarmUp}
 	st.sink = sink
 
 	// 4. farm
@@ -595,6 +596,7 @@ var (
 type untilSink struct {
 	next       farm.Sinks
 	end        time.Time
+	warm       time.Duration // also not scored: this long after each clip loop's cut
 	mu         sync.Mutex
 	from       time.Time
 	early, cut int
@@ -602,7 +604,10 @@ type untilSink struct {
 
 func (s *untilSink) Violation(v wire.Violation) {
 	s.mu.Lock()
-	early, late := v.Wall.Before(s.from), !v.Wall.Before(s.end)
+	// a loop starts the clip again: the scene cuts, and a device must see it anew (truth stamped
+	// at a loop's first frame is the traffic already in view)
+	cut := v.Loop > 0 && v.T < s.warm.Seconds()
+	early, late := v.Wall.Before(s.from) || cut, !v.Wall.Before(s.end)
 	if early {
 		s.early++
 	} else if late {

@@ -45,7 +45,7 @@ func WriteScorecard(w io.Writer, r *Result) error {
 	fmt.Fprintf(w, "time error       mean %.0f ms, p95 %.0f ms\n", o.TimeErrorMeanMs, o.TimeErrorP95Ms)
 	fmt.Fprintf(w, "cameras          %d (%d smart cameras), %d truths, %d events, %d late, %d invalid\n", r.Cameras, r.Smart, s.Truths, s.Events, s.Late, s.Invalid)
 	if r.WarmUpTruths > 0 {
-		fmt.Fprintf(w, "not scored       %d truths in the devices' warm-up (--warmup)\n", r.WarmUpTruths)
+		fmt.Fprintf(w, "not scored       %d truths in the devices' warm-up (--warmup, from the start and after each clip loop)\n", r.WarmUpTruths)
 	}
 	if len(r.Device.Cameras) > 0 {
 		var decoded, delivered, lost, connects int64

@@ -74,6 +74,7 @@ type Detector struct {
 	unread     []string                  // stop lines whose signal has no lamp regions in this camera
 	topPlane   map[wire.Class][9]float64 // image -> road on the plane at each class's roof height
 	helmets    []helmetMark              // recent no_helmet events, against duplicates (helmet.go)
+	paxMarks   []helmetMark              // recent too_many_passengers events, against duplicates (passengers.go)
 
 	zoomGap int // gap of a zoomed camera's vehicle pieces, small pixels; 0 = not zoomed (zoom.go)
 }

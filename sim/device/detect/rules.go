@@ -18,11 +18,17 @@ const (
 	minJudgePx = 30  // lane rules need a box this tall at 720p (far away, blobs of riders merge)
 	// no road user's box is wider at its base (buses head-on 2.9-3.5 m, trucks seen from the
 	// side of their lane up to 4 m)
-	maxVehicleM  = 4.5
-	zoneAgree    = 1.35 // a zone's mean speed and the track's last second agree within this ratio
-	movedOffIoU  = 0.5  // a stopped vehicle whose box overlaps where it stopped less has moved off
-	beyondStopM  = 3.0  // front this far past a line after crossing on red: it went on
-	minSeen      = 4    // frames before a track's rules run
+	maxVehicleM = 4.5
+	zoneAgree   = 1.35 // a zone's mean speed and the track's last second agree within this ratio
+	movedOffIoU = 0.5  // a stopped vehicle whose box overlaps where it stopped less has moved off
+	// front this far past a line after crossing on red: it went on (the world's GoOnM); a
+	// vehicle seen crossing on red that stops nearer is a stop_line violation, not a red_light
+	beyondStopM = 6.0
+	// a vehicle not seen crossing (queued over the line, or merged while crossing) that stops
+	// with its front this far past the line at most is a stop_line violation: further on, a
+	// stopped blob is more often a queue inside the junction or a merge than one vehicle
+	stopLineM    = 3.0
+	minSeen      = 4 // frames before a track's rules run
 	typicalLenM  = 4.5
 	motoLenM     = 1.9
 	truckLenM    = 8.0
@@ -31,6 +37,10 @@ const (
 	lostWrongS   = 1.2 // a wrong-way track lost after this much of its hold ...
 	lostWrongMS  = 4.0 // ... at this mean speed against the lane is stamped all the same
 	holdSidewalk = 1.0
+	// a lane hold of a track that came into the picture doing it is back-dated (heldSince) when
+	// it began within maxBackLag of the track's birth, once minBackS of it were seen
+	maxBackLag = time.Second
+	minBackS   = 1.0
 )
 
 func classLen(c wire.Class) float64 {
@@ -137,7 +147,10 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 	var evs []wire.Event
 	cur, prev := tr.hist[len(tr.hist)-1], tr.hist[len(tr.hist)-2]
 	if cur.widthM > maxVehicleM || prev.widthM > maxVehicleM {
-		return nil // wider than any vehicle: several merged, or glare on a wet road at night
+		// wider than any vehicle: several merged, or glare on a wet road at night. A lane hold
+		// does not run through it: the merged blob's motion is no one vehicle's
+		tr.wrongSince, tr.laneSince = time.Time{}, time.Time{}
+		return nil
 	}
 	g := cur.ground
 	dir, speed := unit(tr.vel)
@@ -177,7 +190,9 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 		dp, _ := lineSide(l, fp, ld)
 		red := d.signals[si].state == red
 
-		if in && dp < 0 && dc >= 0 && dot2(dir, ld) > 0.3 && red && tr.crossT.IsZero() && approached(tr, l, ld) &&
+		// a standing track does not cross: its blob jumping over the line is a passer-by
+		// merging with it (its own speed is that of the merge)
+		if in && dp < 0 && dc >= 0 && dot2(dir, ld) > 0.3 && red && tr.crossT.IsZero() && !tr.emitted[wire.StopLineViolation] && tr.stillSince.IsZero() && approached(tr, l, ld) &&
 			(!d.inferred[l.ID] || single(cur, cls) && (speed >= stillMS || entering) && steady(tr, entering)) {
 			tr.crossT = interp(prev.t, cur.t, dp, dc)
 			tr.crossLine, tr.crossBox = i, cur.box
@@ -188,9 +203,16 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 				emit(wire.RedLight, tr.crossT, tr.crossBox, 0.8)
 			}
 		}
-		if in && red && dc > 0 && dc < beyondStopM && speed < stillMS && !tr.stillSince.IsZero() &&
+		// the light when it stopped: a vehicle that stopped at red and moves off soon after
+		// the light turns green is judged by the light it stopped at
+		crossed := !tr.crossT.IsZero() && tr.crossLine == i
+		// not while cut by the bottom edge: its front is then a guess from the top edge, a
+		// metre off, and its blob may hold the vehicle coming in behind it
+		if in && !entering && (red || tr.stillRed&(1<<i) != 0) && dc > 0 && (dc < stopLineM || crossed && dc < beyondStopM) && speed < stillMS && !tr.stillSince.IsZero() &&
 			t.Sub(tr.stillSince) >= time.Second && tr.maxSpeed > movingMS {
 			emit(wire.StopLineViolation, tr.stillSince, cur.box, 0.7)
+			// it stopped beyond the line: not a red_light, even when it drives on at green
+			tr.crossT = time.Time{}
 		}
 	}
 
@@ -209,15 +231,25 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 		tr.laneSince = hold(tr.laneSince, c > 0.5 && !allows(d.cal.Lanes[lane].Allowed, cls) && tr.seen >= 10 && tr.shareNotIn(d.cal.Lanes[lane].Allowed) >= 0.8, t)
 	} else if speed >= movingMS {
 		tr.wrongSince, tr.laneSince = time.Time{}, time.Time{}
+	} else if speed < stillMS {
+		// the world's hold runs only while the vehicle moves: one standing in the lane (a queue
+		// at red) starts again when it drives on. A blob standing while its vehicle moves is a
+		// merge with something else, no one vehicle's motion either.
+		tr.laneSince = time.Time{}
 	}
-	if !tr.wrongSince.IsZero() && t.Sub(tr.wrongSince).Seconds() >= holdWrongS {
+	if !tr.wrongSince.IsZero() {
 		// and it went somewhere: at least wrongMinM against the lane during the hold
 		ld := d.cal.Lanes[tr.wrongLane].Direction
-		if -dot2(wire.Point{g[0] - tr.wrongFrom[0], g[1] - tr.wrongFrom[1]}, ld) >= wrongMinM {
-			emit(wire.WrongWay, t, cur.box, 0.8)
+		start := d.heldSince(tr, tr.wrongSince, tr.wrongLane, tr.wrongFrom, g, t)
+		if t.Sub(start).Seconds() >= holdWrongS && -dot2(wire.Point{g[0] - tr.wrongFrom[0], g[1] - tr.wrongFrom[1]}, ld) >= wrongMinM {
+			emit(wire.WrongWay, start.Add(time.Duration(holdWrongS*float64(time.Second))), cur.box, 0.8)
 		}
 	}
 	if !tr.laneSince.IsZero() && t.Sub(tr.laneSince).Seconds() >= holdWrongS {
+		if d.lostStamped(tr, cur.box, wire.WrongLane) {
+			// a vehicle stamped already, whose track was lost while this one took its blob
+			tr.emitted[wire.WrongLane] = true
+		}
 		emit(wire.WrongLane, t, cur.box, 0.6)
 	}
 
@@ -237,20 +269,29 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 	v1 := math.Hypot(tr.velocity(time.Second)[0], tr.velocity(time.Second)[1])
 	if v1 < stillMS && tr.stillSince.IsZero() {
 		tr.stillSince = t.Add(-500 * time.Millisecond)
+		tr.stillRed = 0
+		for i, l := range d.cal.StopLines {
+			if si, ok := d.lineSig[l.ID]; ok && i < 64 && d.signals[si].state == red {
+				tr.stillRed |= 1 << i
+			}
+		}
 	} else if v1 >= stillMS {
-		tr.stillSince = time.Time{}
+		tr.stillSince, tr.stillRed = time.Time{}, 0
 	}
 	// parked in a no-parking zone: from the stop until the vehicle moves off, i.e. its box leaves
 	// where it stopped (the road point alone jitters: the bottom of a parked car's blob creeps up
 	// as the background learns it, and others passing by merge with it)
 	zone := d.noParkingAt(g)
-	if tr.parkSince.IsZero() && zone >= 0 && v1 < stillMS {
+	// (a vehicle cut by the bottom edge stands when its top edge does too)
+	standing := v1 < stillMS && !(entering && d.topMoving(tr))
+	if tr.parkSince.IsZero() && zone >= 0 && standing {
 		tr.parkSince, tr.parkBox = t.Add(-500*time.Millisecond), cur.box
-	} else if !tr.parkSince.IsZero() && (zone < 0 || v1 > movingMS || cur.box.IoU(tr.parkBox) < movedOffIoU) {
+	} else if !tr.parkSince.IsZero() && (zone < 0 || v1 > movingMS || cur.box.IoU(tr.parkBox) < movedOffIoU || entering && d.topMoving(tr)) {
 		tr.parkSince = time.Time{}
 	}
-	// it drove in, or it was there (maybe rolling to a stop) when the device began to look
-	if !tr.parkSince.IsZero() && (tr.maxSpeed > movingMS || tr.atStart) {
+	// it drove in (or came in through the bottom edge), or it was there (maybe rolling to a
+	// stop) when the device began to look
+	if !tr.parkSince.IsZero() && (tr.maxSpeed > movingMS || tr.atStart || d.cameIn(tr)) {
 		th := d.cal.NoParking[zone].ThresholdS
 		if th <= 0 {
 			th = d.o.ParkingS
@@ -260,6 +301,33 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 		}
 	}
 	return evs
+}
+
+// heldSince is when a lane hold (wrong way, wrong lane) seen from since began in the world. A
+// track that came into the picture already doing it (its first box at the image's edge, the
+// hold from its first frames) was in the lane before the camera saw it: for the distance from
+// its first road point back to the lane's end, at its mean speed since (measured over at least
+// minBackS). The hold then counts from then, but at least minBackS must have been seen.
+func (d *Detector) heldSince(tr *track, since time.Time, lane int, from, g wire.Point, t time.Time) time.Time {
+	seen := t.Sub(since).Seconds()
+	if !tr.bornEdge || since.Sub(tr.born) > maxBackLag || seen < minBackS {
+		return since
+	}
+	u, moved := unit(wire.Point{g[0] - from[0], g[1] - from[1]})
+	if moved <= 0 {
+		return since
+	}
+	road := d.cal.Lanes[lane].Road
+	back := 0.0 // metres behind the first road point, still in the lane
+	for k := 0.25; k <= 60; k += 0.25 {
+		if !road.Contains(wire.Point{tr.firstG[0] - u[0]*k, tr.firstG[1] - u[1]*k}) {
+			break
+		}
+		back = k
+	}
+	v := moved / seen
+	b := math.Min(back/v+since.Sub(tr.born).Seconds(), holdWrongS-minBackS)
+	return since.Add(-time.Duration(b * float64(time.Second)))
 }
 
 // tallestM is the highest box (metres of a post at its ground point) one road user of a class
@@ -340,7 +408,8 @@ func (d *Detector) finish(tr *track) {
 	inside := b[0] > edgePx && b[1] > edgePx && b[2] < float64(d.cal.Width)-edgePx && b[3] < float64(d.cal.Height)-edgePx
 	if inside && held >= lostWrongS && gone >= lostWrongMS*held { // out of the picture, no camera sees its 2 s mark
 		tr.emitted[wire.WrongWay] = true
-		at := tr.wrongSince.Add(time.Duration(holdWrongS * float64(time.Second)))
+		start := d.heldSince(tr, tr.wrongSince, tr.wrongLane, tr.wrongFrom, last.ground, last.t)
+		at := start.Add(time.Duration(holdWrongS * float64(time.Second)))
 		tr.pending = append(tr.pending, d.event(tr, wire.WrongWay, at, last.box, tr.class(), 0.6))
 	}
 }

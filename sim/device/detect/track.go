@@ -24,6 +24,8 @@ type track struct {
 	hist     []sample   // recent samples, oldest first (bounded)
 	firstG   wire.Point // ground point at birth
 	atStart  bool       // born in the first analysed frame: there when the device began to look
+	bornEdge bool       // its first box touched the image's edge: it came into the picture
+	firstBox wire.Box   // box at birth
 	missed   int        // frames without a matching blob
 	seen     int        // frames matched
 	votes    map[wire.Class]int
@@ -38,6 +40,7 @@ type track struct {
 	crossT                                       time.Time  // stop line crossing on red, pending
 	wrongLane                                    int        // lane of the wrong-way hold
 	wrongFrom                                    wire.Point // where the wrong-way hold began
+	stillRed                                     uint64     // stop lines (bit per index) at red when stillSince was set
 	crossLine                                    int
 	crossBox                                     wire.Box
 	crossDist                                    float64           // front's distance past the crossed line, last frame
@@ -47,11 +50,7 @@ type track struct {
 
 	helm helmetState // the no_helmet check (helmet.go)
 
-	paxN, paxMany int // rider-stack measurements, of which showed 3 or more riders
-	paxSide       int // of which from the side (a row of heads)
-	paxT          time.Time
-	paxBox        wire.Box
-	paxDone       bool
+	pax paxState // the too_many_passengers check (passengers.go)
 
 	pending    []wire.Event // stamped, waiting for the best plate reading
 	plate      string
@@ -235,19 +234,51 @@ func (d *Detector) associate(os []obs, t time.Time, firstLook bool) {
 		n++
 		d.nextSeq++
 		tr := &track{
-			id:      idOf(t, n),
-			born:    t,
-			hist:    []sample{{t: t, box: o.box, ground: o.ground, widthM: o.widthM, highM: o.highM}},
-			firstG:  o.ground,
-			atStart: firstLook,
-			votes:   map[wire.Class]int{classify(o): 1},
-			emitted: map[wire.ViolationType]bool{},
-			zoneIn:  map[int]time.Time{},
-			seen:    1,
+			id:       idOf(t, n),
+			born:     t,
+			hist:     []sample{{t: t, box: o.box, ground: o.ground, widthM: o.widthM, highM: o.highM}},
+			firstG:   o.ground,
+			atStart:  firstLook,
+			bornEdge: !d.clear(o.box),
+			firstBox: o.box,
+			votes:    map[wire.Class]int{classify(o): 1},
+			emitted:  map[wire.ViolationType]bool{},
+			zoneIn:   map[int]time.Time{},
+			seen:     1,
+		}
+		if d.lostStamped(tr, o.box, wire.WrongLane) {
+			// found again after its blob merged or broke: stamped already
+			tr.emitted[wire.WrongLane] = true
 		}
 		d.tracks = append(d.tracks, tr)
 	}
 	d.ghosts(t)
+}
+
+// cutBottom reports whether a box reaches the image's bottom edge: its bottom is not where the
+// vehicle stands, and the road point under it does not move while the vehicle comes in.
+func (d *Detector) cutBottom(b wire.Box) bool {
+	return b[3] >= float64(d.cal.Height-2*d.s)
+}
+
+// cameIn reports whether a track came into the picture through the bottom edge and moved in:
+// born cut by the bottom edge, its top edge has since moved by a fifth of its height. Its road
+// point, pinned to the bottom edge, does not show that motion.
+func (d *Detector) cameIn(tr *track) bool {
+	b := tr.last().box
+	return d.cutBottom(tr.firstBox) && math.Abs(b[1]-tr.firstBox[1]) > 0.2*(b[3]-b[1])
+}
+
+// topMoving reports whether the top edge of a track's box moved more than a few pixels over
+// about the last second: a vehicle cut by the bottom edge that is still coming in.
+func (d *Detector) topMoving(tr *track) bool {
+	n := len(tr.hist)
+	b := tr.hist[n-1]
+	i := n - 1
+	for i > 0 && b.t.Sub(tr.hist[i].t) < time.Second {
+		i--
+	}
+	return math.Abs(b.box[1]-tr.hist[i].box[1]) > float64(2*d.s)
 }
 
 // clear reports whether a box is clear of the image's edges.
@@ -284,7 +315,7 @@ func itoa(n int) string {
 func (d *Detector) ghosts(t time.Time) {
 	kept := d.tracks[:0]
 	for _, tr := range d.tracks {
-		if t.Sub(tr.born) > 3*time.Second && len(tr.pending) == 0 && tr.maxSpeed < 2.5 &&
+		if t.Sub(tr.born) > 3*time.Second && len(tr.pending) == 0 && tr.maxSpeed < 2.5 && !d.cameIn(tr) &&
 			math.Hypot(tr.last().ground[0]-tr.firstG[0], tr.last().ground[1]-tr.firstG[1]) < 1.0 {
 			b := tr.last().box
 			s := float64(d.s)
@@ -347,3 +378,25 @@ func overlapsOther(tr *track, b wire.Box, among []*track) bool {
 	}
 	return false
 }
+
+// lostStamped reports whether a track other than tr, lost this frame or for a while (its blob
+// merged with another, or broke up), was stamped typ on about box b: at least half of the
+// smaller of b and its last box overlap. The new or other track holding that blob is the same
+// vehicle, found again.
+func (d *Detector) lostStamped(tr *track, b wire.Box, typ wire.ViolationType) bool {
+	for _, ts := range [][]*track{d.tracks, d.dead} {
+		for _, o := range ts {
+			if o == tr || o.missed == 0 || !o.emitted[typ] {
+				continue
+			}
+			lb := o.last().box
+			if b.Intersect(lb).Area() > sameShare*min(b.Area(), lb.Area()) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sameShare is the share of the smaller of two boxes they must overlap to be one vehicle's.
+const sameShare = 0.5
