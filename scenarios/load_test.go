@@ -80,13 +80,15 @@ func TestLoadDefaults(t *testing.T) {
 }
 
 func TestShippedScenarios(t *testing.T) {
-	want := []string{"arterial", "expressway", "intersection-day", "intersection-night-rain"}
+	want := []string{"arterial", "expressway", "intersection-anpr", "intersection-anpr-night", "intersection-day", "intersection-night-rain"}
 	if got := Names(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("Names() = %v, want %v", got, want)
 	}
 	enabled := map[string]string{
 		"intersection-day":        "red_light stop_line wrong_lane no_helmet too_many_passengers",
 		"intersection-night-rain": "red_light stop_line wrong_lane no_helmet too_many_passengers",
+		"intersection-anpr":       "wrong_lane no_helmet too_many_passengers",
+		"intersection-anpr-night": "wrong_lane no_helmet too_many_passengers",
 		"arterial":                "speeding wrong_way no_helmet illegal_parking sidewalk",
 		"expressway":              "speeding wrong_way wrong_lane",
 	}

@@ -34,6 +34,9 @@ type Options struct {
 	Hold time.Duration
 	// NoPlates disables plate reading (throughput comparisons). Default false.
 	NoPlates bool
+	// NoZoom disables the blob grouping of zoomed cameras (zoom.go; comparisons): their mask is
+	// then labelled as an overview camera's. Default false.
+	NoZoom bool
 	// NoPhaseInference: a stop line whose signal head the camera does not see (it faces the
 	// other way: the approach coming towards the camera), and that no head of its signal group
 	// in view covers, takes by default the state of a seen head of the same road axis (lanes
@@ -72,6 +75,8 @@ type Detector struct {
 	topPlane   map[wire.Class][9]float64 // image -> road on the plane at each class's roof height
 	helmets    []helmetMark              // recent no_helmet events, against duplicates (helmet.go)
 	paxMarks   []helmetMark              // recent too_many_passengers events, against duplicates (passengers.go)
+
+	zoomGap int // gap of a zoomed camera's vehicle pieces, small pixels; 0 = not zoomed (zoom.go)
 }
 
 // New checks the calibration and builds a detector for it.
@@ -110,6 +115,9 @@ func New(cal wire.Calibration, o Options) (*Detector, error) {
 	d.w, d.h = cal.Width/o.Scale, cal.Height/o.Scale
 	d.small = make([]uint8, d.w*d.h)
 	d.fg = newFG(d.w, d.h)
+	if !o.NoZoom {
+		d.zoomGap = zoomGapPx(cal, o.Scale)
+	}
 	d.topPlane = map[wire.Class][9]float64{}
 	if cal.Pinhole.FocalPx > 0 {
 		for c, h := range topHeightM {
@@ -210,7 +218,7 @@ func (d *Detector) Process(f *decode.Frame, t time.Time) []wire.Event {
 		return nil
 	}
 	minArea := max(1, d.o.MinArea/(4*d.s*d.s))
-	obs := d.measure(d.fg.blobs(minArea))
+	obs := d.measure(d.zoomBlobs(minArea))
 	d.dead = d.dead[:0]
 	d.associate(obs, t, d.fg.n == warm+1)
 	var evs []wire.Event

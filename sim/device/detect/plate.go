@@ -244,11 +244,17 @@ func absInt(x int) int {
 }
 
 // tryPlate reads the plate of a track on this frame when it is worth it: the track has no
-// reading above 0.9 yet, its plate faces the camera, its characters look at least minCharPx
-// high with minStrokePx strokes, and the plate has grown by 15% since the last attempt at least
-// 5 frames ago (or 25 frames passed). The best-scoring reading of the track is kept.
+// reading above 0.9 yet, its box is clear of the image's bottom edge, its plate faces the
+// camera, its characters look at least minCharPx high with minStrokePx strokes, and the plate
+// has grown by 15% since the last attempt at least 5 frames ago (or 25 frames passed). The best-scoring reading of the track is kept.
 func (d *Detector) tryPlate(f *decode.Frame, tr *track) {
 	if tr.missed > 0 || tr.seen < minSeen || tr.plateScore > 0.9 {
+		return
+	}
+	if b := tr.last().box; b[3] >= float64(d.cal.Height-2*d.s) {
+		// cut by the image's bottom edge (entering, or a zoomed camera's near vehicle): its
+		// ground point and so the plate's predicted place and size are not known yet, and an
+		// attempt there would hold the next one back until the plate looks 15% wider
 		return
 	}
 	cls := tr.class()
