@@ -44,19 +44,19 @@ func TestMain(m *testing.M) {
 // clips under the race detector), then reads the run record back: the summary is what the batch
 // scorer computes from the record's files, the device decoded the frames the farm sent, every
 // event it sent is in the record, and it found what it is known to find of each type (minRecall)
-// and 42% of all.
+// and 60% of all.
 // minRecall is the share of each type's violations the reference device must find in this run,
-// set two misses below the lower of two runs (14:55 UTC here / 15:05 in a fresh Debian root:
-// red_light 3/5 and 4/5, stop_line 10/11 and 8/11, sidewalk 3/3 twice, wrong_way 4/7 and 5/7,
-// no_helmet 17/34 and 15/34, too_many_passengers 17/40 twice, illegal_parking and wrong_lane
-// 0/2): a live device starts at whichever keyframe it joins, so its background and tracks differ
-// a little between runs. Below most: heads and rider stacks of bikes coming towards the camera
-// are stamped 90 m away; a motorbike parked since before the device's warm-up is learnt as road
-// and one is cut by the frame's bottom edge; the wrong-lane bicycle and car turn across the
-// junction (docs/bench/device.md).
+// set two misses below two runs of 17:15 UTC (both: red_light 4/6, stop_line 9/11, sidewalk
+// 3/3, wrong_way 5/7, no_helmet 20/26, too_many_passengers 18/32, illegal_parking 1/2,
+// wrong_lane 0/2; truth in the warm-up after the start and after each clip loop not scored): a
+// live device starts at whichever keyframe it joins, so its background and tracks differ a
+// little between runs. Below most: wrong_lane (a car whose blob keeps the hole it left in the
+// background while it stood, and a bicycle its tyre tells apart offline but not in these runs)
+// and illegal_parking (a motorbike parked within the device's first second is learnt as road);
+// docs/bench/device.md.
 var minRecall = map[string]float64{
-	"red_light": 0.4, "stop_line": 0.54, "sidewalk": 0.33, "wrong_way": 0.28,
-	"no_helmet": 0.38, "too_many_passengers": 0.37, "illegal_parking": 0, "wrong_lane": 0,
+	"red_light": 0.33, "stop_line": 0.63, "sidewalk": 0.33, "wrong_way": 0.42,
+	"no_helmet": 0.69, "too_many_passengers": 0.5, "illegal_parking": 0, "wrong_lane": 0,
 }
 
 func TestRunEndToEnd(t *testing.T) {
@@ -156,8 +156,8 @@ func TestRunEndToEnd(t *testing.T) {
 		}
 		all.tp, all.fn = all.tp+x.tp, all.fn+x.fn
 	}
-	if !raceEnabled && float64(all.tp) < 0.42*float64(all.tp+all.fn) { // 54 of 104, 55 of 107
-		t.Errorf("the reference device found %d of %d violations; want at least 42%%", all.tp, all.tp+all.fn)
+	if !raceEnabled && float64(all.tp) < 0.6*float64(all.tp+all.fn) { // 60 of 89 twice
+		t.Errorf("the reference device found %d of %d violations; want at least 60%%", all.tp, all.tp+all.fn)
 	}
 	// the device saw every frame the farm sent its cameras and its events reached the center
 	// (accuracy is the detector's: measured figures in docs/bench/run.md and device.md)
