@@ -164,21 +164,29 @@ type helmetMark struct {
 // place, or was decided on about the same box (a vehicle standing in a queue, whose blob keeps
 // merging with passing ones). It remembers this decision.
 func (d *Detector) seenHelmet(at time.Time, where wire.Point, now time.Time, b wire.Box) bool {
-	keep := d.helmets[:0]
+	return d.seen(&d.helmets, at, where, now, b, dupAt, true)
+}
+
+// seen reports whether a decision at time now on box b, of a vehicle that came into view at
+// (at, where), repeats one of marks: whose vehicle came into view within within and a tenth of
+// the image width of it, or (sameBox) which was decided on a box overlapping b by dupIoU. It
+// forgets marks older than dupWindow and remembers this decision.
+func (d *Detector) seen(marks *[]helmetMark, at time.Time, where wire.Point, now time.Time, b wire.Box, within time.Duration, sameBox bool) bool {
+	keep := (*marks)[:0]
 	dup := false
-	for _, m := range d.helmets {
+	for _, m := range *marks {
 		if now.Sub(m.judged) > dupWindow {
 			continue // forget
 		}
 		keep = append(keep, m)
-		if dt := at.Sub(m.at); dt > -dupAt && dt < dupAt && dist(m.where, where) < dupPx*float64(d.cal.Width) {
+		if dt := at.Sub(m.at); dt > -within && dt < within && dist(m.where, where) < dupPx*float64(d.cal.Width) {
 			dup = true
 		}
-		if m.box.IoU(b) > dupIoU {
+		if sameBox && m.box.IoU(b) > dupIoU {
 			dup = true
 		}
 	}
-	d.helmets = append(keep, helmetMark{at, where, now, b})
+	*marks = append(keep, helmetMark{at, where, now, b})
 	return dup
 }
 

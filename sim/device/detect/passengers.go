@@ -276,19 +276,7 @@ func steadyBlob(tr *track) bool {
 // not duplicates: motorbikes are measured moving, and one following another is measured where
 // the one before was.
 func (d *Detector) seenPax(at time.Time, where wire.Point, now time.Time, b wire.Box) bool {
-	keep := d.paxMarks[:0]
-	dup := false
-	for _, m := range d.paxMarks {
-		if now.Sub(m.judged) > dupWindow {
-			continue // forget
-		}
-		keep = append(keep, m)
-		if dt := at.Sub(m.at); dt > -paxDupAt && dt < paxDupAt && dist(m.where, where) < dupPx*float64(d.cal.Width) {
-			dup = true
-		}
-	}
-	d.paxMarks = append(keep, helmetMark{at, where, now, b})
-	return dup
+	return d.seen(&d.paxMarks, at, where, now, b, paxDupAt, false)
 }
 
 // riderRatio measures the rider stack of a motorbike going away from the camera (sample s,

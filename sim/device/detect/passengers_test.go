@@ -114,19 +114,10 @@ func renderPax(t *testing.T, cases []paxCase) (*wire.Calibration, []decode.Frame
 // measurement of a track must say 3 or more) 3 and 4 riders still read 3 or more, and a frame
 // can read one or two riders as more (it did: one rider in a black helmet, once in four).
 func TestRiderStack(t *testing.T) {
-	T, F := true, false
 	var cases []paxCase
 	for i, y := range []float64{6, 10, 14, 18} {
 		x := []float64{1.8, 5.2}[i%2]
-		cases = append(cases,
-			paxCase{helmets: []bool{T}, x: x, y: y, color: "#202020"},
-			paxCase{helmets: []bool{F}, x: x, y: y, color: "#c8c8d0"},
-			paxCase{helmets: []bool{T, T}, x: x, y: y, color: "#a01818"},
-			paxCase{helmets: []bool{F, T}, x: x, y: y, color: "#1a3a8a"},
-			paxCase{helmets: []bool{T, T, T}, x: x, y: y, color: "#202020"},
-			paxCase{helmets: []bool{F, T, F}, x: x, y: y, color: "#c8c8d0"},
-			paxCase{helmets: []bool{T, T, T, T}, x: x, y: y, color: "#a01818"},
-		)
+		cases = append(cases, riderSet(x, y)...)
 	}
 	farFew, farFewMany := 0, 0
 	paxBlobs(t, cases, func(i int, d *Detector, f *decode.Frame, o obs) {
@@ -361,19 +352,10 @@ func TestSteadyBlob(t *testing.T) {
 // stack measured along the heads' slope flags 3 or 4 riders and never 1 or 2; a stack that does
 // not end on a rider's back (longer than paxMaxRatio) is not a measurement.
 func TestRiderStackOblique(t *testing.T) {
-	T, F := true, false
 	var cases []paxCase
 	for _, p := range [][2]float64{{-3, 13}, {-4, 16}, {-5, 19}} {
 		x, y := p[0], p[1]
-		cases = append(cases,
-			paxCase{helmets: []bool{T}, x: x, y: y, color: "#202020"},
-			paxCase{helmets: []bool{F}, x: x, y: y, color: "#c8c8d0"},
-			paxCase{helmets: []bool{T, T}, x: x, y: y, color: "#a01818"},
-			paxCase{helmets: []bool{F, T}, x: x, y: y, color: "#1a3a8a"},
-			paxCase{helmets: []bool{T, T, T}, x: x, y: y, color: "#202020"},
-			paxCase{helmets: []bool{F, T, F}, x: x, y: y, color: "#c8c8d0"},
-			paxCase{helmets: []bool{T, T, T, T}, x: x, y: y, color: "#a01818"},
-		)
+		cases = append(cases, riderSet(x, y)...)
 	}
 	manyMeasured := 0
 	paxBlobs(t, cases, func(i int, d *Detector, f *decode.Frame, o obs) {
@@ -460,4 +442,19 @@ func TestHeadRowNotACarRoof(t *testing.T) {
 			t.Logf("car %s heading %.0f: top band %.2f m", c.color, c.heading, row)
 		}
 	})
+}
+
+// riderSet is one motorbike of each rider count (1 to 4), bare heads and helmets of several
+// colours, at road point (x, y).
+func riderSet(x, y float64) []paxCase {
+	T, F := true, false
+	return []paxCase{
+		{helmets: []bool{T}, x: x, y: y, color: "#202020"},
+		{helmets: []bool{F}, x: x, y: y, color: "#c8c8d0"},
+		{helmets: []bool{T, T}, x: x, y: y, color: "#a01818"},
+		{helmets: []bool{F, T}, x: x, y: y, color: "#1a3a8a"},
+		{helmets: []bool{T, T, T}, x: x, y: y, color: "#202020"},
+		{helmets: []bool{F, T, F}, x: x, y: y, color: "#c8c8d0"},
+		{helmets: []bool{T, T, T, T}, x: x, y: y, color: "#a01818"},
+	}
 }
