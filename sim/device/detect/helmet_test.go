@@ -75,16 +75,8 @@ func TestNoHelmetOfARiderGoingAway(t *testing.T) {
 	t.Parallel()
 	cal := siteOf(t, riderCam)
 	y := func(s float64) float64 { return 12.5 + 7*s }
-	// first fully visible: the wheel's foot 2 px above the image's bottom edge
-	first := 0.0
-	for s := 0.0; s < 3; s += 0.04 {
-		if b := part(1.75, y(s), 0.3, 0, 0.9); b[3] <= float64(cal.Height-edgePx) {
-			first = s
-			break
-		}
-	}
 	evs, _ := runHook(t, cal, 3, nil, nil, rider(bareHead, y))
-	e := only(t, evs, wire.NoHelmet, first, 0.1)
+	e := only(t, evs, wire.NoHelmet, firstInside(cal, y), 0.1)
 	if e.VehicleClass != wire.Motorbike {
 		t.Errorf("class %s", e.VehicleClass)
 	}
@@ -94,6 +86,17 @@ func TestNoHelmetOfARiderGoingAway(t *testing.T) {
 			t.Errorf("%s helmet: unexpected %s at %.2f s", name, e.Type, at(e))
 		}
 	}
+}
+
+// firstInside is when a rider drawn going away along y(s) is first fully visible (in riderCam's
+// image, tall enough to judge): the wheel's foot edgePx above the image's bottom edge.
+func firstInside(cal wire.Calibration, y func(s float64) float64) float64 {
+	for s := 0.0; s < 3; s += 0.04 {
+		if b := part(1.75, y(s), 0.3, 0, 0.9); b[3] <= float64(cal.Height-edgePx) {
+			return s
+		}
+	}
+	return 0
 }
 
 // A track born inside the picture already large enough to judge (from behind something, or
@@ -284,13 +287,6 @@ func TestNoHelmetOfASlowMotorbike(t *testing.T) {
 	t.Parallel()
 	cal := siteOf(t, riderCam)
 	slow := func(s float64) float64 { s = min(s, 3.5); return 12.5 + 3.5*s - 0.5*s*s } // 3.5 m/s, stopped from 3.5 s
-	first := 0.0
-	for s := 0.0; s < 3; s += 0.04 {
-		if b := part(1.75, slow(s), 0.3, 0, 0.9); b[3] <= float64(cal.Height-edgePx) {
-			first = s
-			break
-		}
-	}
 	evs, _ := runHook(t, cal, 5, nil, nil, rider(bareHead, slow))
-	only(t, evs, wire.NoHelmet, first, 0.1)
+	only(t, evs, wire.NoHelmet, firstInside(cal, slow), 0.1)
 }
