@@ -16,6 +16,7 @@ import (
 	"github.com/trafficsim/trafficsim/sim/device/detect"
 	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/library"
+	"github.com/trafficsim/trafficsim/synth/library/librarytest"
 )
 
 // scoreClip plays a clip through the decoder and the detector (capture time = epoch + frame /
@@ -124,14 +125,8 @@ func writeJSON(t *testing.T, path string, v any) {
 //
 //	TRAFFICSIM_CLIPS=.cache/clips go test -tags extlib,pkgconfig ./sim/device/ -run XXX -bench Accuracy -benchtime 1x -v
 func BenchmarkAccuracy(b *testing.B) {
-	root := os.Getenv("TRAFFICSIM_CLIPS")
-	if root == "" {
-		b.Log("TRAFFICSIM_CLIPS is not set: nothing to score (make bench-accuracy makes the clips and sets it)")
-		return
-	}
-	clips, _ := library.List(root)
+	clips := librarytest.FromEnv(b)
 	if len(clips) == 0 {
-		b.Logf("no clips in %s: nothing to score", root)
 		return
 	}
 	for range b.N {
@@ -170,6 +165,6 @@ func BenchmarkAccuracy(b *testing.B) {
 		for c, m := range s.ByCondition {
 			fmt.Fprintf(&tab, "condition %-10s plates %d/%d (%.1f%%)\n", c, m.PlatesOK, m.Plates, 100*m.PlateAccuracy)
 		}
-		b.Logf("%d clips from %s\n%s", len(clips), root, tab.String())
+		b.Logf("%d clips from %s\n%s", len(clips), os.Getenv("TRAFFICSIM_CLIPS"), tab.String())
 	}
 }

@@ -388,14 +388,17 @@ func TestSidewalk(t *testing.T) {
 	}
 }
 
+// parker is a car driving south at 8 m/s from y = 70 that stops in the no-parking zone at y = 38
+// (s = 4).
+func parker(s float64) (wire.Cuboid, bool) {
+	y := 38 + 8*math.Max(0, 4-s)
+	return wire.Cuboid{Center: wire.Point{-1.75, y}, HeadingDeg: 180, Length: 4.5, Width: 1.8, Height: 1.5}, true
+}
+
 func TestIllegalParking(t *testing.T) {
 	t.Parallel()
 	cal := site(t)
-	// drives south at 8 m/s from y = 70 and stops at y = 38 (s = 4): 5 s threshold -> s = 9
-	parker := func(s float64) (wire.Cuboid, bool) {
-		y := 38 + 8*math.Max(0, 4-s)
-		return wire.Cuboid{Center: wire.Point{-1.75, y}, HeadingDeg: 180, Length: 4.5, Width: 1.8, Height: 1.5}, true
-	}
+	// parker stops at s = 4: 5 s threshold -> s = 9
 	evs, _ := run(t, cal, 12, []actor{parker}, nil)
 	only(t, evs, wire.IllegalParking, 9, 0.8)
 }
@@ -405,10 +408,6 @@ func TestIllegalParking(t *testing.T) {
 func TestParkedCarWithPassersBy(t *testing.T) {
 	t.Parallel()
 	cal := site(t)
-	parker := func(s float64) (wire.Cuboid, bool) {
-		y := 38 + 8*math.Max(0, 4-s)
-		return wire.Cuboid{Center: wire.Point{-1.75, y}, HeadingDeg: 180, Length: 4.5, Width: 1.8, Height: 1.5}, true
-	}
 	passer := func(start float64) actor {
 		return func(s float64) (wire.Cuboid, bool) {
 			if s < start {

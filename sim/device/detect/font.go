@@ -9,6 +9,14 @@ var (
 	motoLayout = []string{"DD-LN", "DDD.DD"}
 )
 
+// layoutFor is the plate layout of a motorbike (two rows) or of any other vehicle (one row).
+func layoutFor(moto bool) []string {
+	if moto {
+		return motoLayout
+	}
+	return carLayout
+}
+
 const (
 	digits  = "0123456789"
 	digits1 = "123456789"

@@ -280,10 +280,7 @@ func (d *Detector) tryPlate(f *decode.Frame, tr *track) {
 	if !ok {
 		return
 	}
-	layout := carLayout
-	if moto {
-		layout = motoLayout
-	}
+	layout := layoutFor(moto)
 	w := q.width()
 	if ch, sw := charPx(q, layout); ch < minCharPx || sw < minStrokePx || d.frame-tr.plateTried < 5 || (w < tr.plateW*1.15 && d.frame-tr.plateTried < 25) {
 		return

@@ -13,7 +13,7 @@ import (
 
 	"github.com/trafficsim/trafficsim/sim/device/decode"
 	"github.com/trafficsim/trafficsim/sim/wire"
-	"github.com/trafficsim/trafficsim/synth/library"
+	"github.com/trafficsim/trafficsim/synth/library/librarytest"
 )
 
 // drawPlate paints a plate into the Y plane the way the cameras' plates look: light plate,
@@ -339,10 +339,7 @@ func TestReadRenderedPlates(t *testing.T) {
 			t.Fatalf("%s: %T, want grey", c.file, img)
 		}
 		f := &decode.Frame{Width: g.Rect.Dx(), Height: g.Rect.Dy(), Y: g.Pix}
-		layout := carLayout
-		if c.class == "motorbike" {
-			layout = motoLayout
-		}
+		layout := layoutFor(c.class == "motorbike")
 		got, score := readPlateNear(f, c.q, wire.Box{0, 0, float64(f.Width), float64(f.Height)}, layout)
 		if got != c.text || score < minPlateScore {
 			t.Errorf("%s (%s %s): read %q (score %.2f), want %q", c.file, c.color, c.class, got, score, c.text)
@@ -361,10 +358,7 @@ func FuzzReadPlateNear(f *testing.F) {
 		fr := grey(400, 200, 90)
 		drawPlate(fr, quad{{100, 80}, {240, 80}, {240, 110}, {100, 110}}, "30E-005.55", 230, 20)
 		q := quad{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}}
-		layout := carLayout
-		if moto {
-			layout = motoLayout
-		}
+		layout := layoutFor(moto)
 		if _, s := readPlateNear(fr, q, wire.Box{bx0, by0, bx1, by1}, layout); s > 1+1e-9 {
 			t.Errorf("score %g", s)
 		}
@@ -380,14 +374,8 @@ func FuzzReadPlateNear(f *testing.F) {
 //
 //	TRAFFICSIM_CLIPS=DIR go test -tags extlib,pkgconfig ./sim/device/detect/ -run XXX -bench PlateReading -benchtime 1x -v
 func BenchmarkPlateReading(b *testing.B) {
-	root := os.Getenv("TRAFFICSIM_CLIPS")
-	if root == "" {
-		b.Log("TRAFFICSIM_CLIPS is not set: nothing to measure (make bench-accuracy makes the clips and sets it)")
-		return
-	}
-	clips, _ := library.List(root)
+	clips := librarytest.FromEnv(b)
 	if len(clips) == 0 {
-		b.Logf("no clips in %s: nothing to measure", root)
 		return
 	}
 	for range b.N {
@@ -457,10 +445,7 @@ func BenchmarkPlateReading(b *testing.B) {
 					if !ok {
 						continue
 					}
-					layout := carLayout
-					if moto {
-						layout = motoLayout
-					}
+					layout := layoutFor(moto)
 					text, score := readPlateNear(&f, q, s.Box, layout)
 					t.frames++
 					if score >= minPlateScore && text == o.Plate.Text {
@@ -492,6 +477,6 @@ func BenchmarkPlateReading(b *testing.B) {
 				cond, t.objects, t.right, 100*float64(t.right)/float64(t.objects), t.wrong, t.framesRight, t.frames)
 			b.ReportMetric(100*float64(t.right)/float64(t.objects), "%right-"+cond)
 		}
-		b.Logf("%d clips from %s\n%s", len(clips), root, tab.String())
+		b.Logf("%d clips from %s\n%s", len(clips), os.Getenv("TRAFFICSIM_CLIPS"), tab.String())
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"os"
 	"testing"
 
 	"github.com/trafficsim/trafficsim/sim/wire"
@@ -106,4 +107,20 @@ func Make(root string, s Spec) (*library.Clip, error) {
 		return nil, err
 	}
 	return w.Close()
+}
+
+// FromEnv lists the clips of the library in TRAFFICSIM_CLIPS for a benchmark that scores
+// rendered clips (`make bench-accuracy` makes them and sets it); nil, logged, when it is not
+// set or holds none.
+func FromEnv(tb testing.TB) []*library.Clip {
+	root := os.Getenv("TRAFFICSIM_CLIPS")
+	if root == "" {
+		tb.Log("TRAFFICSIM_CLIPS is not set: nothing to measure (make bench-accuracy makes the clips and sets it)")
+		return nil
+	}
+	clips, _ := library.List(root)
+	if len(clips) == 0 {
+		tb.Logf("no clips in %s: nothing to measure", root)
+	}
+	return clips
 }
