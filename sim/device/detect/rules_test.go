@@ -90,12 +90,7 @@ func TestWrongWayEnteringThePictureIsBackDated(t *testing.T) {
 func TestStandingTrackWhoseBlobJumpsDoesNotCross(t *testing.T) {
 	t.Parallel()
 	cal := site(t)
-	d, err := New(cal, Options{Source: "dev1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.signals[0].state = red
-	tr := &track{id: "t1", votes: map[wire.Class]int{wire.Car: 30}, emitted: map[wire.ViolationType]bool{}, zoneIn: map[int]time.Time{}}
+	d, tr := carAtRed(t, cal)
 	at := func(i int) time.Time { return t0.Add(time.Duration(i) * 40 * time.Millisecond) }
 	add := func(i int, rearY float64) {
 		c := wire.Cuboid{Center: wire.Point{1.75, rearY + 2.25}, Length: 4.5, Width: 1.8, Height: 1.5}
@@ -159,12 +154,8 @@ func TestParkedCutByTheBottomEdge(t *testing.T) {
 func TestNoStopLineWhileCutByTheBottomEdge(t *testing.T) {
 	t.Parallel()
 	cal := site(t)
-	d, err := New(cal, Options{Source: "dev1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.signals[0].state = red
-	tr := &track{id: "t1", votes: map[wire.Class]int{wire.Car: 30}, emitted: map[wire.ViolationType]bool{}, zoneIn: map[int]time.Time{}, maxSpeed: 5}
+	d, tr := carAtRed(t, cal)
+	tr.maxSpeed = 5
 	at := func(i int) time.Time { return t0.Add(time.Duration(i) * 40 * time.Millisecond) }
 	// a car standing with its rear out of the picture: the box's bottom is the image's edge
 	c := wire.Cuboid{Center: wire.Point{1.75, 14}, Length: 4.5, Width: 1.8, Height: 1.5}
@@ -282,4 +273,16 @@ func TestLaneClassOfABicycle(t *testing.T) {
 			t.Errorf("%s: %s, %.2f not allowed; want %s, %.2f", c.name, cls, notIn, c.cls, c.notIn)
 		}
 	}
+}
+
+// carAtRed is a detector on cal whose signal shows red and a car's empty track to feed it
+// samples by hand.
+func carAtRed(t *testing.T, cal wire.Calibration) (*Detector, *track) {
+	t.Helper()
+	d, err := New(cal, Options{Source: "dev1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.signals[0].state = red
+	return d, &track{id: "t1", votes: map[wire.Class]int{wire.Car: 30}, emitted: map[wire.ViolationType]bool{}, zoneIn: map[int]time.Time{}}
 }
