@@ -787,7 +787,7 @@ func (s *stopper) finish(ctx context.Context) error {
 	s.res.Center = st
 	// everything is in: every truth is final
 	end := c.TimeNow().UTC()
-	score := s.final.Score(end.Add(24 * time.Hour))
+	score := s.final.ScoreIntervals(end.Add(24 * time.Hour))
 	err = errors.Join(err, s.rec.Finish(end, score), s.rec.Close())
 	s.closed = true
 	if err != nil {
