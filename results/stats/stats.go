@@ -194,11 +194,26 @@ func percentileInterval(reps []float64) Interval {
 }
 
 // F1 is the seeded bootstrap interval of F1 = 2TP/(2TP+FP+FN): the run's truths and false
-// alarms are resampled with replacement (TP, FP, FN multinomial over their n units).
+// alarms are resampled with replacement (TP, FP, FN multinomial over their n units). When no
+// TP or no error was seen the bootstrap cannot move (every replicate is 0, or 1), so the
+// interval is then F1 at the Wilson bounds of precision and recall (F1 grows with both).
 func F1(r *rand.Rand, tp, fp, fn int) Interval {
 	n := tp + fp + fn
 	if n == 0 {
 		return Interval{0, 1}
+	}
+	if tp == 0 || fp+fn == 0 {
+		p, q := Wilson(tp, tp+fp), Wilson(tp, tp+fn)
+		if tp+fp == 0 {
+			p = Interval{0, 1}
+		}
+		h := func(a, b float64) float64 {
+			if a+b == 0 {
+				return 0
+			}
+			return round(2 * a * b / (a + b))
+		}
+		return Interval{h(p.Lo, q.Lo), h(p.Hi, q.Hi)}
 	}
 	reps := make([]float64, Replicates)
 	ptp, pfp := float64(tp)/float64(n), float64(fp)/float64(n)

@@ -120,3 +120,14 @@ func TestMcNemarExactValues(t *testing.T) {
 		t.Errorf("no discordant pairs: p = %v, want 1", p)
 	}
 }
+
+func TestF1WithoutTPsOrErrorsUsesTheWilsonBounds(t *testing.T) {
+	// 0 detected of 4, 2 false alarms: the bootstrap would say [0, 0]; precision <= 0.658 and
+	// recall <= 0.490 bound F1 by 0.562.
+	if iv := F1(Rand(1, "x"), 0, 2, 4); iv.Lo != 0 || math.Abs(iv.Hi-0.5617) > 1e-3 {
+		t.Errorf("F1(0, 2, 4) = %v, want [0, 0.562]", iv)
+	}
+	if iv := F1(Rand(1, "x"), 9, 0, 0); iv.Hi != 1 || iv.Lo < 0.6 || iv.Lo > 0.8 {
+		t.Errorf("F1(9, 0, 0) = %v, want [0.70, 1]", iv)
+	}
+}
