@@ -25,6 +25,9 @@ type Score struct {
 	Invalid int `json:"invalid"`
 	Late    int `json:"late"`
 
+	// Seed is the bootstrap seed of the intervals (Config.Seed); 0 when there are none.
+	Seed uint64 `json:"bootstrap_seed,omitempty"`
+
 	Overall     Metrics            `json:"overall"`
 	ByType      map[string]Metrics `json:"by_type"`
 	ByCamera    map[string]Metrics `json:"by_camera"`
@@ -277,6 +280,7 @@ func (t *tally) score(cfg Config, ci bool) Score {
 		ByCondition: map[string]Metrics{}}
 	seed := cfg.seed()
 	if ci {
+		s.Seed = seed
 		s.Overall.CI = t.overall.intervals(seed, "overall", &s.Overall)
 	}
 	put := func(dst map[string]Metrics, src map[string]*slice, prefix string) {
