@@ -481,6 +481,10 @@ func more(m results.Metrics, base string, val float64, iv stats.Interval, limit 
 	return int(math.Ceil(float64(extra) * float64(truths) / float64(n0)))
 }
 
+// Slice is the metrics of the slice a metric name is scoped to (overall, a type, a
+// condition or camera:<id>); ok is false when the score has no such slice.
+func Slice(s *results.Score, name string) (m results.Metrics, ok bool) { return slice(s, name) }
+
 // slice is the metrics of a metric name's scope.
 func slice(s *results.Score, name string) (m results.Metrics, ok bool) {
 	_, scope, _ := strings.Cut(name, ".")
