@@ -134,7 +134,7 @@ var funcs = template.FuncMap{
 	"measured": measured,
 	"ci":       ciText,
 	"upper":    strings.ToUpper,
-	"overall": func(r Row) bool { return !strings.Contains(r.Metric, ".") || r.Limit != "" || math.Abs(r.Delta) > 1e-9 },
+	"overall":  func(r Row) bool { return !strings.Contains(r.Metric, ".") || r.Limit != "" || math.Abs(r.Delta) > 1e-9 },
 }
 
 // status is a verdict's CSS class: pass, fail, undecided (insufficient sample) or nodata.
