@@ -3,8 +3,12 @@ package suite
 import (
 	"bytes"
 	"context"
+	"math"
 	"strings"
 	"testing"
+
+	"github.com/trafficsim/trafficsim/results/conform"
+	"github.com/trafficsim/trafficsim/results/stats"
 )
 
 func TestParseErrors(t *testing.T) {
@@ -79,5 +83,37 @@ func TestRunIsDeterministic(t *testing.T) {
 	r1, _ := Run(context.Background(), s, []uint64{11, 22, 33}, Shard{1, 2})
 	if len(r0.Cells) != 1 || len(r1.Cells) != 1 || r0.Cells[0].Cell != 0 || r1.Cells[0].Cell != 1 {
 		t.Errorf("shards: %d and %d cells", len(r0.Cells), len(r1.Cells))
+	}
+}
+
+// The plan asks the Wilson sample size of each rate check of the scenario richest in its
+// truths, and the sample that decides a check at a measured value.
+func TestPlan(t *testing.T) {
+	p := conform.Default()
+	rates := []Rates{
+		{Scenario: "a", Conditions: []string{"day"}, Minutes: 10, All: 4, Plates: 2, ByType: map[string]float64{"red_light": 3, "speeding": 1}},
+		{Scenario: "n", Conditions: []string{"night", "rain"}, Minutes: 10, All: 2, Plates: 0.5, ByType: map[string]float64{"red_light": 2}},
+	}
+	rows := Plan(p, rates, 0.10, 0.9, map[string]float64{"plate_accuracy.day": 0.97})
+	by := map[string]PlanRow{}
+	for _, r := range rows {
+		by[r.Metric] = r
+	}
+	day, night := by["plate_accuracy.day"], by["plate_accuracy.night"]
+	if day.Scenario != "a" || day.PerMin != 1.8 || day.Units != stats.WilsonWidthNeeded(0.97, 0.10) || day.Decide != stats.WilsonNeeded(0.97, 0.93) {
+		t.Errorf("day plates: %+v", day)
+	}
+	if night.Scenario != "n" || night.PerMin != 0.45 || night.Minutes != math.Ceil(float64(stats.WilsonWidthNeeded(0.80, 0.10))/0.45) {
+		t.Errorf("night plates: %+v", night)
+	}
+	if r := by["f1.wrong_way"]; r.Note != "no measured scenario makes these truths" {
+		t.Errorf("wrong_way: %+v", r)
+	}
+	if r := by["latency_p95"]; !strings.HasPrefix(r.Note, "not a rate") {
+		t.Errorf("latency: %+v", r)
+	}
+	var b bytes.Buffer
+	if err := WritePlan(&b, rows, rates, 0.10); err != nil || !strings.Contains(b.String(), "plate_accuracy.day") {
+		t.Errorf("plan table: %v\n%s", err, b.String())
 	}
 }
