@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -393,4 +394,27 @@ func (c *SpeedCoverage) Status() string {
 		return conform.NoData
 	}
 	return conform.Insufficient
+}
+
+// InputHashes is the SHA-256 of every scenario file the suite's cells use (shipped ones as
+// "scenarios/NAME.yaml"), for the signed manifest.
+func InputHashes(s *Suite) (map[string]string, error) {
+	out := map[string]string{}
+	for _, c := range s.Cells {
+		var b []byte
+		var err error
+		name := c.Scenario
+		if slices.Contains(scenarios.Names(), c.Scenario) {
+			name = "scenarios/" + c.Scenario + ".yaml"
+			b, err = fs.ReadFile(scenarios.Shipped(), c.Scenario+".yaml")
+		} else {
+			b, err = os.ReadFile(c.Scenario)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("suite: %w", err)
+		}
+		h := sha256.Sum256(b)
+		out[name] = hex.EncodeToString(h[:])
+	}
+	return out, nil
 }
