@@ -329,3 +329,44 @@ func (m *Model) assumptions(grow Quantity) []Assumption {
 	}
 	return out
 }
+
+// Prediction is what per-camera costs predict for a run of some cameras.
+type Prediction struct {
+	CPUCores     float64 `json:"cpu_cores"`
+	MbpsIn       float64 `json:"mbps_in"`
+	EventsPerSec float64 `json:"events_per_s"`
+	UplinkMbps   float64 `json:"uplink_mbps"` // events with their evidence, to the center
+}
+
+// Predict scales a device's measured per-camera costs to a run of cameras spread over devices
+// (costs add up across devices; a device above its knee is not modelled: keep cameras/devices
+// at or below it).
+func Predict(c Costs, cameras int) Prediction {
+	n := float64(cameras)
+	p := Prediction{CPUCores: c.CPUCores * n, MbpsIn: c.MbpsIn * n, EventsPerSec: c.EventsPerSec * n}
+	p.UplinkMbps = p.EventsPerSec * c.EventBytes * 8 / 1e6
+	return p
+}
+
+// Disagreements lists the figures where measured is further than tol (a share, e.g. 0.3) from
+// predicted, each as "figure: predicted P, measured M (D %)"; empty when the model holds.
+func (p Prediction) Disagreements(measured Prediction, tol float64) []string {
+	var out []string
+	for _, f := range []struct {
+		name       string
+		pred, meas float64
+	}{
+		{"cpu_cores", p.CPUCores, measured.CPUCores},
+		{"mbps_in", p.MbpsIn, measured.MbpsIn},
+		{"events_per_s", p.EventsPerSec, measured.EventsPerSec},
+		{"uplink_mbps", p.UplinkMbps, measured.UplinkMbps},
+	} {
+		if f.pred == 0 && f.meas == 0 {
+			continue
+		}
+		if d := (f.meas - f.pred) / math.Max(f.pred, 1e-12); math.Abs(d) > tol {
+			out = append(out, fmt.Sprintf("%s: predicted %.4g, measured %.4g (%+.0f %%)", f.name, f.pred, f.meas, 100*d))
+		}
+	}
+	return out
+}

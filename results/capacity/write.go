@@ -70,7 +70,7 @@ func short(v float64) string {
 		return "0"
 	case v >= 1e6:
 		return strconv.FormatFloat(v/1e6, 'f', 2, 64) + " M"
-	case v >= 1000:
+	case v >= 100:
 		return strconv.FormatFloat(v, 'f', 0, 64)
 	case v >= 10:
 		return strconv.FormatFloat(v, 'f', 1, 64)
