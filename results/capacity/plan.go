@@ -32,10 +32,10 @@ type Knee struct {
 
 // Costs are a device's measured costs for one camera.
 type Costs struct {
-	CPUCores     float64 `json:"cpu_cores"`      // CPU time per wall second
-	MemMB        float64 `json:"mem_mb"`         // resident memory
-	MbpsIn       float64 `json:"mbps_in"`        // RTSP in
-	EventsPerSec float64 `json:"events_per_s"`   // events out
+	CPUCores     float64 `json:"cpu_cores"`       // CPU time per wall second
+	MemMB        float64 `json:"mem_mb"`          // resident memory
+	MbpsIn       float64 `json:"mbps_in"`         // RTSP in
+	EventsPerSec float64 `json:"events_per_s"`    // events out
 	EventBytes   float64 `json:"bytes_per_event"` // one event with its evidence, as recorded
 }
 

@@ -221,7 +221,7 @@ func readProc(pid int) (cpuSample, error) {
 	if len(f) < 22 {
 		return s, errors.New("knee: short /proc stat")
 	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64) // field 14, utime
+	ut, _ := strconv.ParseInt(f[11], 10, 64)  // field 14, utime
 	stt, _ := strconv.ParseInt(f[12], 10, 64) // field 15, stime
 	s.ticks = ut + stt
 	if st, err := os.Open(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
@@ -247,4 +247,3 @@ func copyFile(from, to string) error {
 	}
 	return os.Rename(tmp, to) // atomic: a box re-reading the path never sees half a file
 }
-
