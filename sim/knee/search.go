@@ -22,17 +22,17 @@ const (
 type Limits struct {
 	// FramesLost is the largest share of frames the farm may fail to deliver because the device
 	// fell behind [0.001].
-	FramesLost float64
+	FramesLost float64 `json:"frames_lost"`
 	// LatencyP95 is the largest p95 of received-at-center minus truth time [2m: the regulation's
 	// precedent for forwarding data].
-	LatencyP95 time.Duration
+	LatencyP95 time.Duration `json:"latency_p95_ns"`
 	// F1Drop is how far overall F1 may fall below its value at the lowest count [0.1].
-	F1Drop float64
+	F1Drop float64 `json:"f1_drop"`
 	// EventLoss is the largest share of the device's events that may not reach the center by
 	// the end of a step [0.001].
-	EventLoss float64
+	EventLoss float64 `json:"event_loss"`
 	// MinTruths is how many truths a step needs before its F1 is judged [20].
-	MinTruths int
+	MinTruths int `json:"min_truths"`
 }
 
 func (l *Limits) defaults() {
