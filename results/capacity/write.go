@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 )
 
@@ -70,7 +71,7 @@ func short(v float64) string {
 		return "0"
 	case v >= 1e6:
 		return strconv.FormatFloat(v/1e6, 'f', 2, 64) + " M"
-	case v >= 100:
+	case v >= 100 || v == math.Trunc(v):
 		return strconv.FormatFloat(v, 'f', 0, 64)
 	case v >= 10:
 		return strconv.FormatFloat(v, 'f', 1, 64)
