@@ -17,7 +17,7 @@ import (
 
 	"github.com/trafficsim/trafficsim/results"
 	"github.com/trafficsim/trafficsim/results/stats"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 //go:embed default.yaml

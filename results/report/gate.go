@@ -8,7 +8,7 @@ import (
 	"github.com/trafficsim/trafficsim/results"
 	"github.com/trafficsim/trafficsim/results/conform"
 	"github.com/trafficsim/trafficsim/results/stats"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // DefaultAlpha is the significance level of the gate when Limits.Alpha is 0.

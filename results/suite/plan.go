@@ -12,7 +12,7 @@ import (
 	"github.com/trafficsim/trafficsim/results/conform"
 	"github.com/trafficsim/trafficsim/results/stats"
 	"github.com/trafficsim/trafficsim/scenarios"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 	"github.com/trafficsim/trafficsim/synth/world"
 )
 

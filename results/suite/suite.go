@@ -19,7 +19,7 @@ import (
 	"github.com/trafficsim/trafficsim/results/conform"
 	"github.com/trafficsim/trafficsim/scenarios"
 	"github.com/trafficsim/trafficsim/sim/smartcam"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 	"github.com/trafficsim/trafficsim/synth/world"
 )
 
