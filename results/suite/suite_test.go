@@ -81,7 +81,7 @@ func TestRunIsDeterministic(t *testing.T) {
 	// Shards split the cells.
 	r0, _ := Run(context.Background(), s, []uint64{11, 22, 33}, Shard{0, 2})
 	r1, _ := Run(context.Background(), s, []uint64{11, 22, 33}, Shard{1, 2})
-	if len(r0.Cells) != 1 || len(r1.Cells) != 1 || r0.Cells[0].Cell != 0 || r1.Cells[0].Cell != 1 {
+	if len(r0.Cells) != 2 || len(r1.Cells) != 1 || r0.Cells[1].Cell != 2 || r1.Cells[0].Cell != 1 {
 		t.Errorf("shards: %d and %d cells", len(r0.Cells), len(r1.Cells))
 	}
 }
