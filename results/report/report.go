@@ -134,7 +134,13 @@ var funcs = template.FuncMap{
 	"measured": measured,
 	"ci":       ciText,
 	"upper":    strings.ToUpper,
-	"overall":  func(r Row) bool { return !strings.Contains(r.Metric, ".") || r.Limit != "" || math.Abs(r.Delta) > 1e-9 },
+	"nodata": func(metric string) string { // what a check without data lacks
+		if strings.HasPrefix(metric, "plate_accuracy") {
+			return "detected vehicles with a readable plate"
+		}
+		return "truths of this kind"
+	},
+	"overall": func(r Row) bool { return !strings.Contains(r.Metric, ".") || r.Limit != "" || math.Abs(r.Delta) > 1e-9 },
 }
 
 // status is a verdict's CSS class: pass, fail, undecided (insufficient sample) or nodata.
