@@ -83,7 +83,7 @@ type Config struct {
 	// Default "127.0.0.1:0".
 	HTTPListen string
 	// TruthListen is the truth listener (POST /v1/truth, /v1/faults, /v1/delivery,
-	// GET /v1/score, GET /metrics); device tokens are refused there. Default "127.0.0.1:0".
+	// GET /v1/score, GET /metrics, all with the truth token); device tokens are refused there. Default "127.0.0.1:0".
 	TruthListen string
 	// Tokens maps a bearer token to the device id it belongs to. A device may only post events
 	// whose source is its own id (403 otherwise). Tokens and device ids must match
@@ -103,6 +103,14 @@ type Config struct {
 	Recorder Recorder
 	// MaxBodyBytes bounds one HTTP request body (413 above). Default 16 MiB.
 	MaxBodyBytes int64
+	// BodyTimeout bounds the time to read one request body, from the end of its headers
+	// (408 after; a body trickled a byte at a time cannot hold a connection and its buffer).
+	// Default 30 s.
+	BodyTimeout time.Duration
+	// Cameras maps a camera id to the device that owns it (cameras.json of that device, or
+	// wire.Deployment). When set, an event for a camera the sending device does not own is
+	// refused (403), on HTTP and NATS. Default nil: any camera.
+	Cameras map[string]string
 	// SyncEach fsyncs every request on its own instead of group commit: the plain approach,
 	// for benchmark ratios. Default false.
 	SyncEach bool
@@ -142,7 +150,7 @@ type Center struct {
 	log *wal.Log
 
 	mu         sync.Mutex             // guards the seen maps
-	seenEvents map[string]*wal.Commit // event_id -> the commit that stores it (done once on disk)
+	seenEvents map[string]*wal.Commit // eventKey -> the commit that stores it (done once on disk)
 	seenTruth  map[string]*wal.Commit
 
 	outMu sync.Mutex // serialises Scorer and Recorder calls
@@ -216,6 +224,14 @@ func New(cfg Config) (*Center, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 16 << 20
 	}
+	if cfg.BodyTimeout <= 0 {
+		cfg.BodyTimeout = 30 * time.Second
+	}
+	for cam, dev := range cfg.Cameras {
+		if !devices[dev] {
+			return nil, fmt.Errorf("center: camera %q belongs to %q, which has no token", cam, dev)
+		}
+	}
 	now := cfg.TimeNow
 	if now == nil {
 		now = time.Now
@@ -269,8 +285,8 @@ func (c *Center) replay(r wal.Record) error {
 		}
 		var fresh []wire.Event
 		for _, e := range evs {
-			if _, ok := c.seenEvents[e.EventID]; !ok {
-				c.seenEvents[e.EventID] = nil
+			if _, ok := c.seenEvents[eventKey(&e)]; !ok {
+				c.seenEvents[eventKey(&e)] = nil
 				fresh = append(fresh, e)
 			}
 		}
@@ -375,8 +391,14 @@ func (c *Center) Score() any {
 	return c.cfg.Score(c.now())
 }
 
-// Gatherer is the center's Prometheus registry (served on /metrics of both listeners).
+// Gatherer is the center's Prometheus registry, served on /metrics of the truth listener.
+// The device listener serves DeviceGatherer.
 func (c *Center) Gatherer() prometheus.Gatherer { return c.m.reg }
+
+// DeviceGatherer is what /metrics of the device listener serves: event counts only, nothing
+// that moves with truth (truth counts, log bytes and fsyncs, the process's memory and CPU), so
+// a device cannot learn when violations happen.
+func (c *Center) DeviceGatherer() prometheus.Gatherer { return c.m.devReg }
 
 // Stats returns the counters.
 func (c *Center) Stats() Stats {

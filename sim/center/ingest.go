@@ -10,6 +10,11 @@ import (
 	"github.com/trafficsim/trafficsim/sim/wire"
 )
 
+// eventKey is the de-duplication key of an event: its event_id within its source. Ids are
+// predictable (<source>/<camera>/<type>/<track>), so keyed by event_id alone a device could
+// post another's next id first and have the real event dropped as a duplicate.
+func eventKey(e *wire.Event) string { return e.Source + "\x00" + e.EventID }
+
 // inBatch marks an event_id first seen earlier in the same request.
 var inBatch = &wal.Commit{}
 
@@ -23,14 +28,14 @@ func (c *Center) acceptEvents(evs []wire.Event, raw []byte, received time.Time) 
 			return 0, 0, err
 		}
 	}
-	key := func(i int) string { return evs[i].EventID }
+	key := func(i int) string { return eventKey(&evs[i]) }
 	c.mu.Lock()
 	fresh, waits := claim(c.seenEvents, len(evs), key)
 	var cm *wal.Commit
 	if len(fresh) > 0 {
 		cm = c.log.Append(wal.Record{Kind: recEvents, Time: received, Data: raw})
 		for _, i := range fresh {
-			c.seenEvents[evs[i].EventID] = cm
+			c.seenEvents[key(i)] = cm
 		}
 	}
 	c.mu.Unlock()
@@ -50,10 +55,11 @@ func (c *Center) acceptStreamed(evs []wire.Event, received time.Time, replaying 
 	fresh := make([]int, 0, len(evs))
 	c.mu.Lock()
 	for i := range evs {
-		if _, ok := c.seenEvents[evs[i].EventID]; ok {
+		k := eventKey(&evs[i])
+		if _, ok := c.seenEvents[k]; ok {
 			continue
 		}
-		c.seenEvents[evs[i].EventID] = nil
+		c.seenEvents[k] = nil
 		fresh = append(fresh, i)
 	}
 	c.mu.Unlock()
