@@ -15,8 +15,8 @@ const (
 // metrics are the center's Prometheus metrics, on a registry of its own (several centers may
 // run in one process).
 type metrics struct {
-	reg          *prometheus.Registry // everything: the truth listener
-	devReg       *prometheus.Registry // event counts only: the device listener
+	reg          *prometheus.Registry   // everything: the truth listener
+	devReg       *prometheus.Registry   // event counts only: the device listener
 	accepted     *prometheus.CounterVec // transport
 	duplicate    *prometheus.CounterVec // transport
 	refused      *prometheus.CounterVec // transport, reason
