@@ -134,6 +134,7 @@ type Writer struct {
 	closed  bool
 	errs    int64
 	lastErr error
+	held    map[string]struct{} // Resume: the keys of the items the folder held
 }
 
 func (w *Writer) note(err error) {
@@ -149,18 +150,32 @@ func (w *Writer) note(err error) {
 }
 
 // Truth appends a truth violation to truth.jsonl.
-func (w *Writer) Truth(v wire.Violation) { w.note(w.TruthLog.Append(v)) }
+func (w *Writer) Truth(v wire.Violation) {
+	if !w.seen(truthKey(&v)) {
+		w.note(w.TruthLog.Append(v))
+	}
+}
 
 // Event appends a device event and its receive time to events.jsonl.
 func (w *Writer) Event(e wire.Event, received time.Time) {
-	w.note(w.EventLog.Append(results.Received{Event: e, At: received}))
+	if !w.seen(eventKey(&e)) {
+		w.note(w.EventLog.Append(results.Received{Event: e, At: received}))
+	}
 }
 
 // Fault appends an injected fault to faults.jsonl.
-func (w *Writer) Fault(f wire.Fault) { w.note(w.FaultLog.Append(f)) }
+func (w *Writer) Fault(f wire.Fault) {
+	if !w.seen(faultKey(&f)) {
+		w.note(w.FaultLog.Append(f))
+	}
+}
 
 // Delivery appends a frame-delivery count to delivery.jsonl.
-func (w *Writer) Delivery(d wire.Delivery) { w.note(w.DeliveryLog.Append(d)) }
+func (w *Writer) Delivery(d wire.Delivery) {
+	if !w.seen(deliveryKey(&d)) {
+		w.note(w.DeliveryLog.Append(d))
+	}
+}
 
 // Match appends a scored match to matches.jsonl (a Live's OnMatch can call it).
 func (w *Writer) Match(m results.Match) { w.note(w.MatchLog.Append(m)) }

@@ -33,12 +33,19 @@ type Scorer interface {
 
 // Recorder writes everything the center accepts into the run record (the run record writer of
 // results implements it). Calls are serialised by the center. Items replayed from disk at a
-// restart are not handed to the Recorder again (they went to it before the restart).
+// restart are not handed to the Recorder again, unless it is a ResumedRecorder.
 type Recorder interface {
 	Event(e wire.Event, received time.Time)
 	Truth(wire.Violation)
 	Fault(wire.Fault)
 }
+
+// ResumedRecorder is optional: a Recorder that holds the run record of an earlier start on the
+// same data folder (record.Resume) and keeps each item once. When Resumed is true the center
+// hands it every item its log and streams replay at Start as well: an item stored and
+// acknowledged just before a crash (or retried after it and answered as a duplicate) may never
+// have reached the record, and only the record can tell.
+type ResumedRecorder interface{ Resumed() bool }
 
 // DeliveryScorer and DeliveryRecorder are optional: a Scorer or Recorder that implements one
 // also gets the farm's frame-delivery counts.
@@ -295,6 +302,11 @@ func (c *Center) replay(r wal.Record) error {
 				c.cfg.Scorer.AddEvent(e, r.Time)
 			}
 		}
+		if c.resumed() {
+			for _, e := range fresh {
+				c.cfg.Recorder.Event(e, r.Time)
+			}
+		}
 		return nil
 	case recTruth, recFault, recDelivery:
 		it, err := decodeTruthItem(r.Kind, r.Data)
@@ -305,10 +317,16 @@ func (c *Center) replay(r wal.Record) error {
 			return nil
 		}
 		c.seenTruth[it.key] = nil
-		c.deliverTruth(it, false)
+		c.deliverTruth(it, false, c.resumed())
 		return nil
 	}
 	return fmt.Errorf("unknown record kind %d", r.Kind)
+}
+
+// resumed reports whether the Recorder wants replayed items too.
+func (c *Center) resumed() bool {
+	r, ok := c.cfg.Recorder.(ResumedRecorder)
+	return ok && r.Resumed()
 }
 
 func randomPass() string {

@@ -50,7 +50,8 @@ func (c *Center) acceptEvents(evs []wire.Event, raw []byte, received time.Time) 
 }
 
 // acceptStreamed takes events already stored by JetStream: only de-duplication and hand-on.
-// While replaying (catching up with the stream at start) the Recorder is skipped.
+// While replaying (catching up with the stream at start) the Recorder is skipped unless it
+// is a ResumedRecorder.
 func (c *Center) acceptStreamed(evs []wire.Event, received time.Time, replaying bool) (accepted, duplicate int) {
 	fresh := make([]int, 0, len(evs))
 	c.mu.Lock()
@@ -63,7 +64,7 @@ func (c *Center) acceptStreamed(evs []wire.Event, received time.Time, replaying 
 		fresh = append(fresh, i)
 	}
 	c.mu.Unlock()
-	c.handOn(evs, fresh, received, !replaying)
+	c.handOn(evs, fresh, received, !replaying || c.resumed())
 	return len(fresh), len(evs) - len(fresh)
 }
 
@@ -279,13 +280,14 @@ func (c *Center) acceptTruth(items []truthItem, received time.Time, logged, repl
 		return 0, 0, err
 	}
 	for _, i := range fresh {
-		c.deliverTruth(items[i], !replaying)
+		c.deliverTruth(items[i], !replaying, !replaying || c.resumed())
 	}
 	return len(fresh), len(items) - len(fresh), nil
 }
 
-// deliverTruth hands one item to the scorer, and to the recorder unless it is a replay.
-func (c *Center) deliverTruth(it truthItem, record bool) {
+// deliverTruth hands one item to the scorer, and to the recorder when record is true;
+// count is false for a replay (counted before the restart).
+func (c *Center) deliverTruth(it truthItem, count, record bool) {
 	c.outMu.Lock()
 	defer c.outMu.Unlock()
 	s, r := c.cfg.Scorer, c.cfg.Recorder
@@ -294,7 +296,7 @@ func (c *Center) deliverTruth(it truthItem, record bool) {
 	}
 	switch it.kind {
 	case recTruth:
-		if record {
+		if count {
 			c.truthN.Add(1)
 		}
 		if s != nil {
@@ -304,7 +306,7 @@ func (c *Center) deliverTruth(it truthItem, record bool) {
 			r.Truth(it.violation)
 		}
 	case recFault:
-		if record {
+		if count {
 			c.faultN.Add(1)
 		}
 		if s != nil {
@@ -314,7 +316,7 @@ func (c *Center) deliverTruth(it truthItem, record bool) {
 			r.Fault(it.fault)
 		}
 	case recDelivery:
-		if record {
+		if count {
 			c.deliveryN.Add(1)
 		}
 		if ds, ok := s.(DeliveryScorer); ok {
