@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -125,6 +126,9 @@ type Config struct {
 	// Default time.Now. (A NATS message's received time is JetStream's store time, so it is
 	// the same when the stream is read again after a restart.)
 	TimeNow func() time.Time
+
+	logRetry time.Duration             // tests: wal.Options.RetryFor
+	logWrap  func(io.Writer) io.Writer // tests: wal.Options.WrapWriter (a full disk)
 }
 
 // Stats counts what the center did since Start.
@@ -264,7 +268,8 @@ func (c *Center) Start(ctx context.Context) error {
 	if err := os.MkdirAll(c.cfg.DataDir, 0o755); err != nil {
 		return fmt.Errorf("center: %w", err)
 	}
-	log, err := wal.Open(filepath.Join(c.cfg.DataDir, "events.log"), wal.Options{SyncEach: c.cfg.SyncEach}, c.replay)
+	log, err := wal.Open(filepath.Join(c.cfg.DataDir, "events.log"), wal.Options{SyncEach: c.cfg.SyncEach,
+		RetryFor: c.cfg.logRetry, WrapWriter: c.cfg.logWrap}, c.replay)
 	if err != nil {
 		return fmt.Errorf("center: %w", err)
 	}

@@ -1,6 +1,11 @@
 package center
 
 import (
+	"io"
+	"os"
+	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -85,5 +90,38 @@ func TestAcknowledgedEventsReachTheRunRecordAfterACrash(t *testing.T) {
 	c3.Close()
 	if n, tr, _ := plain.counts(); n != 0 || tr != 0 {
 		t.Fatalf("a plain recorder got %d events, %d truth at replay", n, tr)
+	}
+}
+
+// fullDisk fails writes with ENOSPC while full is set.
+type fullDisk struct {
+	w    io.Writer
+	full atomic.Bool
+}
+
+func (d *fullDisk) Write(b []byte) (int, error) {
+	if d.full.Load() {
+		return 0, &os.PathError{Op: "write", Path: "events.log", Err: syscall.ENOSPC}
+	}
+	return d.w.Write(b)
+}
+
+// TestAFullDiskAnswers503ThenRecoversWithoutRestart: while the log cannot be written the
+// center answers 503; once space is back the same event is accepted (not taken for a
+// duplicate), with no restart.
+func TestAFullDiskAnswers503ThenRecoversWithoutRestart(t *testing.T) {
+	disk := &fullDisk{}
+	c := startCenter(t, "", false, func(cfg *Config) {
+		cfg.logRetry = 50 * time.Millisecond
+		cfg.logWrap = func(w io.Writer) io.Writer { disk.w = w; return disk }
+	})
+	disk.full.Store(true)
+	code, body := post(t, c.EventsURL()+"/v1/events", "tok-1", "application/json", mustJSON(t, event("e1")))
+	if code != 503 || !strings.Contains(body, "no space left on device") {
+		t.Fatalf("on a full disk: %d %s", code, body)
+	}
+	disk.full.Store(false)
+	if code, body := post(t, c.EventsURL()+"/v1/events", "tok-1", "application/json", mustJSON(t, event("e1"))); code != 202 || body != `{"accepted":1,"duplicate":0}` {
+		t.Fatalf("space freed: %d %s", code, body)
 	}
 }
