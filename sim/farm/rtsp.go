@@ -180,6 +180,16 @@ func (s *session) handle(req *base.Request) (*base.Response, bool) {
 	}
 	c := f.cameraByPath(req.URL.Path)
 	known := c != nil && (s.cam == nil || c == s.cam) && c.transport == TransportTCP
+	if known {
+		// a camera that is down or rebooting answers nobody, with or without credentials
+		st := faultsAt(c.faults, f.cfg.TimeNow().Sub(c.start))
+		if st.reboot {
+			return nil, true
+		}
+		if st.down {
+			return &base.Response{StatusCode: base.StatusServiceUnavailable}, true
+		}
+	}
 	if !f.cfg.NoAuth {
 		// An unknown path is challenged like a known one with wrong credentials: a 404 would
 		// tell anyone without credentials which cameras exist. A digest answer replayed on the
@@ -194,13 +204,6 @@ func (s *session) handle(req *base.Request) (*base.Response, bool) {
 	if !known {
 		f.rejected.Add(1)
 		return &base.Response{StatusCode: base.StatusNotFound}, false
-	}
-	st := faultsAt(c.faults, f.cfg.TimeNow().Sub(c.start))
-	if st.reboot {
-		return nil, true
-	}
-	if st.down {
-		return &base.Response{StatusCode: base.StatusServiceUnavailable}, true
 	}
 	switch req.Method {
 	case base.Describe:
