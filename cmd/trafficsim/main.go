@@ -57,7 +57,7 @@ func exit(err error) int {
 		return int(e)
 	}
 	if e, ok := errors.AsType[usageError](err); ok {
-		fmt.Fprintln(os.Stderr, "trafficsim:", e.msg)
+		fmt.Fprintln(os.Stderr, "trafficsim:", e.Error())
 		return 2
 	}
 	fmt.Fprintln(os.Stderr, "trafficsim:", err)

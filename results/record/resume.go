@@ -8,7 +8,7 @@ import (
 	"strconv"
 
 	"github.com/trafficsim/trafficsim/results"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Resume opens the run folder of a center that stopped (or was killed) for appending again.

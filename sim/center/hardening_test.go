@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // openBody sends the headers of a POST /v1/events claiming a body of claim bytes, then the
@@ -86,7 +86,7 @@ func TestATrickledBodyIsCutAtTheBodyTimeout(t *testing.T) {
 	if took > 2*time.Second {
 		t.Fatalf("answered after %v", took)
 	}
-	if got := metricValue(t, c, "trafficsim_center_refused_total", map[string]string{"reason": ReasonTimeout}); got != 1 {
+	if got := metricValue(t, c, "trafficsim_center_refused_total", map[string]string{"reason": wire.ReasonTimeout}); got != 1 {
 		t.Fatalf("refused{reason=timeout} = %v", got)
 	}
 }
@@ -206,7 +206,7 @@ func TestEventsForCamerasTheDeviceDoesNotOwnAreRefused(t *testing.T) {
 	}
 	waitFor(t, "the own event", func() bool { return c.Stats().Events == 1 })
 	waitFor(t, "the spoofed one refused", func() bool {
-		return metricValue(t, c, "trafficsim_center_refused_total", map[string]string{"transport": "nats", "reason": ReasonForbidden}) == 1
+		return metricValue(t, c, "trafficsim_center_refused_total", map[string]string{"transport": "nats", "reason": wire.ReasonForbidden}) == 1
 	})
 	if _, err := New(Config{DataDir: "x", TruthToken: "t", Tokens: testTokens, Cameras: map[string]string{"cam-1": "dev-9"}}); err == nil ||
 		err.Error() != `center: camera "cam-1" belongs to "dev-9", which has no token` {

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // heldRecorder is a ResumedRecorder over a set of event ids it already holds (as
