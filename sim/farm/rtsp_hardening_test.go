@@ -184,3 +184,24 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestUDPServerChallengesUnknownPaths: gortsplib's server for UDP cameras answers an unknown
+// path like a wrong password too.
+func TestUDPServerChallengesUnknownPaths(t *testing.T) {
+	t.Parallel()
+	f := startFarm(t, Config{}, 25, TransportUDP)
+	cam := f.Deployment().Cameras[0]
+	host := strings.TrimPrefix(cam.URL, "rtsp://")
+	host = host[:strings.Index(host, "/")]
+	for _, path := range []string{"/cam/" + cam.ID, "/cam/cam-999"} {
+		nc, err := net.Dial("tcp", host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		c := &rtspClient{t: t, nc: nc, rc: conn.NewConn(bufio.NewReader(nc), nc)}
+		if res := c.do(base.Describe, "rtsp://"+host+path, 1, nil, "", ""); res.StatusCode != base.StatusUnauthorized {
+			t.Errorf("DESCRIBE %s without credentials: %d, want 401", path, res.StatusCode)
+		}
+	}
+}
