@@ -50,10 +50,10 @@ func runCameras(ctx context.Context, args []string) error {
 		return exitError(2)
 	}
 	if *lib == "" {
-		return errors.New("cameras: --library is required")
+		return usagef("cameras: --library is required")
 	}
 	if *n < 1 || *udp < 0 || *udp > *n {
-		return fmt.Errorf("cameras: --cameras must be >= 1 and --udp within 0..%d", *n)
+		return usagef("cameras: --cameras must be >= 1 and --udp within 0..%d", *n)
 	}
 	fl, err := farm.ParseFaults(*faults)
 	if err != nil {
