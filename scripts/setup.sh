@@ -13,6 +13,8 @@ packages=(
   pkg-config libx264-dev libavcodec-dev libavutil-dev libswscale-dev
   # ffprobe/ffmpeg: the independent client that must accept our streams and clips
   ffmpeg
+  # independent clients of the vendor-box interfaces (#18): MQTT publisher, ONVIF discovery/profiles
+  mosquitto-clients onvif-tools iproute2
 )
 
 missing=()

@@ -124,7 +124,9 @@ func LoadVendor(data []byte) (*Vendor, error) {
 
 // Check validates v and fills its defaults.
 func (v *Vendor) Check() error {
-	bad := func(format string, args ...any) error { return fmt.Errorf("vendor %q: "+format, append([]any{v.Name}, args...)...) }
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("vendor %q: "+format, append([]any{v.Name}, args...)...)
+	}
 	switch {
 	case v.Name == "":
 		return errors.New("vendor: name is required")
