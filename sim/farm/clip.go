@@ -21,6 +21,7 @@ const rtpPayloadMax = 1400
 // clip is one library clip packetized once, shared read-only by every camera that plays it.
 type clip struct {
 	id     string
+	dir    string // the library folder (preview.png)
 	fps    float64
 	sps    []byte
 	pps    []byte
@@ -98,7 +99,7 @@ func loadClip(c *library.Clip) (*clip, error) {
 	if err := enc.Init(); err != nil {
 		return nil, err
 	}
-	cl := &clip{id: c.Meta.ID, fps: fps, cum: make([]int, 0, len(c.Index.Frames)+1)}
+	cl := &clip{id: c.Meta.ID, dir: c.Dir, fps: fps, cum: make([]int, 0, len(c.Index.Frames)+1)}
 	total := 0
 	for i, f := range c.Index.Frames {
 		if f.Offset < 0 || f.Offset+int64(f.Size) > int64(len(stream)) {
