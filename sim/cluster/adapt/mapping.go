@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/goccy/go-yaml"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Formats a vendor may post in.
