@@ -42,6 +42,7 @@ func parseRun(args []string, out io.Writer) (cfg simrun.Config, gate bool, err e
 	profile := fs.String("profile", "", "conformity profile YAML (default: the built-in one)")
 	fs.StringVar(&cfg.ONVIF, "onvif", "", "serve the cameras as ONVIF cameras on host:port, with WS-Discovery (docs/vendors.md)")
 	fs.StringVar(&cfg.ONVIFInterface, "onvif-iface", "", "network interface for WS-Discovery [the routing table's choice]")
+	fs.BoolVar(&cfg.ONVIFNoDiscovery, "onvif-no-discovery", false, "ONVIF services without WS-Discovery multicast")
 	var vendors vendorFlag
 	fs.Var(&vendors, "vendor", "the external box's event mapping (YAML, docs/vendors.md), repeatable")
 	fs.StringVar(&cfg.MQTTListen, "mqtt-listen", "", "MQTT listener of the regional cluster for the vendors' topics")

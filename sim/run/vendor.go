@@ -17,6 +17,8 @@ type Vendor struct {
 	ONVIF string
 	// ONVIFInterface is the network interface for WS-Discovery [the routing table's choice].
 	ONVIFInterface string
+	// ONVIFNoDiscovery turns WS-Discovery off (services only) [false].
+	ONVIFNoDiscovery bool
 	// Vendors map the box's own event payloads (POST <cluster>/v1/vendor/<name>, MQTT); their
 	// device becomes the external device [none].
 	Vendors []*adapt.Vendor
@@ -46,7 +48,7 @@ func (s *stopper) startONVIF(ctx context.Context) error {
 	if c.ONVIF == "" {
 		return nil
 	}
-	o, err := onvif.New(onvif.Config{Listen: c.ONVIF, Cameras: onvif.FarmCameras(s.farm), Discovery: true,
+	o, err := onvif.New(onvif.Config{Listen: c.ONVIF, Cameras: onvif.FarmCameras(s.farm), Discovery: !c.ONVIFNoDiscovery,
 		DiscoveryInterface: c.ONVIFInterface, TimeNow: c.TimeNow})
 	if err != nil {
 		return err
@@ -55,7 +57,7 @@ func (s *stopper) startONVIF(ctx context.Context) error {
 		return fmt.Errorf("run: %w", err)
 	}
 	s.onvif = o
-	c.Logf("ONVIF: http://%s/onvif/<camera>/device_service, WS-Discovery on 239.255.255.250:3702", o.Addr())
+	c.Logf("ONVIF: http://%s/onvif/<camera>/device_service (WS-Discovery on 239.255.255.250:3702: %v)", o.Addr(), !c.ONVIFNoDiscovery)
 	return nil
 }
 
