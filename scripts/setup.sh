@@ -15,6 +15,8 @@ packages=(
   ffmpeg
   # independent clients of the vendor-box interfaces (#18): MQTT publisher, ONVIF discovery/profiles
   mosquitto-clients onvif-tools iproute2
+  # GStreamer as the second independent RTSP client of H.265 streams (#18)
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav
 )
 
 missing=()

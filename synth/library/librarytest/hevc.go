@@ -108,4 +108,3 @@ func SplitHEVC(b []byte) []AU {
 	}
 	return aus
 }
-
