@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/sim/farm"
+	"github.com/trafficsim/trafficsim/viz/web"
 )
 
 func init() {
@@ -43,6 +44,7 @@ func runCameras(ctx context.Context, args []string) error {
 	natsPass := fs.String("truth-pass", "", "its password")
 	record := fs.String("record", "", "folder to write truth.jsonl, faults.jsonl and delivery.jsonl to (run-record layout)")
 	every := fs.Duration("status", time.Second, "interval of the status line")
+	ui := fs.String("ui", "", "serve the live wall of cameras on this address (host:port); with --record, truth too")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -114,6 +116,11 @@ func runCameras(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "cameras: %d cameras at rtsp://%s/cam/<id> (%d clips); wrote %s\n", *n, f.Addr(), len(clips), *out)
+	if *ui != "" {
+		if err := startUI(ctx, *ui, web.Config{Dir: *record, Playheads: f.Playheads, Stats: f.Stats}); err != nil {
+			return err
+		}
+	}
 	if a := f.UDPAddr(); a != nil {
 		fmt.Fprintf(os.Stderr, "cameras: %d UDP cameras at rtsp://%s/cam/<id> (gortsplib server)\n", *udp, a)
 	}

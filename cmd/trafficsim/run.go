@@ -41,6 +41,7 @@ func parseRun(args []string, out io.Writer) (cfg simrun.Config, gate bool, err e
 	fs.DurationVar(&cfg.WarmUp, "warmup", 0, "truth of the cameras' first seconds, and of the first seconds after each clip loop, is not scored: devices must see the scene first (default 5s; negative: none)")
 	profile := fs.String("profile", "", "conformity profile YAML (default: the built-in one)")
 	fs.BoolVar(&gate, "gate", false, "exit 1 when a conformity check fails")
+	fs.Func("ui", "serve the live wall of cameras on this address (host:port), e.g. 127.0.0.1:8168", func(a string) error { cfg.OnPlay = uiHook(a); return nil })
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: trafficsim run --scenario NAME|FILE [--cameras N] [--duration D] [--device reference|external] [--out runs/]")
 		fs.PrintDefaults()

@@ -107,6 +107,9 @@ type Config struct {
 	ExternalReady func(camerasJSON string)
 	// TimeNow is the clock [time.Now].
 	TimeNow func() time.Time
+	// OnPlay is called once the cameras play, with the run folder and the farm (a viewer
+	// attaches here) [none].
+	OnPlay func(dir string, fm *farm.Farm)
 }
 
 // Result is what a run produced.
@@ -445,6 +448,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	st.farm = fm
 	res.Started = c.TimeNow()
+	if err := writePlayheads(res.Dir, fm, c.OnPlay); err != nil {
+		return nil, err
+	}
 	c.Logf("run %s: %d cameras (%d smart), %s, for %v", res.Dir, c.Cameras, len(smartIDs), runInfo.Device.Name, c.Duration)
 	dep := fm.Deployment()
 	var plainCams []wire.Calibration
