@@ -74,7 +74,7 @@ type runState struct {
 	eventOut   map[string]results.Match // event id -> its TP, FP or Dup
 	fromFile   bool                     // verdicts come from matches.jsonl
 
-	scorer                                   *results.Live
+	scorer                                 *results.Live
 	truthT, eventT, faultT, delivT, matchT tail
 }
 

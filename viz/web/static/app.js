@@ -151,6 +151,14 @@ async function openCam(id, t) {
   const ms = new MediaSource();
   cs.ms = ms;
   v.src = URL.createObjectURL(ms);
+  const onFrame = (now, meta) => {
+    if (S.cam !== cs) return;
+    cs.shown = meta.mediaTime;
+    S.stats.frames = (S.stats.frames || 0) + 1;
+    document.body.dataset.videoFrames = S.stats.frames;
+    v.requestVideoFrameCallback(onFrame);
+  };
+  if (v.requestVideoFrameCallback) v.requestVideoFrameCallback(onFrame);
   ms.addEventListener('sourceopen', () => {
     const sb = ms.addSourceBuffer('video/mp4; codecs="' + codec + '"');
     sb.addEventListener('updateend', () => { if (ms.readyState === 'open') ms.endOfStream(); syncVideo(true); v.play().catch(() => {}); });
@@ -192,7 +200,9 @@ function drawOverlay() {
   const ov = $('overlay');
   const g = ov.getContext('2d');
   g.clearRect(0, 0, ov.width, ov.height);
-  const fi = Math.min(cs.truth.frames.length - 1, Math.floor(v.currentTime * cs.c.fps + 1e-3));
+  // the frame on screen (requestVideoFrameCallback), not the one a seek asks for
+  const shown = cs.shown !== undefined ? cs.shown : v.currentTime;
+  const fi = Math.min(cs.truth.frames.length - 1, Math.max(0, Math.round(shown * cs.c.fps)));
   const objs = cs.truth.frames[fi] || [];
   g.lineWidth = 1;
   g.strokeStyle = 'rgba(120,220,255,0.8)';
@@ -228,7 +238,8 @@ function drawOverlay() {
     }
   });
   g.setLineDash([]);
-  document.body.dataset.videoTime = v.currentTime.toFixed(3);
+  document.body.dataset.videoTime = shown.toFixed(3);
+  document.body.dataset.truthFrame = fi;
   document.body.dataset.truthBoxes = objs.length;
   document.body.dataset.marks = marks.length;
   const ul = $('marks');
@@ -365,7 +376,7 @@ async function main() {
   await pollStatus();
   renderWall();
   setInterval(() => { if (S.view === 'wall') renderWall(); }, 500);
-  setInterval(() => { if (S.view === 'wall') pollStatus(); else if (S.view === 'cam') refreshTimeline(); }, 1000);
+  setInterval(() => { if (S.view === 'wall') pollStatus(); else if (S.view === 'cam' && S.info.live) refreshTimeline(); }, 1000);
   requestAnimationFrame(frame);
   document.body.dataset.ready = '1';
 }
