@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,13 +75,18 @@ func TestBrowserWallAndCamera(t *testing.T) {
 	// the wall: every camera's thumbnail loads, and the pictures move on with the clip
 	b.navigate(t, url)
 	b.waitFor(t, "two thumbnails loaded", 20*time.Second, func(d map[string]string) bool { return atoi(d["thumbs"]) >= 2 })
+	var widths []int
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		b.eval(t, `[...document.querySelectorAll('#grid img')].map(i => i.naturalWidth)`, &widths)
+		if len(widths) == 2 && widths[0] == web.ThumbWidth && widths[1] == web.ThumbWidth {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("thumbnail widths %v, want two of %d", widths, web.ThumbWidth)
+		}
+	}
 	var k1, k2 []string
 	b.eval(t, `[...document.querySelectorAll('#grid img')].map(i => i.dataset.k)`, &k1)
-	var widths []int
-	b.eval(t, `[...document.querySelectorAll('#grid img')].map(i => i.naturalWidth)`, &widths)
-	if len(widths) != 2 || widths[0] != web.ThumbWidth || widths[1] != web.ThumbWidth {
-		t.Errorf("thumbnail widths %v, want two of %d", widths, web.ThumbWidth)
-	}
 	time.Sleep(1500 * time.Millisecond)
 	b.eval(t, `[...document.querySelectorAll('#grid img')].map(i => i.dataset.k)`, &k2)
 	if fmt.Sprint(k1) == fmt.Sprint(k2) {
@@ -142,16 +148,27 @@ func TestBrowserWallAndCamera(t *testing.T) {
 	b.eval(t, `[...document.querySelectorAll('#marks .mark')].map(m => m.className + ': ' + m.textContent)`, &marks)
 	found := false
 	for _, m := range marks {
-		found = found || len(m) > 5 && m[:5+len(want)] == "mark "+want
+		found = found || strings.HasPrefix(m, "mark "+want+": ") && strings.Contains(m, string(v.Type)+" (truth")
 	}
 	if !found {
 		t.Errorf("marks %q: none is the %s of truth %s", marks, want, v.ID)
 	}
 	t.Logf("replay of %s %s at %v: %q", v.ID, v.Type, v.Wall, marks)
+	b.waitFor(t, "the replay reaching the violation", 10*time.Second, func(d map[string]string) bool {
+		return int64(atoi(d["cursor"])) >= v.Wall.UnixMilli()+100
+	})
 	b.screenshot(t, "viz-camera.png")
 
 	b.eval(t, `location.hash = 'gallery'`, new(string))
 	b.waitFor(t, "the evidence gallery", 10*time.Second, func(d map[string]string) bool { return atoi(d["galleryRows"]) > 0 })
+	// the truth crops in view are decoded on demand
+	b.eval(t, `Promise.all([...document.querySelectorAll('#galtable img')].filter(i => i.getBoundingClientRect().top < innerHeight)
+		.map(i => i.complete ? 1 : new Promise(r => { i.onload = i.onerror = r; }))).then(() => 1)`, new(int))
+	var crops int
+	b.eval(t, `[...document.querySelectorAll('#galtable img')].filter(i => i.naturalWidth > 0).length`, &crops)
+	if crops == 0 {
+		t.Error("the evidence gallery shows no truth crop")
+	}
 	b.screenshot(t, "viz-evidence.png")
 }
 

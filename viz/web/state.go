@@ -271,6 +271,7 @@ type truthView struct {
 	Wall    int64           `json:"wall"` // unix ms
 	T       float64         `json:"t"`    // clip seconds
 	Frame   int             `json:"frame"`
+	Object  int             `json:"object"` // the road user, followed in the clip's truth frames
 	Box     wire.Box        `json:"box"`
 	Plate   string          `json:"plate,omitempty"`
 	Class   string          `json:"class"`
@@ -306,7 +307,7 @@ func (s *runState) timeline(cam string) timeline {
 			continue
 		}
 		m := s.truthOut[v.ID]
-		tl.Truths = append(tl.Truths, truthView{ID: v.ID, Camera: v.Camera, Type: string(v.Type), Wall: v.Wall.UnixMilli(), T: v.T, Frame: v.Frame,
+		tl.Truths = append(tl.Truths, truthView{ID: v.ID, Camera: v.Camera, Type: string(v.Type), Wall: v.Wall.UnixMilli(), T: v.T, Frame: v.Frame, Object: v.Object,
 			Box: v.Box, Plate: v.Plate, Class: string(v.Class), Outcome: m.Outcome, Event: m.EventID})
 	}
 	for _, e := range s.events {

@@ -135,7 +135,7 @@ async function pollStatus() {
 async function openCam(id, t) {
   const c = S.info.cameras.find((x) => x.id === id);
   if (!c) { $('camtitle').textContent = 'no camera ' + id; return; }
-  if (t) seekTo(t - 2000, true);
+  if (t) seekTo(t - 2000, false); // plays once the video is in
   const cs = { c, clip: S.info.clips[c.clip], truth: null, tl: { truths: [], events: [] }, ms: null };
   S.cam = cs;
   $('camtitle').innerHTML = c.id + ' <small>clip ' + c.clip + ' · <a href="#gallery&cam=' + c.id + '">evidence</a></small>';
@@ -161,7 +161,12 @@ async function openCam(id, t) {
   if (v.requestVideoFrameCallback) v.requestVideoFrameCallback(onFrame);
   ms.addEventListener('sourceopen', () => {
     const sb = ms.addSourceBuffer('video/mp4; codecs="' + codec + '"');
-    sb.addEventListener('updateend', () => { if (ms.readyState === 'open') ms.endOfStream(); syncVideo(true); v.play().catch(() => {}); });
+    sb.addEventListener('updateend', () => {
+      if (ms.readyState === 'open') ms.endOfStream();
+      if (!S.follow) seekTo(cursor(), true);
+      syncVideo(true);
+      v.play().catch(() => {});
+    });
     sb.appendBuffer(buf);
   }, { once: true });
   refreshTimeline();
@@ -217,15 +222,19 @@ function drawOverlay() {
   const marks = [];
   for (const tr of cs.tl.truths) {
     if (Math.abs(t - tr.wall) > 1500) continue;
-    marks.push({ kind: tr.outcome || 'pending', text: (tr.outcome || '…').toUpperCase() + ' ' + tr.type + ' (truth' + (tr.plate ? ' ' + tr.plate : '') + ')', box: tr.box, dash: false, at: tr.wall });
+    // the road user where it is now; its box at the violation moment only at that moment
+    const o = objs.find((x) => x[0] === tr.object);
+    const box = o ? [o[1], o[2], o[3], o[4]] : Math.abs(t - tr.wall) < 200 ? tr.box : null;
+    marks.push({ kind: tr.outcome || 'pending', text: (tr.outcome || '…').toUpperCase() + ' ' + tr.type + ' (truth' + (tr.plate ? ' ' + tr.plate : '') + ')', box, dash: false, at: tr.wall });
   }
   for (const e of cs.tl.events) {
     if (Math.abs(t - e.time) > 1500) continue;
-    marks.push({ kind: e.outcome || 'pending', text: (e.outcome || '…').toUpperCase() + ' ' + e.type + ' (event ' + (e.plate || '') + ' ' + e.conf.toFixed(2) + ')', box: e.box, dash: true, at: e.time });
+    marks.push({ kind: e.outcome || 'pending', text: (e.outcome || '…').toUpperCase() + ' ' + e.type + ' (event ' + (e.plate || '') + ' ' + e.conf.toFixed(2) + ')', box: Math.abs(t - e.time) < 300 ? e.box : null, dash: true, at: e.time });
   }
   g.lineWidth = 4;
   g.font = 'bold 22px sans-serif';
-  marks.forEach((m, i) => {
+  let line = 0;
+  marks.forEach((m) => {
     const col = colors[m.kind] || '#999';
     g.strokeStyle = col;
     g.fillStyle = col;
@@ -234,7 +243,7 @@ function drawOverlay() {
       g.strokeRect(m.box[0], m.box[1], m.box[2] - m.box[0], m.box[3] - m.box[1]);
       g.fillText(m.text, m.box[0], Math.max(22, m.box[1] - 6));
     } else {
-      g.fillText(m.text, 12, 30 + 26 * i);
+      g.fillText(m.text, 12, 80 + 26 * line++);
     }
   });
   g.setLineDash([]);
@@ -339,6 +348,7 @@ function route() {
 }
 
 function frame() {
+  document.body.dataset.cursor = Math.round(cursor());
   $('clock').textContent = fmtTime(cursor()) + ' UTC' + (S.follow ? ' (live)' : S.playing ? ' (replay)' : ' (paused)');
   const sk = $('seek');
   if (S.info.start && document.activeElement !== sk) {
