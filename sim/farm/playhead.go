@@ -1,6 +1,7 @@
 package farm
 
 import (
+	"math"
 	"path/filepath"
 	"time"
 )
@@ -16,12 +17,11 @@ type Playhead struct {
 	Zero   time.Time `json:"zero"`   // when clip frame 0 of loop 0 was (or would have been) due
 }
 
-// Frame returns the loop and clip frame shown at wall time t (frame -1 before the camera
-// started showing anything is reported as the last frame of loop -1).
+// Frame returns the loop and clip frame shown at wall time t (before Zero: negative loops).
 func (p Playhead) Frame(t time.Time) (loop, frame int) {
 	n := FramesDue(t.Sub(p.Zero), p.FPS) - 1
 	if t.Before(p.Zero) {
-		n = -FramesDue(p.Zero.Sub(t), p.FPS)
+		n = int64(math.Floor(float64(t.Sub(p.Zero)) * p.FPS / float64(time.Second)))
 	}
 	loop, frame = int(n/int64(p.Frames)), int(n%int64(p.Frames))
 	if frame < 0 {

@@ -2,10 +2,13 @@ package web
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"image"
 	"image/jpeg"
 	"math"
+	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
@@ -23,8 +26,9 @@ const ThumbWidth = 320
 // clipView is what the UI serves of one library clip; each part is made once, on first use,
 // and kept: thumbnails cost one decode of the clip, video one remux, truth one read.
 type clipView struct {
-	key string // folder name, the clip id
-	lc  *library.Clip
+	key      string // folder name, the clip id
+	lc       *library.Clip
+	thumbDir string // cache of thumbnails across processes; "" for none
 
 	thumbOnce sync.Once
 	thumbs    [][]byte // JPEG of frame k*every
@@ -44,7 +48,7 @@ type clipView struct {
 	crops  map[string][]byte
 }
 
-func openClip(dir string) (*clipView, error) {
+func openClip(dir, thumbDir string) (*clipView, error) {
 	lc, err := library.Open(dir)
 	if err != nil {
 		return nil, err
@@ -54,7 +58,7 @@ func openClip(dir string) (*clipView, error) {
 		fps = lc.Meta.FPS
 	}
 	lc.Index.FPS = fps
-	return &clipView{key: lc.Meta.ID, lc: lc, every: max(int(math.Round(fps/2)), 1), crops: map[string][]byte{}}, nil
+	return &clipView{key: lc.Meta.ID, lc: lc, thumbDir: thumbDir, every: max(int(math.Round(fps/2)), 1), crops: map[string][]byte{}}, nil
 }
 
 // frames returns the number of frames of the clip.
@@ -63,6 +67,14 @@ func (c *clipView) frames() int { return len(c.lc.Index.Frames) }
 // thumbnails decodes the whole clip once and keeps a small JPEG every half second.
 func (c *clipView) thumbnails() ([][]byte, error) {
 	c.thumbOnce.Do(func() {
+		if c.thumbs = readThumbs(c.thumbFile()); c.thumbs != nil {
+			return
+		}
+		defer func() {
+			if c.thumbErr == nil {
+				writeThumbs(c.thumbFile(), c.thumbs)
+			}
+		}()
 		c.thumbErr = c.decodeEach(func(i int, f *decode.Frame) error {
 			if i%c.every != 0 {
 				return nil
@@ -274,4 +286,51 @@ func encodeJPEG(img image.Image, q int) ([]byte, error) {
 	var b bytes.Buffer
 	err := jpeg.Encode(&b, img, &jpeg.Options{Quality: q})
 	return b.Bytes(), err
+}
+
+// thumbFile is the clip's thumbnail cache: clip ids are content hashes, so it never goes stale.
+func (c *clipView) thumbFile() string {
+	if c.thumbDir == "" {
+		return ""
+	}
+	return filepath.Join(c.thumbDir, fmt.Sprintf("%s-%d-%d.thumbs", c.key, ThumbWidth, c.every))
+}
+
+// readThumbs reads a cache file: JPEGs each after its 4-byte big-endian length; nil when
+// there is none or it is damaged.
+func readThumbs(path string) [][]byte {
+	if path == "" {
+		return nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	var out [][]byte
+	for len(b) > 0 {
+		if len(b) < 4 || int(binary.BigEndian.Uint32(b)) > len(b)-4 {
+			return nil
+		}
+		n := int(binary.BigEndian.Uint32(b))
+		out = append(out, b[4:4+n])
+		b = b[4+n:]
+	}
+	return out
+}
+
+// writeThumbs writes a cache file (atomically: a temporary file renamed); failures only cost
+// the next process a decode.
+func writeThumbs(path string, thumbs [][]byte) {
+	if path == "" || os.MkdirAll(filepath.Dir(path), 0o755) != nil {
+		return
+	}
+	var b []byte
+	for _, t := range thumbs {
+		b = binary.BigEndian.AppendUint32(b, uint32(len(t)))
+		b = append(b, t...)
+	}
+	tmp := path + ".tmp"
+	if os.WriteFile(tmp, b, 0o644) == nil {
+		os.Rename(tmp, path)
+	}
 }

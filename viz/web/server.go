@@ -47,6 +47,9 @@ type Config struct {
 	Poll time.Duration
 	// Logf logs read errors [discarded].
 	Logf func(format string, args ...any)
+	// ThumbDir caches wall thumbnails across processes, by clip id [the user's cache
+	// folder/trafficsim/thumbs; "-": none].
+	ThumbDir string
 	// TimeNow is the clock [time.Now].
 	TimeNow func() time.Time
 }
@@ -81,6 +84,14 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.TimeNow == nil {
 		cfg.TimeNow = time.Now
+	}
+	switch cfg.ThumbDir {
+	case "":
+		if d, err := os.UserCacheDir(); err == nil {
+			cfg.ThumbDir = filepath.Join(d, "trafficsim", "thumbs")
+		}
+	case "-":
+		cfg.ThumbDir = ""
 	}
 	s := &Server{cfg: cfg, clips: map[string]*clipView{}, byCam: map[string]*clipView{}}
 	var run record.Run
@@ -145,7 +156,7 @@ func (s *Server) refreshHeads() error {
 		cv := s.clips[filepath.Base(p.Clip)]
 		if cv == nil {
 			var err error
-			if cv, err = openClip(p.Clip); err != nil {
+			if cv, err = openClip(p.Clip, s.cfg.ThumbDir); err != nil {
 				return fmt.Errorf("web: camera %s: %w", p.ID, err)
 			}
 			s.clips[cv.key] = cv
