@@ -13,6 +13,8 @@ packages=(
   pkg-config libx264-dev libavcodec-dev libavutil-dev libswscale-dev
   # ffprobe/ffmpeg: the independent client that must accept our streams and clips
   ffmpeg
+  # headless Chromium: the real browser viz/web's test opens the wall and a camera in
+  chromium
 )
 
 missing=()
