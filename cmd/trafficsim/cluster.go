@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/sim/cluster"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 func init() {

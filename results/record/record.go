@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/results"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // File names inside a run folder.

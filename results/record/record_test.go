@@ -13,7 +13,7 @@ import (
 	"github.com/trafficsim/trafficsim/results"
 	"github.com/trafficsim/trafficsim/results/record"
 	"github.com/trafficsim/trafficsim/results/record/recordtest"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 var update = flag.Bool("update", false, "rewrite results/testdata/run from the generator")

@@ -17,8 +17,8 @@ import (
 	"github.com/trafficsim/trafficsim/results"
 	"github.com/trafficsim/trafficsim/results/conform"
 	"github.com/trafficsim/trafficsim/results/record"
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/viz/chart"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 //go:embed report.html.tmpl

@@ -20,7 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/trafficsim/trafficsim/sim/center/natsbox"
 	"github.com/trafficsim/trafficsim/sim/center/wal"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Scorer takes what the center accepts and scores it live (results.Live implements it).
@@ -263,7 +263,7 @@ func (c *Center) Start(ctx context.Context) error {
 func (c *Center) replay(r wal.Record) error {
 	switch r.Kind {
 	case recEvents:
-		evs, _, err := parseJSON(r.Data)
+		evs, err := wire.DecodeEvents(r.Data)
 		if err != nil {
 			return err
 		}

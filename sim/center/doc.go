@@ -13,10 +13,11 @@
 //   - GET /v1/score (truth listener: a score is derived from truth) and GET /metrics
 //     (Prometheus, trafficsim_center_*, both listeners).
 //
-// Refusals: 400 names the field (and array index), 401 no or unknown token, 403 an event
-// whose source is not the device of the token, 413 too large, 415 wrong content type; an
-// array is accepted or refused as a whole. Events are de-duplicated by event_id; the reply is
-// 202 {"accepted": n, "duplicate": d}.
+// Parsing, validation and the refusal vocabulary are the contracts' (wire.ParseEvents,
+// wire.ParseTruth, wire.RequestError), shared with sim/cluster. Refusals: 400 names the field
+// (and array index), 401 no or unknown token, 403 an event whose source is not the device of
+// the token, 413 too large, 415 wrong content type; an array is accepted or refused as a
+// whole. Events are de-duplicated by event_id; the reply is 202 {"accepted": n, "duplicate": d}.
 //
 // Durability: an HTTP reply of 202 is sent only once the request is fsynced in the append-only
 // log (sim/center/wal, group commit); NATS messages are stored by JetStream's file store

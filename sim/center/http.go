@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // ingestReply is the 202 body of POST /v1/events and the truth endpoints.
@@ -65,7 +66,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // refuse counts and answers a refused request.
-func (c *Center) refuse(w http.ResponseWriter, e *RequestError) {
+func (c *Center) refuse(w http.ResponseWriter, e *wire.RequestError) {
 	c.refused.Add(1)
 	c.m.refuse(TransportHTTP, e)
 	switch e.Status {
@@ -74,29 +75,29 @@ func (c *Center) refuse(w http.ResponseWriter, e *RequestError) {
 	case http.StatusMethodNotAllowed:
 		w.Header().Set("Allow", http.MethodPost)
 	}
-	writeJSON(w, e.Status, e.body())
+	writeJSON(w, e.Status, e.Body())
 }
 
 // bearer returns the token of an Authorization: Bearer header.
-func bearer(r *http.Request) (string, *RequestError) {
+func bearer(r *http.Request) (string, *wire.RequestError) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
-		return "", &RequestError{Status: http.StatusUnauthorized, Reason: ReasonUnauthorized, Index: -1, Msg: "missing bearer token (Authorization: Bearer <token>)"}
+		return "", &wire.RequestError{Status: http.StatusUnauthorized, Reason: wire.ReasonUnauthorized, Index: -1, Msg: "missing bearer token (Authorization: Bearer <token>)"}
 	}
 	scheme, tok, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
-		return "", &RequestError{Status: http.StatusUnauthorized, Reason: ReasonUnauthorized, Index: -1, Msg: "Authorization header is not a bearer token"}
+		return "", &wire.RequestError{Status: http.StatusUnauthorized, Reason: wire.ReasonUnauthorized, Index: -1, Msg: "Authorization header is not a bearer token"}
 	}
 	return tok, nil
 }
 
-var errUnknownToken = &RequestError{Status: http.StatusUnauthorized, Reason: ReasonUnauthorized, Index: -1, Msg: "unknown token"}
+var errUnknownToken = &wire.RequestError{Status: http.StatusUnauthorized, Reason: wire.ReasonUnauthorized, Index: -1, Msg: "unknown token"}
 
 var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // readBody reads a body of at most max bytes.
-func readBody(w http.ResponseWriter, r *http.Request, max int64, buf *bytes.Buffer) *RequestError {
-	tooLarge := &RequestError{Status: http.StatusRequestEntityTooLarge, Reason: ReasonTooLarge, Index: -1,
+func readBody(w http.ResponseWriter, r *http.Request, max int64, buf *bytes.Buffer) *wire.RequestError {
+	tooLarge := &wire.RequestError{Status: http.StatusRequestEntityTooLarge, Reason: wire.ReasonTooLarge, Index: -1,
 		Msg: fmt.Sprintf("body larger than %d bytes", max)}
 	if r.ContentLength > max {
 		return tooLarge
@@ -110,13 +111,13 @@ func readBody(w http.ResponseWriter, r *http.Request, max int64, buf *bytes.Buff
 		if errors.As(err, &mbe) {
 			return tooLarge
 		}
-		return &RequestError{Status: http.StatusBadRequest, Reason: ReasonBadJSON, Index: -1, Msg: "reading body: " + err.Error()}
+		return &wire.RequestError{Status: http.StatusBadRequest, Reason: wire.ReasonBadJSON, Index: -1, Msg: "reading body: " + err.Error()}
 	}
 	return nil
 }
 
 func (c *Center) unavailable(w http.ResponseWriter, err error) {
-	c.refuse(w, &RequestError{Status: http.StatusServiceUnavailable, Reason: ReasonUnavailable, Index: -1,
+	c.refuse(w, &wire.RequestError{Status: http.StatusServiceUnavailable, Reason: wire.ReasonUnavailable, Index: -1,
 		Msg: "cannot store: " + err.Error()})
 }
 
@@ -124,7 +125,7 @@ func (c *Center) unavailable(w http.ResponseWriter, err error) {
 func (c *Center) handleEvents(w http.ResponseWriter, r *http.Request) {
 	received := c.now()
 	if r.Method != http.MethodPost {
-		c.refuse(w, &RequestError{Status: http.StatusMethodNotAllowed, Reason: ReasonMethod, Index: -1, Msg: "use POST"})
+		c.refuse(w, &wire.RequestError{Status: http.StatusMethodNotAllowed, Reason: wire.ReasonMethod, Index: -1, Msg: "use POST"})
 		return
 	}
 	tok, rerr := bearer(r)
@@ -139,8 +140,8 @@ func (c *Center) handleEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	ct := r.Header.Get("Content-Type")
 	if mt, _, _ := mime.ParseMediaType(ct); mt != "application/json" && mt != "multipart/form-data" {
-		_, err := ParseEvents(ct, nil)
-		c.refuse(w, err.(*RequestError))
+		_, err := wire.ParseEvents(ct, nil)
+		c.refuse(w, err.(*wire.RequestError))
 		return
 	}
 	buf := bodyPool.Get().(*bytes.Buffer)
@@ -150,9 +151,9 @@ func (c *Center) handleEvents(w http.ResponseWriter, r *http.Request) {
 		c.refuse(w, rerr)
 		return
 	}
-	evs, single, err := parseEvents(ct, buf.Bytes())
+	evs, single, err := wire.ParseEventBody(ct, buf.Bytes())
 	if err != nil {
-		c.refuse(w, err.(*RequestError))
+		c.refuse(w, err.(*wire.RequestError))
 		return
 	}
 	for i := range evs {
@@ -161,7 +162,7 @@ func (c *Center) handleEvents(w http.ResponseWriter, r *http.Request) {
 			if single {
 				at = -1
 			}
-			c.refuse(w, &RequestError{Status: http.StatusForbidden, Reason: ReasonForbidden, Field: "source", Index: at,
+			c.refuse(w, &wire.RequestError{Status: http.StatusForbidden, Reason: wire.ReasonForbidden, Field: "source", Index: at,
 				Msg: fmt.Sprintf("the token belongs to device %q, not %q", device, evs[i].Source)})
 			return
 		}
@@ -182,7 +183,7 @@ func (c *Center) handleEvents(w http.ResponseWriter, r *http.Request) {
 }
 
 // truthAuth checks the truth token.
-func (c *Center) truthAuth(r *http.Request) *RequestError {
+func (c *Center) truthAuth(r *http.Request) *wire.RequestError {
 	tok, rerr := bearer(r)
 	if rerr != nil {
 		return rerr
@@ -199,7 +200,7 @@ func (c *Center) truthHandler(kind byte) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		received := c.now()
 		if r.Method != http.MethodPost {
-			c.refuse(w, &RequestError{Status: http.StatusMethodNotAllowed, Reason: ReasonMethod, Index: -1, Msg: "use POST"})
+			c.refuse(w, &wire.RequestError{Status: http.StatusMethodNotAllowed, Reason: wire.ReasonMethod, Index: -1, Msg: "use POST"})
 			return
 		}
 		if rerr := c.truthAuth(r); rerr != nil {
@@ -208,7 +209,7 @@ func (c *Center) truthHandler(kind byte) http.HandlerFunc {
 		}
 		ct := r.Header.Get("Content-Type")
 		if mt, _, _ := mime.ParseMediaType(ct); mt != "application/json" {
-			c.refuse(w, &RequestError{Status: http.StatusUnsupportedMediaType, Reason: ReasonMediaType, Index: -1,
+			c.refuse(w, &wire.RequestError{Status: http.StatusUnsupportedMediaType, Reason: wire.ReasonMediaType, Index: -1,
 				Msg: fmt.Sprintf("content type %q: want application/json", ct)})
 			return
 		}
@@ -219,7 +220,7 @@ func (c *Center) truthHandler(kind byte) http.HandlerFunc {
 		}
 		items, err := parseTruth(kind, buf.Bytes())
 		if err != nil {
-			c.refuse(w, err.(*RequestError))
+			c.refuse(w, err.(*wire.RequestError))
 			return
 		}
 		acc, dup, err := c.acceptTruth(items, received, true, false)
@@ -238,7 +239,7 @@ func (c *Center) truthHandler(kind byte) http.HandlerFunc {
 func (c *Center) handleScore(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
 		w.Header().Set("Allow", http.MethodGet)
-		writeJSON(w, http.StatusMethodNotAllowed, errorBody{Error: "use GET"})
+		writeJSON(w, http.StatusMethodNotAllowed, wire.ErrorBody{Error: "use GET"})
 		return
 	}
 	if rerr := c.truthAuth(r); rerr != nil {
@@ -246,7 +247,7 @@ func (c *Center) handleScore(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if c.cfg.Score == nil {
-		writeJSON(w, http.StatusNotFound, errorBody{Error: "this center has no scorer"})
+		writeJSON(w, http.StatusNotFound, wire.ErrorBody{Error: "this center has no scorer"})
 		return
 	}
 	writeJSON(w, http.StatusOK, c.Score())

@@ -4,6 +4,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/trafficsim/trafficsim/sim/center/wal"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Transports: the values of the transport label.
@@ -63,18 +64,15 @@ func newMetrics(logStats func() wal.Stats) *metrics {
 
 // fieldLabel bounds the field label to the known names.
 func fieldLabel(f string) string {
-	if _, ok := fieldWants[f]; ok {
-		return f
-	}
-	if f == partEvidence || f == partEvent {
+	if wire.IsEventField(f) || f == wire.PartEvidence || f == wire.PartEvent {
 		return f
 	}
 	return "other"
 }
 
-func (m *metrics) refuse(transport string, e *RequestError) {
+func (m *metrics) refuse(transport string, e *wire.RequestError) {
 	m.refused.WithLabelValues(transport, e.Reason).Inc()
-	if e.Field != "" && (e.Reason == ReasonBadJSON || e.Reason == ReasonInvalid || e.Reason == ReasonBadMultipart) {
+	if e.Field != "" && (e.Reason == wire.ReasonBadJSON || e.Reason == wire.ReasonInvalid || e.Reason == wire.ReasonBadMultipart) {
 		m.invalidField.WithLabelValues(transport, fieldLabel(e.Field)).Inc()
 	}
 }

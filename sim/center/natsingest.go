@@ -13,7 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/trafficsim/trafficsim/sim/center/natsbox"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // JetStream stream names: EVENTS (DEVICES account, traffic.events.>) and TRUTH (TRUTH
@@ -160,7 +160,7 @@ func (c *Center) consume(ctx context.Context, nc *nats.Conn, name, subjects stri
 }
 
 // refuseNATS counts a refused message (not while replaying: it was counted before).
-func (c *Center) refuseNATS(e *RequestError, replaying bool) {
+func (c *Center) refuseNATS(e *wire.RequestError, replaying bool) {
 	if replaying {
 		return
 	}
@@ -170,9 +170,9 @@ func (c *Center) refuseNATS(e *RequestError, replaying bool) {
 
 // onEventMsg ingests traffic.events.<camera>: one event or an array, JSON.
 func (c *Center) onEventMsg(m jetstream.Msg, received time.Time, replaying bool) {
-	evs, err := parseEventsJSON(m.Data())
+	evs, err := wire.ParseEventsJSON(m.Data())
 	if err != nil {
-		c.refuseNATS(err.(*RequestError), replaying)
+		c.refuseNATS(err.(*wire.RequestError), replaying)
 		return
 	}
 	camera := strings.TrimPrefix(m.Subject(), wire.EventSubject+".")
@@ -182,11 +182,11 @@ func (c *Center) onEventMsg(m jetstream.Msg, received time.Time, replaying bool)
 			at = -1
 		}
 		if evs[i].CameraID != camera {
-			c.refuseNATS(badRequest(ReasonInvalid, "camera_id", at, "%q does not match the subject's camera %q", evs[i].CameraID, camera), replaying)
+			c.refuseNATS(wire.BadRequest(wire.ReasonInvalid, "camera_id", at, "%q does not match the subject's camera %q", evs[i].CameraID, camera), replaying)
 			return
 		}
 		if !c.devices[evs[i].Source] {
-			c.refuseNATS(&RequestError{Status: http.StatusForbidden, Reason: ReasonForbidden, Field: "source", Index: at,
+			c.refuseNATS(&wire.RequestError{Status: http.StatusForbidden, Reason: wire.ReasonForbidden, Field: "source", Index: at,
 				Msg: fmt.Sprintf("unknown device %q", evs[i].Source)}, replaying)
 			return
 		}
@@ -216,12 +216,12 @@ func (c *Center) onTruthMsg(m jetstream.Msg, received time.Time, replaying bool)
 		}
 	}
 	if kind == 0 {
-		c.refuseNATS(badRequest(ReasonInvalid, "", -1, "unknown truth subject %q", m.Subject()), replaying)
+		c.refuseNATS(wire.BadRequest(wire.ReasonInvalid, "", -1, "unknown truth subject %q", m.Subject()), replaying)
 		return
 	}
 	items, err := parseTruth(kind, m.Data())
 	if err != nil {
-		c.refuseNATS(err.(*RequestError), replaying)
+		c.refuseNATS(err.(*wire.RequestError), replaying)
 		return
 	}
 	for i := range items {
@@ -240,7 +240,7 @@ func (c *Center) onTruthMsg(m jetstream.Msg, received time.Time, replaying bool)
 			if len(items) == 1 {
 				at = -1
 			}
-			c.refuseNATS(badRequest(ReasonInvalid, field, at, "%q does not match the subject's camera %q", got, camera), replaying)
+			c.refuseNATS(wire.BadRequest(wire.ReasonInvalid, field, at, "%q does not match the subject's camera %q", got, camera), replaying)
 			return
 		}
 	}

@@ -10,8 +10,8 @@ import (
 
 	"github.com/bluenviron/gortsplib/v5"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/library/librarytest"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Cameras are added and removed while the farm runs (k6 ramps do this); a removed camera's

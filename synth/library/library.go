@@ -15,7 +15,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // File names inside a clip folder.
