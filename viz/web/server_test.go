@@ -14,7 +14,7 @@ import (
 
 	"github.com/trafficsim/trafficsim/results/report"
 	"github.com/trafficsim/trafficsim/sim/farm"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 	"github.com/trafficsim/trafficsim/synth/library"
 	"github.com/trafficsim/trafficsim/synth/library/librarytest"
 	"github.com/trafficsim/trafficsim/viz/web"
