@@ -14,10 +14,10 @@ import (
 
 	"github.com/trafficsim/trafficsim/results/report"
 	"github.com/trafficsim/trafficsim/sim/farm"
-	"github.com/trafficsim/trafficsim/wire"
 	"github.com/trafficsim/trafficsim/synth/library"
 	"github.com/trafficsim/trafficsim/synth/library/librarytest"
 	"github.com/trafficsim/trafficsim/viz/web"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // replayRun writes a finished run folder by hand: one camera on a 50-frame test clip whose
