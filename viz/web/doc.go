@@ -11,3 +11,12 @@
 // files and scores them with a results.Live of its own; in replay it reads them once and the
 // browser seeks. The HTML, JavaScript and CSS are embedded: no build step, works offline.
 package web
+
+// Attaching it to another command (load, a custom harness) takes the run folder and the farm:
+//
+//	srv, err := web.Start(ctx, "127.0.0.1:8168", web.Config{Dir: runDir, Playheads: fm.Playheads, Stats: fm.Stats})
+//	defer srv.Close()
+//
+// or mount Server.Handler on a mux of one's own and call Server.Run for the live updates. A
+// replay needs playheads.json in the run folder (sim/run writes it; a farm's Playheads
+// marshalled as JSON).
