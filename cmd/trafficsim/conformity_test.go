@@ -16,7 +16,7 @@ import (
 // seed, a changed suite or a changed figure is caught.
 func TestSealedSuiteEndToEnd(t *testing.T) {
 	d := t.TempDir()
-	src, err := os.ReadFile(filepath.Join("..", "..", "results", "suite", "testdata", "small.yaml"))
+	src, err := os.ReadFile(filepath.Join("..", "..", "sim", "suite", "testdata", "small.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
