@@ -16,8 +16,8 @@ import (
 	"github.com/trafficsim/trafficsim/results/record"
 	"github.com/trafficsim/trafficsim/results/seal"
 	"github.com/trafficsim/trafficsim/results/sign"
-	"github.com/trafficsim/trafficsim/sim/suite"
 	"github.com/trafficsim/trafficsim/scenarios"
+	"github.com/trafficsim/trafficsim/sim/suite"
 	"github.com/trafficsim/trafficsim/synth/world"
 )
 
