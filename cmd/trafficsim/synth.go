@@ -164,8 +164,6 @@ func synthTruth(scenario string, seed uint64, d time.Duration, camera int) (*wir
 	if err != nil {
 		return nil, nil, err
 	}
-	if seed == 0 {
-		seed = sc.Seed
-	}
+	seed = sc.SeedOr(seed)
 	return world.Generate(sc, world.Options{Seed: seed + uint64(camera), Duration: d, Camera: fmt.Sprintf("cam-%02d", camera+1)})
 }

@@ -199,9 +199,7 @@ func resolve(cfg Config) (*resolved, error) {
 	if c.ClipDuration == 0 {
 		c.ClipDuration = min(c.Duration, time.Minute)
 	}
-	if c.Seed == 0 {
-		c.Seed = sc.Seed
-	}
+	c.Seed = sc.SeedOr(c.Seed)
 	if c.Window == 0 {
 		c.Window = results.DefaultWindow
 	}

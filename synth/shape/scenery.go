@@ -32,6 +32,7 @@ type Occluder struct {
 }
 
 // DepthKey is the occlusion order of a road user (the world's): depth of its cuboid's centre.
+// Projector.DepthKey is the same with the camera basis cached.
 func DepthKey(cam wire.Pinhole, o *wire.Object, s wire.ObjectState) float64 {
 	return cam.ToCamera(wire.Vec3{s.Pos[0], s.Pos[1], o.HeightM / 2})[2]
 }

@@ -2,7 +2,6 @@ package shape
 
 import (
 	"math"
-	"sort"
 
 	"github.com/trafficsim/trafficsim/wire"
 )
@@ -257,47 +256,7 @@ func Box(cam wire.Pinhole, parts []Part, s wire.ObjectState) (wire.Box, bool) {
 	if !ok {
 		return wire.Box{}, false
 	}
-	b := wire.Box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
-	for _, p := range pts {
-		b[0], b[1] = min(b[0], p[0]), min(b[1], p[1])
-		b[2], b[3] = max(b[2], p[0]), max(b[3], p[1])
-	}
-	return b, true
-}
-
-// Hull is the convex hull of the object's shape in the image (counter-clockwise in pixel axes).
-func Hull(cam wire.Pinhole, parts []Part, s wire.ObjectState) ([]wire.Point, bool) {
-	pts, ok := Project(cam, parts, s)
-	if !ok {
-		return nil, false
-	}
-	return ConvexHull(pts), true
-}
-
-// ConvexHull returns the convex hull of points (Andrew's monotone chain).
-func ConvexHull(pts []wire.Point) []wire.Point {
-	p := append([]wire.Point(nil), pts...)
-	sort.Slice(p, func(i, j int) bool { return p[i][0] < p[j][0] || p[i][0] == p[j][0] && p[i][1] < p[j][1] })
-	if len(p) < 3 {
-		return p
-	}
-	cr := func(o, a, b wire.Point) float64 { return (a[0]-o[0])*(b[1]-o[1]) - (a[1]-o[1])*(b[0]-o[0]) }
-	var h []wire.Point
-	for _, q := range p {
-		for len(h) >= 2 && cr(h[len(h)-2], h[len(h)-1], q) <= 0 {
-			h = h[:len(h)-1]
-		}
-		h = append(h, q)
-	}
-	lo := len(h) + 1
-	for i := len(p) - 2; i >= 0; i-- {
-		q := p[i]
-		for len(h) >= lo && cr(h[len(h)-2], h[len(h)-1], q) <= 0 {
-			h = h[:len(h)-1]
-		}
-		h = append(h, q)
-	}
-	return h[:len(h)-1]
+	return Bounds(pts), true
 }
 
 // ClippedBox is the box of the part of a convex image polygon (a Hull) inside the image
@@ -330,11 +289,7 @@ func ClippedBox(hull []wire.Point, w, h float64) (wire.Box, bool) {
 			return wire.Box{}, false
 		}
 	}
-	b := wire.Box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
-	for _, p := range poly {
-		b[0], b[1] = min(b[0], p[0]), min(b[1], p[1])
-		b[2], b[3] = max(b[2], p[0]), max(b[3], p[1])
-	}
+	b := Bounds(poly)
 	return b, b.Area() > 0
 }
 

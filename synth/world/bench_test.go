@@ -71,7 +71,7 @@ func BenchmarkProject(b *testing.B) {
 	b.Run("cached", func(b *testing.B) {
 		for b.Loop() {
 			for _, p := range pts {
-				vw.project(p)
+				vw.Project(p)
 			}
 		}
 	})

@@ -47,10 +47,7 @@ func run(sc *scenarios.Scenario, o Options) (*result, error) {
 	if err := usable(sc); err != nil {
 		return nil, err
 	}
-	seed := o.Seed
-	if seed == 0 {
-		seed = sc.Seed
-	}
+	seed := sc.SeedOr(o.Seed)
 	dur := o.Duration
 	if dur == 0 {
 		dur = sc.Duration

@@ -306,7 +306,7 @@ func buildSite(sc *scenarios.Scenario, seed uint64) (*site, error) {
 		sig := ss.Signal
 		s.cycle = cycle{green: sig.Green.Seconds(), amber: sig.Amber.Seconds(), allRed: sig.AllRed.Seconds(), crossGreen: sig.CrossGreen.Seconds()}
 		// Different seeds (cameras) see the cycle at different phases.
-		s.cycle.offset = rand.New(rand.NewPCG(seed, 11)).Float64() * s.cycle.length()
+		s.cycle.offset = rand.New(rand.NewPCG(seed, wire.StreamSignalPhase)).Float64() * s.cycle.length()
 	}
 	// Median and sidewalks, interrupted by the cross road.
 	spans := [][2]float64{{yMin, yMax}}
@@ -640,7 +640,7 @@ var buildingColors = []string{"#d9c7a3", "#c9b28f", "#e6dccb", "#b9c4c9", "#d4a3
 
 // buildProps lines the road with buildings (tube houses in town), trees and street lights.
 func (s *site) buildProps(seed uint64) {
-	r := rand.New(rand.NewPCG(seed, 12))
+	r := rand.New(rand.NewPCG(seed, wire.StreamProps))
 	sn := &s.scene
 	urban := s.sc.Scene.Template != "expressway"
 	for _, side := range []int{-1, 1} {
