@@ -73,7 +73,7 @@ type Config struct {
 	Direct bool
 	// Out is the folder of run records; the run goes into Out/<ID> [runs].
 	Out string
-	// ID is the run id [UTC time and scenario, e.g. 20261127-1130-intersection-day].
+	// ID is the run id [UTC time and scenario, e.g. 20261127-113000-intersection-day].
 	ID string
 	// Library is the clip library [.cache/clips].
 	Library string
@@ -213,9 +213,6 @@ func resolve(cfg Config) (*resolved, error) {
 	if c.Profile == nil {
 		c.Profile = conform.Default()
 	}
-	if regional == nil {
-		c.Direct = true // built without sim/cluster
-	}
 	if c.Logf == nil {
 		c.Logf = func(string, ...any) {}
 	}
@@ -332,7 +329,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	for k := range deviceIDs {
 		deviceIDs[k] = fmt.Sprintf("ref-device-%d", k+1)
 		if !c.Direct {
-			deviceIDs[k] = regional.workerID(ClusterID, k)
+			deviceIDs[k] = workerID(k)
 		}
 		tokens[token()] = deviceIDs[k]
 	}
@@ -364,7 +361,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	live := results.NewLive(results.Config{Window: c.Window, Grace: c.Grace})
 	var natsCfg center.NATSConfig
 	if !c.Direct {
-		natsCfg = regional.nats(token())
+		natsCfg = leafNATS(token())
 	}
 	cen, err := center.New(center.Config{DataDir: filepath.Join(res.Dir, "center"), Tokens: tokens, NATS: natsCfg,
 		TruthToken: token(), Scorer: scorers{final, live}, Recorder: rec,
@@ -454,7 +451,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 
 	// 5. devices under test
 	if !c.Direct {
-		cl, err := regional.start(ctx, st, plainCams, refusedLog(c))
+		cl, err := startCluster(ctx, st, plainCams, refusedLog(c))
 		if err != nil {
 			return nil, err
 		}
@@ -545,15 +542,6 @@ type ClusterStats struct {
 type regionalCluster interface {
 	Close() error
 	stats() ClusterStats
-}
-
-// regional wires sim/cluster into a run; set by cluster.go (without it runs are direct).
-var regional *regionalHooks
-
-type regionalHooks struct {
-	workerID func(cluster string, i int) string
-	nats     func(leafPass string) center.NATSConfig
-	start    func(ctx context.Context, s *stopper, cams []wire.Calibration, refused func(int, string)) (regionalCluster, error)
 }
 
 // scorers feeds the center's input to several live scorers.

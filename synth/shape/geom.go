@@ -98,16 +98,6 @@ func ConvexHull(pts []wire.Point) []wire.Point {
 	return out[:ConvexHullInto(pts, out)]
 }
 
-// PolygonArea is the area of a simple polygon (shoelace formula).
-func PolygonArea(pg []wire.Point) float64 {
-	a := 0.0
-	for i := range pg {
-		p, q := pg[i], pg[(i+1)%len(pg)]
-		a += p[0]*q[1] - q[0]*p[1]
-	}
-	return math.Abs(a) / 2
-}
-
 // Bounds is the box of points.
 func Bounds(pts []wire.Point) wire.Box {
 	b := wire.Box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}

@@ -49,30 +49,4 @@ func TestConvexHull(t *testing.T) {
 			t.Errorf("%s: hull %v, want %v", tc.name, got, tc.want)
 		}
 	}
-	rng := rand.New(rand.NewPCG(3, 4))
-	for range 200 { // more points than ConvexHullInto's stack buffer too
-		pts := make([]wire.Point, 3+rng.IntN(40))
-		for i := range pts {
-			pts[i] = wire.Point{float64(rng.IntN(20)), float64(rng.IntN(20))}
-		}
-		h := ConvexHull(pts)
-		if a, b := PolygonArea(h), PolygonArea(pts); len(h) > 2 && a < PolygonArea(h[:len(h)-1]) {
-			t.Fatalf("hull %v of %v: area %v shrinks without its last point (%v)", h, pts, a, b)
-		}
-	}
-}
-
-func TestPolygonArea(t *testing.T) {
-	for _, tc := range []struct {
-		pg   []wire.Point
-		want float64
-	}{
-		{[]wire.Point{{0, 0}, {4, 0}, {4, 3}}, 6},
-		{[]wire.Point{{0, 0}, {0, 3}, {4, 3}, {4, 0}}, 12}, // clockwise: still positive
-		{nil, 0},
-	} {
-		if got := PolygonArea(tc.pg); got != tc.want {
-			t.Errorf("area of %v = %v, want %v", tc.pg, got, tc.want)
-		}
-	}
 }

@@ -89,9 +89,9 @@ func wheel(x, yc, halfW, r float64) Part {
 	return p
 }
 
-// CarStyle is the car's body style, fixed by its truth (height, then ID) so world and renderer
+// carStyle is the car's body style, fixed by its truth (height, then ID) so world and renderer
 // agree: 0 saloon, 1 hatchback, 2 SUV/MPV.
-func CarStyle(o *wire.Object) int {
+func carStyle(o *wire.Object) int {
 	if o.HeightM >= 1.65 {
 		return 2
 	}
@@ -167,7 +167,7 @@ func Parts(o *wire.Object) []Part {
 		}
 		ps = append(ps, box(Body, -1, -L/2, L/2, -W/2, W/2, c, hb))
 		cab := [4]float64{-0.36, 0.2, -0.24, 0.03}
-		switch CarStyle(o) {
+		switch carStyle(o) {
 		case 1:
 			cab = [4]float64{-0.47, 0.17, -0.44, 0.0}
 		case 2:
@@ -224,8 +224,8 @@ func ToWorld(s wire.ObjectState, p wire.Vec3) wire.Vec3 {
 	return wire.Vec3{s.Pos[0] + fx*p[0] + lx*p[1], s.Pos[1] + fy*p[0] + ly*p[1], p[2]}
 }
 
-// Points returns every part's points in the world at a state.
-func Points(parts []Part, s wire.ObjectState) []wire.Vec3 {
+// points returns every part's points in the world at a state.
+func points(parts []Part, s wire.ObjectState) []wire.Vec3 {
 	var out []wire.Vec3
 	for _, p := range parts {
 		for _, q := range p.Pts {
@@ -238,7 +238,7 @@ func Points(parts []Part, s wire.ObjectState) []wire.Vec3 {
 // Project projects the object's points; ok is false when any is behind the camera (such objects
 // are not in view, as with wire.Pinhole.ProjectCuboid).
 func Project(cam wire.Pinhole, parts []Part, s wire.ObjectState) ([]wire.Point, bool) {
-	pts := Points(parts, s)
+	pts := points(parts, s)
 	out := make([]wire.Point, len(pts))
 	for i, p := range pts {
 		q, _, ok := cam.Project(p)

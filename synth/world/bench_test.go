@@ -45,7 +45,7 @@ func BenchmarkGenerate(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			m := newSim(st, sc.Seed, -WarmUp.Seconds())
+			m := newTraffic(st, sc.Seed, -WarmUp.Seconds())
 			n := int((clip + WarmUp).Seconds() * sc.FPS)
 			for k := 0; k < n; k++ {
 				m.t = float64(k)/sc.FPS - WarmUp.Seconds()

@@ -10,7 +10,7 @@ import (
 // Driving: one tick of every vehicle (car following, signals, gaps, lane changes, filtering).
 
 // step advances the world by one tick.
-func (m *sim) step() {
+func (m *traffic) step() {
 	st := m.st
 	if st.junction {
 		for g := 0; g < 2; g++ {
@@ -75,7 +75,7 @@ func (m *sim) step() {
 }
 
 // decide returns the acceleration of v this tick and updates its manoeuvres.
-func (m *sim) decide(v *vehicle) float64 {
+func (m *traffic) decide(v *vehicle) float64 {
 	st := m.st
 	y := v.dirY()
 	// Parking: approach, stop, wait, leave.
@@ -191,7 +191,7 @@ const GapS = 4.0
 
 // oncoming reports whether a vehicle against main-road direction dir will reach the junction
 // within GapS (or is in it).
-func (m *sim) oncoming(dir int) bool {
+func (m *traffic) oncoming(dir int) bool {
 	st := m.st
 	for _, o := range m.active {
 		if o.p == nil || o.p.lane == nil || o.p.lane.dir == dir || o.wrongWay || o.static {
@@ -221,7 +221,7 @@ func (m *sim) oncoming(dir int) bool {
 }
 
 // signalAcc is the deceleration the signal asks of v (ok false when it asks nothing).
-func (m *sim) signalAcc(v *vehicle, leader *vehicle, gap float64) (float64, bool) {
+func (m *traffic) signalAcc(v *vehicle, leader *vehicle, gap float64) (float64, bool) {
 	light, remain := m.lights[v.p.sig], m.remain[v.p.sig]
 	sf := v.s + v.L/2
 	d := v.p.stopS - sf
@@ -276,7 +276,7 @@ func (m *sim) signalAcc(v *vehicle, leader *vehicle, gap float64) (float64, bool
 }
 
 // leader returns the nearest vehicle ahead of v that overlaps its path laterally.
-func (m *sim) leader(v *vehicle) (*vehicle, float64) {
+func (m *traffic) leader(v *vehicle) (*vehicle, float64) {
 	var best *vehicle
 	bg := math.Inf(1)
 	for _, o := range m.active {
@@ -319,7 +319,7 @@ func (m *sim) leader(v *vehicle) (*vehicle, float64) {
 
 // changeLane moves a straight-going main-road vehicle into a free neighbour lane that allows its
 // class; with overtake set it only does so when the gap there is acceptable.
-func (m *sim) changeLane(v *vehicle, overtake bool) {
+func (m *traffic) changeLane(v *vehicle, overtake bool) {
 	st := m.st
 	l := v.p.lane
 	if l == nil || v.p.turn != 0 || v.wrongWay || v.wrongLane || v.park != parkNone || v.sidewalk || v.passing != nil {
@@ -350,7 +350,7 @@ func (m *sim) changeLane(v *vehicle, overtake bool) {
 }
 
 // gapFree reports whether the lane centred at x has room for v: nobody 12 m behind to 25 m ahead.
-func (m *sim) gapFree(v *vehicle, x float64) bool {
+func (m *traffic) gapFree(v *vehicle, x float64) bool {
 	for _, o := range m.active {
 		if o == v || math.Abs(o.pos[0]-x) > (o.W+v.W)/2+0.6 {
 			continue
@@ -368,7 +368,7 @@ func (m *sim) gapFree(v *vehicle, x float64) bool {
 }
 
 // filter moves a two-wheeler sideways within its lane to a free slot past a slow leader.
-func (m *sim) filter(v *vehicle) {
+func (m *traffic) filter(v *vehicle) {
 	st := m.st
 	if v.p.lane == nil || v.p.turn != 0 || v.wrongWay || v.park != parkNone || v.passing != nil || v.sidewalk {
 		return
@@ -420,7 +420,7 @@ func (m *sim) filter(v *vehicle) {
 // dodge moves v sideways, within its lane, out of the way of a vehicle coming against the
 // traffic (a wrong-way rider keeps to the curb; the others make room). It returns to its own
 // line once the wrong-way vehicle has passed.
-func (m *sim) dodge(v *vehicle) {
+func (m *traffic) dodge(v *vehicle) {
 	st := m.st
 	rgt := wire.Point{v.fwd[1], -v.fwd[0]}
 	for _, o := range m.active {

@@ -31,8 +31,8 @@ type stats struct {
 	speederIDs        map[int]bool
 }
 
-// sim is the running world.
-type sim struct {
+// traffic is the running world: its road users, signals and random streams.
+type traffic struct {
 	st      *site
 	dt      float64
 	fps     float64
@@ -54,10 +54,10 @@ type sim struct {
 	wwNext  []float64 // next wrong-way arrival per main source
 }
 
-// newSim makes the world of a site; t0 is the time of its first step (negative: a warm-up).
-func newSim(st *site, seed uint64, t0 float64) *sim {
+// newTraffic makes the world of a site; t0 is the time of its first step (negative: a warm-up).
+func newTraffic(st *site, seed uint64, t0 float64) *traffic {
 	sc := st.sc
-	m := &sim{
+	m := &traffic{
 		st: st, fps: sc.FPS, dt: 1 / sc.FPS,
 		arr:    rand.New(rand.NewPCG(seed, wire.StreamArrivals)),
 		veh:    rand.New(rand.NewPCG(seed, wire.StreamVehicles)),
@@ -111,7 +111,7 @@ func newSim(st *site, seed uint64, t0 float64) *sim {
 	return m
 }
 
-func (m *sim) exp(rate float64) float64 {
+func (m *traffic) exp(rate float64) float64 {
 	if rate <= 0 {
 		return math.Inf(1)
 	}

@@ -706,7 +706,7 @@ func (s *site) buildProps(seed uint64) {
 
 // buildSources sets the arrival rates per direction.
 func (s *site) buildSources() {
-	tr := s.sc.Traffic
+	flow := s.sc.Traffic
 	nA, nT := 0, 0
 	for _, l := range s.lanes {
 		if l.dir > 0 {
@@ -717,10 +717,10 @@ func (s *site) buildSources() {
 	}
 	total := float64(nA + nT)
 	if nA > 0 {
-		s.sources = append(s.sources, &source{name: "away", dir: 1, rate: tr.FlowPerHour / 3600 * float64(nA) / total})
+		s.sources = append(s.sources, &source{name: "away", dir: 1, rate: flow.FlowPerHour / 3600 * float64(nA) / total})
 	}
 	if nT > 0 {
-		s.sources = append(s.sources, &source{name: "toward", dir: -1, rate: tr.FlowPerHour / 3600 * float64(nT) / total})
+		s.sources = append(s.sources, &source{name: "toward", dir: -1, rate: flow.FlowPerHour / 3600 * float64(nT) / total})
 	}
 	if s.junction {
 		f := s.sc.Scene.Cross.FlowPerHour / 3600 / 2

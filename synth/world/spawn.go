@@ -18,7 +18,7 @@ func plateRegion(name string) []string {
 	return plate.Hanoi
 }
 
-func (m *sim) newObject(c wire.Class) *vehicle {
+func (m *traffic) newObject(c wire.Class) *vehicle {
 	r := m.veh
 	d := classDims[c]
 	v := &vehicle{id: m.nextID, cls: c, lcY: math.NaN()}
@@ -47,7 +47,7 @@ func (m *sim) newObject(c wire.Class) *vehicle {
 func round2(x float64) float64 { return math.Round(x*100) / 100 }
 
 // placeParked puts the legally parked vehicles of the scenario at the curb.
-func (m *sim) placeParked() {
+func (m *traffic) placeParked() {
 	for _, ps := range m.st.sc.Scene.Parked {
 		v := m.newObject(wire.Class(ps.Class))
 		v.static = true
@@ -66,7 +66,7 @@ func (m *sim) placeParked() {
 	}
 }
 
-func (m *sim) pickClass() wire.Class {
+func (m *traffic) pickClass() wire.Class {
 	u := m.veh.Float64()
 	for i, c := range m.mixCum {
 		if u < c {
@@ -78,7 +78,7 @@ func (m *sim) pickClass() wire.Class {
 
 // driverFor draws the driver of a class: desired speed from the scenario, IDM parameters from
 // the behaviour block (motorbikes keep half the gap and a shorter headway).
-func (m *sim) driverFor(c wire.Class) driver {
+func (m *traffic) driverFor(c wire.Class) driver {
 	b := m.st.sc.Traffic.Behaviour
 	limit := m.st.scene.SpeedLimits[c]
 	rng := b.DesiredSpeedKmh.Get(string(c))
@@ -105,7 +105,7 @@ func (m *sim) driverFor(c wire.Class) driver {
 }
 
 // spawn tries to bring waiting arrivals of each source onto the road.
-func (m *sim) spawn() {
+func (m *traffic) spawn() {
 	for i, src := range m.st.sources {
 		for m.t >= src.next {
 			if !src.cross {
@@ -125,7 +125,7 @@ func (m *sim) spawn() {
 }
 
 // clear reports whether no vehicle is within the space a new vehicle needs at p.
-func (m *sim) clear(pt wire.Point, fwd wire.Point, need float64, w float64) bool {
+func (m *traffic) clear(pt wire.Point, fwd wire.Point, need float64, w float64) bool {
 	for _, o := range m.active {
 		dx, dy := o.pos[0]-pt[0], o.pos[1]-pt[1]
 		d := dx*fwd[0] + dy*fwd[1]
@@ -148,7 +148,7 @@ type arrival struct {
 }
 
 // draw decides class, lane, turn and lane discipline of a new arrival.
-func (m *sim) draw(src *source) *arrival {
+func (m *traffic) draw(src *source) *arrival {
 	st := m.st
 	sc := st.sc
 	if src.cross {
@@ -225,7 +225,7 @@ func (m *sim) draw(src *source) *arrival {
 	return &arrival{c: c, p: p, lat: lat, turn: turn, wrongLane: wrongLane, main: true}
 }
 
-func (m *sim) spawnOne(src *source) bool {
+func (m *traffic) spawnOne(src *source) bool {
 	if src.pending == nil {
 		src.pending = m.draw(src)
 		if src.pending == nil {
@@ -246,7 +246,7 @@ func (m *sim) spawnOne(src *source) bool {
 	return true
 }
 
-func (m *sim) launchVehicle(c wire.Class, p *path, lat float64) *vehicle {
+func (m *traffic) launchVehicle(c wire.Class, p *path, lat float64) *vehicle {
 	v := m.newObject(c)
 	v.p = p
 	v.drv = m.driverFor(c)
@@ -261,7 +261,7 @@ func (m *sim) launchVehicle(c wire.Class, p *path, lat float64) *vehicle {
 }
 
 // assignRiders draws helmets and passengers of a motorbike (on any road).
-func (m *sim) assignRiders(v *vehicle) {
+func (m *traffic) assignRiders(v *vehicle) {
 	if v.cls == wire.Motorbike {
 		r := m.beh
 		vr := m.st.sc.Traffic.Violations
@@ -293,7 +293,7 @@ func (m *sim) assignRiders(v *vehicle) {
 }
 
 // assignBehaviour draws the behaviours (and violations) of a main-road vehicle.
-func (m *sim) assignBehaviour(v *vehicle, turn int) {
+func (m *traffic) assignBehaviour(v *vehicle, turn int) {
 	st := m.st
 	vr := st.sc.Traffic.Violations
 	r := m.beh
@@ -370,7 +370,7 @@ func (m *sim) assignBehaviour(v *vehicle, turn int) {
 }
 
 // spawnWrongWay launches a vehicle against the curb lane of a direction from its far end.
-func (m *sim) spawnWrongWay(src *source) {
+func (m *traffic) spawnWrongWay(src *source) {
 	st := m.st
 	var l *mainLane
 	for _, o := range st.lanes {
