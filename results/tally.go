@@ -22,6 +22,9 @@ type Score struct {
 	// were final (scored as FP).
 	Invalid int `json:"invalid"`
 	Late    int `json:"late"`
+	// WarmUpTruths and AfterEndTruths count the truths Config.Cuts left out (not scored).
+	WarmUpTruths   int `json:"warmup_truths,omitempty"`
+	AfterEndTruths int `json:"after_end_truths,omitempty"`
 
 	Overall     Metrics            `json:"overall"`
 	ByType      map[string]Metrics `json:"by_type"`
@@ -153,6 +156,7 @@ func (s *group) metrics() Metrics {
 // tally accumulates matches into slices; the same code serves batch and live scoring.
 type tally struct {
 	truths, events, invalid, late int
+	warmUp, afterEnd              int // truths cut (Config.Cuts)
 	overall                       *group
 	byType, byCamera, byCond      map[string]*group
 	delivery                      map[string]Delivery
@@ -220,7 +224,7 @@ func (t *tally) addDelivery(d Delivery, camera string) {
 
 func (t *tally) score(cfg Config) Score {
 	s := Score{WindowMs: float64(cfg.Window) / 1e6, Truths: t.truths, Events: t.events, Invalid: t.invalid,
-		Late: t.late, Overall: t.overall.metrics(), ByType: map[string]Metrics{}, ByCamera: map[string]Metrics{},
+		Late: t.late, WarmUpTruths: t.warmUp, AfterEndTruths: t.afterEnd, Overall: t.overall.metrics(), ByType: map[string]Metrics{}, ByCamera: map[string]Metrics{},
 		ByCondition: map[string]Metrics{}}
 	for k, v := range t.byType {
 		s.ByType[k] = v.metrics()

@@ -389,8 +389,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	st.nsink = nsink
 	plannedEnd := c.TimeNow().Add(c.Duration)
-	var sinks farm.Sinks
-	sinks = append(sinks, nsink)
+	// every truth reaches the center (truth.jsonl is complete); scoring cuts (results.Cuts)
+	var smartSinks farm.Sinks
 	if len(smartIDs) > 0 {
 		var smartTok string
 		for tok, id := range tokens {
@@ -417,10 +417,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		st.fleetStop = cancel
 		st.wg.Add(1)
 		go func() { defer st.wg.Done(); fleet.Run(fctx) }()
-		sinks = append(sinks, fleet)
+		smartSinks = append(smartSinks, fleet)
 	}
-	// truth of frames the cameras will not play (emitted ahead of its frame) is not scored
-	sink := &untilSink{next: sinks, end: plannedEnd, warm: c.WarmUp}
+	// the smart cameras see the truth the run scores: none in the warm-up, after each loop's
+	// cut or of frames the cameras will not play (emitted ahead of its frame)
+	sink := &untilSink{next: smartSinks, end: plannedEnd, warm: c.WarmUp}
 	st.sink = sink
 
 	// 4. farm
@@ -428,13 +429,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	fm := farm.New(farm.Config{Seed: c.Seed, Faults: faults, Sink: sink, TimeNow: c.TimeNow})
+	fm := farm.New(farm.Config{Seed: c.Seed, Faults: faults, Sink: farm.Sinks{nsink, sink}, TimeNow: c.TimeNow})
 	for i := range c.Cameras {
 		if _, err := fm.AddCamera(farm.CameraSpec{ID: CameraID(i), Clip: made[i%len(made)].Dir}); err != nil {
 			return nil, err
 		}
 	}
-	sink.setFrom(c.TimeNow().Add(c.WarmUp))
+	from := c.TimeNow().Add(c.WarmUp)
+	sink.setFrom(from)
+	st.setCuts(results.Cuts{From: from, Until: plannedEnd, LoopWarmUp: c.WarmUp})
 	if err := fm.Start(ctx); err != nil {
 		return nil, err
 	}
@@ -576,9 +579,10 @@ var (
 	_ center.DeliveryScorer = scorers{}
 )
 
-// untilSink passes the truth timeline on, without the violations before from (the devices'
-// warm-up) or at or after end (emitted ahead of frames the cameras will not play); it counts
-// both.
+// untilSink passes the truth timeline on to the smart cameras, without the violations the run
+// does not score (results.Cuts: before from, the devices' warm-up; at or after end, emitted
+// ahead of frames the cameras will not play; after each loop's cut); it counts them. The
+// center gets every truth and the scorers apply the same cuts.
 type untilSink struct {
 	next       farm.Sinks
 	end        time.Time
@@ -748,12 +752,22 @@ func (s *stopper) status() string {
 	return fmt.Sprintf("cameras %d/%d live  events %d  truths %d  F1 %.2f", live, s.c.Cameras, st.EventsAccepted, st.TruthAccepted, sc.Overall.F1)
 }
 
+// setCuts sets the scoring cuts of both scorers.
+func (s *stopper) setCuts(c results.Cuts) {
+	s.final.SetCuts(c)
+	s.live.SetCuts(c)
+}
+
 // finish stops the cameras, waits for late events, stops the devices and the center, and
 // writes the scored run record and the report.
 func (s *stopper) finish(ctx context.Context) error {
 	c := s.c
 	s.res.Stopped = c.TimeNow()
 	s.sink.setEnd(s.res.Stopped)
+	if cuts := s.final.Cuts(); s.res.Stopped.Before(cuts.Until) {
+		cuts.Until = s.res.Stopped
+		s.setCuts(cuts)
+	}
 	ferr := s.farm.Close()
 	s.res.FarmStats = s.farm.Stats()
 	s.farm = nil
@@ -767,13 +781,14 @@ func (s *stopper) finish(ctx context.Context) error {
 		}
 	}
 	err := errors.Join(ferr, s.closeInputs())
-	s.res.WarmUpTruths, s.res.AfterEndTruths = s.sink.counts()
 	st := s.cen.Stats()
 	err = errors.Join(err, s.cen.Close())
 	s.res.Center = st
 	// everything is in: every truth is final
 	end := c.TimeNow().UTC()
 	score := s.final.Score(end.Add(24 * time.Hour))
+	s.res.WarmUpTruths, s.res.AfterEndTruths = score.WarmUpTruths, score.AfterEndTruths
+	s.rec.SetCuts(s.final.Cuts())
 	err = errors.Join(err, s.rec.Finish(end, score), s.rec.Close())
 	s.closed = true
 	if err != nil {
