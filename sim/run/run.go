@@ -278,6 +278,11 @@ func SmartCameras(n int, share float64) []bool {
 // CameraID is the id of camera i (0-based) in a run.
 func CameraID(i int) string { return fmt.Sprintf("cam-%03d", i+1) }
 
+// ClipCamera is the camera name in the truth of clip k (0-based) of a scenario, for runs and
+// for trafficsim synth alike, so both make the same truth and share the clip cache. (Clips are
+// numbered apart from a run's cameras, which play them in turn; the name is part of truth.json.)
+func ClipCamera(k int) string { return fmt.Sprintf("cam-%02d", k+1) }
+
 // Run runs a scenario end to end and returns the scorecard. It stops early, in order, when
 // ctx ends (the run record is still finished and scored). Call it inside render.Main when
 // clips may have to be rendered.
@@ -697,7 +702,7 @@ func makeClips(ctx context.Context, c *resolved, p *mpb.Progress) ([]*library.Cl
 			made = append(made, cl)
 			continue
 		}
-		tr, cal, err := world.Generate(c.sc, world.Options{Seed: c.Seed + uint64(k), Duration: c.ClipDuration, Camera: fmt.Sprintf("cam-%02d", k+1)})
+		tr, cal, err := world.Generate(c.sc, world.Options{Seed: c.Seed + uint64(k), Duration: c.ClipDuration, Camera: ClipCamera(k)})
 		if err != nil {
 			return nil, err
 		}
