@@ -239,3 +239,23 @@ func BenchmarkThumbnails(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N*100), "ms/frame")
 }
+
+// A regional cluster's evidence reference resolves to the file it keeps in the run folder, and
+// to nothing outside it.
+func TestEvidencePath(t *testing.T) {
+	for _, c := range []struct {
+		ref, path string
+		ok        bool
+	}{
+		{"cluster://cluster-1/evidence/cam-002/sha256-ab.jpg", "run/cluster-1/evidence/cam-002/sha256-ab.jpg", true},
+		{"cluster://cluster-1/evidence/../../../etc/passwd.jpg", "", false},
+		{"cluster://cluster-1/other/cam-002/x.jpg", "", false},
+		{"cluster://cluster-1/evidence/cam-002/x.png", "", false},
+		{"https://example.org/x.jpg", "", false},
+	} {
+		path, ok := web.EvidencePath("run", c.ref)
+		if path != c.path || ok != c.ok {
+			t.Errorf("%s: %q %v, want %q %v", c.ref, path, ok, c.path, c.ok)
+		}
+	}
+}
