@@ -207,7 +207,9 @@ func (s *Server) Run(ctx context.Context) {
 		}
 		s.mu.Lock()
 		err := s.st.read(false)
-		s.st.score(s.cfg.TimeNow())
+		if s.st.run.ID != "" { // a bare farm's truth has no events to be matched against
+			s.st.score(s.cfg.TimeNow())
+		}
 		s.mu.Unlock()
 		if err != nil {
 			s.cfg.Logf("viz: %v", err)
