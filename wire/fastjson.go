@@ -152,6 +152,7 @@ func (s *scanner) event(e *Event) bool {
 		s.i++
 		return true
 	}
+	var seen map[string]bool // a repeated key goes to the slow path, which refuses it
 	for {
 		s.ws()
 		ks, ke, ok := s.str()
@@ -163,7 +164,15 @@ func (s *scanner) event(e *Event) bool {
 			return false
 		}
 		s.ws()
-		if !s.field(e, string(s.b[ks:ke])) {
+		key := string(s.b[ks:ke])
+		if seen[key] {
+			return false
+		}
+		if seen == nil {
+			seen = make(map[string]bool, 10)
+		}
+		seen[key] = true
+		if !s.field(e, key) {
 			return false
 		}
 		s.ws()

@@ -27,6 +27,7 @@ const (
 	ReasonMediaType    = "unsupported_media_type" // 415: neither JSON nor multipart
 	ReasonMethod       = "method_not_allowed"     // 405
 	ReasonUnavailable  = "unavailable"            // 503: the log cannot be written
+	ReasonTimeout      = "timeout"                // 408: the body did not arrive in time
 )
 
 // RequestError is a refused request or message: the HTTP status, the metric reason, and the
@@ -137,8 +138,42 @@ func ParseEventsJSON(body []byte) ([]Event, error) {
 	return evs, nil
 }
 
+// Field length caps: what a center keeps in memory per event is bounded (a 15 MB plate was
+// accepted and held). event_id is capped by Event.Validate (128).
+const (
+	MaxCameraID = 64
+	MaxPlate    = 32
+	MaxSource   = 64
+	MaxRef      = 1024
+)
+
+// capFields checks the field length caps.
+func capFields(e *Event) *FieldError {
+	long := func(field string, n int) *FieldError {
+		return &FieldError{Field: field, Reason: fmt.Sprintf("longer than %d bytes", n)}
+	}
+	switch {
+	case len(e.CameraID) > MaxCameraID:
+		return long("camera_id", MaxCameraID)
+	case len(e.Plate) > MaxPlate:
+		return long("plate", MaxPlate)
+	case len(e.Source) > MaxSource:
+		return long("source", MaxSource)
+	case e.Evidence != nil && len(e.Evidence.Ref) > MaxRef:
+		return long("evidence", MaxRef)
+	}
+	return nil
+}
+
 func validateEvents(evs []Event, single bool) *RequestError {
 	for i := range evs {
+		if fe := capFields(&evs[i]); fe != nil {
+			at := i
+			if single {
+				at = -1
+			}
+			return &RequestError{Status: http.StatusBadRequest, Reason: ReasonInvalid, Field: fe.Field, Msg: fe.Reason, Index: at}
+		}
 		if err := evs[i].Validate(); err != nil {
 			fe, _ := IsFieldError(err)
 			at := i
@@ -178,11 +213,17 @@ func parseJSON(body []byte) (evs []Event, single bool, err error) {
 		if len(evs) == 0 {
 			return nil, false, BadRequest(ReasonBadJSON, "", -1, "empty array: want at least one event")
 		}
+		if i, k, ok := repeatedKey(b); ok {
+			return nil, false, BadRequest(ReasonBadJSON, k, i, "key given twice")
+		}
 		return evs, false, nil
 	case '{':
 		var ev Event
 		if err := decodeStrict(b, &ev); err != nil {
 			return nil, true, diagnose(b, false, err)
+		}
+		if _, k, ok := repeatedKey(b); ok {
+			return nil, true, BadRequest(ReasonBadJSON, k, -1, "key given twice")
 		}
 		return []Event{ev}, true, nil
 	default:
@@ -203,6 +244,54 @@ func decodeStrict(b []byte, v any) error {
 }
 
 var errTrailing = errors.New("unexpected data after the JSON value")
+
+// repeatedKey finds a key given twice in one event of a valid JSON object or array (index -1
+// for an object). encoding/json keeps the last of them and matches keys without regard to
+// case, so {"source":"boxA",...,"Source":"boxB"} would show a proxy or log one source and the
+// center another.
+func repeatedKey(b []byte) (index int, key string, found bool) {
+	d := json.NewDecoder(bytes.NewReader(b))
+	tok, err := d.Token()
+	if err != nil {
+		return -1, "", false
+	}
+	if tok == json.Delim('{') {
+		k, ok := repeatedInObject(d)
+		return -1, k, ok
+	}
+	for i := 0; d.More(); i++ {
+		if tok, err := d.Token(); err != nil || tok != json.Delim('{') {
+			return -1, "", false
+		}
+		if k, ok := repeatedInObject(d); ok {
+			return i, k, true
+		}
+	}
+	return -1, "", false
+}
+
+// repeatedInObject reads the keys of an object whose '{' was read, up to its '}'.
+func repeatedInObject(d *json.Decoder) (string, bool) {
+	seen := map[string]bool{}
+	for d.More() {
+		tok, err := d.Token()
+		if err != nil {
+			return "", false
+		}
+		k, _ := tok.(string)
+		folded := strings.ToUpper(strings.ToLower(k)) // as encoding/json folds names
+		if seen[folded] {
+			return k, true
+		}
+		seen[folded] = true
+		var skip json.RawMessage
+		if d.Decode(&skip) != nil {
+			return "", false
+		}
+	}
+	d.Token() // '}'
+	return "", false
+}
 
 // eventFields lists the JSON names of Event in declaration order, with what each wants.
 var eventFields = func() []string {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -36,6 +37,18 @@ var parseCases = []struct {
 		`[0].type: unknown violation type "jaywalk" (want one of red_light, stop_line, speeding, wrong_way, wrong_lane, no_helmet, too_many_passengers, illegal_parking, sidewalk)`, 400, "type", 0},
 	{"confidence above 1", "application/json", `{"event_id":"e","camera_id":"c","type":"speeding","time":"2026-11-27T10:00:00Z","confidence":1.5,"source":"d"}`,
 		"confidence: must be within 0..1", 400, "confidence", -1},
+	{"source given twice", "application/json", `{"event_id":"e1","camera_id":"cam-1","type":"red_light","time":"2026-11-27T10:00:00.123Z","source":"dev-1","confidence":0.9,"source":"dev-2"}`,
+		"source: key given twice", 400, "source", -1},
+	{"source twice in other case", "application/json", `[` + okEvent + `,{"event_id":"e1","camera_id":"cam-1","type":"red_light","time":"2026-11-27T10:00:00.123Z","source":"dev-1","SOURCE":"dev-2"}]`,
+		"[1].SOURCE: key given twice", 400, "SOURCE", 1},
+	{"plate of 33 bytes", "application/json", `{"event_id":"e","camera_id":"c","type":"speeding","time":"2026-11-27T10:00:00Z","plate":"` + strings.Repeat("9", 33) + `","source":"d"}`,
+		"plate: longer than 32 bytes", 400, "plate", -1},
+	{"camera_id of 65 bytes", "application/json", `{"event_id":"e","camera_id":"` + strings.Repeat("c", 65) + `","type":"speeding","time":"2026-11-27T10:00:00Z","source":"d"}`,
+		"camera_id: longer than 64 bytes", 400, "camera_id", -1},
+	{"source of 65 bytes", "application/json", `{"event_id":"e","camera_id":"c","type":"speeding","time":"2026-11-27T10:00:00Z","source":"` + strings.Repeat("d", 65) + `"}`,
+		"source: longer than 64 bytes", 400, "source", -1},
+	{"evidence ref of 1025 bytes", "application/json", `{"event_id":"e","camera_id":"c","type":"speeding","time":"2026-11-27T10:00:00Z","evidence":{"ref":"` + strings.Repeat("r", 1025) + `"},"source":"d"}`,
+		"evidence: longer than 1024 bytes", 400, "evidence", -1},
 	{"text/plain", "text/plain", okEvent, `content type "text/plain": want application/json or multipart/form-data`, 415, "", -1},
 	{"no content type", "", okEvent, `content type "": want application/json or multipart/form-data`, 415, "", -1},
 	{"multipart without boundary", "multipart/form-data", "x", "multipart body without a boundary parameter", 400, "", -1},

@@ -55,7 +55,7 @@ func runCluster(ctx context.Context, args []string) error {
 		return exitError(2)
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("cluster: unexpected argument %q", fs.Arg(0))
+		return usagef("cluster: unexpected argument %q", fs.Arg(0))
 	}
 	if *dataDir == "" && *id != "" {
 		*dataDir = "runs/cluster-" + *id

@@ -40,7 +40,7 @@ func parseDevCmdFlags(args []string) (*devCmdFlags, error) {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("device: unexpected argument %q", fs.Arg(0))
+		return nil, usagef("device: unexpected argument %q", fs.Arg(0))
 	}
 	if f.cameras == "" {
 		return nil, errors.New("device: --cameras is required")

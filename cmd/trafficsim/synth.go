@@ -57,17 +57,20 @@ func parseSynth(args []string, out io.Writer) (synthOptions, error) {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return o, err
+		if errors.Is(err, flag.ErrHelp) {
+			return o, err
+		}
+		return o, exitError(2) // the flag package printed why
 	}
 	switch {
 	case fs.NArg() > 0:
-		return o, fmt.Errorf("synth: unexpected arguments %v", fs.Args())
+		return o, usagef("synth: unexpected arguments %v", fs.Args())
 	case o.scenario == "":
-		return o, errors.New("synth: --scenario is required")
+		return o, usagef("synth: --scenario is required")
 	case o.duration < 0:
-		return o, fmt.Errorf("synth: --duration %v must not be negative", o.duration)
+		return o, usagef("synth: --duration %v must not be negative", o.duration)
 	case o.cameras < 1:
-		return o, fmt.Errorf("synth: --cameras %d must be at least 1", o.cameras)
+		return o, usagef("synth: --cameras %d must be at least 1", o.cameras)
 	}
 	return o, nil
 }

@@ -29,14 +29,21 @@ func (c *Center) startHTTP() error {
 
 	ev := http.NewServeMux()
 	ev.HandleFunc("/v1/events", c.handleEvents)
-	ev.Handle("/metrics", metricsHandler)
+	ev.Handle("/metrics", promhttp.HandlerFor(c.m.devReg, promhttp.HandlerOpts{}))
 
 	tr := http.NewServeMux()
 	tr.HandleFunc("/v1/truth", c.truthHandler(recTruth))
 	tr.HandleFunc("/v1/faults", c.truthHandler(recFault))
 	tr.HandleFunc("/v1/delivery", c.truthHandler(recDelivery))
 	tr.HandleFunc("/v1/score", c.handleScore)
-	tr.Handle("/metrics", metricsHandler)
+	tr.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
+		// truth counts move with truth: only the holder of the truth token reads them
+		if rerr := c.truthAuth(r); rerr != nil {
+			c.refuse(w, rerr)
+			return
+		}
+		metricsHandler.ServeHTTP(w, r)
+	})
 
 	var err error
 	if c.eventsListener, err = net.Listen("tcp", c.cfg.HTTPListen); err != nil {
@@ -95,21 +102,32 @@ var errUnknownToken = &wire.RequestError{Status: http.StatusUnauthorized, Reason
 
 var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// readBody reads a body of at most max bytes.
-func readBody(w http.ResponseWriter, r *http.Request, max int64, buf *bytes.Buffer) *wire.RequestError {
+// firstGrow bounds the buffer grown ahead of a body's bytes: a Content-Length is only a claim,
+// and 120 connections claiming 16 MB each took the center from 59 MB to 2 GB before a byte came.
+const firstGrow = 64 << 10
+
+// readBody reads a body of at most max bytes within timeout; the buffer grows with the bytes
+// received, not with the Content-Length claimed.
+func readBody(w http.ResponseWriter, r *http.Request, max int64, timeout time.Duration, buf *bytes.Buffer) *wire.RequestError {
 	tooLarge := &wire.RequestError{Status: http.StatusRequestEntityTooLarge, Reason: wire.ReasonTooLarge, Index: -1,
 		Msg: fmt.Sprintf("body larger than %d bytes", max)}
 	if r.ContentLength > max {
 		return tooLarge
 	}
 	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength))
+		buf.Grow(int(min(r.ContentLength, firstGrow)))
 	}
+	http.NewResponseController(w).SetReadDeadline(time.Now().Add(timeout))
 	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, max))
 	if err != nil {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		var ne net.Error
+		switch {
+		case errors.As(err, &mbe):
 			return tooLarge
+		case errors.As(err, &ne) && ne.Timeout():
+			return &wire.RequestError{Status: http.StatusRequestTimeout, Reason: wire.ReasonTimeout, Index: -1,
+				Msg: fmt.Sprintf("body not received within %v", timeout)}
 		}
 		return &wire.RequestError{Status: http.StatusBadRequest, Reason: wire.ReasonBadJSON, Index: -1, Msg: "reading body: " + err.Error()}
 	}
@@ -147,7 +165,7 @@ func (c *Center) handleEvents(w http.ResponseWriter, r *http.Request) {
 	buf := bodyPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bodyPool.Put(buf)
-	if rerr := readBody(w, r, c.cfg.MaxBodyBytes, buf); rerr != nil {
+	if rerr := readBody(w, r, c.cfg.MaxBodyBytes, c.cfg.BodyTimeout, buf); rerr != nil {
 		c.refuse(w, rerr)
 		return
 	}
@@ -157,13 +175,17 @@ func (c *Center) handleEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for i := range evs {
+		at := i
+		if single {
+			at = -1
+		}
 		if evs[i].Source != device {
-			at := i
-			if single {
-				at = -1
-			}
 			c.refuse(w, &wire.RequestError{Status: http.StatusForbidden, Reason: wire.ReasonForbidden, Field: "source", Index: at,
 				Msg: fmt.Sprintf("the token belongs to device %q, not %q", device, evs[i].Source)})
+			return
+		}
+		if rerr := c.owns(device, evs[i].CameraID, at); rerr != nil {
+			c.refuse(w, rerr)
 			return
 		}
 	}
@@ -180,6 +202,18 @@ func (c *Center) handleEvents(w http.ResponseWriter, r *http.Request) {
 	c.m.duplicate.WithLabelValues(TransportHTTP).Add(float64(dup))
 	c.m.commit.Observe(c.now().Sub(received).Seconds())
 	writeJSON(w, http.StatusAccepted, ingestReply{Accepted: acc, Duplicate: dup})
+}
+
+// owns refuses an event for a camera its device was not given (when Config.Cameras is set).
+func (c *Center) owns(device, camera string, at int) *wire.RequestError {
+	if c.cfg.Cameras == nil {
+		return nil
+	}
+	if owner, ok := c.cfg.Cameras[camera]; !ok || owner != device {
+		return &wire.RequestError{Status: http.StatusForbidden, Reason: wire.ReasonForbidden, Field: "camera_id", Index: at,
+			Msg: fmt.Sprintf("camera %q is not one of device %q's cameras", camera, device)}
+	}
+	return nil
 }
 
 // truthAuth checks the truth token.
@@ -214,7 +248,7 @@ func (c *Center) truthHandler(kind byte) http.HandlerFunc {
 			return
 		}
 		var buf bytes.Buffer
-		if rerr := readBody(w, r, c.cfg.MaxBodyBytes, &buf); rerr != nil {
+		if rerr := readBody(w, r, c.cfg.MaxBodyBytes, c.cfg.BodyTimeout, &buf); rerr != nil {
 			c.refuse(w, rerr)
 			return
 		}

@@ -246,7 +246,10 @@ func TestTruthListener(t *testing.T) {
 	if code, _ := get(c.TruthURL()+"/v1/score", "tok-1"); code != 401 {
 		t.Fatalf("score with a device token: %d, want 401", code)
 	}
-	code, body := get(c.EventsURL()+"/metrics", "")
+	if code, _ := get(c.TruthURL()+"/metrics", ""); code != 401 {
+		t.Fatalf("truth metrics without the truth token: %d, want 401", code)
+	}
+	code, body := get(c.TruthURL()+"/metrics", testTruthToken)
 	if code != 200 || !strings.Contains(body, `trafficsim_center_truth_accepted_total{kind="violation",transport="http"} 1`) {
 		t.Fatalf("metrics: %d\n%s", code, body)
 	}

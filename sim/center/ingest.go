@@ -9,6 +9,11 @@ import (
 	"github.com/trafficsim/trafficsim/wire"
 )
 
+// eventKey is the de-duplication key of an event: its event_id within its source. Ids are
+// predictable (<source>/<camera>/<type>/<track>), so keyed by event_id alone a device could
+// post another's next id first and have the real event dropped as a duplicate.
+func eventKey(e *wire.Event) string { return e.Source + "\x00" + e.EventID }
+
 // inBatch marks an event_id first seen earlier in the same request.
 var inBatch = &wal.Commit{}
 
@@ -22,14 +27,14 @@ func (c *Center) acceptEvents(evs []wire.Event, raw []byte, received time.Time) 
 			return 0, 0, err
 		}
 	}
-	key := func(i int) string { return evs[i].EventID }
+	key := func(i int) string { return eventKey(&evs[i]) }
 	c.mu.Lock()
 	fresh, waits := claim(c.seenEvents, len(evs), key)
 	var cm *wal.Commit
 	if len(fresh) > 0 {
 		cm = c.log.Append(wal.Record{Kind: recEvents, Time: received, Data: raw})
 		for _, i := range fresh {
-			c.seenEvents[evs[i].EventID] = cm
+			c.seenEvents[key(i)] = cm
 		}
 	}
 	c.mu.Unlock()
@@ -44,19 +49,21 @@ func (c *Center) acceptEvents(evs []wire.Event, raw []byte, received time.Time) 
 }
 
 // acceptStreamed takes events already stored by JetStream: only de-duplication and hand-on.
-// While replaying (catching up with the stream at start) the Recorder is skipped.
+// While replaying (catching up with the stream at start) the Recorder is skipped unless it
+// is a ResumedRecorder.
 func (c *Center) acceptStreamed(evs []wire.Event, received time.Time, replaying bool) (accepted, duplicate int) {
 	fresh := make([]int, 0, len(evs))
 	c.mu.Lock()
 	for i := range evs {
-		if _, ok := c.seenEvents[evs[i].EventID]; ok {
+		k := eventKey(&evs[i])
+		if _, ok := c.seenEvents[k]; ok {
 			continue
 		}
-		c.seenEvents[evs[i].EventID] = nil
+		c.seenEvents[k] = nil
 		fresh = append(fresh, i)
 	}
 	c.mu.Unlock()
-	c.handOn(evs, fresh, received, !replaying)
+	c.handOn(evs, fresh, received, !replaying || c.resumed())
 	return len(fresh), len(evs) - len(fresh)
 }
 
@@ -184,13 +191,14 @@ func (c *Center) acceptTruth(items []truthItem, received time.Time, logged, repl
 		return 0, 0, err
 	}
 	for _, i := range fresh {
-		c.deliverTruth(items[i], !replaying)
+		c.deliverTruth(items[i], !replaying, !replaying || c.resumed())
 	}
 	return len(fresh), len(items) - len(fresh), nil
 }
 
-// deliverTruth hands one item to the scorer, and to the recorder unless it is a replay.
-func (c *Center) deliverTruth(it truthItem, record bool) {
+// deliverTruth hands one item to the scorer, and to the recorder when record is true;
+// count is false for a replay (counted before the restart).
+func (c *Center) deliverTruth(it truthItem, count, record bool) {
 	c.outMu.Lock()
 	defer c.outMu.Unlock()
 	s, r := c.cfg.Scorer, c.cfg.Recorder
@@ -199,7 +207,7 @@ func (c *Center) deliverTruth(it truthItem, record bool) {
 	}
 	switch it.kind {
 	case recTruth:
-		if record {
+		if count {
 			c.truthN.Add(1)
 		}
 		if s != nil {
@@ -209,7 +217,7 @@ func (c *Center) deliverTruth(it truthItem, record bool) {
 			r.Truth(it.violation)
 		}
 	case recFault:
-		if record {
+		if count {
 			c.faultN.Add(1)
 		}
 		if s != nil {
@@ -219,7 +227,7 @@ func (c *Center) deliverTruth(it truthItem, record bool) {
 			r.Fault(it.fault)
 		}
 	case recDelivery:
-		if record {
+		if count {
 			c.deliveryN.Add(1)
 		}
 		if ds, ok := s.(DeliveryScorer); ok {

@@ -16,7 +16,8 @@ const (
 // metrics are the center's Prometheus metrics, on a registry of its own (several centers may
 // run in one process).
 type metrics struct {
-	reg          *prometheus.Registry
+	reg          *prometheus.Registry   // everything: the truth listener
+	devReg       *prometheus.Registry   // event counts only: the device listener
 	accepted     *prometheus.CounterVec // transport
 	duplicate    *prometheus.CounterVec // transport
 	refused      *prometheus.CounterVec // transport, reason
@@ -59,6 +60,8 @@ func newMetrics(logStats func() wal.Stats) *metrics {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: ns + "log_replayed_records", Help: "Records read back from the log at start."},
 			func() float64 { return float64(logStats().Replayed) }),
 	)
+	m.devReg = prometheus.NewRegistry()
+	m.devReg.MustRegister(m.accepted, m.duplicate, m.refused, m.invalidField, m.commit)
 	return m
 }
 

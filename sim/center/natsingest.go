@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,11 +19,16 @@ import (
 
 // JetStream stream names: EVENTS (DEVICES account, traffic.events.>) and TRUTH (TRUTH
 // account, truth.>). Both keep every message (limits retention, file storage) and drop a
-// republished Nats-Msg-Id within DuplicateWindow.
+// republished Nats-Msg-Id within their window. The center's own de-duplication, by (source,
+// event_id) and rebuilt from the stream at start, is the one that counts; JetStream's keys on
+// the Msg-Id alone, across devices, so on EVENTS it is kept at the server's minimum: a device
+// that publishes another's predictable id first suppresses the real event only if it comes
+// within 100 ms.
 const (
-	EventsStream    = "EVENTS"
-	TruthStream     = "TRUTH"
-	DuplicateWindow = 2 * time.Minute
+	EventsStream          = "EVENTS"
+	TruthStream           = "TRUTH"
+	DuplicateWindow       = 2 * time.Minute
+	EventsDuplicateWindow = 100 * time.Millisecond
 )
 
 // startNATS runs or joins NATS, makes sure both streams exist, and consumes them from the
@@ -38,7 +44,19 @@ func (c *Center) startNATS(ctx context.Context) error {
 		ct := natsbox.User{Name: "center-truth", Pass: randomPass()}
 		var devs []natsbox.User
 		for tok, dev := range c.cfg.Tokens {
-			devs = append(devs, natsbox.User{Name: dev, Pass: tok})
+			u := natsbox.User{Name: dev, Pass: tok}
+			if c.cfg.Cameras != nil {
+				// the server lets a device publish on its own cameras' subjects only: the
+				// subject then names the sender (checked against source in onEventMsg)
+				u.Subjects = []string{}
+				for cam, owner := range c.cfg.Cameras {
+					if owner == dev {
+						u.Subjects = append(u.Subjects, wire.EventSubject+"."+cam)
+					}
+				}
+				slices.Sort(u.Subjects)
+			}
+			devs = append(devs, u)
 		}
 		var leafs []natsbox.User
 		for pass, id := range c.cfg.NATS.Leafs {
@@ -101,8 +119,12 @@ func (c *Center) consume(ctx context.Context, nc *nats.Conn, name, subjects stri
 	if err != nil {
 		return nil, fmt.Errorf("center: %w", err)
 	}
+	window := DuplicateWindow
+	if name == EventsStream {
+		window = EventsDuplicateWindow
+	}
 	st, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: name, Subjects: []string{subjects},
-		Storage: jetstream.FileStorage, Retention: jetstream.LimitsPolicy, Duplicates: DuplicateWindow})
+		Storage: jetstream.FileStorage, Retention: jetstream.LimitsPolicy, Duplicates: window})
 	if err != nil {
 		return nil, fmt.Errorf("center: stream %s: %w", name, err)
 	}
@@ -188,6 +210,12 @@ func (c *Center) onEventMsg(m jetstream.Msg, received time.Time, replaying bool)
 		if !c.devices[evs[i].Source] {
 			c.refuseNATS(&wire.RequestError{Status: http.StatusForbidden, Reason: wire.ReasonForbidden, Field: "source", Index: at,
 				Msg: fmt.Sprintf("unknown device %q", evs[i].Source)}, replaying)
+			return
+		}
+		if owner, ok := c.cfg.Cameras[camera]; c.cfg.Cameras != nil && (!ok || owner != evs[i].Source) {
+			// only the owner may publish on a camera's subject (natsbox permissions)
+			c.refuseNATS(&wire.RequestError{Status: http.StatusForbidden, Reason: wire.ReasonForbidden, Field: "source", Index: at,
+				Msg: fmt.Sprintf("%q is not the owner of camera %q (%q)", evs[i].Source, camera, owner)}, replaying)
 			return
 		}
 	}

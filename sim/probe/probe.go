@@ -77,6 +77,19 @@ type Report struct {
 	Streams  []StreamReport `json:"streams"`
 }
 
+// Failed returns an error when no session of the run delivered a frame (every stream
+// refused, unreachable or silent): a probe that measured nothing must not look like a pass.
+func (r *Report) Failed() error {
+	if r.Overall.Frames > 0 {
+		return nil
+	}
+	why := "no reason recorded"
+	if len(r.Overall.Errors) > 0 {
+		why = r.Overall.Errors[0]
+	}
+	return fmt.Errorf("probe: every session failed: no stream of %d delivered a frame (%s)", len(r.Streams), why)
+}
+
 // TargetsFromDeployment lists the cameras of a cameras.json.
 func TargetsFromDeployment(d wire.Deployment) []Target {
 	out := make([]Target, len(d.Cameras))

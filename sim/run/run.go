@@ -110,6 +110,9 @@ type Config struct {
 	Vendor
 	// TimeNow is the clock [time.Now].
 	TimeNow func() time.Time
+	// OnPlay is called once the cameras play, with the run folder and the farm (a viewer
+	// attaches here) [none].
+	OnPlay func(dir string, fm *farm.Farm)
 }
 
 // Result is what a run produced.
@@ -454,6 +457,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	res.Started = c.TimeNow()
+	if err := writePlayheads(res.Dir, fm, c.OnPlay); err != nil {
+		return nil, err
+	}
 	c.Logf("run %s: %d cameras (%d smart), %s, for %v", res.Dir, c.Cameras, len(smartIDs), runInfo.Device.Name, c.Duration)
 	dep := fm.Deployment()
 	var plainCams []wire.Calibration
