@@ -42,7 +42,7 @@ func TestRunH265EndToEnd(t *testing.T) {
 	res, err := run.Run(ctx, run.Config{Scenario: scenario, Cameras: 2, SmartShare: -1, Clips: 1,
 		Duration: 20 * time.Second, ClipDuration: 16 * time.Second, Out: filepath.Join(dir, "runs"), ID: "h265",
 		Library: filepath.Join(dir, "clips"),
-		Logf: func(f string, a ...any) { mu.Lock(); fmt.Fprintf(&log, f+"\n", a...); mu.Unlock() }})
+		Logf:    func(f string, a ...any) { mu.Lock(); fmt.Fprintf(&log, f+"\n", a...); mu.Unlock() }})
 	mu.Lock()
 	t.Logf("run log:\n%s", log.String())
 	mu.Unlock()
