@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"sort"
+	"syscall"
 	"time"
 
 	"github.com/trafficsim/trafficsim/results"
@@ -51,14 +52,18 @@ func (r *runner) sample(now time.Time, score bool) {
 			dc := devCams[fs.ID]
 			lateTotal := float64(fs.LateMean) * float64(fs.Frames)
 			cam := map[string]string{"camera": fs.ID}
-			if fs.Readers > 0 || fs.Frames > p.frames {
+			// a camera's first seconds (connecting, first keyframe) say nothing of the device's pace
+			warming := sc.warming(fs.ID, now, r.cfg.WarmUp)
+			if !warming {
 				if df := fs.Frames - p.frames; df > 0 {
 					add(mLateness, (lateTotal-p.lateTotal)/float64(df)/1e6, cam)
 				}
 			}
 			if sc.s.Device == "reference" {
 				add(mFramesSent, float64(dc.Frames-p.decoded), cam)
-				add(mDecodeFPS, float64(dc.Frames-p.decoded), map[string]string{"camera": fs.ID})
+				if !warming {
+					add(mDecodeFPS, float64(dc.Frames-p.decoded), map[string]string{"camera": fs.ID})
+				}
 			} else {
 				add(mFramesSent, float64(fs.Frames-p.frames), cam)
 			}
@@ -67,6 +72,12 @@ func (r *runner) sample(now time.Time, score bool) {
 		}
 	}
 	add(mPending, float64(pendingAll), nil)
+	if cpu := processCPU(); r.prevCPU > 0 {
+		add(mCPU, (cpu - r.prevCPU).Seconds(), nil)
+		r.prevCPU = cpu
+	} else {
+		r.prevCPU = cpu
+	}
 	add(mClusterPending, 0, nil)
 	cs := r.cen.Stats()
 	add(mEvents, float64(cs.EventsAccepted-r.prevCen.EventsAccepted), nil)
@@ -201,7 +212,7 @@ func (r *runner) judge(now time.Time, el time.Duration) string {
 		if err != nil || j.spec.Expr.Holds(v) {
 			continue
 		}
-		if j.first == nil {
+		if j.first == nil && el >= max(j.spec.DelayAbortEval, r.cfg.WarmUp) {
 			j.first = &Failure{Elapsed: el, Cameras: online, Stage: stage, Value: v}
 			r.cfg.Logf("load: threshold %s %s failed at %v with %d cameras (value %s)", j.sel, j.spec.Threshold, el.Round(time.Second), online, fmtV(v))
 		}
@@ -266,6 +277,7 @@ func (r *runner) finish(res *Result) {
 		row.LatP95 = val(mLatency.Name, "p", 95)
 		row.Detected = val(mDetected.Name, "rate", 0)
 		row.EventsPS = val(mEvents.Name, "rate", 0)
+		row.Cores = val(mCPU.Name, "rate", 0)
 		res.Stages = append(res.Stages, row)
 	}
 	for _, j := range r.judged {
@@ -322,3 +334,12 @@ func (r *runner) summarize(el time.Duration) map[string]MetricSummary {
 }
 
 func fmtV(v float64) string { return fmt.Sprintf("%.4g", v) }
+
+// processCPU is the user+system CPU time of this process.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

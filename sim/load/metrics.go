@@ -43,6 +43,7 @@ var (
 	mDecodeFPS      = declare(MetricDef{Name: "decode_fps", Kind: threshold.Trend, Unit: "fps", Help: "frames decoded per second per camera", Tags: []string{"camera"}})
 	mPending        = declare(MetricDef{Name: "device_pending", Kind: threshold.Gauge, Unit: "events", Help: "events waiting in the devices' edge queues"})
 	mClusterPending = declare(MetricDef{Name: "cluster_pending", Kind: threshold.Gauge, Unit: "events", Help: "events waiting in a regional cluster (0: load plans run devices directly)"})
+	mCPU            = declare(MetricDef{Name: "harness_cpu", Kind: threshold.Counter, Unit: "cpu-s", Help: "CPU time of this process (farm, reference devices, center): rate is cores busy"})
 	mIngestErrors   = declare(MetricDef{Name: "center_ingest_errors", Kind: threshold.Counter, Unit: "requests", Help: "requests and messages the center refused"})
 )
 

@@ -275,3 +275,5 @@ func EncodeWriteRequest(pts []rwPoint) []byte {
 }
 
 func mathFloat64bits(f float64) uint64 { return math.Float64bits(f) }
+
+func mathFloat64frombits(b uint64) float64 { return math.Float64frombits(b) }

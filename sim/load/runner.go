@@ -94,6 +94,7 @@ type StageRow struct {
 	LatP95    float64       `json:"latency_p95_ms"`
 	Detected  float64       `json:"detected_rate"`
 	EventsPS  float64       `json:"events_per_s"`
+	Cores     float64       `json:"cpu_cores"` // CPU of this process (farm, devices, center) over the stage
 }
 
 // Result is what a load run produced.
@@ -157,6 +158,7 @@ type runner struct {
 	stageLog []stageMark
 	prev     map[string]camPrev
 	prevCen  center.Stats
+	prevCPU  time.Duration
 	result   *Result
 }
 
@@ -314,6 +316,15 @@ func (r *runner) setUp(ctx context.Context) error {
 		}
 		sc.sink = &warmSink{next: r.nsink, warm: r.cfg.WarmUp, since: map[string]time.Time{}}
 		sc.farm = farm.New(farm.Config{Seed: sc.s.seed, Faults: faults, Sink: sc.sink, TimeNow: r.now})
+		// load and packetize every clip now, not while a stage adds cameras (that would cost
+		// the device under test CPU time at each step)
+		for k, c := range sc.clips {
+			id := fmt.Sprintf("preload-%d", k)
+			if _, err := sc.farm.AddCamera(farm.CameraSpec{ID: id, Clip: c}); err != nil {
+				return err
+			}
+			sc.farm.RemoveCamera(id)
+		}
 		if err := sc.farm.Start(context.Background()); err != nil {
 			return err
 		}

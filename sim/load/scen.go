@@ -38,6 +38,7 @@ type scen struct {
 type camState struct {
 	cal   wire.Calibration
 	group *group
+	since time.Time // online since
 }
 
 // group is one reference device and its cameras.
@@ -61,6 +62,14 @@ func (sc *scen) count() int {
 	sc.omu.Lock()
 	defer sc.omu.Unlock()
 	return len(sc.online)
+}
+
+// warming reports whether a camera came online less than d ago (or is not online).
+func (sc *scen) warming(id string, now time.Time, d time.Duration) bool {
+	sc.omu.Lock()
+	defer sc.omu.Unlock()
+	cs := sc.online[id]
+	return cs == nil || now.Sub(cs.since) < d
 }
 
 // ids lists the cameras online.
@@ -92,10 +101,12 @@ func (sc *scen) setOnline(ids []string) bool {
 		want[id] = true
 	}
 	changed := map[*group]bool{}
+	removed := 0
 	for _, id := range slices.Clone(sc.order) {
 		if want[id] {
 			continue
 		}
+		removed++
 		cs := sc.online[id]
 		if err := sc.farm.RemoveCamera(id); err != nil {
 			sc.r.cfg.Logf("load: %v", err)
@@ -127,7 +138,7 @@ func (sc *scen) setOnline(ids []string) bool {
 			if !slices.Contains(added, cal.ID) {
 				continue
 			}
-			cs := &camState{cal: cal}
+			cs := &camState{cal: cal, since: sc.r.now()}
 			if g := sc.room(); g != nil {
 				cs.group = g
 				g.cams = append(g.cams, cal.ID)
@@ -141,7 +152,7 @@ func (sc *scen) setOnline(ids []string) bool {
 	for g := range changed {
 		sc.tell(g)
 	}
-	return len(changed) > 0 || len(added) > 0
+	return removed > 0 || len(added) > 0
 }
 
 // room is the reference device with the fewest cameras that has room (nil: external device).
