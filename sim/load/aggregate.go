@@ -278,6 +278,9 @@ func (r *runner) finish(res *Result) {
 		row.Detected = val(mDetected.Name, "rate", 0)
 		row.EventsPS = val(mEvents.Name, "rate", 0)
 		row.Cores = val(mCPU.Name, "rate", 0)
+		if cpu := val(mCPU.Name, "count", 0); cpu > 0 {
+			row.FramesPerCPU = row.Delivered / cpu
+		}
 		res.Stages = append(res.Stages, row)
 	}
 	for _, j := range r.judged {

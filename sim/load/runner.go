@@ -95,6 +95,9 @@ type StageRow struct {
 	Detected  float64       `json:"detected_rate"`
 	EventsPS  float64       `json:"events_per_s"`
 	Cores     float64       `json:"cpu_cores"` // CPU of this process (farm, devices, center) over the stage
+	// FramesPerCPU is frames decoded per CPU-second of this process: cameras per core at 25
+	// fps is FramesPerCPU/25, whatever else the machine runs.
+	FramesPerCPU float64 `json:"frames_per_cpu_s"`
 }
 
 // Result is what a load run produced.
@@ -442,7 +445,7 @@ func (r *runner) loop(ctx context.Context) *Result {
 		r.published = sum
 		r.mu.Unlock()
 		if r.cfg.OnTick != nil {
-			pr := Progress{Elapsed: min(el, length), Length: length, Stage: stage, Stages: len(primary.Stages), Cameras: online}
+			pr := Progress{Elapsed: min(el, length), Length: length, Stage: min(stage, len(primary.Stages)-1), Stages: len(primary.Stages), Cameras: online}
 			for _, j := range r.judged {
 				if j.first != nil {
 					pr.Failed = append(pr.Failed, j.sel.String()+" "+j.spec.Threshold)

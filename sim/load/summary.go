@@ -46,14 +46,14 @@ func WriteSummary(w io.Writer, p *Plan, res *Result) {
 		fmt.Fprintf(w, "    %s%s %s\n", n, strings.Repeat(".", max(2, 26-len(n))), metricLine(m))
 	}
 	fmt.Fprintf(w, "\n  █ STAGES (%s)\n\n", p.Names()[0])
-	fmt.Fprintf(w, "    %-5s %-7s %-13s %10s %9s %10s %13s %14s %8s %8s %6s", "stage", "cameras", "time", "delivered", "lost", "decode/cam", "late p95 ms", "latency p95 ms", "detected", "events/s", "cores")
+	fmt.Fprintf(w, "    %-5s %-7s %-13s %10s %9s %10s %13s %14s %8s %8s %6s %12s", "stage", "cameras", "time", "delivered", "lost", "decode/cam", "late p95 ms", "latency p95 ms", "detected", "events/s", "cores", "frames/cpu-s")
 	for i := range res.Thresholds {
 		fmt.Fprintf(w, " T%d", i+1)
 	}
 	fmt.Fprintln(w)
 	for k, st := range res.Stages {
-		fmt.Fprintf(w, "    %-5d %-7d %-13s %10.0f %9.0f %10.1f %13.1f %14.0f %8.2f %8.2f %6.2f", st.Stage+1, st.Cameras,
-			st.Start.Round(time.Second).String()+"-"+st.End.Round(time.Second).String(), st.Delivered, st.Lost, st.DecodeFPS, st.LateP95, st.LatP95, st.Detected, st.EventsPS, st.Cores)
+		fmt.Fprintf(w, "    %-5d %-7d %-13s %10.0f %9.0f %10.1f %13.1f %14.0f %8.2f %8.2f %6.2f %12.0f", st.Stage+1, st.Cameras,
+			st.Start.Round(time.Second).String()+"-"+st.End.Round(time.Second).String(), st.Delivered, st.Lost, st.DecodeFPS, st.LateP95, st.LatP95, st.Detected, st.EventsPS, st.Cores, st.FramesPerCPU)
 		for _, t := range res.Thresholds {
 			mark := " ✓"
 			if k < len(t.StagePassed) && !t.StagePassed[k] {
