@@ -13,6 +13,8 @@ packages=(
   pkg-config libx264-dev libavcodec-dev libavutil-dev libswscale-dev
   # ffprobe/ffmpeg: the independent client that must accept our streams and clips
   ffmpeg
+  # node --check: the syntax of xk6-traffic's JavaScript (k6 itself is never installed here)
+  nodejs
 )
 
 missing=()
