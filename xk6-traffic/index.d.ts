@@ -45,7 +45,7 @@ export interface MetricSummary {
 export type MetricName =
   | 'cameras' | 'readers' | 'latency' | 'time_error' | 'detected' | 'f1' | 'precision' | 'recall'
   | 'plate_accuracy' | 'events' | 'frames_delivered' | 'frames_lost' | 'farm_lateness' | 'decode_fps'
-  | 'device_pending' | 'cluster_pending' | 'center_ingest_errors' | 'harness_cpu';
+  | 'packets_lost' | 'device_pending' | 'cluster_pending' | 'center_ingest_errors' | 'harness_cpu';
 
 export interface ControlOptions {
   /** k6 request timeout, default '5s' */

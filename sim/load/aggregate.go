@@ -67,7 +67,10 @@ func (r *runner) sample(now time.Time, score bool) {
 			} else {
 				add(mFramesSent, float64(fs.Frames-p.frames), cam)
 			}
-			add(mFramesLost, float64(fs.Skipped-p.skipped+dc.PacketsLost-p.lost), map[string]string{"camera": fs.ID})
+			add(mFramesLost, float64(fs.Skipped-p.skipped), map[string]string{"camera": fs.ID})
+			if sc.s.Device == "reference" {
+				add(mPacketsLost, float64(dc.PacketsLost-p.lost), map[string]string{"camera": fs.ID})
+			}
 			r.prev[fs.ID] = camPrev{frames: fs.Frames, skipped: fs.Skipped, lost: dc.PacketsLost, decoded: dc.Frames, lateTotal: lateTotal}
 		}
 	}
