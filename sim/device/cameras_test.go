@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/sim/device"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // A load ramp adds and removes cameras while the device runs: added ones are read, removed

@@ -19,8 +19,8 @@ import (
 	"github.com/klauspost/compress/snappy"
 	"google.golang.org/protobuf/encoding/protowire"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/render"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // libDir is a clip library shared by the tests (the 2 s clip is rendered once).

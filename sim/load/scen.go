@@ -10,7 +10,7 @@ import (
 
 	"github.com/trafficsim/trafficsim/sim/device"
 	"github.com/trafficsim/trafficsim/sim/farm"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // scen is a camera scenario while it runs: its farm, its reference devices (groups of
