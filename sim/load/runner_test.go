@@ -123,6 +123,7 @@ func (rw *rwReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // API answers, every sample reaches the json, csv and remote-write outputs, a threshold that
 // cannot hold fails (exit 99 in the command) and the summary has a row per stage.
 func TestShortPlanRampsCamerasJudgesThresholdsAndWritesOutputs(t *testing.T) {
+	t.Parallel()
 	p := testPlan(t, `scenarios:
   ramp:
     executor: ramping-cameras
@@ -230,6 +231,7 @@ thresholds:
 // for the external device) while renewed and goes when the lease runs out; PATCH fixes a
 // count; bad requests get exact errors.
 func TestLeaseProtocolOverTheControlAPI(t *testing.T) {
+	t.Parallel()
 	p := testPlan(t, `scenarios:
   ext:
     executor: externally-controlled
