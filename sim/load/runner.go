@@ -343,6 +343,9 @@ func (r *runner) setUp(ctx context.Context) error {
 // makeClips finds or synthesises a scenario's clips, keyed as `trafficsim run` keys them so
 // both share the cache.
 func (r *runner) makeClips(ctx context.Context, s *Scenario) ([]string, error) {
+	// runs in one process share the cache: one makes a clip, the others then find it
+	clipMu.Lock()
+	defer clipMu.Unlock()
 	sc, err := scenarios.Lookup(s.Scenario)
 	if err != nil {
 		return nil, err
@@ -382,6 +385,8 @@ func (r *runner) makeClips(ctx context.Context, s *Scenario) ([]string, error) {
 	}
 	return dirs, nil
 }
+
+var clipMu sync.Mutex
 
 // elapsed is the plan's clock: time since the start, paused time left out.
 func (r *runner) elapsed(now time.Time) time.Duration {
