@@ -352,6 +352,20 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		extTok = token()
 		tokens[extTok] = ExternalID
 	}
+	// Which device owns which camera: the center refuses an event for a camera its sender does
+	// not own, so no device speaks for another's cameras (HTTP and NATS alike).
+	owners := map[string]string{}
+	for _, id := range smartIDs {
+		owners[id] = SmartcamID
+	}
+	for i, id := range plainIDs {
+		switch {
+		case c.Device == DeviceExternal:
+			owners[id] = ExternalID
+		case nDevices > 0:
+			owners[id] = deviceIDs[i/c.CamerasPerDevice]
+		}
+	}
 	if err := os.MkdirAll(c.Out, 0o755); err != nil {
 		return nil, err
 	}
@@ -378,7 +392,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		natsCfg = regional.nats(token())
 	}
 	cen, err := center.New(center.Config{DataDir: filepath.Join(res.Dir, "center"), Tokens: tokens, NATS: natsCfg,
-		TruthToken: token(), Scorer: scorers{final, live}, Recorder: rec,
+		TruthToken: token(), Scorer: scorers{final, live}, Recorder: rec, Cameras: owners,
 		Score: func(now time.Time) any { return live.Score(now) }, TimeNow: c.TimeNow})
 	if err != nil {
 		rec.Close()
