@@ -83,6 +83,20 @@ func TestLoadDefaults(t *testing.T) {
 	}
 }
 
+// TestSeedOr: an option's seed wins; 0 means the scenario's, itself defaulted by the loader.
+func TestSeedOr(t *testing.T) {
+	s, err := Load(fstest.MapFS{"x.yaml": {Data: []byte(minimal)}}, "x.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.SeedOr(0); got != 1 {
+		t.Errorf("SeedOr(0) = %d, want the loader's default 1", got)
+	}
+	if got := s.SeedOr(42); got != 42 {
+		t.Errorf("SeedOr(42) = %d", got)
+	}
+}
+
 func TestShippedScenarios(t *testing.T) {
 	want := []string{"arterial", "expressway", "intersection-anpr", "intersection-anpr-night", "intersection-day", "intersection-night-rain"}
 	if got := Names(); strings.Join(got, ",") != strings.Join(want, ",") {

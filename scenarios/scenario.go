@@ -256,3 +256,12 @@ type Deployment struct {
 	CamerasPerDevice int     `yaml:"cameras_per_device"` // default 8
 	Clusters         int     `yaml:"clusters"`           // default 1
 }
+
+// SeedOr is the seed a clip or run of this scenario uses: seed, or when it is 0 the scenario's
+// own (which the loader defaults to 1). Every "0: the scenario's seed" option resolves here.
+func (s *Scenario) SeedOr(seed uint64) uint64 {
+	if seed != 0 {
+		return seed
+	}
+	return s.Seed
+}
