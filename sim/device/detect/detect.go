@@ -2,6 +2,7 @@ package detect
 
 import (
 	"errors"
+	"github.com/trafficsim/trafficsim/sim/device/detect/bg"
 	"math"
 	"time"
 
@@ -55,7 +56,7 @@ type Detector struct {
 	s     int
 	w, h  int
 	small []uint8
-	fg    *fg
+	fg    *bg.Model
 	frame int
 	fps   float64
 
@@ -114,7 +115,7 @@ func New(cal wire.Calibration, o Options) (*Detector, error) {
 	d := &Detector{cal: cal, o: o, s: o.Scale, fps: cal.FPS}
 	d.w, d.h = cal.Width/o.Scale, cal.Height/o.Scale
 	d.small = make([]uint8, d.w*d.h)
-	d.fg = newFG(d.w, d.h)
+	d.fg = bg.New(d.w, d.h)
 	if !o.NoZoom {
 		d.zoomGap = zoomGapPx(cal, o.Scale)
 	}
@@ -211,16 +212,16 @@ func (d *Detector) Process(f *decode.Frame, t time.Time) []wire.Event {
 	d.evidence = f
 	d.downscale(f)
 	warm := int(d.o.WarmUp.Seconds()*d.fps + 0.5)
-	d.fg.update(d.small, int32(d.threshold()), warm, 4, 12)
+	d.fg.Update(d.small, int32(d.threshold()), warm, 4, 12)
 	d.readSignals(f)
-	if d.fg.n <= warm {
+	if d.fg.N <= warm {
 		d.lastT = t
 		return nil
 	}
 	minArea := max(1, d.o.MinArea/(4*d.s*d.s))
 	obs := d.measure(d.zoomBlobs(minArea))
 	d.dead = d.dead[:0]
-	d.associate(obs, t, d.fg.n == warm+1)
+	d.associate(obs, t, d.fg.N == warm+1)
 	var evs []wire.Event
 	for _, tr := range d.tracks {
 		if !d.o.NoPlates {
@@ -311,11 +312,11 @@ type obs struct {
 	area   int
 }
 
-func (d *Detector) measure(bs []blob) []obs {
+func (d *Detector) measure(bs []bg.Blob) []obs {
 	out := make([]obs, 0, len(bs))
 	s := float64(d.s)
 	for _, b := range bs {
-		box := wire.Box{float64(b.x0) * s, float64(b.y0) * s, float64(b.x1) * s, float64(b.y1) * s}
+		box := wire.Box{float64(b.X0) * s, float64(b.Y0) * s, float64(b.X1) * s, float64(b.Y1) * s}
 		// the dilation grows blobs by one small pixel on each side
 		box = wire.Box{box[0] + s, box[1] + s, box[2] - s, box[3] - s}
 		if box[2] <= box[0] || box[3] <= box[1] {
@@ -334,7 +335,7 @@ func (d *Detector) measure(bs []blob) []obs {
 		if !d.onRoad(g) || d.onSignalHead(box) {
 			continue // the camera's clock overlay, a lamp changing, trees, the cross street
 		}
-		area := b.area * d.s * d.s
+		area := b.Area * d.s * d.s
 		if area < d.o.MinArea && float64(area) < minMotoShare*d.motoArea(g) {
 			continue // smaller than a motorbike would be there: noise
 		}

@@ -267,7 +267,7 @@ func (d *Detector) look(f *decode.Frame, b wire.Box, ppm float64) headLook {
 		v := int32(f.Y[y*f.Width+x]) << 8
 		for ny := max(0, sy-1); ny <= min(d.h-1, sy+1); ny++ {
 			for nx := max(0, sx-1); nx <= min(d.w-1, sx+1); nx++ {
-				if dv := v - d.fg.bg[ny*d.w+nx]; dv <= headFG<<8 && dv >= -headFG<<8 {
+				if dv := v - d.fg.BG[ny*d.w+nx]; dv <= headFG<<8 && dv >= -headFG<<8 {
 					return false
 				}
 			}
