@@ -78,6 +78,8 @@ type Detector struct {
 	paxMarks   []helmetMark              // recent too_many_passengers events, against duplicates (passengers.go)
 
 	zoomGap int // gap of a zoomed camera's vehicle pieces, small pixels; 0 = not zoomed (zoom.go)
+
+	notJudged map[wire.ViolationType]int // analysed frames in which a type could not be judged (judge.go)
 }
 
 // New checks the calibration and builds a detector for it.
@@ -218,6 +220,7 @@ func (d *Detector) Process(f *decode.Frame, t time.Time) []wire.Event {
 		d.lastT = t
 		return nil
 	}
+	d.judged()
 	minArea := max(1, d.o.MinArea/(4*d.s*d.s))
 	obs := d.measure(d.zoomBlobs(minArea))
 	d.dead = d.dead[:0]

@@ -1,0 +1,39 @@
+package detect
+
+import "github.com/trafficsim/trafficsim/sim/wire"
+
+// judged records, per analysed frame, which violation types the detector could judge on this
+// camera: a type none of whose rules can run (no signal head read for any stop line, a scene
+// too dark to tell hair from a helmet) is not judged, and the device says nothing about it
+// rather than guess. NotJudged sums it up for the scorecard.
+func (d *Detector) judged() {
+	if d.notJudged == nil {
+		d.notJudged = map[wire.ViolationType]int{}
+	}
+	dark := d.sceneLight < minSceneLight
+	lines := false
+	for _, l := range d.cal.StopLines {
+		if _, ok := d.lineSig[l.ID]; ok && !(d.inferred[l.ID] && dark) {
+			lines = true
+		}
+	}
+	if len(d.cal.StopLines) > 0 && !lines {
+		d.notJudged[wire.RedLight]++
+		d.notJudged[wire.StopLineViolation]++
+	}
+	if dark {
+		d.notJudged[wire.NoHelmet]++
+		d.notJudged[wire.TooManyPassengers]++
+	}
+}
+
+// NotJudged returns, per violation type, the seconds of analysed video (after the warm-up)
+// during which this camera's view did not allow judging that type at all (see judged): the
+// device reported nothing of that type then, by choice, not by missing it.
+func (d *Detector) NotJudged() map[wire.ViolationType]float64 {
+	out := map[wire.ViolationType]float64{}
+	for t, n := range d.notJudged {
+		out[t] = float64(n) / d.fps
+	}
+	return out
+}
