@@ -64,18 +64,19 @@ type Detector struct {
 	nextSeq int
 	lastT   time.Time
 
-	signals    []signalState
-	lineSig    map[string]int  // stop line id -> signal index
-	inferred   map[string]bool // stop lines judged by another head than their own (group or axis)
-	laneLine   map[string]int  // lane id -> stop line index
-	lineLanes  []map[string]bool
-	evidence   *decode.Frame             // current frame, for evidence crops
-	dead       []*track                  // tracks ended this frame, to flush
-	sceneLight float64                   // mean grey of the background (day ~100+, night ~30)
-	unread     []string                  // stop lines whose signal has no lamp regions in this camera
-	topPlane   map[wire.Class][9]float64 // image -> road on the plane at each class's roof height
-	helmets    []helmetMark              // recent no_helmet events, against duplicates (helmet.go)
-	paxMarks   []helmetMark              // recent too_many_passengers events, against duplicates (passengers.go)
+	signals     []signalState
+	lineSig     map[string]int  // stop line id -> signal index
+	inferred    map[string]bool // stop lines judged by another head than their own (group or axis)
+	laneLine    map[string]int  // lane id -> stop line index
+	lineLanes   []map[string]bool
+	evidence    *decode.Frame             // current frame, for evidence crops
+	dead        []*track                  // tracks ended this frame, to flush
+	sceneLight  float64                   // mean grey of the background (day ~100+, night ~30)
+	sceneSpread int                       // 90th minus 10th percentile of the grey image (day ~120, fog ~60, dusk ~47, night ~23)
+	unread      []string                  // stop lines whose signal has no lamp regions in this camera
+	topPlane    map[wire.Class][9]float64 // image -> road on the plane at each class's roof height
+	helmets     []helmetMark              // recent no_helmet events, against duplicates (helmet.go)
+	paxMarks    []helmetMark              // recent too_many_passengers events, against duplicates (passengers.go)
 
 	zoomGap int // gap of a zoomed camera's vehicle pieces, small pixels; 0 = not zoomed (zoom.go)
 
@@ -278,12 +279,26 @@ func (d *Detector) flush(out []wire.Event, tr *track, t time.Time, all bool) []w
 func (d *Detector) threshold() int {
 	if d.frame%25 == 1 {
 		sum := 0
+		var hist [256]int
 		for _, v := range d.small {
 			sum += int(v)
+			hist[v]++
 		}
 		d.sceneLight = float64(sum) / float64(len(d.small))
+		d.sceneSpread = percentile(&hist, len(d.small), 0.9) - percentile(&hist, len(d.small), 0.1)
 	}
 	return max(14, min(d.o.Threshold, int(d.sceneLight*0.2+0.5)))
+}
+
+// percentile is the grey level below which the share q of n pixels with histogram h lie.
+func percentile(h *[256]int, n int, q float64) int {
+	k := int(q * float64(n))
+	for v, c := range h {
+		if k -= c; k < 0 {
+			return v
+		}
+	}
+	return 255
 }
 
 // downscale averages s x s blocks of the Y plane (s = 1 copies).

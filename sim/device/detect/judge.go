@@ -12,18 +12,24 @@ func (d *Detector) judged() {
 	}
 	dark := d.sceneLight < minSceneLight
 	lines := false
-	for _, l := range d.cal.StopLines {
-		if _, ok := d.lineSig[l.ID]; ok && !(d.inferred[l.ID] && dark) {
+	for i, l := range d.cal.StopLines {
+		if _, ok := d.lineSig[l.ID]; ok && d.lineJudged(i) {
 			lines = true
 		}
 	}
 	if len(d.cal.StopLines) > 0 && !lines {
 		d.notJudged[wire.RedLight]++
+	}
+	if len(d.cal.StopLines) > 0 && (!lines || d.sceneSpread < minStopSpread) {
 		d.notJudged[wire.StopLineViolation]++
 	}
-	if dark {
+	if d.sceneLight < minHelmetLight {
 		d.notJudged[wire.NoHelmet]++
+	}
+	if dark {
 		d.notJudged[wire.TooManyPassengers]++
+		d.notJudged[wire.WrongWay]++
+		d.notJudged[wire.Sidewalk]++
 	}
 }
 
