@@ -13,6 +13,12 @@ packages=(
   pkg-config libx264-dev libavcodec-dev libavutil-dev libswscale-dev
   # ffprobe/ffmpeg: the independent client that must accept our streams and clips
   ffmpeg
+  # independent clients of the vendor-box interfaces (#18): MQTT publisher, ONVIF discovery/profiles
+  mosquitto-clients onvif-tools iproute2
+  # GStreamer as the second independent RTSP client of H.265 streams (#18)
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav
+  # headless Chromium: the real browser viz/web's test opens the wall and a camera in
+  chromium
 )
 
 missing=()

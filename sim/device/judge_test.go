@@ -6,7 +6,7 @@ import (
 
 	"github.com/trafficsim/trafficsim/sim/device"
 	"github.com/trafficsim/trafficsim/sim/device/decode"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // An analyzer that declines to judge some types (the view too poor) says so, and the camera's

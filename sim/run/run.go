@@ -29,13 +29,14 @@ import (
 	"github.com/trafficsim/trafficsim/sim/center"
 	"github.com/trafficsim/trafficsim/sim/device"
 	"github.com/trafficsim/trafficsim/sim/farm"
+	"github.com/trafficsim/trafficsim/sim/onvif"
 	"github.com/trafficsim/trafficsim/sim/smartcam"
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/clips"
 	"github.com/trafficsim/trafficsim/synth/encode"
 	"github.com/trafficsim/trafficsim/synth/library"
 	"github.com/trafficsim/trafficsim/synth/render"
 	"github.com/trafficsim/trafficsim/synth/world"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Devices under test.
@@ -105,8 +106,13 @@ type Config struct {
 	// ExternalReady is called with the path of cameras.json once an external device can
 	// connect [none].
 	ExternalReady func(camerasJSON string)
+	// Vendor holds the ONVIF and vendor-format settings for an external box (vendor.go) [none].
+	Vendor
 	// TimeNow is the clock [time.Now].
 	TimeNow func() time.Time
+	// OnPlay is called once the cameras play, with the run folder and the farm (a viewer
+	// attaches here) [none].
+	OnPlay func(dir string, fm *farm.Farm)
 }
 
 // Result is what a run produced.
@@ -240,6 +246,9 @@ func resolve(cfg Config) (*resolved, error) {
 		return nil, fmt.Errorf("run: clips %d must be within 1-%d (the cameras)", c.Clips, c.Cameras)
 	case c.ClipDuration < time.Second:
 		return nil, fmt.Errorf("run: clip duration %v must be at least 1s", c.ClipDuration)
+	}
+	if err := c.Vendor.check(c.Device, c.Direct); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
@@ -444,7 +453,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	st.farm = fm
+	if err := st.startONVIF(ctx); err != nil {
+		return nil, err
+	}
 	res.Started = c.TimeNow()
+	if err := writePlayheads(res.Dir, fm, c.OnPlay); err != nil {
+		return nil, err
+	}
 	c.Logf("run %s: %d cameras (%d smart), %s, for %v", res.Dir, c.Cameras, len(smartIDs), runInfo.Device.Name, c.Duration)
 	dep := fm.Deployment()
 	var plainCams []wire.Calibration
@@ -737,6 +752,7 @@ type stopper struct {
 	fleetStop   context.CancelFunc
 	devices     []*device.Device
 	cluster     regionalCluster
+	onvif       *onvif.Server
 	smartTok    string
 	extTok      string               // the external device's token
 	extEndpoint *wire.EventsEndpoint // where it posts, when a cluster runs
@@ -768,6 +784,7 @@ func (s *stopper) finish(ctx context.Context) error {
 	c := s.c
 	s.res.Stopped = c.TimeNow()
 	s.sink.setEnd(s.res.Stopped)
+	s.closeONVIF()
 	ferr := s.farm.Close()
 	s.res.FarmStats = s.farm.Stats()
 	s.farm = nil

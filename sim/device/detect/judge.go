@@ -1,6 +1,6 @@
 package detect
 
-import "github.com/trafficsim/trafficsim/sim/wire"
+import "github.com/trafficsim/trafficsim/wire"
 
 // judged records, per analysed frame, which violation types the detector could judge on this
 // camera: a type none of whose rules can run (no signal head read for any stop line, a scene

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // standPastLine feeds a car at red that drives up (rear 20 -> rearY) and stands for 3 s, in a

@@ -3,7 +3,7 @@ package detect
 import (
 	"github.com/trafficsim/trafficsim/sim/device/decode"
 	"github.com/trafficsim/trafficsim/sim/device/detect/plateread"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Plate geometry (Circular 24/2023): sizes in metres and the height of the plate centre.

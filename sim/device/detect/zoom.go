@@ -4,7 +4,7 @@ import (
 	"github.com/trafficsim/trafficsim/sim/device/detect/bg"
 	"math"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Zoomed cameras (ANPR: 2560x1440, focal 6000 px, 5 m up) see vehicles a third of the frame

@@ -1,6 +1,6 @@
 package plateread
 
-import "github.com/trafficsim/trafficsim/sim/wire"
+import "github.com/trafficsim/trafficsim/wire"
 
 // Layout is the plate layout (the wire contract the plate maker prints) of a motorbike (two
 // rows) or of any other vehicle (one row).

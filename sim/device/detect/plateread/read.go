@@ -7,7 +7,7 @@ import (
 	"math"
 
 	"github.com/trafficsim/trafficsim/sim/device/decode"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Quad is a plate's image corners: top-left, top-right, bottom-right, bottom-left.
