@@ -47,6 +47,10 @@ type Options struct {
 	// drives with its headlights towards the camera, and their glare on a wet road makes blobs
 	// that cross the line.
 	NoPhaseInference bool
+	// MinContrast is the least contrast of the view (90th minus 10th percentile of its grey)
+	// in which stop_line is judged. Default minStopSpread (80; a clear day is about 120, fog
+	// 60, dusk 47, night 23); negative: always judged.
+	MinContrast int
 }
 
 // Detector analyses one camera. Not safe for concurrent use.
@@ -114,6 +118,9 @@ func New(cal wire.Calibration, o Options) (*Detector, error) {
 	}
 	if o.Hold <= 0 {
 		o.Hold = 2 * time.Second
+	}
+	if o.MinContrast == 0 {
+		o.MinContrast = minStopSpread
 	}
 	d := &Detector{cal: cal, o: o, s: o.Scale, fps: cal.FPS}
 	d.w, d.h = cal.Width/o.Scale, cal.Height/o.Scale

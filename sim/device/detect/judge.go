@@ -20,7 +20,7 @@ func (d *Detector) judged() {
 	if len(d.cal.StopLines) > 0 && !lines {
 		d.notJudged[wire.RedLight]++
 	}
-	if len(d.cal.StopLines) > 0 && (!lines || d.sceneSpread < minStopSpread) {
+	if len(d.cal.StopLines) > 0 && (!lines || d.sceneSpread < d.o.MinContrast) {
 		d.notJudged[wire.StopLineViolation]++
 	}
 	if d.sceneLight < minHelmetLight {

@@ -283,7 +283,7 @@ func (d *Detector) redLight(c *ruleCtx) {
 // green is judged by the light it stopped at.
 func (d *Detector) stopLine(c *ruleCtx) {
 	tr, cur := c.tr, c.cur
-	if d.sceneSpread < minStopSpread {
+	if d.sceneSpread < d.o.MinContrast {
 		return // not judged: too little contrast
 	}
 	d.judgedLines(c, func(i int, l wire.LineRegion, ld wire.Point, dc, dp float64, in, red bool) {
