@@ -263,7 +263,7 @@ func (d *Detector) redLight(c *ruleCtx) {
 	d.judgedLines(c, func(i int, l wire.LineRegion, ld wire.Point, dc, dp float64, in, red bool) {
 		// a standing track does not cross: its blob jumping over the line is a passer-by
 		// merging with it (its own speed is that of the merge)
-		if in && dp < 0 && dc >= 0 && dot2(c.dir, ld) > 0.3 && red && whole(cur) && tr.crossT.IsZero() && !tr.emitted[wire.StopLineViolation] && tr.stillSince.IsZero() && approached(tr, l, ld) &&
+		if in && dp < 0 && dc >= 0 && dot2(c.dir, ld) > 0.3 && red && tr.crossT.IsZero() && !tr.emitted[wire.StopLineViolation] && tr.stillSince.IsZero() && approached(tr, l, ld) &&
 			(!d.inferred[l.ID] || single(cur, c.cls) && (c.speed >= stillMS || c.entering) && steady(tr, c.entering)) {
 			tr.crossT = interp(c.prev.t, cur.t, dp, dc)
 			tr.crossLine, tr.crossBox = i, cur.box
