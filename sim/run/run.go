@@ -352,6 +352,20 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		extTok = token()
 		tokens[extTok] = ExternalID
 	}
+	// Which device owns which camera: the center refuses an event for a camera its sender does
+	// not own, so no device speaks for another's cameras (HTTP and NATS alike).
+	owners := map[string]string{}
+	for _, id := range smartIDs {
+		owners[id] = SmartcamID
+	}
+	for i, id := range plainIDs {
+		switch {
+		case c.Device == DeviceExternal:
+			owners[id] = ExternalID
+		case nDevices > 0:
+			owners[id] = deviceIDs[i/c.CamerasPerDevice]
+		}
+	}
 	if err := os.MkdirAll(c.Out, 0o755); err != nil {
 		return nil, err
 	}
@@ -378,7 +392,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		natsCfg = regional.nats(token())
 	}
 	cen, err := center.New(center.Config{DataDir: filepath.Join(res.Dir, "center"), Tokens: tokens, NATS: natsCfg,
-		TruthToken: token(), Scorer: scorers{final, live}, Recorder: rec,
+		TruthToken: token(), Scorer: scorers{final, live}, Recorder: rec, Cameras: owners,
 		Score: func(now time.Time) any { return live.Score(now) }, TimeNow: c.TimeNow})
 	if err != nil {
 		rec.Close()
@@ -702,7 +716,9 @@ func versions() map[string]string {
 func makeClips(ctx context.Context, c *resolved, p *mpb.Progress) ([]*library.Clip, error) {
 	var made []*library.Clip
 	for k := range c.Clips {
-		id := clips.Key(c.src, c.Seed+uint64(k), c.ClipDuration.Seconds(), k, Encode)
+		enc := Encode
+		enc.Codec = c.sc.Codec
+		id := clips.Key(c.src, c.Seed+uint64(k), c.ClipDuration.Seconds(), k, enc)
 		if cl, ok := clips.Cached(c.Library, id); ok {
 			made = append(made, cl)
 			continue
@@ -717,7 +733,7 @@ func makeClips(ctx context.Context, c *resolved, p *mpb.Progress) ([]*library.Cl
 				mpb.PrependDecorators(decor.Name(fmt.Sprintf("clip %d/%d  ", k+1, c.Clips), decor.WCSyncSpaceR), decor.CountersNoUnit("%d/%d frames", decor.WCSyncSpace)),
 				mpb.AppendDecorators(decor.AverageSpeed(nil, "%.0f fps", decor.WCSyncSpace), decor.Name(" ETA "), decor.AverageETA(decor.ET_STYLE_GO)))
 		}
-		cl, _, err := clips.Make(ctx, clips.Job{Root: c.Library, ID: id, Truth: tr, Calibration: cal, Encode: Encode},
+		cl, _, err := clips.Make(ctx, clips.Job{Root: c.Library, ID: id, Truth: tr, Calibration: cal, Encode: enc},
 			func(done, _ int) {
 				if bar != nil {
 					bar.SetCurrent(int64(done))
