@@ -56,3 +56,6 @@ fuzz: setup ## run every fuzz target for FUZZTIME each (default 20s)
 
 bench-fresh: build setup ## accuracy of the reference device on seeds drawn now (printed), per type and condition (docs/bench/device.md)
 	@scripts/bench-fresh.sh
+
+knee: build ## ramp the reference device to its knee (examples/plans/knee.yaml; exit 99 when it breaks)
+	bin/trafficsim load examples/plans/knee.yaml --summary-export runs/knee.json
