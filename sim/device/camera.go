@@ -115,6 +115,7 @@ func (d *Device) session(ctx context.Context, cal wire.Calibration, an Analyzer,
 		gotKey    bool
 		clockBase time.Time // local clock for frames before the first sender report
 		rtpBase   uint32
+		analysed  int
 	)
 	c.OnPacketRTP(medi, forma, func(pkt *rtp.Packet) {
 		au, err := track.depack(pkt)
@@ -175,6 +176,12 @@ func (d *Device) session(ctx context.Context, cal wire.Calibration, an Analyzer,
 		}
 		if evs := an.Process(&frame, t); len(evs) > 0 {
 			d.enqueue(evs)
+		}
+		if analysed++; analysed%25 == 0 {
+			if jr, ok := an.(judgeReporter); ok {
+				nj := jr.NotJudged()
+				d.camStat(cal.ID, func(s *CameraStats) { s.NotJudged = nj })
+			}
 		}
 	})
 	if _, err := c.Play(nil); err != nil {

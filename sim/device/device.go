@@ -71,6 +71,15 @@ type CameraStats struct {
 	NoWallClock  int64 // frames before their session's first RTCP sender report: timed by the skew of earlier sessions, not analysed before the first report ever
 	Events       int64 // events produced
 	LastError    string
+	// NotJudged is, per violation type, the seconds of video the analyzer declined to judge
+	// because the view did not allow it (dark, no contrast, no signal head seen), for analyzers
+	// that say so (detect.Detector.NotJudged); refreshed every second, replaced, never mutated.
+	NotJudged map[wire.ViolationType]float64 `json:",omitempty"`
+}
+
+// judgeReporter is an Analyzer that reports what it declined to judge.
+type judgeReporter interface {
+	NotJudged() map[wire.ViolationType]float64
 }
 
 // Stats are the device's counters.
