@@ -7,7 +7,7 @@ GO ?= go
 GOTAGS = $(shell pkg-config --exists x264 2>/dev/null && echo extlib,pkgconfig)
 GOFLAGS_TAGS = -tags '$(GOTAGS)'
 
-.PHONY: help setup demo test check bench bench-farm bench-accuracy fuzz build
+.PHONY: help setup demo test check bench bench-farm bench-accuracy fuzz build bench-fresh
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -53,3 +53,9 @@ fuzz: setup ## run every fuzz target for FUZZTIME each (default 20s)
 	    echo "== $$p $$f"; $(GO) test $(GOFLAGS_TAGS) -run '^$$' -fuzz "^$$f$$" -fuzztime $${FUZZTIME:-20s} $$p || exit 1; \
 	  done; \
 	done
+
+bench-fresh: build setup ## accuracy of the reference device on seeds drawn now (printed), per type and condition (docs/bench/device.md)
+	@scripts/bench-fresh.sh
+
+knee: build ## ramp the reference device to its knee (examples/plans/knee.yaml; exit 99 when it breaks)
+	bin/trafficsim load examples/plans/knee.yaml --summary-export runs/knee.json

@@ -79,6 +79,9 @@ func (l *Live) AddTruth(v wire.Violation) {
 		l.t.invalid++
 		return
 	}
+	if l.cfg.Cuts.count(&v, l.t) {
+		return
+	}
 	l.s.addTruthCondition(&v)
 	g := l.group(groupKey{v.Camera, v.Type})
 	i := sort.Search(len(g.truths), func(i int) bool {
@@ -86,6 +89,26 @@ func (l *Live) AddTruth(v wire.Violation) {
 		return w.Wall.After(v.Wall) || (w.Wall.Equal(v.Wall) && w.ID > v.ID)
 	})
 	g.truths = slices.Insert(g.truths, i, &v)
+}
+
+// SetCuts changes the cuts for the truths still to come; a truth already added and not yet
+// final that the new cuts leave out is taken back (an interrupted run's end moves earlier
+// while truth of frames never played is pending), so the score stays what ScoreRun computes
+// from the record with the last cuts. Cut truths stay out.
+func (l *Live) SetCuts(c Cuts) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.cfg.Cuts = c
+	for _, g := range l.groups {
+		g.truths = slices.DeleteFunc(g.truths, func(v *wire.Violation) bool { return c.count(v, l.t) })
+	}
+}
+
+// Cuts returns the cuts in force.
+func (l *Live) Cuts() Cuts {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.cfg.Cuts
 }
 
 // AddFault adds an injected fault (it tags the truths and events it covers).

@@ -20,6 +20,37 @@ type Config struct {
 	// Seed seeds the bootstrap intervals of F1 and the latency percentiles (Metrics.CI): the
 	// same inputs and seed give the same intervals. Default 1.
 	Seed uint64
+	// Cuts are the truths not scored (stored in run.json, so a rescore cuts the same).
+	Cuts Cuts
+}
+
+// Cuts leave truths out of a score: those due before From (the devices' warm-up), at or
+// after Until (emitted ahead of frames the cameras did not play), and those in the first
+// LoopWarmUp of a clip loop after the first (a loop cuts the scene: the traffic in view is
+// stamped at its first frame, and a device must see it anew). Zero values cut nothing. The
+// run record keeps every truth; only scoring cuts.
+type Cuts struct {
+	From       time.Time     `json:"from,omitzero"`
+	Until      time.Time     `json:"until,omitzero"`
+	LoopWarmUp time.Duration `json:"loop_warmup_ns,omitempty"`
+}
+
+// Cut tells whether a truth is left out as early (warm-up) or late (at or after Until).
+func (c Cuts) Cut(v *wire.Violation) (early, late bool) {
+	early = (!c.From.IsZero() && v.Wall.Before(c.From)) || (v.Loop > 0 && v.T < c.LoopWarmUp.Seconds())
+	late = !early && !c.Until.IsZero() && !v.Wall.Before(c.Until)
+	return early, late
+}
+
+// count adds a truth's cut to the tally; it reports whether the truth is cut.
+func (c Cuts) count(v *wire.Violation, t *tally) bool {
+	early, late := c.Cut(v)
+	if early {
+		t.warmUp++
+	} else if late {
+		t.afterEnd++
+	}
+	return early || late
 }
 
 // Condition is the light and weather of a camera.

@@ -317,6 +317,9 @@ func ScoreRun(truth []wire.Violation, events []Received, faults []wire.Fault, cf
 			t.invalid++
 			continue
 		}
+		if cfg.Cuts.count(v, t) {
+			continue
+		}
 		s.addTruthCondition(v)
 		g := at(v.Camera, v.Type)
 		g.truths = append(g.truths, v)

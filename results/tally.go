@@ -24,6 +24,9 @@ type Score struct {
 	// were final (scored as FP).
 	Invalid int `json:"invalid"`
 	Late    int `json:"late"`
+	// WarmUpTruths and AfterEndTruths count the truths Config.Cuts left out (not scored).
+	WarmUpTruths   int `json:"warmup_truths,omitempty"`
+	AfterEndTruths int `json:"after_end_truths,omitempty"`
 
 	// Seed is the bootstrap seed of the intervals (Config.Seed); 0 when there are none.
 	Seed uint64 `json:"bootstrap_seed,omitempty"`
@@ -104,15 +107,16 @@ func (d Delivery) withInterval() Delivery {
 // and 2 for slices (a slice histogram is ~10x smaller; there may be thousands of cameras).
 const histMaxMs = 3_600_000
 
-type slice struct {
+// group counts the matches of one slice of the score (overall, a type, a camera, a condition).
+type group struct {
 	tp, fp, fn, dup, plates, platesOK int
 	latency, timeErr                  *hdrhistogram.Histogram
 	latSum, errSum                    time.Duration // exact, so the order of adding does not matter
 	latMax, errMax                    time.Duration
 }
 
-func newSlice(digits int) *slice {
-	return &slice{latency: hdrhistogram.New(1, histMaxMs, digits), timeErr: hdrhistogram.New(1, histMaxMs, digits)}
+func newGroup(digits int) *group {
+	return &group{latency: hdrhistogram.New(1, histMaxMs, digits), timeErr: hdrhistogram.New(1, histMaxMs, digits)}
 }
 
 func ms(d time.Duration) int64 {
@@ -123,7 +127,7 @@ func ms(d time.Duration) int64 {
 	return min(max(v, 0), histMaxMs)
 }
 
-func (s *slice) add(m *Match) {
+func (s *group) add(m *Match) {
 	switch m.Outcome {
 	case TP:
 		s.tp++
@@ -163,7 +167,7 @@ func ratio(a, b int) float64 {
 func round(v float64) float64 { return math.Round(v*1e6) / 1e6 }
 
 // intervals computes the slice's 95 % intervals; key names the slice's random stream.
-func (s *slice) intervals(seed uint64, key string, m *Metrics) *Intervals {
+func (s *group) intervals(seed uint64, key string, m *Metrics) *Intervals {
 	iv := &Intervals{Precision: stats.Wilson(s.tp, s.tp+s.fp), Recall: stats.Wilson(s.tp, s.tp+s.fn),
 		PlateAccuracy: stats.Wilson(s.platesOK, s.plates)}
 	r := stats.Rand(seed, key)
@@ -186,7 +190,7 @@ func (s *slice) intervals(seed uint64, key string, m *Metrics) *Intervals {
 	return iv
 }
 
-func (s *slice) metrics() Metrics {
+func (s *group) metrics() Metrics {
 	m := Metrics{TP: s.tp, FP: s.fp, FN: s.fn, Duplicates: s.dup, Plates: s.plates, PlatesOK: s.platesOK}
 	m.Precision = round(ratio(s.tp, s.tp+s.fp))
 	m.Recall = round(ratio(s.tp, s.tp+s.fn))
@@ -209,8 +213,9 @@ func (s *slice) metrics() Metrics {
 // tally accumulates matches into slices; the same code serves batch and live scoring.
 type tally struct {
 	truths, events, invalid, late int
-	overall                       *slice
-	byType, byCamera, byCond      map[string]*slice
+	warmUp, afterEnd              int // truths cut (Config.Cuts)
+	overall                       *group
+	byType, byCamera, byCond      map[string]*group
 	delivery                      map[string]Delivery
 	memo                          [5]memo // last slice of type, camera and the 3 conditions
 }
@@ -219,10 +224,10 @@ type tally struct {
 // lookups hit it and skip the map.
 type memo struct {
 	key string
-	s   *slice
+	s   *group
 }
 
-func (t *tally) slice(i int, m map[string]*slice, k string) *slice {
+func (t *tally) groupOf(i int, m map[string]*group, k string) *group {
 	if mm := &t.memo[i]; mm.s != nil && mm.key == k {
 		return mm.s
 	}
@@ -232,14 +237,14 @@ func (t *tally) slice(i int, m map[string]*slice, k string) *slice {
 }
 
 func newTally() *tally {
-	return &tally{overall: newSlice(3), byType: map[string]*slice{}, byCamera: map[string]*slice{},
-		byCond: map[string]*slice{}, delivery: map[string]Delivery{}}
+	return &tally{overall: newGroup(3), byType: map[string]*group{}, byCamera: map[string]*group{},
+		byCond: map[string]*group{}, delivery: map[string]Delivery{}}
 }
 
-func get(m map[string]*slice, k string) *slice {
+func get(m map[string]*group, k string) *group {
 	s := m[k]
 	if s == nil {
-		s = newSlice(2)
+		s = newGroup(2)
 		m[k] = s
 	}
 	return s
@@ -259,10 +264,10 @@ func (t *tally) add(m *Match) {
 		}
 	}
 	t.overall.add(m)
-	t.slice(0, t.byType, string(m.Type)).add(m)
-	t.slice(1, t.byCamera, m.Camera).add(m)
+	t.groupOf(0, t.byType, string(m.Type)).add(m)
+	t.groupOf(1, t.byCamera, m.Camera).add(m)
 	for i, c := range m.Conditions() {
-		t.slice(2+i, t.byCond, c).add(m)
+		t.groupOf(2+i, t.byCond, c).add(m)
 	}
 }
 
@@ -276,14 +281,14 @@ func (t *tally) addDelivery(d Delivery, camera string) {
 
 func (t *tally) score(cfg Config, ci bool) Score {
 	s := Score{WindowMs: float64(cfg.Window) / 1e6, Truths: t.truths, Events: t.events, Invalid: t.invalid,
-		Late: t.late, Overall: t.overall.metrics(), ByType: map[string]Metrics{}, ByCamera: map[string]Metrics{},
+		Late: t.late, WarmUpTruths: t.warmUp, AfterEndTruths: t.afterEnd, Overall: t.overall.metrics(), ByType: map[string]Metrics{}, ByCamera: map[string]Metrics{},
 		ByCondition: map[string]Metrics{}}
 	seed := cfg.seed()
 	if ci {
 		s.Seed = seed
 		s.Overall.CI = t.overall.intervals(seed, "overall", &s.Overall)
 	}
-	put := func(dst map[string]Metrics, src map[string]*slice, prefix string) {
+	put := func(dst map[string]Metrics, src map[string]*group, prefix string) {
 		for k, v := range src {
 			m := v.metrics()
 			if ci {

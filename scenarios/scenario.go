@@ -11,6 +11,7 @@ type Scenario struct {
 	Duration    time.Duration `yaml:"duration"`    // clip length, default 10m
 	FPS         float64       `yaml:"fps"`         // default 25; the world steps at dt = 1/fps
 	Resolution  Resolution    `yaml:"resolution"`  // default 1280x720
+	Codec       string        `yaml:"codec"`       // how the cameras encode: h264 (default) or h265
 	Scene       Scene         `yaml:"scene"`
 	Camera      Camera        `yaml:"camera"`
 	Conditions  Conditions    `yaml:"conditions"`
@@ -254,4 +255,13 @@ type Deployment struct {
 	SmartShare       float64 `yaml:"smart_share"`        // share of cameras with on-board analysis, default 0
 	CamerasPerDevice int     `yaml:"cameras_per_device"` // default 8
 	Clusters         int     `yaml:"clusters"`           // default 1
+}
+
+// SeedOr is the seed a clip or run of this scenario uses: seed, or when it is 0 the scenario's
+// own (which the loader defaults to 1). Every "0: the scenario's seed" option resolves here.
+func (s *Scenario) SeedOr(seed uint64) uint64 {
+	if seed != 0 {
+		return seed
+	}
+	return s.Seed
 }

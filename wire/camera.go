@@ -22,8 +22,8 @@ type Pinhole struct {
 // NearZ is the smallest depth (metres along the optical axis) that projects.
 const NearZ = 0.1
 
-// basis returns the camera centre and its right, down and forward unit vectors in world space.
-func (c Pinhole) basis() (o, r, d, f Vec3) {
+// Basis returns the camera centre and its right, down and forward unit vectors in world space.
+func (c Pinhole) Basis() (o, r, d, f Vec3) {
 	p, t := c.PanDeg*math.Pi/180, c.TiltDeg*math.Pi/180
 	o = Vec3{c.Position[0], c.Position[1], c.HeightM}
 	f = Vec3{math.Sin(p) * math.Cos(t), math.Cos(p) * math.Cos(t), -math.Sin(t)}
@@ -36,7 +36,7 @@ func (c Pinhole) basis() (o, r, d, f Vec3) {
 
 // ToCamera returns the point in camera coordinates (x right, y down, z forward, metres).
 func (c Pinhole) ToCamera(p Vec3) Vec3 {
-	o, r, d, f := c.basis()
+	o, r, d, f := c.Basis()
 	v := Vec3{p[0] - o[0], p[1] - o[1], p[2] - o[2]}
 	return Vec3{dot(v, r), dot(v, d), dot(v, f)}
 }
@@ -53,7 +53,7 @@ func (c Pinhole) Project(p Vec3) (px Point, depth float64, ok bool) {
 
 // RoadToImage is the 3x3 homography (row-major) mapping road-plane metres (z = 0) to pixels.
 func (c Pinhole) RoadToImage() [9]float64 {
-	o, r, d, f := c.basis()
+	o, r, d, f := c.Basis()
 	// image ~ K * [R | -R o] * (x, y, 0, 1): columns for x, y and the constant term.
 	col := func(a Vec3) Vec3 { return Vec3{dot(a, r), dot(a, d), dot(a, f)} }
 	cx, cy := col(Vec3{1, 0, 0}), col(Vec3{0, 1, 0})

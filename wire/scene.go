@@ -36,7 +36,7 @@ type Lane struct {
 	StopLine string  `json:"stop_line,omitempty"` // stop line it ends at
 }
 
-// Direction is the unit vector of travel of the lane's first segment.
+// Direction is the unit vector of travel of the lane: from its first centre point to its last.
 func (l Lane) Direction() Point {
 	if len(l.Center) < 2 {
 		return Point{0, 1}

@@ -16,6 +16,7 @@ import (
 	"github.com/vbauerster/mpb/v8/decor"
 
 	"github.com/trafficsim/trafficsim/scenarios"
+	simrun "github.com/trafficsim/trafficsim/sim/run"
 	"github.com/trafficsim/trafficsim/synth/clips"
 	"github.com/trafficsim/trafficsim/synth/encode"
 	"github.com/trafficsim/trafficsim/synth/library"
@@ -167,8 +168,6 @@ func synthTruth(scenario string, seed uint64, d time.Duration, camera int) (*wir
 	if err != nil {
 		return nil, nil, err
 	}
-	if seed == 0 {
-		seed = sc.Seed
-	}
-	return world.Generate(sc, world.Options{Seed: seed + uint64(camera), Duration: d, Camera: fmt.Sprintf("cam-%02d", camera+1)})
+	seed = sc.SeedOr(seed)
+	return world.Generate(sc, world.Options{Seed: seed + uint64(camera), Duration: d, Camera: simrun.ClipCamera(camera)})
 }

@@ -42,8 +42,11 @@ type Run struct {
 	End      time.Time         `json:"end,omitzero"`
 	WindowMs float64           `json:"window_ms,omitempty"` // matching window used; 0 = default
 	GraceMs  float64           `json:"grace_ms,omitempty"`
-	Cameras  int               `json:"cameras,omitempty"`
-	Notes    string            `json:"notes,omitempty"`
+	// Cuts are the truths the run's score leaves out (warm-up, after the end, after each clip
+	// loop's cut); truth.jsonl holds every truth, and a rescore applies these.
+	Cuts    results.Cuts `json:"cuts,omitzero"`
+	Cameras int          `json:"cameras,omitempty"`
+	Notes   string       `json:"notes,omitempty"`
 }
 
 // Device is the device under test.
@@ -72,7 +75,7 @@ func ThisMachine() Machine {
 
 // Config returns the scoring configuration the run used.
 func (r Run) Config() results.Config {
-	return results.Config{Window: time.Duration(r.WindowMs * 1e6), Grace: time.Duration(r.GraceMs * 1e6)}
+	return results.Config{Window: time.Duration(r.WindowMs * 1e6), Grace: time.Duration(r.GraceMs * 1e6), Cuts: r.Cuts}
 }
 
 // Log appends values of one type to a JSONL file. Safe for concurrent use.
@@ -252,6 +255,13 @@ func (w *Writer) Sync() error {
 	return errors.Join(w.TruthLog.sync(), w.EventLog.sync(), w.FaultLog.sync(), w.DeliveryLog.sync(), w.MatchLog.sync())
 }
 
+// SetCuts sets the scoring cuts Finish records in run.json (the cuts a live run ended with).
+func (w *Writer) SetCuts(c results.Cuts) {
+	w.mu.Lock()
+	w.run.Cuts = c
+	w.mu.Unlock()
+}
+
 // Finish records the end time in run.json and writes summary.json.
 func (w *Writer) Finish(end time.Time, score results.Score) error {
 	w.mu.Lock()
@@ -382,6 +392,10 @@ func Open(dir string) (*Record, error) {
 func (r *Record) Score() (results.Score, []results.Match) {
 	s, ms := results.ScoreRun(r.Truth, r.Events, r.Faults, r.Run.Config())
 	s.AddDeliveries(r.Delivery)
+	// the grace the run was scored live with, as its summary.json states it
+	if s.GraceMs = r.Run.GraceMs; s.GraceMs == 0 {
+		s.GraceMs = float64(results.DefaultGrace) / 1e6
+	}
 	return s, ms
 }
 

@@ -71,6 +71,15 @@ type CameraStats struct {
 	NoWallClock  int64 // frames before their session's first RTCP sender report: timed by the skew of earlier sessions, not analysed before the first report ever
 	Events       int64 // events produced
 	LastError    string
+	// NotJudged is, per violation type, the seconds of video the analyzer declined to judge
+	// because the view did not allow it (dark, no contrast, no signal head seen), for analyzers
+	// that say so (detect.Detector.NotJudged); refreshed every second, replaced, never mutated.
+	NotJudged map[wire.ViolationType]float64 `json:",omitempty"`
+}
+
+// judgeReporter is an Analyzer that reports what it declined to judge.
+type judgeReporter interface {
+	NotJudged() map[wire.ViolationType]float64
 }
 
 // Stats are the device's counters.
@@ -94,8 +103,10 @@ type Device struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu   sync.Mutex
-	cams map[string]*CameraStats
+	mu      sync.Mutex
+	cams    map[string]*CameraStats
+	runCtx  context.Context    // the context cameras run under (set by Start)
+	running map[string]*camRun // cameras running now (SetCameras)
 
 	queued, sent, accepted, dups, refused, sendErrs, invalid atomic.Int64
 }
@@ -190,10 +201,13 @@ func (d *Device) Start(ctx context.Context) error {
 		return firstErr
 	}
 	ctx, d.cancel = context.WithCancel(ctx)
-	d.wg.Add(1 + len(cams))
+	d.mu.Lock()
+	d.runCtx = ctx
+	d.mu.Unlock()
+	d.wg.Add(1)
 	go func() { defer d.wg.Done(); d.runSender(ctx) }()
 	for i, c := range cams {
-		go func() { defer d.wg.Done(); d.runCamera(ctx, c, ans[i]) }()
+		d.startCamera(c, ans[i])
 	}
 	return nil
 }

@@ -155,7 +155,7 @@ func New(cfg Config) *Farm {
 	if cfg.TimeNow == nil {
 		cfg.TimeNow = time.Now
 	}
-	return &Farm{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, 0xfa53)), portRng: rand.New(rand.NewPCG(cfg.Seed, 0x9097)), clips: map[string]*clip{}, cams: map[string]*camera{}, conns: map[net.Conn]struct{}{}, poke: make(chan struct{}, 1)}
+	return &Farm{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, wire.StreamFaults)), portRng: rand.New(rand.NewPCG(cfg.Seed, wire.StreamPorts)), clips: map[string]*clip{}, cams: map[string]*camera{}, conns: map[net.Conn]struct{}{}, poke: make(chan struct{}, 1)}
 }
 
 // Start opens the listeners and starts serving; cameras added earlier start now.

@@ -2,7 +2,7 @@ package run
 
 // This file routes a run through one regional cluster (sim/cluster): the reference device runs
 // as the cluster's device workers and the smart cameras report to the cluster, which forwards
-// to the center over a NATS leaf node. Without this file runs are direct (devices and smart
+// to the center over a NATS leaf node. With Config.Direct set runs skip it (devices and smart
 // cameras post to the center).
 
 import (
@@ -18,14 +18,13 @@ import (
 	"github.com/trafficsim/trafficsim/wire"
 )
 
-func init() {
-	regional = &regionalHooks{
-		workerID: cluster.WorkerID,
-		nats: func(leafPass string) center.NATSConfig {
-			return center.NATSConfig{LeafListen: "127.0.0.1:0", Leafs: map[string]string{leafPass: ClusterID}}
-		},
-		start: startCluster,
-	}
+// workerID is the device id of the cluster's worker for camera k.
+func workerID(k int) string { return cluster.WorkerID(ClusterID, k) }
+
+// leafNATS is the center's NATS set-up for a cluster run: a leaf node listener the cluster
+// joins with leafPass.
+func leafNATS(leafPass string) center.NATSConfig {
+	return center.NATSConfig{LeafListen: "127.0.0.1:0", Leafs: map[string]string{leafPass: ClusterID}}
 }
 
 type clusterRun struct{ *cluster.Cluster }

@@ -42,6 +42,10 @@ func TestCameraIDs(t *testing.T) {
 	if got := []string{run.CameraID(0), run.CameraID(9), run.CameraID(122)}; !reflect.DeepEqual(got, []string{"cam-001", "cam-010", "cam-123"}) {
 		t.Errorf("camera ids %v", got)
 	}
+	// the clip names are part of truth.json: changing them changes every clip's truth
+	if got := []string{run.ClipCamera(0), run.ClipCamera(11)}; !reflect.DeepEqual(got, []string{"cam-01", "cam-12"}) {
+		t.Errorf("clip cameras %v", got)
+	}
 }
 
 // Bad configurations fail before anything starts, with a message naming the setting.

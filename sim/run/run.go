@@ -74,7 +74,7 @@ type Config struct {
 	Direct bool
 	// Out is the folder of run records; the run goes into Out/<ID> [runs].
 	Out string
-	// ID is the run id [UTC time and scenario, e.g. 20261127-1130-intersection-day].
+	// ID is the run id [UTC time and scenario, e.g. 20261127-113000-intersection-day].
 	ID string
 	// Library is the clip library [.cache/clips].
 	Library string
@@ -205,9 +205,7 @@ func resolve(cfg Config) (*resolved, error) {
 	if c.ClipDuration == 0 {
 		c.ClipDuration = min(c.Duration, time.Minute)
 	}
-	if c.Seed == 0 {
-		c.Seed = sc.Seed
-	}
+	c.Seed = sc.SeedOr(c.Seed)
 	if c.Window == 0 {
 		c.Window = results.DefaultWindow
 	}
@@ -220,9 +218,6 @@ func resolve(cfg Config) (*resolved, error) {
 	c.WarmUp = max(c.WarmUp, 0)
 	if c.Profile == nil {
 		c.Profile = conform.Default()
-	}
-	if regional == nil {
-		c.Direct = true // built without sim/cluster
 	}
 	if c.Logf == nil {
 		c.Logf = func(string, ...any) {}
@@ -282,6 +277,11 @@ func SmartCameras(n int, share float64) []bool {
 
 // CameraID is the id of camera i (0-based) in a run.
 func CameraID(i int) string { return fmt.Sprintf("cam-%03d", i+1) }
+
+// ClipCamera is the camera name in the truth of clip k (0-based) of a scenario, for runs and
+// for trafficsim synth alike, so both make the same truth and share the clip cache. (Clips are
+// numbered apart from a run's cameras, which play them in turn; the name is part of truth.json.)
+func ClipCamera(k int) string { return fmt.Sprintf("cam-%02d", k+1) }
 
 // Run runs a scenario end to end and returns the scorecard. It stops early, in order, when
 // ctx ends (the run record is still finished and scored). Call it inside render.Main when
@@ -343,7 +343,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	for k := range deviceIDs {
 		deviceIDs[k] = fmt.Sprintf("ref-device-%d", k+1)
 		if !c.Direct {
-			deviceIDs[k] = regional.workerID(ClusterID, k)
+			deviceIDs[k] = workerID(k)
 		}
 		tokens[token()] = deviceIDs[k]
 	}
@@ -351,6 +351,20 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if c.Device == DeviceExternal {
 		extTok = token()
 		tokens[extTok] = ExternalID
+	}
+	// Which device owns which camera: the center refuses an event for a camera its sender does
+	// not own, so no device speaks for another's cameras (HTTP and NATS alike).
+	owners := map[string]string{}
+	for _, id := range smartIDs {
+		owners[id] = SmartcamID
+	}
+	for i, id := range plainIDs {
+		switch {
+		case c.Device == DeviceExternal:
+			owners[id] = ExternalID
+		case nDevices > 0:
+			owners[id] = deviceIDs[i/c.CamerasPerDevice]
+		}
 	}
 	if err := os.MkdirAll(c.Out, 0o755); err != nil {
 		return nil, err
@@ -375,10 +389,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	live := results.NewLive(results.Config{Window: c.Window, Grace: c.Grace})
 	var natsCfg center.NATSConfig
 	if !c.Direct {
-		natsCfg = regional.nats(token())
+		natsCfg = leafNATS(token())
 	}
 	cen, err := center.New(center.Config{DataDir: filepath.Join(res.Dir, "center"), Tokens: tokens, NATS: natsCfg,
-		TruthToken: token(), Scorer: scorers{final, live}, Recorder: rec,
+		TruthToken: token(), Scorer: scorers{final, live}, Recorder: rec, Cameras: owners,
 		Score: func(now time.Time) any { return live.Score(now) }, TimeNow: c.TimeNow})
 	if err != nil {
 		rec.Close()
@@ -403,8 +417,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	st.nsink = nsink
 	plannedEnd := c.TimeNow().Add(c.Duration)
-	var sinks farm.Sinks
-	sinks = append(sinks, nsink)
+	// every truth reaches the center (truth.jsonl is complete); scoring cuts (results.Cuts)
+	var smartSinks farm.Sinks
 	if len(smartIDs) > 0 {
 		var smartTok string
 		for tok, id := range tokens {
@@ -431,10 +445,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		st.fleetStop = cancel
 		st.wg.Add(1)
 		go func() { defer st.wg.Done(); fleet.Run(fctx) }()
-		sinks = append(sinks, fleet)
+		smartSinks = append(smartSinks, fleet)
 	}
-	// truth of frames the cameras will not play (emitted ahead of its frame) is not scored
-	sink := &untilSink{next: sinks, end: plannedEnd, warm: c.WarmUp}
+	// the smart cameras see the truth the run scores: none in the warm-up, after each loop's
+	// cut or of frames the cameras will not play (emitted ahead of its frame)
+	sink := &untilSink{next: smartSinks, end: plannedEnd, warm: c.WarmUp}
 	st.sink = sink
 
 	// 4. farm
@@ -442,13 +457,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	fm := farm.New(farm.Config{Seed: c.Seed, Faults: faults, Sink: sink, TimeNow: c.TimeNow})
+	fm := farm.New(farm.Config{Seed: c.Seed, Faults: faults, Sink: farm.Sinks{nsink, sink}, TimeNow: c.TimeNow})
 	for i := range c.Cameras {
 		if _, err := fm.AddCamera(farm.CameraSpec{ID: CameraID(i), Clip: made[i%len(made)].Dir}); err != nil {
 			return nil, err
 		}
 	}
-	sink.setFrom(c.TimeNow().Add(c.WarmUp))
+	from := c.TimeNow().Add(c.WarmUp)
+	sink.setFrom(from)
+	st.setCuts(results.Cuts{From: from, Until: plannedEnd, LoopWarmUp: c.WarmUp})
 	if err := fm.Start(ctx); err != nil {
 		return nil, err
 	}
@@ -471,7 +488,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 
 	// 5. devices under test
 	if !c.Direct {
-		cl, err := regional.start(ctx, st, plainCams, refusedLog(c))
+		cl, err := startCluster(ctx, st, plainCams, refusedLog(c))
 		if err != nil {
 			return nil, err
 		}
@@ -564,15 +581,6 @@ type regionalCluster interface {
 	stats() ClusterStats
 }
 
-// regional wires sim/cluster into a run; set by cluster.go (without it runs are direct).
-var regional *regionalHooks
-
-type regionalHooks struct {
-	workerID func(cluster string, i int) string
-	nats     func(leafPass string) center.NATSConfig
-	start    func(ctx context.Context, s *stopper, cams []wire.Calibration, refused func(int, string)) (regionalCluster, error)
-}
-
 // scorers feeds the center's input to several live scorers.
 type scorers []*results.Live
 
@@ -605,9 +613,10 @@ var (
 	_ center.DeliveryScorer = scorers{}
 )
 
-// untilSink passes the truth timeline on, without the violations before from (the devices'
-// warm-up) or at or after end (emitted ahead of frames the cameras will not play); it counts
-// both.
+// untilSink passes the truth timeline on to the smart cameras, without the violations the run
+// does not score (results.Cuts: before from, the devices' warm-up; at or after end, emitted
+// ahead of frames the cameras will not play; after each loop's cut); it counts them. The
+// center gets every truth and the scorers apply the same cuts.
 type untilSink struct {
 	next       farm.Sinks
 	end        time.Time
@@ -702,12 +711,14 @@ func versions() map[string]string {
 func makeClips(ctx context.Context, c *resolved, p *mpb.Progress) ([]*library.Clip, error) {
 	var made []*library.Clip
 	for k := range c.Clips {
-		id := clips.Key(c.src, c.Seed+uint64(k), c.ClipDuration.Seconds(), k, Encode)
+		enc := Encode
+		enc.Codec = c.sc.Codec
+		id := clips.Key(c.src, c.Seed+uint64(k), c.ClipDuration.Seconds(), k, enc)
 		if cl, ok := clips.Cached(c.Library, id); ok {
 			made = append(made, cl)
 			continue
 		}
-		tr, cal, err := world.Generate(c.sc, world.Options{Seed: c.Seed + uint64(k), Duration: c.ClipDuration, Camera: fmt.Sprintf("cam-%02d", k+1)})
+		tr, cal, err := world.Generate(c.sc, world.Options{Seed: c.Seed + uint64(k), Duration: c.ClipDuration, Camera: ClipCamera(k)})
 		if err != nil {
 			return nil, err
 		}
@@ -717,7 +728,7 @@ func makeClips(ctx context.Context, c *resolved, p *mpb.Progress) ([]*library.Cl
 				mpb.PrependDecorators(decor.Name(fmt.Sprintf("clip %d/%d  ", k+1, c.Clips), decor.WCSyncSpaceR), decor.CountersNoUnit("%d/%d frames", decor.WCSyncSpace)),
 				mpb.AppendDecorators(decor.AverageSpeed(nil, "%.0f fps", decor.WCSyncSpace), decor.Name(" ETA "), decor.AverageETA(decor.ET_STYLE_GO)))
 		}
-		cl, _, err := clips.Make(ctx, clips.Job{Root: c.Library, ID: id, Truth: tr, Calibration: cal, Encode: Encode},
+		cl, _, err := clips.Make(ctx, clips.Job{Root: c.Library, ID: id, Truth: tr, Calibration: cal, Encode: enc},
 			func(done, _ int) {
 				if bar != nil {
 					bar.SetCurrent(int64(done))
@@ -778,12 +789,22 @@ func (s *stopper) status() string {
 	return fmt.Sprintf("cameras %d/%d live  events %d  truths %d  F1 %.2f", live, s.c.Cameras, st.EventsAccepted, st.TruthAccepted, sc.Overall.F1)
 }
 
+// setCuts sets the scoring cuts of both scorers.
+func (s *stopper) setCuts(c results.Cuts) {
+	s.final.SetCuts(c)
+	s.live.SetCuts(c)
+}
+
 // finish stops the cameras, waits for late events, stops the devices and the center, and
 // writes the scored run record and the report.
 func (s *stopper) finish(ctx context.Context) error {
 	c := s.c
 	s.res.Stopped = c.TimeNow()
 	s.sink.setEnd(s.res.Stopped)
+	if cuts := s.final.Cuts(); s.res.Stopped.Before(cuts.Until) {
+		cuts.Until = s.res.Stopped
+		s.setCuts(cuts)
+	}
 	s.closeONVIF()
 	ferr := s.farm.Close()
 	s.res.FarmStats = s.farm.Stats()
@@ -798,13 +819,14 @@ func (s *stopper) finish(ctx context.Context) error {
 		}
 	}
 	err := errors.Join(ferr, s.closeInputs())
-	s.res.WarmUpTruths, s.res.AfterEndTruths = s.sink.counts()
 	st := s.cen.Stats()
 	err = errors.Join(err, s.cen.Close())
 	s.res.Center = st
 	// everything is in: every truth is final
 	end := c.TimeNow().UTC()
 	score := s.final.ScoreIntervals(end.Add(24 * time.Hour))
+	s.res.WarmUpTruths, s.res.AfterEndTruths = score.WarmUpTruths, score.AfterEndTruths
+	s.rec.SetCuts(s.final.Cuts())
 	err = errors.Join(err, s.rec.Finish(end, score), s.rec.Close())
 	s.closed = true
 	if err != nil {

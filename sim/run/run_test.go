@@ -116,6 +116,13 @@ func TestRunEndToEnd(t *testing.T) {
 	if rec.Summary.Truths == 0 {
 		t.Fatal("no truth reached the center")
 	}
+	// truth.jsonl holds every truth, the cut ones too; run.json holds the cuts scoring applied
+	if s := rec.Summary; len(rec.Truth) != s.Truths+s.WarmUpTruths+s.AfterEndTruths || s.WarmUpTruths == 0 {
+		t.Errorf("truth.jsonl holds %d truths; scored %d, cut %d in the warm-up and %d after the end", len(rec.Truth), s.Truths, s.WarmUpTruths, s.AfterEndTruths)
+	}
+	if c := rec.Run.Cuts; c.From.IsZero() || c.Until.IsZero() || c.LoopWarmUp == 0 {
+		t.Errorf("run.json cuts %+v; want from, until and the loop warm-up", c)
+	}
 
 	// the reference device, per type, on its own cameras
 	smart := run.SmartCameras(4, 0.25)

@@ -16,12 +16,9 @@ import (
 	"github.com/trafficsim/trafficsim/wire"
 )
 
-// Formats lists the export formats.
-var Formats = []string{"mot", "coco"}
-
-// MOTClass is the class column of gt.txt: MOT17's ids where MOT17 has the class (car 3,
+// motClass is the class column of gt.txt: MOT17's ids where MOT17 has the class (car 3,
 // bicycle 4, motorbike 5), then ids of our own for truck and bus (written to gt/labels.txt).
-var MOTClass = map[wire.Class]int{wire.Car: 3, wire.Bicycle: 4, wire.Motorbike: 5, wire.Truck: 13, wire.Bus: 14}
+var motClass = map[wire.Class]int{wire.Car: 3, wire.Bicycle: 4, wire.Motorbike: 5, wire.Truck: 13, wire.Bus: 14}
 
 // Export writes clip dir in a format ("mot" or "coco") under out.
 func Export(dir, format, out string) error {
@@ -52,9 +49,9 @@ func seqName(c *library.Clip) string {
 	return c.Meta.ID
 }
 
-// Decode writes every frame of the clip's stream as numbered JPEGs (pattern like "%06d.jpg",
+// decode writes every frame of the clip's stream as numbered JPEGs (pattern like "%06d.jpg",
 // first number 1) into dir, with ffmpeg, and checks the count.
-func Decode(c *library.Clip, dir, pattern string) error {
+func decode(c *library.Clip, dir, pattern string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -79,7 +76,7 @@ func Decode(c *library.Clip, dir, pattern string) error {
 }
 
 func mot(c *library.Clip, t *wire.Truth, seq string) error {
-	if err := Decode(c, filepath.Join(seq, "img1"), "%06d.jpg"); err != nil {
+	if err := decode(c, filepath.Join(seq, "img1"), "%06d.jpg"); err != nil {
 		return err
 	}
 	ini := fmt.Sprintf("[Sequence]\nname=%s\nimDir=img1\nframeRate=%g\nseqLength=%d\nimWidth=%d\nimHeight=%d\nimExt=.jpg\n",
@@ -91,28 +88,28 @@ func mot(c *library.Clip, t *wire.Truth, seq string) error {
 		return err
 	}
 	var gt bytes.Buffer
-	if err := WriteMOT(&gt, t); err != nil {
+	if err := writeMOT(&gt, t); err != nil {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(seq, "gt", "gt.txt"), gt.Bytes(), 0o644); err != nil {
 		return err
 	}
 	var labels bytes.Buffer
-	cls := make([]wire.Class, 0, len(MOTClass))
-	for k := range MOTClass {
+	cls := make([]wire.Class, 0, len(motClass))
+	for k := range motClass {
 		cls = append(cls, k)
 	}
-	sort.Slice(cls, func(i, j int) bool { return MOTClass[cls[i]] < MOTClass[cls[j]] })
+	sort.Slice(cls, func(i, j int) bool { return motClass[cls[i]] < motClass[cls[j]] })
 	for _, k := range cls {
-		fmt.Fprintf(&labels, "%d %s\n", MOTClass[k], k)
+		fmt.Fprintf(&labels, "%d %s\n", motClass[k], k)
 	}
 	return os.WriteFile(filepath.Join(seq, "gt", "labels.txt"), labels.Bytes(), 0o644)
 }
 
-// WriteMOT writes the truth as MOTChallenge gt.txt lines, sorted by frame then track:
+// writeMOT writes the truth as MOTChallenge gt.txt lines, sorted by frame then track:
 // frame (1-based), id, left, top, width, height, considered (1, or 0 when under 10% visible),
-// class (MOTClass), visibility. Objects out of view are left out.
-func WriteMOT(w io.Writer, t *wire.Truth) error {
+// class (motClass), visibility. Objects out of view are left out.
+func writeMOT(w io.Writer, t *wire.Truth) error {
 	cls := classes(t)
 	for _, f := range t.Frames {
 		for _, s := range f.Objects {
@@ -128,7 +125,7 @@ func WriteMOT(w io.Writer, t *wire.Truth) error {
 				use = 0
 			}
 			b := s.Box
-			if _, err := fmt.Fprintf(w, "%d,%d,%.2f,%.2f,%.2f,%.2f,%d,%d,%.3f\n", f.Index+1, s.ID, b[0], b[1], b[2]-b[0], b[3]-b[1], use, MOTClass[c], s.Visible); err != nil {
+			if _, err := fmt.Fprintf(w, "%d,%d,%.2f,%.2f,%.2f,%.2f,%d,%d,%.3f\n", f.Index+1, s.ID, b[0], b[1], b[2]-b[0], b[3]-b[1], use, motClass[c], s.Visible); err != nil {
 				return err
 			}
 		}
@@ -193,8 +190,8 @@ type COCOCategory struct {
 // PlateCategory is the category id of plate boxes.
 const PlateCategory = 6
 
-// BuildCOCO converts a truth into COCO; file names are images/<prefix>_<frame 1-based>.jpg.
-func BuildCOCO(t *wire.Truth, prefix string) (*COCO, error) {
+// buildCOCO converts a truth into COCO; file names are images/<prefix>_<frame 1-based>.jpg.
+func buildCOCO(t *wire.Truth, prefix string) (*COCO, error) {
 	doc := &COCO{Info: map[string]any{"description": "trafficsim " + t.Scenario, "seed": t.Seed, "camera": t.Camera,
 		"conditions": t.Conditions}}
 	cat := map[wire.Class]int{}
@@ -246,10 +243,10 @@ func box(id, img, cat, track int, b wire.Box, vis float64, a Attributes) COCOAnn
 
 func coco(c *library.Clip, t *wire.Truth, out string) error {
 	prefix := seqName(c)
-	if err := Decode(c, filepath.Join(out, "images"), prefix+"_%06d.jpg"); err != nil {
+	if err := decode(c, filepath.Join(out, "images"), prefix+"_%06d.jpg"); err != nil {
 		return err
 	}
-	doc, err := BuildCOCO(t, prefix)
+	doc, err := buildCOCO(t, prefix)
 	if err != nil {
 		return err
 	}

@@ -8,15 +8,14 @@ import (
 	"github.com/trafficsim/trafficsim/wire"
 )
 
-// Series letters in use (no I, J, O, Q, W; R is for trailers).
-var Series = []string{"A", "B", "C", "D", "E", "F", "G", "H", "K", "L", "M", "N", "P", "S", "T", "U", "V", "X", "Y", "Z"}
-
-// Region is a set of province codes with their weights of appearance.
-type Region struct {
-	Codes []string
-	// LocalShare is the share of plates from Codes[0:Local]; the rest come from Others.
-	LocalShare float64
-}
+// Series letters in use (wire.PlateSeries: no I, J, O, Q, W; R is for trailers).
+var Series = func() []string {
+	s := make([]string, len(wire.PlateSeries))
+	for i := range s {
+		s[i] = wire.PlateSeries[i : i+1]
+	}
+	return s
+}()
 
 // Province codes (DOMAIN.md): Hanoi 29-33 and 40; HCMC 41, 50-59; and a selection of others.
 var (

@@ -30,6 +30,10 @@ func TestPlatesMatchTheClassFormat(t *testing.T) {
 		if p.Rows != wantRows {
 			t.Errorf("%s plate %q has %d rows", c, p.Text, p.Rows)
 		}
+		// the layout a plate reader reads it by (the wire contract)
+		if !wire.FitsPlateLayout(p.Text, wire.PlateLayout(p.Rows)) {
+			t.Errorf("%s plate %q does not fit wire layout %v", c, p.Text, wire.PlateLayout(p.Rows))
+		}
 		colors[p.Color]++
 	}
 	if share := float64(local) / 1600; share < 0.8 || share > 0.9 {

@@ -5,6 +5,8 @@ import (
 	"image/color"
 	"math"
 	"math/rand/v2"
+
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // atlas is the one source texture of every batch: a white square and a radial glow.
@@ -48,7 +50,7 @@ type grain struct {
 }
 
 func newGrain(seed uint64, sigma float64, pixels int) *grain {
-	rng := rand.New(rand.NewPCG(seed, 0x677261696e))
+	rng := rand.New(rand.NewPCG(seed, wire.StreamGrain))
 	g := &grain{tab: make([]int8, 2*pixels), n: pixels}
 	for i := range g.tab {
 		g.tab[i] = int8(min(max(math.Round(rng.NormFloat64()*sigma*255), -127), 127))
@@ -58,7 +60,7 @@ func newGrain(seed uint64, sigma float64, pixels int) *grain {
 
 // apply adds the grain to an opaque RGBA picture (luma noise), starting at a frame's offset.
 func (g *grain) apply(pix []byte, frame uint64, seed uint64) {
-	off := int(rand.New(rand.NewPCG(seed, 0x6e6f697365^frame)).IntN(g.n))
+	off := int(rand.New(rand.NewPCG(seed, wire.StreamGrainFrame^frame)).IntN(g.n))
 	tab := g.tab[off : off+g.n]
 	n := min(len(pix)/4, len(tab))
 	pix = pix[:4*n]

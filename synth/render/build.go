@@ -286,7 +286,7 @@ func (b *builder) frame(i int) {
 		if _, ok := b.cam.box(cb); !ok {
 			continue // partly behind the camera: not in view (as in the truth)
 		}
-		// the world's occlusion order (world.DepthKey): depth of the cuboid's centre
+		// the world's occlusion order (shape.DepthKey): depth of the cuboid's centre
 		it := b.begin(&b.dyn, b.depthOf(wire.Vec3{st.Pos[0], st.Pos[1], o.HeightM / 2}))
 		it.obj = o.ID
 		b.vehicle(o, st, b.look[o.ID])
@@ -458,7 +458,7 @@ func (b *builder) effects(i int) {
 		b.fx.rect(0, 0, w, h, b.env.hazeColor.alpha(b.env.veil), whiteU, whiteU)
 	}
 	if b.env.rain {
-		rng := rand.New(rand.NewPCG(b.t.Seed, 0x7261696e^uint64(i)))
+		rng := rand.New(rand.NewPCG(b.t.Seed, wire.StreamRain^uint64(i)))
 		n := int(w * h / 2500)
 		for k := 0; k < n; k++ {
 			x, y := rng.Float32()*w, rng.Float32()*h

@@ -31,7 +31,7 @@ var (
 )
 
 func newLook(seed uint64, o *wire.Object) *look {
-	rng := rand.New(rand.NewPCG(seed, 0x6c6f6f6b^uint64(o.ID)))
+	rng := rand.New(rand.NewPCG(seed, wire.StreamLook^uint64(o.ID)))
 	l := &look{parts: shape.Parts(o), cargo: cargos[rng.IntN(len(cargos))]}
 	for range o.Riders {
 		l.riders = append(l.riders, riderLook{

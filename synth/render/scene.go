@@ -201,7 +201,7 @@ func (b *builder) buildStatic() {
 // skyline puts seeded tree clumps and low buildings far beyond the scene (300-450 m), hazed
 // into the horizon: pure backdrop, farther than anything the truth describes.
 func (b *builder) skyline() {
-	rng := rand.New(rand.NewPCG(b.t.Seed, 0x736b79))
+	rng := rand.New(rand.NewPCG(b.t.Seed, wire.StreamSkyline))
 	o := b.cam.o
 	pan := math.Atan2(b.cam.f[0], b.cam.f[1])
 	for a := -1.2; a < 1.2; a += 0.012 + 0.02*rng.Float64() {
@@ -344,7 +344,7 @@ func (b *builder) sceneryStatic() {
 
 // prop draws a piece of roadside backdrop from its occluder pieces, with its decoration.
 func (b *builder) prop(idx int, pr *wire.Prop, grp []shape.Occluder) {
-	rng := rand.New(rand.NewPCG(b.t.Seed, 0x70726f70^uint64(idx)))
+	rng := rand.New(rand.NewPCG(b.t.Seed, wire.StreamProp^uint64(idx)))
 	col := rgba{0.62, 0.6, 0.56, 1}
 	if pr.Color != "" {
 		col = hex(pr.Color)
@@ -430,7 +430,7 @@ func (b *builder) windows(a, c wire.Vec3, h float64, n wire.Vec3, seed uint64) {
 	if b.mode == IDs {
 		return
 	}
-	rng := rand.New(rand.NewPCG(seed, 0x77696e))
+	rng := rand.New(rand.NewPCG(seed, wire.StreamWindows))
 	l := dist(a, c)
 	off := scl(n, 0.02)
 	at := func(u, z float64) wire.Vec3 { p := lerp3(a, c, u/l); p[2] = z; return add(p, off) }

@@ -32,6 +32,7 @@ type Occluder struct {
 }
 
 // DepthKey is the occlusion order of a road user (the world's): depth of its cuboid's centre.
+// Projector.DepthKey is the same with the camera basis cached.
 func DepthKey(cam wire.Pinhole, o *wire.Object, s wire.ObjectState) float64 {
 	return cam.ToCamera(wire.Vec3{s.Pos[0], s.Pos[1], o.HeightM / 2})[2]
 }
@@ -44,9 +45,9 @@ func SignalHead(s wire.Signal) (f wire.Point, bot, top float64) {
 	return wire.Point{math.Sin(a), math.Cos(a)}, l[2][2] - wire.LampRadiusM - 0.12, l[0][2] + wire.LampRadiusM + 0.12
 }
 
-// TowardRoad is the unit road-plane direction from (x, y) to the nearest lane centre point
+// towardRoad is the unit road-plane direction from (x, y) to the nearest lane centre point
 // (street-light arms reach over the road).
-func TowardRoad(sc *wire.Scene, x, y float64) wire.Point {
+func towardRoad(sc *wire.Scene, x, y float64) wire.Point {
 	best, bd := wire.Point{1, 0}, math.Inf(1)
 	for _, l := range sc.Lanes {
 		for _, q := range l.Center {
@@ -125,7 +126,7 @@ func Scenery(sc *wire.Scene) []Occluder {
 			a := wire.Vec3{cx, cy, h / 2}
 			add(Pole, a, prismAt(cx, cy, 0, h, 0.1, 0.07, 8))
 			if pr.Kind == "streetlight" {
-				arm := TowardRoad(sc, cx, cy)
+				arm := towardRoad(sc, cx, cy)
 				fr := frame{o: wire.Point{cx, cy}, f: arm, l: wire.Point{-arm[1], arm[0]}}
 				add(LightArm, a, fr.box(0, 1.7, -0.04, 0.04, h-0.06, h))
 				add(LampHead, a, fr.box(1.2, 1.9, -0.14, 0.14, h-0.17, h-0.02))

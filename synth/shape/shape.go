@@ -2,7 +2,6 @@ package shape
 
 import (
 	"math"
-	"sort"
 
 	"github.com/trafficsim/trafficsim/wire"
 )
@@ -90,9 +89,9 @@ func wheel(x, yc, halfW, r float64) Part {
 	return p
 }
 
-// CarStyle is the car's body style, fixed by its truth (height, then ID) so world and renderer
+// carStyle is the car's body style, fixed by its truth (height, then ID) so world and renderer
 // agree: 0 saloon, 1 hatchback, 2 SUV/MPV.
-func CarStyle(o *wire.Object) int {
+func carStyle(o *wire.Object) int {
 	if o.HeightM >= 1.65 {
 		return 2
 	}
@@ -168,7 +167,7 @@ func Parts(o *wire.Object) []Part {
 		}
 		ps = append(ps, box(Body, -1, -L/2, L/2, -W/2, W/2, c, hb))
 		cab := [4]float64{-0.36, 0.2, -0.24, 0.03}
-		switch CarStyle(o) {
+		switch carStyle(o) {
 		case 1:
 			cab = [4]float64{-0.47, 0.17, -0.44, 0.0}
 		case 2:
@@ -225,8 +224,8 @@ func ToWorld(s wire.ObjectState, p wire.Vec3) wire.Vec3 {
 	return wire.Vec3{s.Pos[0] + fx*p[0] + lx*p[1], s.Pos[1] + fy*p[0] + ly*p[1], p[2]}
 }
 
-// Points returns every part's points in the world at a state.
-func Points(parts []Part, s wire.ObjectState) []wire.Vec3 {
+// points returns every part's points in the world at a state.
+func points(parts []Part, s wire.ObjectState) []wire.Vec3 {
 	var out []wire.Vec3
 	for _, p := range parts {
 		for _, q := range p.Pts {
@@ -239,7 +238,7 @@ func Points(parts []Part, s wire.ObjectState) []wire.Vec3 {
 // Project projects the object's points; ok is false when any is behind the camera (such objects
 // are not in view, as with wire.Pinhole.ProjectCuboid).
 func Project(cam wire.Pinhole, parts []Part, s wire.ObjectState) ([]wire.Point, bool) {
-	pts := Points(parts, s)
+	pts := points(parts, s)
 	out := make([]wire.Point, len(pts))
 	for i, p := range pts {
 		q, _, ok := cam.Project(p)
@@ -257,47 +256,7 @@ func Box(cam wire.Pinhole, parts []Part, s wire.ObjectState) (wire.Box, bool) {
 	if !ok {
 		return wire.Box{}, false
 	}
-	b := wire.Box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
-	for _, p := range pts {
-		b[0], b[1] = min(b[0], p[0]), min(b[1], p[1])
-		b[2], b[3] = max(b[2], p[0]), max(b[3], p[1])
-	}
-	return b, true
-}
-
-// Hull is the convex hull of the object's shape in the image (counter-clockwise in pixel axes).
-func Hull(cam wire.Pinhole, parts []Part, s wire.ObjectState) ([]wire.Point, bool) {
-	pts, ok := Project(cam, parts, s)
-	if !ok {
-		return nil, false
-	}
-	return ConvexHull(pts), true
-}
-
-// ConvexHull returns the convex hull of points (Andrew's monotone chain).
-func ConvexHull(pts []wire.Point) []wire.Point {
-	p := append([]wire.Point(nil), pts...)
-	sort.Slice(p, func(i, j int) bool { return p[i][0] < p[j][0] || p[i][0] == p[j][0] && p[i][1] < p[j][1] })
-	if len(p) < 3 {
-		return p
-	}
-	cr := func(o, a, b wire.Point) float64 { return (a[0]-o[0])*(b[1]-o[1]) - (a[1]-o[1])*(b[0]-o[0]) }
-	var h []wire.Point
-	for _, q := range p {
-		for len(h) >= 2 && cr(h[len(h)-2], h[len(h)-1], q) <= 0 {
-			h = h[:len(h)-1]
-		}
-		h = append(h, q)
-	}
-	lo := len(h) + 1
-	for i := len(p) - 2; i >= 0; i-- {
-		q := p[i]
-		for len(h) >= lo && cr(h[len(h)-2], h[len(h)-1], q) <= 0 {
-			h = h[:len(h)-1]
-		}
-		h = append(h, q)
-	}
-	return h[:len(h)-1]
+	return Bounds(pts), true
 }
 
 // ClippedBox is the box of the part of a convex image polygon (a Hull) inside the image
@@ -330,11 +289,7 @@ func ClippedBox(hull []wire.Point, w, h float64) (wire.Box, bool) {
 			return wire.Box{}, false
 		}
 	}
-	b := wire.Box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
-	for _, p := range poly {
-		b[0], b[1] = min(b[0], p[0]), min(b[1], p[1])
-		b[2], b[3] = max(b[2], p[0]), max(b[3], p[1])
-	}
+	b := Bounds(poly)
 	return b, b.Area() > 0
 }
 

@@ -9,7 +9,7 @@ import (
 )
 
 // newTestSim builds the rules scenario's world with no random arrivals.
-func newTestSim(t *testing.T, mutate func(*scenarios.Scenario)) *sim {
+func newTestTraffic(t *testing.T, mutate func(*scenarios.Scenario)) *traffic {
 	t.Helper()
 	sc, err := scenarios.Parse("rules.yaml", []byte(ruleScenario))
 	if err != nil {
@@ -22,7 +22,7 @@ func newTestSim(t *testing.T, mutate func(*scenarios.Scenario)) *sim {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := newSim(st, 1, 0)
+	m := newTraffic(st, 1, 0)
 	for _, src := range st.sources {
 		src.next = math.Inf(1)
 	}
@@ -33,7 +33,7 @@ func newTestSim(t *testing.T, mutate func(*scenarios.Scenario)) *sim {
 }
 
 // place puts a vehicle of class c on path p with its centre at arc length s.
-func (m *sim) place(c wire.Class, p *path, s, v float64) *vehicle {
+func (m *traffic) place(c wire.Class, p *path, s, v float64) *vehicle {
 	veh := m.launchVehicle(c, p, 0)
 	veh.s, veh.v = s, v
 	veh.drv.v0 = 40 / 3.6
@@ -55,7 +55,7 @@ func lightAt(c cycle, l wire.Light, t0 float64) float64 {
 }
 
 func TestQueueFormsAtRedAndClearsOnGreen(t *testing.T) {
-	m := newTestSim(t, nil)
+	m := newTestTraffic(t, nil)
 	st := m.st
 	lane := st.lanes[1] // a1, away
 	p := st.straight[lane]
@@ -98,7 +98,7 @@ func TestQueueFormsAtRedAndClearsOnGreen(t *testing.T) {
 }
 
 func TestLeftTurnWaitsForAGap(t *testing.T) {
-	m := newTestSim(t, nil)
+	m := newTestTraffic(t, nil)
 	st := m.st
 	away, toward := st.lanes[1], st.lanes[0]
 	m.t = lightAt(st.cycle, wire.Green, 0)
@@ -127,7 +127,7 @@ func TestLeftTurnWaitsForAGap(t *testing.T) {
 }
 
 func TestTrafficMakesRoomForAWrongWayRider(t *testing.T) {
-	m := newTestSim(t, nil)
+	m := newTestTraffic(t, nil)
 	st := m.st
 	a1 := st.lanes[1]
 	car := m.place(wire.Car, st.straight[a1], 40, 8)

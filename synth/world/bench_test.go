@@ -45,7 +45,7 @@ func BenchmarkGenerate(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			m := newSim(st, sc.Seed, -WarmUp.Seconds())
+			m := newTraffic(st, sc.Seed, -WarmUp.Seconds())
 			n := int((clip + WarmUp).Seconds() * sc.FPS)
 			for k := 0; k < n; k++ {
 				m.t = float64(k)/sc.FPS - WarmUp.Seconds()
@@ -71,7 +71,7 @@ func BenchmarkProject(b *testing.B) {
 	b.Run("cached", func(b *testing.B) {
 		for b.Loop() {
 			for _, p := range pts {
-				vw.project(p)
+				vw.Project(p)
 			}
 		}
 	})

@@ -25,7 +25,7 @@
 //     with position, heading, speed and braking; Box is shape.ImageBox (each part's hull
 //     clipped to the image), the box of what the renderer draws.
 //   - Occlusion: an object's silhouette is the union of its synth/shape parts' projected convex
-//     hulls; nearer objects (smaller DepthKey, = shape.DepthKey) cover farther ones, and so do
+//     hulls; nearer objects (smaller shape.DepthKey) cover farther ones, and so do
 //     scenery pieces (shape.Scenery, the renderer's geometry) whose anchor is nearer than the
 //     object's DepthKey. Visible is the share of the silhouette (the part outside the image
 //     included) that is inside the image and not covered, counted on a CellPx grid, each cell

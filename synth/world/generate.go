@@ -29,7 +29,7 @@ const Version = "world-6" // 2: boxes and visibility from the shared body shapes
 // Generate runs the world of a scenario and returns its truth (truth.json) and the calibration
 // of the camera (camera.json). Same scenario, options and version give byte-identical JSON.
 func Generate(sc *scenarios.Scenario, o Options) (*wire.Truth, *wire.Calibration, error) {
-	r, err := run(sc, o)
+	r, err := simulate(sc, o)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -43,14 +43,11 @@ type result struct {
 	fully map[int]bool
 }
 
-func run(sc *scenarios.Scenario, o Options) (*result, error) {
+func simulate(sc *scenarios.Scenario, o Options) (*result, error) {
 	if err := usable(sc); err != nil {
 		return nil, err
 	}
-	seed := o.Seed
-	if seed == 0 {
-		seed = sc.Seed
-	}
+	seed := sc.SeedOr(o.Seed)
 	dur := o.Duration
 	if dur == 0 {
 		dur = sc.Duration
@@ -69,7 +66,7 @@ func run(sc *scenarios.Scenario, o Options) (*result, error) {
 	fps := sc.FPS
 	frames := int(math.Round(dur.Seconds() * fps))
 	warm := int(math.Round(WarmUp.Seconds() * fps))
-	m := newSim(st, seed, -float64(warm)/fps)
+	m := newTraffic(st, seed, -float64(warm)/fps)
 	cond := wire.Conditions{TimeOfDay: sc.Conditions.TimeOfDay, Weather: sc.Conditions.Weather, Noise: sc.Conditions.Noise,
 		Overlay: *sc.Conditions.Overlay, Start: sc.Conditions.Start}
 	tr := &wire.Truth{

@@ -76,12 +76,12 @@ type judge struct {
 	fully  map[int]bool // motorbikes seen fully visible and large enough to judge at least once
 }
 
-func (j *judge) stamp(tr *track, v *vehicle, typ wire.ViolationType, frame int, box wire.Box, speed float64) {
+func (j *judge) stamp(tk *track, v *vehicle, typ wire.ViolationType, frame int, box wire.Box, speed float64) {
 	k := typeIndex(typ)
-	if tr.stamped[k] || box.Area() == 0 {
+	if tk.stamped[k] || box.Area() == 0 {
 		return // stamped already, or out of view: this camera cannot see it
 	}
-	tr.stamped[k] = true
+	tk.stamped[k] = true
 	vi := wire.Violation{Type: typ, Camera: j.cam, Frame: frame, T: round3(float64(frame) / j.fps), Object: v.id,
 		Plate: v.obj.Plate.Text, Class: v.cls, Box: box, Night: j.night, Weather: j.wx}
 	if speed > 0 {
@@ -112,10 +112,10 @@ func (s *site) laneOf(p wire.Point, fwd wire.Point) (*laneRegion, float64) {
 
 // apply runs every rule for one vehicle at one frame. lights are the lights of the heads.
 func (j *judge) apply(v *vehicle, s *wire.ObjectState, frame int, lights []wire.Light) {
-	tr := j.tracks[v.id]
-	if tr == nil {
-		tr = newTrack(len(j.st.speed))
-		j.tracks[v.id] = tr
+	tk := j.tracks[v.id]
+	if tk == nil {
+		tk = newTrack(len(j.st.speed))
+		j.tracks[v.id] = tk
 	}
 	t := float64(frame) / j.fps
 	front := wire.Point{s.Pos[0] + v.fwd[0]*v.L/2, s.Pos[1] + v.fwd[1]*v.L/2}
@@ -132,11 +132,11 @@ func (j *judge) apply(v *vehicle, s *wire.ObjectState, frame int, lights []wire.
 			*start = frame
 		}
 		if float64(frame-*start) >= secs*j.fps-1e-9 {
-			j.stamp(tr, v, typ, frame, s.Box, 0)
+			j.stamp(tk, v, typ, frame, s.Box, 0)
 		}
 	}
-	run(&tr.wwStart, region != nil && c < -LaneCos && !still, WrongWaySeconds, wire.WrongWay)
-	run(&tr.wlStart, region != nil && c > LaneCos && !region.allows(v.cls) && !still, WrongLaneSeconds, wire.WrongLane)
+	run(&tk.wwStart, region != nil && c < -LaneCos && !still, WrongWaySeconds, wire.WrongWay)
+	run(&tk.wlStart, region != nil && c > LaneCos && !region.allows(v.cls) && !still, WrongLaneSeconds, wire.WrongLane)
 	onSidewalk := false
 	if v.cls == wire.Motorbike {
 		for i := range j.st.sidewalks {
@@ -146,7 +146,7 @@ func (j *judge) apply(v *vehicle, s *wire.ObjectState, frame int, lights []wire.
 			}
 		}
 	}
-	run(&tr.swStart, onSidewalk, SidewalkSeconds, wire.Sidewalk)
+	run(&tk.swStart, onSidewalk, SidewalkSeconds, wire.Sidewalk)
 
 	// illegal_parking: stationary in a no-parking zone for more than its threshold.
 	zoneIdx := -1
@@ -159,13 +159,13 @@ func (j *judge) apply(v *vehicle, s *wire.ObjectState, frame int, lights []wire.
 		}
 	}
 	if zoneIdx < 0 {
-		tr.stillStart, tr.stillZone = -1, -1
+		tk.stillStart, tk.stillZone = -1, -1
 	} else {
-		if tr.stillStart < 0 || tr.stillZone != zoneIdx {
-			tr.stillStart, tr.stillZone = frame, zoneIdx
+		if tk.stillStart < 0 || tk.stillZone != zoneIdx {
+			tk.stillStart, tk.stillZone = frame, zoneIdx
 		}
-		if float64(frame-tr.stillStart) > j.st.noParking[zoneIdx].thresholdS*j.fps {
-			j.stamp(tr, v, wire.IllegalParking, frame, s.Box, 0)
+		if float64(frame-tk.stillStart) > j.st.noParking[zoneIdx].thresholdS*j.fps {
+			j.stamp(tk, v, wire.IllegalParking, frame, s.Box, 0)
 		}
 	}
 
@@ -179,10 +179,10 @@ func (j *judge) apply(v *vehicle, s *wire.ObjectState, frame int, lights []wire.
 			helmetless = helmetless || !r.Helmet
 		}
 		if helmetless {
-			j.stamp(tr, v, wire.NoHelmet, frame, s.Box, 0)
+			j.stamp(tk, v, wire.NoHelmet, frame, s.Box, 0)
 		}
 		if len(v.obj.Riders) >= 3 {
-			j.stamp(tr, v, wire.TooManyPassengers, frame, s.Box, 0)
+			j.stamp(tk, v, wire.TooManyPassengers, frame, s.Box, 0)
 		}
 	}
 
@@ -190,11 +190,11 @@ func (j *judge) apply(v *vehicle, s *wire.ObjectState, frame int, lights []wire.
 	for i := range j.st.stops {
 		sl := &j.st.stops[i]
 		aligned := v.fwd[0]*sl.n[0]+v.fwd[1]*sl.n[1] >= AlignCos
-		if tr.redFrame >= 0 && tr.redLine == i && (!aligned ||
+		if tk.redFrame >= 0 && tk.redLine == i && (!aligned ||
 			(front[0]-sl.a[0])*sl.n[0]+(front[1]-sl.a[1])*sl.n[1] >= GoOnM) {
 			// It went on (straight ahead or turning away): a red_light at the crossing frame.
-			j.stamp(tr, v, wire.RedLight, tr.redFrame, tr.redBox, 0)
-			tr.redFrame = -1
+			j.stamp(tk, v, wire.RedLight, tk.redFrame, tk.redBox, 0)
+			tk.redFrame = -1
 		}
 		if !aligned {
 			continue
@@ -207,45 +207,45 @@ func (j *judge) apply(v *vehicle, s *wire.ObjectState, frame int, lights []wire.
 		}
 		d := (front[0]-sl.a[0])*sl.n[0] + (front[1]-sl.a[1])*sl.n[1]
 		red := lights[sl.sig] == wire.Red
-		if tr.seen {
-			pd := (tr.prevFront[0]-sl.a[0])*sl.n[0] + (tr.prevFront[1]-sl.a[1])*sl.n[1]
-			if pd < 0 && d >= 0 && red && tr.redFrame < 0 && !tr.stamped[typeIndex(wire.RedLight)] {
-				tr.redFrame, tr.redLine, tr.redBox, tr.redT = frame, i, s.Box, t
+		if tk.seen {
+			pd := (tk.prevFront[0]-sl.a[0])*sl.n[0] + (tk.prevFront[1]-sl.a[1])*sl.n[1]
+			if pd < 0 && d >= 0 && red && tk.redFrame < 0 && !tk.stamped[typeIndex(wire.RedLight)] {
+				tk.redFrame, tk.redLine, tk.redBox, tk.redT = frame, i, s.Box, t
 			}
 		}
-		if still && d > 0 && d < GoOnM && red && tr.prevT >= 0 && tr.seen && !wasStill(tr) {
-			j.stamp(tr, v, wire.StopLineViolation, frame, s.Box, 0)
-			tr.redFrame = -1 // it stopped: not a red_light
+		if still && d > 0 && d < GoOnM && red && tk.prevT >= 0 && tk.seen && !wasStill(tk) {
+			j.stamp(tk, v, wire.StopLineViolation, frame, s.Box, 0)
+			tk.redFrame = -1 // it stopped: not a red_light
 		}
 	}
 
 	// speeding: mean speed between the front crossing the entry and the exit line.
 	for i := range j.st.speed {
 		z := &j.st.speed[i]
-		if s.Pos[0] < z.x0 || s.Pos[0] > z.x1 || !tr.seen || v.fwd[1]*float64(z.dir) < AlignCos {
+		if s.Pos[0] < z.x0 || s.Pos[0] > z.x1 || !tk.seen || v.fwd[1]*float64(z.dir) < AlignCos {
 			continue
 		}
 		dir := float64(z.dir)
 		cross := func(line float64) (float64, bool) {
-			pd, nd := (tr.prevFront[1]-line)*dir, (front[1]-line)*dir
+			pd, nd := (tk.prevFront[1]-line)*dir, (front[1]-line)*dir
 			if pd < 0 && nd >= 0 {
-				return tr.prevT + (t-tr.prevT)*(-pd)/(nd-pd), true
+				return tk.prevT + (t-tk.prevT)*(-pd)/(nd-pd), true
 			}
 			return 0, false
 		}
 		if tc, ok := cross(z.entry); ok {
-			tr.szEntry[i] = tc
+			tk.szEntry[i] = tc
 		}
-		if tc, ok := cross(z.exit); ok && !math.IsNaN(tr.szEntry[i]) {
-			mean := z.length / (tc - tr.szEntry[i]) * 3.6
+		if tc, ok := cross(z.exit); ok && !math.IsNaN(tk.szEntry[i]) {
+			mean := z.length / (tc - tk.szEntry[i]) * 3.6
 			if mean > j.st.scene.SpeedLimits[v.cls] {
-				j.stamp(tr, v, wire.Speeding, frame, s.Box, mean)
+				j.stamp(tk, v, wire.Speeding, frame, s.Box, mean)
 			}
-			tr.szEntry[i] = math.NaN()
+			tk.szEntry[i] = math.NaN()
 		}
 	}
-	tr.wasStill = still
-	tr.seen, tr.prevFront, tr.prevT = true, front, t
+	tk.wasStill = still
+	tk.seen, tk.prevFront, tk.prevT = true, front, t
 }
 
-func wasStill(tr *track) bool { return tr.wasStill }
+func wasStill(tk *track) bool { return tk.wasStill }

@@ -306,7 +306,7 @@ func buildSite(sc *scenarios.Scenario, seed uint64) (*site, error) {
 		sig := ss.Signal
 		s.cycle = cycle{green: sig.Green.Seconds(), amber: sig.Amber.Seconds(), allRed: sig.AllRed.Seconds(), crossGreen: sig.CrossGreen.Seconds()}
 		// Different seeds (cameras) see the cycle at different phases.
-		s.cycle.offset = rand.New(rand.NewPCG(seed, 11)).Float64() * s.cycle.length()
+		s.cycle.offset = rand.New(rand.NewPCG(seed, wire.StreamSignalPhase)).Float64() * s.cycle.length()
 	}
 	// Median and sidewalks, interrupted by the cross road.
 	spans := [][2]float64{{yMin, yMax}}
@@ -640,7 +640,7 @@ var buildingColors = []string{"#d9c7a3", "#c9b28f", "#e6dccb", "#b9c4c9", "#d4a3
 
 // buildProps lines the road with buildings (tube houses in town), trees and street lights.
 func (s *site) buildProps(seed uint64) {
-	r := rand.New(rand.NewPCG(seed, 12))
+	r := rand.New(rand.NewPCG(seed, wire.StreamProps))
 	sn := &s.scene
 	urban := s.sc.Scene.Template != "expressway"
 	for _, side := range []int{-1, 1} {
@@ -706,7 +706,7 @@ func (s *site) buildProps(seed uint64) {
 
 // buildSources sets the arrival rates per direction.
 func (s *site) buildSources() {
-	tr := s.sc.Traffic
+	flow := s.sc.Traffic
 	nA, nT := 0, 0
 	for _, l := range s.lanes {
 		if l.dir > 0 {
@@ -717,10 +717,10 @@ func (s *site) buildSources() {
 	}
 	total := float64(nA + nT)
 	if nA > 0 {
-		s.sources = append(s.sources, &source{name: "away", dir: 1, rate: tr.FlowPerHour / 3600 * float64(nA) / total})
+		s.sources = append(s.sources, &source{name: "away", dir: 1, rate: flow.FlowPerHour / 3600 * float64(nA) / total})
 	}
 	if nT > 0 {
-		s.sources = append(s.sources, &source{name: "toward", dir: -1, rate: tr.FlowPerHour / 3600 * float64(nT) / total})
+		s.sources = append(s.sources, &source{name: "toward", dir: -1, rate: flow.FlowPerHour / 3600 * float64(nT) / total})
 	}
 	if s.junction {
 		f := s.sc.Scene.Cross.FlowPerHour / 3600 / 2

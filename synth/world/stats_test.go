@@ -63,7 +63,7 @@ func TestConfiguredRatesAreMet(t *testing.T) {
 			if raceDetector {
 				clip = 10 * time.Minute
 			}
-			r, err := run(sc, Options{Duration: clip})
+			r, err := simulate(sc, Options{Duration: clip})
 			if err != nil {
 				t.Fatal(err)
 			}

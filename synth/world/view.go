@@ -41,41 +41,16 @@ type viewer struct {
 	scDepth []float32
 	scLo    []int32
 	scHi    []int32
-	depth   float64 // DepthKey of the object being rastered
+	depth   float64 // shape.DepthKey of the object being rastered
 	camPos  wire.Vec3
 	items   []viewItem
 	// The part hulls of this frame's items: points, and each hull's end in hullPts.
-	hullPts []wire.Point
-	hullEnd []int32
-	partBox []wire.Box // each part's unclipped box (same index as hullEnd)
-	urows   [][]span   // one object's cells, before they go into rows
-	// The camera basis, computed once (wire.Pinhole.Project recomputes it per point); the
-	// arithmetic is the same, so the results are too.
-	o, r, d, f wire.Vec3
-}
-
-// project is wire.Pinhole.Project with the basis cached.
-func (vw *viewer) project(p wire.Vec3) (wire.Point, bool) {
-	v := wire.Vec3{p[0] - vw.o[0], p[1] - vw.o[1], p[2] - vw.o[2]}
-	z := v[0]*vw.f[0] + v[1]*vw.f[1] + v[2]*vw.f[2]
-	if z < wire.NearZ {
-		return wire.Point{}, false
-	}
-	x := v[0]*vw.r[0] + v[1]*vw.r[1] + v[2]*vw.r[2]
-	y := v[0]*vw.d[0] + v[1]*vw.d[1] + v[2]*vw.d[2]
-	c := vw.cam
-	return wire.Point{c.Cx + c.FocalPx*x/z, c.Cy + c.FocalPx*y/z}, true
-}
-
-// basis mirrors wire.Pinhole's camera frame.
-func basis(c wire.Pinhole) (o, r, d, f wire.Vec3) {
-	p, t := c.PanDeg*math.Pi/180, c.TiltDeg*math.Pi/180
-	o = wire.Vec3{c.Position[0], c.Position[1], c.HeightM}
-	f = wire.Vec3{math.Sin(p) * math.Cos(t), math.Cos(p) * math.Cos(t), -math.Sin(t)}
-	r = wire.Vec3{math.Cos(p), -math.Sin(p), 0}
-	up := wire.Vec3{r[1]*f[2] - r[2]*f[1], r[2]*f[0] - r[0]*f[2], r[0]*f[1] - r[1]*f[0]}
-	d = wire.Vec3{-up[0], -up[1], -up[2]}
-	return
+	hullPts          []wire.Point
+	hullEnd          []int32
+	partBox          []wire.Box // each part's unclipped box (same index as hullEnd)
+	urows            [][]span   // one object's cells, before they go into rows
+	*shape.Projector            // wire.Pinhole.Project with the basis computed once
+	o, r, d, f       wire.Vec3  // the camera basis (wire.Pinhole.Basis), for placement
 }
 
 type viewItem struct {
@@ -94,7 +69,8 @@ func newViewer(cam wire.Pinhole) *viewer {
 	gw, gh := (cam.Width+CellPx-1)/CellPx, (cam.Height+CellPx-1)/CellPx
 	vw := &viewer{cam: cam, w: cam.Width, h: cam.Height, gw: gw, gh: gh, rows: make([][]span, gh),
 		camPos: wire.Vec3{cam.Position[0], cam.Position[1], cam.HeightM}}
-	vw.o, vw.r, vw.d, vw.f = basis(cam)
+	vw.Projector = shape.NewProjector(cam)
+	vw.o, vw.r, vw.d, vw.f = cam.Basis()
 	vw.scDepth = make([]float32, gw*gh)
 	for i := range vw.scDepth {
 		vw.scDepth[i] = float32(math.Inf(1))
@@ -104,13 +80,6 @@ func newViewer(cam wire.Pinhole) *viewer {
 		vw.scLo[j], vw.scHi[j] = math.MaxInt32, -1
 	}
 	return vw
-}
-
-// DepthKey is the occlusion order of an object: the depth of its cuboid centre along the optical
-// axis. Nearer objects (smaller key) occlude farther ones; the renderer draws far to near by it.
-func DepthKey(cam wire.Pinhole, o wire.Object, s wire.ObjectState) float64 {
-	q := cam.ToCamera(wire.Vec3{s.Pos[0], s.Pos[1], o.HeightM / 2})
-	return q[2]
 }
 
 // look fills box, visibility and plate fields of the states (one per vehicle, same order). An
@@ -172,8 +141,7 @@ func (vw *viewer) look(vs []*vehicle, states []wire.ObjectState) {
 		it.box, it.clipped = ub, cb
 		it.inView = true
 		v.inside = ub[0] >= 0 && ub[1] >= 0 && ub[2] <= W && ub[3] <= H
-		c := wire.Vec3{st.Pos[0] - vw.o[0], st.Pos[1] - vw.o[1], v.obj.HeightM/2 - vw.o[2]}
-		it.depth = c[0]*vw.f[0] + c[1]*vw.f[1] + c[2]*vw.f[2] // DepthKey
+		it.depth = vw.DepthKey(&v.obj, st)
 		vw.items = append(vw.items, it)
 	}
 	slices.SortFunc(vw.items, func(a, b viewItem) int {
@@ -353,7 +321,7 @@ func (vw *viewer) projectParts(parts []shape.Part, s wire.ObjectState) (wire.Box
 		if cut || (math.Ceil(pb[0]/CellPx-0.5) <= math.Floor(pb[2]/CellPx-0.5) && math.Ceil(pb[1]/CellPx-0.5) <= math.Floor(pb[3]/CellPx-0.5)) {
 			n0 := len(vw.hullPts)
 			vw.hullPts = slices.Grow(vw.hullPts, len(pts)+1)[:n0+len(pts)+1]
-			n := convexHull(pts, vw.hullPts[n0:])
+			n := shape.ConvexHullInto(pts, vw.hullPts[n0:])
 			vw.hullPts = vw.hullPts[:n0+n]
 		}
 		vw.hullEnd = append(vw.hullEnd, int32(len(vw.hullPts)))
@@ -581,7 +549,7 @@ func (vw *viewer) addScenery(pieces []shape.Occluder) {
 		var pts []wire.Point
 		ok := true
 		for _, q := range pc.Pts {
-			p, good := vw.project(q)
+			p, good := vw.Project(q)
 			if !good {
 				ok = false
 				break
@@ -592,9 +560,8 @@ func (vw *viewer) addScenery(pieces []shape.Occluder) {
 			continue
 		}
 		hull := make([]wire.Point, len(pts)+1)
-		hull = hull[:convexHull(pts, hull)]
-		a := wire.Vec3{pc.Anchor[0] - vw.o[0], pc.Anchor[1] - vw.o[1], pc.Anchor[2] - vw.o[2]}
-		depth := float32(a[0]*vw.f[0] + a[1]*vw.f[1] + a[2]*vw.f[2])
+		hull = hull[:shape.ConvexHullInto(pts, hull)]
+		depth := float32(vw.Depth(pc.Anchor))
 		vw.eachCell(hull, func(j, i0, i1 int) {
 			row := vw.scDepth[j*vw.gw : (j+1)*vw.gw]
 			for i := i0; i <= i1; i++ {
@@ -673,7 +640,7 @@ func (vw *viewer) plate(it *viewItem, st *wire.ObjectState) {
 	b := wire.Box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
 	var pts [4]wire.Point
 	for i, c := range cs {
-		p, ok := vw.project(c)
+		p, ok := vw.Project(c)
 		if !ok {
 			return
 		}
@@ -751,53 +718,6 @@ func roundBox(b wire.Box) wire.Box {
 		}
 	}
 	return b
-}
-
-// convexHull writes the hull of pts (counter-clockwise in image coordinates) into out and
-// returns its length (Andrew's monotone chain).
-func convexHull(pts []wire.Point, out []wire.Point) int {
-	var buf [16]wire.Point
-	var hb [33]wire.Point
-	p := buf[:0]
-	if len(pts) > len(buf) {
-		p = make([]wire.Point, 0, len(pts))
-	}
-	p = append(p, pts...)
-	for i := 1; i < len(p); i++ { // insertion sort by x, then y: a few points
-		q := p[i]
-		j := i
-		for ; j > 0 && (p[j-1][0] > q[0] || p[j-1][0] == q[0] && p[j-1][1] > q[1]); j-- {
-			p[j] = p[j-1]
-		}
-		p[j] = q
-	}
-	cross := func(o, a, b wire.Point) float64 { return (a[0]-o[0])*(b[1]-o[1]) - (a[1]-o[1])*(b[0]-o[0]) }
-	h := hb[:0]
-	for _, q := range p {
-		for len(h) >= 2 && cross(h[len(h)-2], h[len(h)-1], q) <= 0 {
-			h = h[:len(h)-1]
-		}
-		h = append(h, q)
-	}
-	lo := len(h) + 1
-	for i := len(p) - 2; i >= 0; i-- {
-		q := p[i]
-		for len(h) >= lo && cross(h[len(h)-2], h[len(h)-1], q) <= 0 {
-			h = h[:len(h)-1]
-		}
-		h = append(h, q)
-	}
-	h = h[:len(h)-1]
-	return copy(out, h)
-}
-
-func polyArea(pg []wire.Point) float64 {
-	a := 0.0
-	for i := range pg {
-		p, q := pg[i], pg[(i+1)%len(pg)]
-		a += p[0]*q[1] - q[0]*p[1]
-	}
-	return math.Abs(a) / 2
 }
 
 func clipRect(pg []wire.Point, x0, y0, x1, y1 float64) []wire.Point {

@@ -267,6 +267,7 @@ func Write(dir string, o Options) (*record.Record, error) {
 		return nil, err
 	}
 	score.AddDeliveries(rec.Delivery)
+	score.GraceMs = run.GraceMs // as a live run's summary states it (record.Record.Score)
 	if err := w.Finish(end, score); err != nil {
 		return nil, err
 	}

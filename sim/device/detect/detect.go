@@ -2,6 +2,7 @@ package detect
 
 import (
 	"errors"
+	"github.com/trafficsim/trafficsim/sim/device/detect/bg"
 	"math"
 	"time"
 
@@ -46,6 +47,10 @@ type Options struct {
 	// drives with its headlights towards the camera, and their glare on a wet road makes blobs
 	// that cross the line.
 	NoPhaseInference bool
+	// MinContrast is the least contrast of the view (90th minus 10th percentile of its grey)
+	// in which stop_line is judged. Default minStopSpread (80; a clear day is about 120, fog
+	// 60, dusk 47, night 23); negative: always judged.
+	MinContrast int
 }
 
 // Detector analyses one camera. Not safe for concurrent use.
@@ -55,7 +60,7 @@ type Detector struct {
 	s     int
 	w, h  int
 	small []uint8
-	fg    *fg
+	fg    *bg.Model
 	frame int
 	fps   float64
 
@@ -63,20 +68,23 @@ type Detector struct {
 	nextSeq int
 	lastT   time.Time
 
-	signals    []signalState
-	lineSig    map[string]int  // stop line id -> signal index
-	inferred   map[string]bool // stop lines judged by another head than their own (group or axis)
-	laneLine   map[string]int  // lane id -> stop line index
-	lineLanes  []map[string]bool
-	evidence   *decode.Frame             // current frame, for evidence crops
-	dead       []*track                  // tracks ended this frame, to flush
-	sceneLight float64                   // mean grey of the background (day ~100+, night ~30)
-	unread     []string                  // stop lines whose signal has no lamp regions in this camera
-	topPlane   map[wire.Class][9]float64 // image -> road on the plane at each class's roof height
-	helmets    []helmetMark              // recent no_helmet events, against duplicates (helmet.go)
-	paxMarks   []helmetMark              // recent too_many_passengers events, against duplicates (passengers.go)
+	signals     []signalState
+	lineSig     map[string]int  // stop line id -> signal index
+	inferred    map[string]bool // stop lines judged by another head than their own (group or axis)
+	laneLine    map[string]int  // lane id -> stop line index
+	lineLanes   []map[string]bool
+	evidence    *decode.Frame             // current frame, for evidence crops
+	dead        []*track                  // tracks ended this frame, to flush
+	sceneLight  float64                   // mean grey of the background (day ~100+, night ~30)
+	sceneSpread int                       // 90th minus 10th percentile of the grey image (day ~120, fog ~60, dusk ~47, night ~23)
+	unread      []string                  // stop lines whose signal has no lamp regions in this camera
+	topPlane    map[wire.Class][9]float64 // image -> road on the plane at each class's roof height
+	helmets     []helmetMark              // recent no_helmet events, against duplicates (helmet.go)
+	paxMarks    []helmetMark              // recent too_many_passengers events, against duplicates (passengers.go)
 
 	zoomGap int // gap of a zoomed camera's vehicle pieces, small pixels; 0 = not zoomed (zoom.go)
+
+	notJudged map[wire.ViolationType]int // analysed frames in which a type could not be judged (judge.go)
 }
 
 // New checks the calibration and builds a detector for it.
@@ -111,10 +119,13 @@ func New(cal wire.Calibration, o Options) (*Detector, error) {
 	if o.Hold <= 0 {
 		o.Hold = 2 * time.Second
 	}
+	if o.MinContrast == 0 {
+		o.MinContrast = minStopSpread
+	}
 	d := &Detector{cal: cal, o: o, s: o.Scale, fps: cal.FPS}
 	d.w, d.h = cal.Width/o.Scale, cal.Height/o.Scale
 	d.small = make([]uint8, d.w*d.h)
-	d.fg = newFG(d.w, d.h)
+	d.fg = bg.New(d.w, d.h)
 	if !o.NoZoom {
 		d.zoomGap = zoomGapPx(cal, o.Scale)
 	}
@@ -211,16 +222,17 @@ func (d *Detector) Process(f *decode.Frame, t time.Time) []wire.Event {
 	d.evidence = f
 	d.downscale(f)
 	warm := int(d.o.WarmUp.Seconds()*d.fps + 0.5)
-	d.fg.update(d.small, int32(d.threshold()), warm, 4, 12)
+	d.fg.Update(d.small, int32(d.threshold()), warm, 4, 12)
 	d.readSignals(f)
-	if d.fg.n <= warm {
+	if d.fg.N <= warm {
 		d.lastT = t
 		return nil
 	}
+	d.judged()
 	minArea := max(1, d.o.MinArea/(4*d.s*d.s))
 	obs := d.measure(d.zoomBlobs(minArea))
 	d.dead = d.dead[:0]
-	d.associate(obs, t, d.fg.n == warm+1)
+	d.associate(obs, t, d.fg.N == warm+1)
 	var evs []wire.Event
 	for _, tr := range d.tracks {
 		if !d.o.NoPlates {
@@ -274,12 +286,26 @@ func (d *Detector) flush(out []wire.Event, tr *track, t time.Time, all bool) []w
 func (d *Detector) threshold() int {
 	if d.frame%25 == 1 {
 		sum := 0
+		var hist [256]int
 		for _, v := range d.small {
 			sum += int(v)
+			hist[v]++
 		}
 		d.sceneLight = float64(sum) / float64(len(d.small))
+		d.sceneSpread = percentile(&hist, len(d.small), 0.9) - percentile(&hist, len(d.small), 0.1)
 	}
 	return max(14, min(d.o.Threshold, int(d.sceneLight*0.2+0.5)))
+}
+
+// percentile is the grey level below which the share q of n pixels with histogram h lie.
+func percentile(h *[256]int, n int, q float64) int {
+	k := int(q * float64(n))
+	for v, c := range h {
+		if k -= c; k < 0 {
+			return v
+		}
+	}
+	return 255
 }
 
 // downscale averages s x s blocks of the Y plane (s = 1 copies).
@@ -311,11 +337,11 @@ type obs struct {
 	area   int
 }
 
-func (d *Detector) measure(bs []blob) []obs {
+func (d *Detector) measure(bs []bg.Blob) []obs {
 	out := make([]obs, 0, len(bs))
 	s := float64(d.s)
 	for _, b := range bs {
-		box := wire.Box{float64(b.x0) * s, float64(b.y0) * s, float64(b.x1) * s, float64(b.y1) * s}
+		box := wire.Box{float64(b.X0) * s, float64(b.Y0) * s, float64(b.X1) * s, float64(b.Y1) * s}
 		// the dilation grows blobs by one small pixel on each side
 		box = wire.Box{box[0] + s, box[1] + s, box[2] - s, box[3] - s}
 		if box[2] <= box[0] || box[3] <= box[1] {
@@ -334,7 +360,7 @@ func (d *Detector) measure(bs []blob) []obs {
 		if !d.onRoad(g) || d.onSignalHead(box) {
 			continue // the camera's clock overlay, a lamp changing, trees, the cross street
 		}
-		area := b.area * d.s * d.s
+		area := b.Area * d.s * d.s
 		if area < d.o.MinArea && float64(area) < minMotoShare*d.motoArea(g) {
 			continue // smaller than a motorbike would be there: noise
 		}

@@ -20,19 +20,22 @@ const (
 	bareHair      = 0.6  // share of hair pixels in the crown that means hair (or a black shell)
 	minCrownM     = 0.13 // a crown narrower than this is not a head (a mirror, a visor)
 	maxCrownM     = 0.225
-	minCrownPx    = 4    // crowns of fewer pixels are not judged
-	minHeadPPM    = 30   // heads smaller than this (pixels per metre) are not judged
-	helmetVotes   = 8    // head measurements per track before deciding
-	minSceneLight = 60   // darker scenes (night) are not judged: hair and shells look alike
-	minMotoMS     = 4.5  // slower two-wheelers may be bicycles (10-16 km/h), whose riders the rule does not cover
-	minPathS      = 1.0  // a track born inside the picture is followed this long
-	minPathM      = 4.0  // and this far on the road
-	minPathPx     = 30   // and in the image before its path is extrapolated back
-	maxRiderM     = 2.6  // boxes taller than this (metres) are cars, trucks and buses
-	wholeSideM    = 2.3  // a blob across a side edge this wide (metres) holds a whole motorbike
-	smoothPath    = 0.5  // the velocity of the last 0.6 s differs from the mean by less than this share
-	maxBackS      = 12.0 // the first fully visible moment is not extrapolated further back
-	edgePx        = 4    // a box this close to the image border is not fully visible (dilation: 1 small pixel)
+	minCrownPx    = 4  // crowns of fewer pixels are not judged
+	minHeadPPM    = 30 // heads smaller than this (pixels per metre) are not judged
+	helmetVotes   = 8  // head measurements per track before deciding
+	minSceneLight = 60 // darker scenes (night) are not judged: hair and shells look alike
+	// no_helmet needs more light: at dusk (mean grey about 60) dark hair, dark shells and their
+	// shadows look alike (dev seeds at dusk: 0 right of 4 stamped)
+	minHelmetLight = 80
+	minMotoMS      = 4.5  // slower two-wheelers may be bicycles (10-16 km/h), whose riders the rule does not cover
+	minPathS       = 1.0  // a track born inside the picture is followed this long
+	minPathM       = 4.0  // and this far on the road
+	minPathPx      = 30   // and in the image before its path is extrapolated back
+	maxRiderM      = 2.6  // boxes taller than this (metres) are cars, trucks and buses
+	wholeSideM     = 2.3  // a blob across a side edge this wide (metres) holds a whole motorbike
+	smoothPath     = 0.5  // the velocity of the last 0.6 s differs from the mean by less than this share
+	maxBackS       = 12.0 // the first fully visible moment is not extrapolated further back
+	edgePx         = 4    // a box this close to the image border is not fully visible (dilation: 1 small pixel)
 )
 
 // Duplicates: two no_helmet decisions whose vehicles came into view this close in time and place
@@ -92,7 +95,7 @@ func (d *Detector) checkHelmet(f *decode.Frame, tr *track, t time.Time) []wire.E
 	if h.firstT.IsZero() && b[3]-b[1] >= wire.JudgeMinPx {
 		h.firstT, h.firstBox = t, b
 	}
-	if tr.seen < minSeen || d.sceneLight < minSceneLight {
+	if tr.seen < minSeen || d.sceneLight < minHelmetLight {
 		return nil
 	}
 	if w, ok := d.tyreWidth(f, tr); ok {
@@ -267,7 +270,7 @@ func (d *Detector) look(f *decode.Frame, b wire.Box, ppm float64) headLook {
 		v := int32(f.Y[y*f.Width+x]) << 8
 		for ny := max(0, sy-1); ny <= min(d.h-1, sy+1); ny++ {
 			for nx := max(0, sx-1); nx <= min(d.w-1, sx+1); nx++ {
-				if dv := v - d.fg.bg[ny*d.w+nx]; dv <= headFG<<8 && dv >= -headFG<<8 {
+				if dv := v - d.fg.BG[ny*d.w+nx]; dv <= headFG<<8 && dv >= -headFG<<8 {
 					return false
 				}
 			}

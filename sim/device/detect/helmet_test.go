@@ -220,8 +220,8 @@ func TestLookIgnoresThinLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range d.fg.bg {
-		d.fg.bg[i] = 150 << 8
+	for i := range d.fg.BG {
+		d.fg.BG[i] = 150 << 8
 	}
 	var f decode.Frame
 	render(&f, d.cal, 0, nil, nil)

@@ -105,7 +105,7 @@ func (d *Detector) headTop(f *decode.Frame, b wire.Box, ppm float64) (top, cx in
 	s := d.s
 	x0, x1 := max(0, int(b[0])/s), min(d.w, int(b[2])/s+1)
 	y0, y1 := max(0, int(b[1])/s-1), min(d.h, int(b[3])/s)
-	m := d.fg.mask
+	m := d.fg.Mask
 	ty := -1
 	for y := y0; y < y1 && ty < 0; y++ {
 		for x := x0; x < x1; x++ {
@@ -130,7 +130,7 @@ func (d *Detector) headTop(f *decode.Frame, b wire.Box, ppm float64) (top, cx in
 	cx = (sx*s + s/2*n) / n
 	thr := d.threshold() / 2
 	for y := max(0, (ty-1)*s); y < min(f.Height, (ty+2)*s); y++ {
-		bg := int(d.fg.bg[(y/s)*d.w+cx/s] >> 8)
+		bg := int(d.fg.BG[(y/s)*d.w+cx/s] >> 8)
 		v := 0
 		for x := cx - 1; x <= cx+1; x++ {
 			v += int(f.Y[y*f.Width+min(max(x, 0), f.Width-1)])
@@ -443,7 +443,7 @@ func (d *Detector) maskRow(s sample) (top, lo, hi, band int, ppm float64, ok boo
 	x0, x1 := max(0, int(s.box[0])/sc), min(d.w, int(s.box[2])/sc+1)
 	y0, y1 := max(0, int(s.box[1])/sc-1), min(d.h, int(s.box[3])/sc)
 	band = max(2, int(sideBandM*ppm/float64(sc)+0.5))
-	m := d.fg.mask
+	m := d.fg.Mask
 	top, lo, hi = -1, x1, -1
 	for y := y0; y < y1; y++ {
 		if top >= 0 && y >= top+band {
@@ -460,4 +460,11 @@ func (d *Detector) maskRow(s sample) (top, lo, hi, band int, ppm float64, ok boo
 		}
 	}
 	return top, lo, hi, band, ppm, hi >= lo
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
 }

@@ -158,13 +158,13 @@ func paxBlobs(t *testing.T, cases []paxCase, fn func(i int, d *Detector, f *deco
 		t.Fatal(err)
 	}
 	d.downscale(&frames[0])
-	d.fg.update(d.small, int32(d.o.Threshold), 0, 4, 12)
+	d.fg.Update(d.small, int32(d.o.Threshold), 0, 4, 12)
 	for i, c := range cases {
 		f := &frames[i+1]
 		d.frame = 0 // threshold() measures the scene's light
 		d.downscale(f)
-		d.fg.update(d.small, int32(d.threshold()), 0, 4, 12)
-		obs := d.measure(d.fg.blobs(max(1, d.o.MinArea/(d.s*d.s))))
+		d.fg.Update(d.small, int32(d.threshold()), 0, 4, 12)
+		obs := d.measure(d.fg.Blobs(max(1, d.o.MinArea/(d.s*d.s))))
 		want := tr.Frames[i+1].Objects[0].Box
 		best, bi := 0.5, -1
 		for k := range obs {

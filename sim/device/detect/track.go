@@ -319,7 +319,7 @@ func (d *Detector) ghosts(t time.Time) {
 			math.Hypot(tr.last().ground[0]-tr.firstG[0], tr.last().ground[1]-tr.firstG[1]) < 1.0 {
 			b := tr.last().box
 			s := float64(d.s)
-			d.fg.absorb(d.small, int(b[0]/s)-1, int(b[1]/s)-1, int(b[2]/s)+2, int(b[3]/s)+2)
+			d.fg.Absorb(d.small, int(b[0]/s)-1, int(b[1]/s)-1, int(b[2]/s)+2, int(b[3]/s)+2)
 			continue
 		}
 		kept = append(kept, tr)
@@ -337,8 +337,8 @@ func (d *Detector) ghosts(t time.Time) {
 			b := tr.last().box
 			s := float64(d.s)
 			x0, y0, x1, y1 := int(b[0]/s), int(b[1]/s), int(b[2]/s), int(b[3]/s)
-			if cur, bg := d.fg.outline(d.small, x0, y0, x1, y1); bg > 0 && cur < 0.5*bg {
-				d.fg.absorb(d.small, x0-1, y0-1, x1+2, y1+2)
+			if cur, bg := d.fg.Outline(d.small, x0, y0, x1, y1); bg > 0 && cur < 0.5*bg {
+				d.fg.Absorb(d.small, x0-1, y0-1, x1+2, y1+2)
 				continue
 			}
 		}

@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"github.com/trafficsim/trafficsim/sim/device/detect/bg"
 	"math"
 
 	"github.com/trafficsim/trafficsim/wire"
@@ -56,14 +57,14 @@ func zoomGapPx(cal wire.Calibration, scale int) int {
 // zoomBlobs finds the blobs of a zoomed camera: the mask's components down to a quarter of
 // minArea (a car's lamps and plate), joined into vehicles by groupBlobs; what stays under
 // minArea is dropped.
-func (d *Detector) zoomBlobs(minArea int) []blob {
+func (d *Detector) zoomBlobs(minArea int) []bg.Blob {
 	m := d.fg
 	if d.zoomGap == 0 {
-		return m.blobs(minArea)
+		return m.Blobs(minArea)
 	}
-	var out []blob
-	for _, b := range d.groupBlobs(m.blobs(max(1, minArea/4)), d.zoomGap) {
-		if b.area >= minArea {
+	var out []bg.Blob
+	for _, b := range d.groupBlobs(m.Blobs(max(1, minArea/4)), d.zoomGap) {
+		if b.Area >= minArea {
 			out = append(out, b)
 		}
 	}
@@ -82,7 +83,7 @@ var classSize = map[wire.Class][3]float64{
 // within gap pixels of each other when one of them is flat and their union can be one vehicle
 // standing at its bottom row: no wider than a bus, no taller than the largest vehicle of its
 // width there.
-func (d *Detector) groupBlobs(bs []blob, gap int) []blob {
+func (d *Detector) groupBlobs(bs []bg.Blob, gap int) []bg.Blob {
 	flat := make([]bool, len(bs))
 	for i, b := range bs {
 		flat[i] = d.flat(b)
@@ -95,10 +96,10 @@ func (d *Detector) groupBlobs(bs []blob, gap int) []blob {
 				continue
 			}
 			a, b := bs[i], bs[j]
-			if max(b.x0-a.x1, a.x0-b.x1, b.y0-a.y1, a.y0-b.y1) > gap {
+			if max(b.X0-a.X1, a.X0-b.X1, b.Y0-a.Y1, a.Y0-b.Y1) > gap {
 				continue
 			}
-			u := blob{x0: min(a.x0, b.x0), y0: min(a.y0, b.y0), x1: max(a.x1, b.x1), y1: max(a.y1, b.y1), area: a.area + b.area}
+			u := bg.Blob{X0: min(a.X0, b.X0), Y0: min(a.Y0, b.Y0), X1: max(a.X1, b.X1), Y1: max(a.Y1, b.Y1), Area: a.Area + b.Area}
 			if _, ok := d.oneVehicle(u); !ok {
 				continue
 			}
@@ -119,12 +120,12 @@ func (d *Detector) groupBlobs(bs []blob, gap int) []blob {
 
 // oneVehicle reports whether a box (small pixels) can be one vehicle standing at its bottom row,
 // and its class by width.
-func (d *Detector) oneVehicle(b blob) (wire.Class, bool) {
+func (d *Detector) oneVehicle(b bg.Blob) (wire.Class, bool) {
 	s := float64(d.s)
-	yb := float64(b.y1-1) * s
-	l, ok1 := wire.Apply(d.cal.ImageToRoad, wire.Point{float64(b.x0+1) * s, yb})
-	r, ok2 := wire.Apply(d.cal.ImageToRoad, wire.Point{float64(b.x1-1) * s, yb})
-	g, ok3 := wire.Apply(d.cal.ImageToRoad, wire.Point{float64(b.x0+b.x1) / 2 * s, yb})
+	yb := float64(b.Y1-1) * s
+	l, ok1 := wire.Apply(d.cal.ImageToRoad, wire.Point{float64(b.X0+1) * s, yb})
+	r, ok2 := wire.Apply(d.cal.ImageToRoad, wire.Point{float64(b.X1-1) * s, yb})
+	g, ok3 := wire.Apply(d.cal.ImageToRoad, wire.Point{float64(b.X0+b.X1) / 2 * s, yb})
 	if !ok1 || !ok2 || !ok3 {
 		return "", false
 	}
@@ -142,7 +143,7 @@ func (d *Detector) oneVehicle(b blob) (wire.Class, bool) {
 	if !ok {
 		return "", false
 	}
-	return cls, float64(b.y0+1)*s >= top-0.15*(yb-top)
+	return cls, float64(b.Y0+1)*s >= top-0.15*(yb-top)
 }
 
 // flatM is the tallest piece, in metres of a post at its bottom row, that joins another: a
@@ -151,9 +152,9 @@ func (d *Detector) oneVehicle(b blob) (wire.Class, bool) {
 const flatM = 0.7
 
 // flat reports whether a blob is a flat piece of a vehicle (shorter than flatM).
-func (d *Detector) flat(b blob) bool {
+func (d *Detector) flat(b bg.Blob) bool {
 	s := float64(d.s)
-	box := wire.Box{float64(b.x0+1) * s, float64(b.y0+1) * s, float64(b.x1-1) * s, float64(b.y1-1) * s}
+	box := wire.Box{float64(b.X0+1) * s, float64(b.Y0+1) * s, float64(b.X1-1) * s, float64(b.Y1-1) * s}
 	g, ok := wire.Apply(d.cal.ImageToRoad, wire.Point{(box[0] + box[2]) / 2, box[3]})
 	if !ok {
 		return false

@@ -49,7 +49,7 @@ func zoomed(t *testing.T, o Options) (*Detector, func(b wire.Box)) {
 		s := float64(d.s)
 		for y := max(0, int(b[1]/s)); y < min(d.h, int(b[3]/s)); y++ {
 			for x := max(0, int(b[0]/s)); x < min(d.w, int(b[2]/s)); x++ {
-				d.fg.mask[y*d.w+x] = 1
+				d.fg.Mask[y*d.w+x] = 1
 			}
 		}
 	}

@@ -222,7 +222,7 @@ func Annotate(t *wire.Truth, f *wire.Frame) {
 	boxed := func(hs [][]wire.Point) []hullBox {
 		out := make([]hullBox, len(hs))
 		for i, h := range hs {
-			out[i] = hullBox{h, bounds(h)}
+			out[i] = hullBox{h, shape.Bounds(h)}
 		}
 		return out
 	}
@@ -252,12 +252,12 @@ func Annotate(t *wire.Truth, f *wire.Frame) {
 		for _, h := range it.hulls {
 			all = append(all, h...)
 		}
-		bb := bounds(all)
+		bb := shape.Bounds(all)
 		var near [][]wire.Point
 		for j := range items {
 			if j != ii && items[j].depth < it.depth {
 				for _, h := range items[j].hulls {
-					if bounds(h).Intersect(bb).Area() > 0 {
+					if shape.Bounds(h).Intersect(bb).Area() > 0 {
 						near = append(near, h)
 					}
 				}
@@ -308,7 +308,7 @@ func Annotate(t *wire.Truth, f *wire.Frame) {
 			if !okAll {
 				continue
 			}
-			full := bounds(pts)
+			full := shape.Bounds(pts)
 			pb := full.Intersect(wire.Box{0, 0, float64(t.Width), float64(t.Height)})
 			if pb.Area() <= 0 {
 				continue
@@ -318,22 +318,4 @@ func Annotate(t *wire.Truth, f *wire.Frame) {
 			st.PlateRead = st.Visible >= 0.8 && math.Hypot(pts[1][0]-pts[0][0], pts[1][1]-pts[0][1]) >= 24 && pb == full
 		}
 	}
-}
-
-func bounds(pts []wire.Point) wire.Box {
-	b := wire.Box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
-	for _, p := range pts {
-		b[0], b[1] = min(b[0], p[0]), min(b[1], p[1])
-		b[2], b[3] = max(b[2], p[0]), max(b[3], p[1])
-	}
-	return b
-}
-
-func polyArea(p []wire.Point) float64 {
-	a := 0.0
-	for i := range p {
-		q, r := p[i], p[(i+1)%len(p)]
-		a += q[0]*r[1] - r[0]*q[1]
-	}
-	return math.Abs(a) / 2
 }

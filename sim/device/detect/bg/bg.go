@@ -1,72 +1,76 @@
-package detect
+// Package bg is the background model of the reference device's detector and its blob finder,
+// on the downscaled grey image: a running median while warming up, then a running mean that is
+// slow where foreground so stopped vehicles stay visible.
+package bg
 
-// fg is the background model and blob finder on the downscaled grey image.
-type fg struct {
+// Model is the background model and blob finder on the downscaled grey image.
+type Model struct {
 	w, h  int
-	bg    []int32 // background, grey * 256
-	mask  []uint8
+	BG    []int32 // background, grey * 256
+	Mask  []uint8 // foreground of the newest frame, 1 = foreground
 	dil   []uint8
 	label []int32
-	n     int // frames seen
+	N     int // frames seen
 
 	prev   []uint8  // previous image, during the warm-up
 	stable []uint16 // frames each pixel has kept still, during the warm-up
 }
 
-// blob is a connected foreground region, in small-image pixels.
-type blob struct {
-	x0, y0, x1, y1 int // inclusive-exclusive box
-	area           int
+// Blob is a connected foreground region, in small-image pixels.
+type Blob struct {
+	X0, Y0, X1, Y1 int // inclusive-exclusive box
+	Area           int
 }
 
-func newFG(w, h int) *fg {
-	return &fg{w: w, h: h, bg: make([]int32, w*h), mask: make([]uint8, w*h), dil: make([]uint8, w*h), label: make([]int32, w*h)}
+// New returns the model of a w x h image.
+func New(w, h int) *Model {
+	return &Model{w: w, h: h, BG: make([]int32, w*h), Mask: make([]uint8, w*h), dil: make([]uint8, w*h), label: make([]int32, w*h)}
 }
 
-// update classifies the pixels of cur against the background and updates it. While warming
+// Update classifies the pixels of cur against the background and updates it. While warming
 // up the background is a running approximate median (a step of 3 grey levels towards each
 // frame), which moving vehicles do not drag; then it is a running mean, fast on background
 // pixels and very slow on foreground ones, so a stopped vehicle stays foreground for minutes.
-func (m *fg) update(cur []uint8, thr int32, warm int, fastShift, slowShift uint) {
-	if m.n == 0 {
+func (m *Model) Update(cur []uint8, thr int32, warm int, fastShift, slowShift uint) {
+	if m.N == 0 {
 		for i, v := range cur {
-			m.bg[i] = int32(v) << 8
+			m.BG[i] = int32(v) << 8
 		}
 	}
-	m.n++
-	warming := m.n <= warm
+	m.N++
+	warming := m.N <= warm
 	if warming {
 		m.trackStill(cur)
 	}
 	for i, v := range cur {
 		c := int32(v) << 8
-		d := c - m.bg[i]
+		d := c - m.BG[i]
 		ad := d
 		if ad < 0 {
 			ad = -ad
 		}
 		if warming {
-			m.mask[i] = 0
+			m.Mask[i] = 0
 			switch {
 			case d > 3<<8:
-				m.bg[i] += 3 << 8
+				m.BG[i] += 3 << 8
 			case d < -3<<8:
-				m.bg[i] -= 3 << 8
+				m.BG[i] -= 3 << 8
 			default:
-				m.bg[i] += d >> 1
+				m.BG[i] += d >> 1
 			}
 			continue
 		}
-		if m.n == warm+1 && m.stable != nil && int(m.stable[i]) >= warm/8 {
-			m.bg[i] = c // still at the end of the warm-up: road, a ghost or a parked vehicle, learnt as is
+		if m.N == warm+1 && m.stable != nil && int(m.stable[i]) >= warm/8 {
+			m.BG[i] = c // still at the end of the warm-up: road, a ghost or a parked vehicle, learnt as is
 			ad = 0
 		}
 		if ad > thr<<8 {
-			m.mask[i] = 1
-			m.bg[i] += d >> slowShift
+			m.Mask[i] = 1
+			m.BG[i] += d >> slowShift
 		} else {
-			m.mask[i] = 0
-			m.bg[i] += d >> fastShift
+			m.Mask[i] = 0
+			m.BG[i] += d >> fastShift
 		}
 	}
 }
@@ -76,7 +80,7 @@ func (m *fg) update(cur []uint8, thr int32, warm int, fastShift, slowShift uint)
 // third of the warm-up are learnt as they are: the median lagged behind there (a vehicle left
 // just before the end, leaving its ghost) or a vehicle stands there since before the start.
 // Moving vehicles are never still that long and stay foreground.
-func (m *fg) trackStill(cur []uint8) {
+func (m *Model) trackStill(cur []uint8) {
 	if m.prev == nil {
 		m.prev = append([]uint8(nil), cur...)
 		m.stable = make([]uint16, len(cur))
@@ -93,23 +97,23 @@ func (m *fg) trackStill(cur []uint8) {
 	copy(m.prev, cur)
 }
 
-// absorb copies the current image into the background inside a box (ghosts, lighting).
-func (m *fg) absorb(cur []uint8, x0, y0, x1, y1 int) {
+// Absorb copies the current image into the background inside a box (ghosts, lighting).
+func (m *Model) Absorb(cur []uint8, x0, y0, x1, y1 int) {
 	for y := max(y0, 0); y < min(y1, m.h); y++ {
 		for x := max(x0, 0); x < min(x1, m.w); x++ {
-			m.bg[y*m.w+x] = int32(cur[y*m.w+x]) << 8
+			m.BG[y*m.w+x] = int32(cur[y*m.w+x]) << 8
 		}
 	}
 }
 
-// blobs dilates the mask (3x3) and returns its 8-connected components of at least minArea
+// Blobs dilates the mask (3x3) and returns its 8-connected components of at least minArea
 // mask pixels (area counts undilated pixels).
-func (m *fg) blobs(minArea int) []blob {
+func (m *Model) Blobs(minArea int) []Blob {
 	w, h := m.w, m.h
 	// horizontal then vertical max: separable 3x3 dilation
 	tmp := m.label // reuse as scratch, cleared below
 	for y := 0; y < h; y++ {
-		r := m.mask[y*w : (y+1)*w]
+		r := m.Mask[y*w : (y+1)*w]
 		for x := 0; x < w; x++ {
 			v := r[x]
 			if x > 0 && r[x-1] != 0 {
@@ -188,7 +192,7 @@ func (m *fg) blobs(minArea int) []blob {
 		}
 	}
 	idx := make([]int, len(parent))
-	var out []blob
+	var out []Blob
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
 			i := y*w + x
@@ -199,25 +203,25 @@ func (m *fg) blobs(minArea int) []blob {
 			r := find(l)
 			k := idx[r]
 			if k == 0 {
-				out = append(out, blob{x0: x, y0: y, x1: x + 1, y1: y + 1})
+				out = append(out, Blob{X0: x, Y0: y, X1: x + 1, Y1: y + 1})
 				k = len(out)
 				idx[r] = k
 			}
 			b := &out[k-1]
-			b.x0, b.y0 = min(b.x0, x), min(b.y0, y)
-			b.x1, b.y1 = max(b.x1, x+1), max(b.y1, y+1)
-			if m.mask[i] != 0 {
-				b.area++
+			b.X0, b.Y0 = min(b.X0, x), min(b.Y0, y)
+			b.X1, b.Y1 = max(b.X1, x+1), max(b.Y1, y+1)
+			if m.Mask[i] != 0 {
+				b.Area++
 			}
 		}
 	}
-	var kept []blob
+	var kept []Blob
 	for _, b := range out {
-		if b.area < minArea {
+		if b.Area < minArea {
 			continue
 		}
 		for _, p := range m.split(b) {
-			if p.area >= minArea {
+			if p.Area >= minArea {
 				kept = append(kept, p)
 			}
 		}
@@ -227,31 +231,31 @@ func (m *fg) blobs(minArea int) []blob {
 
 // split cuts a blob where its undilated mask has an empty column: objects side by side that the
 // dilation joined. Each part's rows are recomputed from its own columns.
-func (m *fg) split(b blob) []blob {
+func (m *Model) split(b Blob) []Blob {
 	w := m.w
-	var parts []blob
+	var parts []Blob
 	start := -1
 	flush := func(x1 int) {
-		p := blob{x0: start, x1: x1, y0: b.y1, y1: b.y0}
-		for y := b.y0; y < b.y1; y++ {
+		p := Blob{X0: start, X1: x1, Y0: b.Y1, Y1: b.Y0}
+		for y := b.Y0; y < b.Y1; y++ {
 			for x := start; x < x1; x++ {
-				if m.mask[y*w+x] != 0 {
-					p.area++
-					p.y0, p.y1 = min(p.y0, y), max(p.y1, y+1)
+				if m.Mask[y*w+x] != 0 {
+					p.Area++
+					p.Y0, p.Y1 = min(p.Y0, y), max(p.Y1, y+1)
 				}
 			}
 		}
-		if p.area > 0 {
+		if p.Area > 0 {
 			// keep the dilation margin the caller removes
-			p.x0, p.y0, p.x1, p.y1 = max(0, p.x0-1), max(0, p.y0-1), min(w, p.x1+1), min(m.h, p.y1+1)
+			p.X0, p.Y0, p.X1, p.Y1 = max(0, p.X0-1), max(0, p.Y0-1), min(w, p.X1+1), min(m.h, p.Y1+1)
 			parts = append(parts, p)
 		}
 		start = -1
 	}
-	for x := b.x0; x < b.x1; x++ {
+	for x := b.X0; x < b.X1; x++ {
 		n := 0
-		for y := b.y0; y < b.y1; y++ {
-			n += int(m.mask[y*w+x])
+		for y := b.Y0; y < b.Y1; y++ {
+			n += int(m.Mask[y*w+x])
 		}
 		if n > 0 && start < 0 {
 			start = x
@@ -260,17 +264,17 @@ func (m *fg) split(b blob) []blob {
 		}
 	}
 	if start >= 0 {
-		flush(b.x1)
+		flush(b.X1)
 	}
 	if len(parts) <= 1 {
-		return []blob{b}
+		return []Blob{b}
 	}
 	return parts
 }
 
-// outline sums the gradient magnitude along the border of a box in the current image and in the
+// Outline sums the gradient magnitude along the border of a box in the current image and in the
 // background: a real object has its outline in the frame, a ghost only in the background.
-func (m *fg) outline(cur []uint8, x0, y0, x1, y1 int) (inCur, inBG float64) {
+func (m *Model) Outline(cur []uint8, x0, y0, x1, y1 int) (inCur, inBG float64) {
 	x0, y0 = max(x0, 1), max(y0, 1)
 	x1, y1 = min(x1, m.w-1), min(y1, m.h-1)
 	if x1-x0 < 3 || y1-y0 < 3 {
@@ -279,7 +283,7 @@ func (m *fg) outline(cur []uint8, x0, y0, x1, y1 int) (inCur, inBG float64) {
 	grad := func(x, y int) (float64, float64) {
 		i := y*m.w + x
 		c := abs(int(cur[i+1])-int(cur[i-1])) + abs(int(cur[i+m.w])-int(cur[i-m.w]))
-		b := abs(int(m.bg[i+1]>>8)-int(m.bg[i-1]>>8)) + abs(int(m.bg[i+m.w]>>8)-int(m.bg[i-m.w]>>8))
+		b := abs(int(m.BG[i+1]>>8)-int(m.BG[i-1]>>8)) + abs(int(m.BG[i+m.w]>>8)-int(m.BG[i-m.w]>>8))
 		return float64(c), float64(b)
 	}
 	add := func(x, y int) {

@@ -1,26 +1,20 @@
-package detect
+package plateread
 
 import "github.com/trafficsim/trafficsim/wire"
 
-// Plate layouts of Circular 24/2023 as our plates print them: 'D' a digit, 'N' a digit 1-9,
-// 'L' a series letter, other bytes printed as they are. Text rows are split at the space.
-var (
-	carLayout  = []string{"DDL-DDD.DD"}
-	motoLayout = []string{"DD-LN", "DDD.DD"}
-)
-
-// layoutFor is the plate layout of a motorbike (two rows) or of any other vehicle (one row).
-func layoutFor(moto bool) []string {
+// Layout is the plate layout (the wire contract the plate maker prints) of a motorbike (two
+// rows) or of any other vehicle (one row).
+func Layout(moto bool) []string {
 	if moto {
-		return motoLayout
+		return wire.MotorbikePlateLayout
 	}
-	return carLayout
+	return wire.CarPlateLayout
 }
 
 const (
 	digits  = "0123456789"
 	digits1 = "123456789"
-	letters = "ABCDEFGHKLMNPSTUVXYZ"
+	letters = wire.PlateSeries
 )
 
 // candidates returns the glyphs allowed at a layout position ("" for printed punctuation).

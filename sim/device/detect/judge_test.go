@@ -1,0 +1,123 @@
+package detect
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/trafficsim/trafficsim/wire"
+)
+
+// standPastLine feeds a car at red that drives up (rear 20 -> rearY) and stands for 3 s, in a
+// view of the given light and contrast, and returns the events of its rules.
+func standPastLine(t *testing.T, rearY float64, light float64, spread int) []wire.Event {
+	t.Helper()
+	d, tr := carAtRed(t, site(t))
+	d.sceneLight, d.sceneSpread = light, spread
+	at := func(i int) time.Time { return t0.Add(time.Duration(i) * 40 * time.Millisecond) }
+	var evs []wire.Event
+	for i := range 100 {
+		y := 20 + (rearY-20)*math.Min(1, float64(i)/25)
+		c := wire.Cuboid{Center: wire.Point{1.75, y + 2.25}, Length: 4.5, Width: 1.8, Height: 1.5}
+		b, _ := cam.ProjectCuboid(c)
+		tr.hist = append(tr.hist, sample{t: at(i), box: b, ground: wire.Point{1.75, y}, widthM: 1.8})
+		tr.seen++
+		tr.vel = tr.velocity(600 * time.Millisecond)
+		tr.maxSpeed = max(tr.maxSpeed, math.Hypot(tr.vel[0], tr.vel[1]))
+		evs = append(evs, d.rules(tr, at(i))...)
+	}
+	return evs
+}
+
+// A stop_line violation is judged where the view shows where vehicles stand: by clear day a
+// car standing with its front 1.5 m past the line is one; in a view without contrast (fog,
+// dusk, night) the device says nothing, and a front a few decimetres past the line (within
+// what a box's bottom edge is off by) is no violation in any view.
+func TestStopLineNeedsAClearViewAndAMargin(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name   string
+		front  float64 // where the front stands (the line is at y = 40)
+		light  float64
+		spread int
+		want   int
+	}{
+		{"clear day, 1.5 m past", 41.5, 110, 120, 1},
+		{"fog, 1.5 m past", 41.5, 127, 60, 0},
+		{"dusk, 1.5 m past", 41.5, 60, 47, 0},
+		{"clear day, 0.2 m past", 40.2, 110, 120, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			evs := standPastLine(t, c.front-4.5, c.light, c.spread)
+			n := 0
+			for _, e := range evs {
+				if e.Type != wire.StopLineViolation {
+					t.Errorf("unexpected %s", e.Type)
+				}
+				n++
+			}
+			if n != c.want {
+				t.Errorf("%d stop_line events, want %d", n, c.want)
+			}
+		})
+	}
+}
+
+// In the dark only stop lines whose traffic drives away from the camera are judged (the
+// camera sees the vehicles' backs); where it comes towards the camera the blobs are headlights
+// and their glare on the road. What is not judged is counted, per type, as NotJudged.
+func TestDarkSceneJudgesLinesGoingAwayAndCountsTheRest(t *testing.T) {
+	t.Parallel()
+	away := site(t)
+	towards := site(t)
+	towards.Lanes = append([]wire.LaneRegion(nil), towards.Lanes...)
+	towards.Lanes[0].Direction = wire.Point{0, -1}
+	for _, c := range []struct {
+		name  string
+		cal   wire.Calibration
+		light float64
+		want  bool
+	}{
+		{"away by day", away, 110, true},
+		{"away at night", away, 30, true},
+		{"towards by day", towards, 110, true},
+		{"towards at night", towards, 30, false},
+	} {
+		d, err := New(c.cal, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.sceneLight, d.sceneSpread = c.light, 120
+		if got := d.lineJudged(0); got != c.want {
+			t.Errorf("%s: judged %v, want %v", c.name, got, c.want)
+		}
+		d.judged()
+		nj := d.NotJudged()
+		if got := nj[wire.RedLight] > 0; got == c.want {
+			t.Errorf("%s: red_light not judged %v s", c.name, nj[wire.RedLight])
+		}
+		dark := c.light < minSceneLight
+		for _, typ := range []wire.ViolationType{wire.WrongWay, wire.Sidewalk, wire.NoHelmet, wire.TooManyPassengers} {
+			if got := nj[typ] > 0; got != dark {
+				t.Errorf("%s: %s not judged %v s, want some: %v", c.name, typ, nj[typ], dark)
+			}
+		}
+	}
+}
+
+// The contrast of a view is the spread between its 10th and 90th percentile of grey.
+func TestPercentile(t *testing.T) {
+	t.Parallel()
+	var h [256]int
+	for v := range 100 {
+		h[v+50]++ // 50..149, one pixel each
+	}
+	for _, c := range []struct {
+		q    float64
+		want int
+	}{{0, 50}, {0.1, 60}, {0.5, 100}, {0.9, 140}, {1, 255}} {
+		if got := percentile(&h, 100, c.q); got != c.want {
+			t.Errorf("percentile %.1f = %d, want %d", c.q, got, c.want)
+		}
+	}
+}
