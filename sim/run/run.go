@@ -133,6 +133,10 @@ type Result struct {
 	// Truths not scored: in the warm-up, or due at or after the end (emitted ahead of frames
 	// the cameras did not play).
 	WarmUpTruths, AfterEndTruths int
+	// TruthFrom and TruthUntil bound the wall time of the truth scored (warm-up and end).
+	TruthFrom, TruthUntil time.Time
+	// TruthErrors counts truth items the farm failed to publish to the center.
+	TruthErrors int64
 }
 
 // Passed reports whether every conformity check passed.
@@ -637,6 +641,13 @@ func (s *untilSink) counts() (early, late int) {
 func (s *untilSink) Fault(f wire.Fault)       { s.next.Fault(f) }
 func (s *untilSink) Delivery(d wire.Delivery) { s.next.Delivery(d) }
 
+// bounds returns the span of wall time whose truth is passed on.
+func (s *untilSink) bounds() (from, end time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.from, s.end
+}
+
 // setEnd moves the end earlier (an interrupted run).
 func (s *untilSink) setEnd(t time.Time) {
 	s.mu.Lock()
@@ -782,6 +793,7 @@ func (s *stopper) finish(ctx context.Context) error {
 	}
 	err := errors.Join(ferr, s.closeInputs())
 	s.res.WarmUpTruths, s.res.AfterEndTruths = s.sink.counts()
+	s.res.TruthFrom, s.res.TruthUntil = s.sink.bounds()
 	st := s.cen.Stats()
 	err = errors.Join(err, s.cen.Close())
 	s.res.Center = st
@@ -834,6 +846,7 @@ func (s *stopper) closeInputs() error {
 	}
 	if s.nsink != nil {
 		err = errors.Join(err, s.nsink.Sync(), s.nsink.Close())
+		s.res.TruthErrors = s.nsink.Errors()
 		s.nsink = nil
 	}
 	return err

@@ -47,6 +47,9 @@ func WriteScorecard(w io.Writer, r *Result) error {
 	if r.WarmUpTruths > 0 {
 		fmt.Fprintf(w, "not scored       %d truths in the devices' warm-up (--warmup, from the start and after each clip loop)\n", r.WarmUpTruths)
 	}
+	if r.TruthErrors > 0 {
+		fmt.Fprintf(w, "truth lost       %d truth items the farm failed to publish to the center: the score is incomplete\n", r.TruthErrors)
+	}
 	if len(r.Device.Cameras) > 0 {
 		var decoded, delivered, lost, connects int64
 		for id, cs := range r.Device.Cameras {
