@@ -7,7 +7,7 @@ package run
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"path/filepath"
 	"time"
 
@@ -21,8 +21,8 @@ import (
 func init() {
 	regional = &regionalHooks{
 		workerID: cluster.WorkerID,
-		nats: func(leafPass string) center.NATSConfig {
-			return center.NATSConfig{LeafListen: "127.0.0.1:0", Leafs: map[string]string{leafPass: ClusterID}}
+		nats: func(leafs map[string]string) center.NATSConfig {
+			return center.NATSConfig{LeafListen: "127.0.0.1:0", Leafs: leafs}
 		},
 		start: startCluster,
 	}
@@ -38,13 +38,13 @@ func (c clusterRun) stats() ClusterStats {
 // startCluster starts the regional cluster: device workers (the reference device) for the
 // cameras without analytics, and the ingest of the smart cameras, forwarded to the center over
 // its leaf node listener.
-func startCluster(ctx context.Context, s *stopper, cams []wire.Calibration, refused func(int, string)) (regionalCluster, error) {
+func startCluster(ctx context.Context, s *stopper, r *region, cams []wire.Calibration, refused func(int, string)) (regionalCluster, error) {
 	c := s.c
-	user, pass, ok := s.cen.LeafCredentials(ClusterID)
+	user, pass, ok := s.cen.LeafCredentials(r.ID)
 	if !ok {
-		return nil, errors.New("run: the center does not know the cluster")
+		return nil, fmt.Errorf("run: the center does not know cluster %s", r.ID)
 	}
-	cfg := cluster.Config{ID: ClusterID, DataDir: filepath.Join(s.res.Dir, ClusterID),
+	cfg := cluster.Config{ID: r.ID, DataDir: filepath.Join(s.res.Dir, r.ID),
 		Upstream: cluster.Upstream{LeafURL: s.cen.LeafURL(), User: user, Pass: pass},
 		Tokens:   map[string]string{}}
 	if s.smartTok != "" {
@@ -80,7 +80,7 @@ func startCluster(ctx context.Context, s *stopper, cams []wire.Calibration, refu
 	if s.smartTok != "" {
 		ep, _ := cl.EventsEndpoint(SmartcamID)
 		send := smartcam.HTTPSender(ep, refused)
-		s.smartSend.Store(&send)
+		r.send.Store(&send)
 	}
 	if s.extTok != "" {
 		ep, _ := cl.EventsEndpoint(ExternalID)

@@ -15,7 +15,6 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/vbauerster/mpb/v8"
@@ -71,6 +70,9 @@ type Config struct {
 	// instead of through one regional cluster (sim/cluster: device workers and ingest, forwarded
 	// to the center over a NATS leaf node) [false].
 	Direct bool
+	// Clusters is how many regional clusters share the cameras, by commune (Commune), each
+	// with its own leaf connection to the center [1].
+	Clusters int
 	// Out is the folder of run records; the run goes into Out/<ID> [runs].
 	Out string
 	// ID is the run id [UTC time and scenario, e.g. 20261127-1130-intersection-day].
@@ -126,7 +128,8 @@ type Result struct {
 	Device      device.Stats // summed over reference devices
 	Fleet       smartcam.Stats
 	Center      center.Stats
-	Cluster     ClusterStats // zero without a cluster
+	Cluster     ClusterStats   // zero without a cluster; summed over Clusters
+	Clusters    []ClusterStats // per regional cluster
 	FarmStats   []farm.CameraStats
 	ClipTime    time.Duration // time spent making (or finding) clips
 	Interrupted bool          // the context ended before Duration
@@ -222,6 +225,9 @@ func resolve(cfg Config) (*resolved, error) {
 	if regional == nil {
 		c.Direct = true // built without sim/cluster
 	}
+	if c.Clusters == 0 {
+		c.Clusters = 1
+	}
 	if c.Logf == nil {
 		c.Logf = func(string, ...any) {}
 	}
@@ -244,6 +250,12 @@ func resolve(cfg Config) (*resolved, error) {
 		return nil, fmt.Errorf("run: clips %d must be within 1-%d (the cameras)", c.Clips, c.Cameras)
 	case c.ClipDuration < time.Second:
 		return nil, fmt.Errorf("run: clip duration %v must be at least 1s", c.ClipDuration)
+	case c.Clusters < 1 || c.Clusters > c.Cameras:
+		return nil, fmt.Errorf("run: clusters %d must be within 1-%d (the cameras)", c.Clusters, c.Cameras)
+	case c.Clusters > 1 && c.Direct:
+		return nil, fmt.Errorf("run: clusters %d: a direct run has no regional cluster", c.Clusters)
+	case c.Clusters > 1 && c.Device == DeviceExternal:
+		return nil, fmt.Errorf("run: clusters %d: an external device has one events endpoint; use one cluster", c.Clusters)
 	}
 	return r, nil
 }
@@ -337,10 +349,18 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	deviceIDs := make([]string, nDevices)
 	for k := range deviceIDs {
 		deviceIDs[k] = fmt.Sprintf("ref-device-%d", k+1)
-		if !c.Direct {
-			deviceIDs[k] = regional.workerID(ClusterID, k)
+	}
+	var regions []*region
+	if !c.Direct {
+		regions = planRegions(c, smart, regional.workerID)
+		deviceIDs = deviceIDs[:0]
+		for _, r := range regions {
+			deviceIDs = append(deviceIDs, r.workers...)
 		}
-		tokens[token()] = deviceIDs[k]
+		nDevices = len(deviceIDs)
+	}
+	for _, id := range deviceIDs {
+		tokens[token()] = id
 	}
 	var extTok string
 	if c.Device == DeviceExternal {
@@ -370,7 +390,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	live := results.NewLive(results.Config{Window: c.Window, Grace: c.Grace})
 	var natsCfg center.NATSConfig
 	if !c.Direct {
-		natsCfg = regional.nats(token())
+		leafs := map[string]string{}
+		for _, r := range regions {
+			leafs[r.leafPass] = r.ID
+		}
+		natsCfg = regional.nats(leafs)
+		if err := writeRegions(res.Dir, regions); err != nil {
+			rec.Close()
+			return nil, err
+		}
 	}
 	cen, err := center.New(center.Config{DataDir: filepath.Join(res.Dir, "center"), Tokens: tokens, NATS: natsCfg,
 		TruthToken: token(), Scorer: scorers{final, live}, Recorder: rec,
@@ -387,7 +415,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	// from here on everything is stopped in order by stop
-	st := &stopper{c: c, res: res, cen: cen, rec: rec, live: live, final: final, extTok: extTok}
+	st := &stopper{c: c, res: res, cen: cen, rec: rec, live: live, final: final, extTok: extTok, regions: regions}
 	defer st.closeAll()
 
 	// 3. truth path and smart cameras
@@ -411,14 +439,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		refused := func(status int, body string) { c.Logf("smart cameras: a batch was refused: %d %s", status, body) }
 		send := smartcam.HTTPSender(wire.EventsEndpoint{HTTP: cen.EventsURL(), Token: smartTok}, refused)
 		if !c.Direct {
-			// the cluster starts once the farm has its URLs; until then batches wait in the fleet
-			send = func(ctx context.Context, evs []wire.Event) error {
-				f := st.smartSend.Load()
-				if f == nil {
-					return errors.New("the regional cluster is not up yet")
+			// the clusters start once the farm has its URLs; until then batches wait in the fleet
+			ofCamera := map[string]*region{}
+			for _, r := range regions {
+				for _, id := range r.Cameras {
+					ofCamera[id] = r
 				}
-				return (*f)(ctx, evs)
 			}
+			send = regionSend(regions, ofCamera)
 		}
 		fleet := smartcam.NewFleet(smartIDs, c.Seed, smartcam.Model{Source: SmartcamID}, send, c.TimeNow)
 		st.fleet = fleet
@@ -459,12 +487,18 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 
 	// 5. devices under test
-	if !c.Direct {
-		cl, err := regional.start(ctx, st, plainCams, refusedLog(c))
+	for _, r := range regions {
+		var cams []wire.Calibration
+		for _, cal := range plainCams {
+			if slices.Contains(r.plain, cal.ID) {
+				cams = append(cams, cal)
+			}
+		}
+		cl, err := regional.start(ctx, st, r, cams, refusedLog(c))
 		if err != nil {
 			return nil, err
 		}
-		st.cluster = cl
+		r.cluster = cl
 	}
 	if c.Device == DeviceExternal {
 		ep, _ := cen.Endpoint(ExternalID)
@@ -541,8 +575,10 @@ playing:
 
 // ClusterStats are the counters of the regional cluster of a run.
 type ClusterStats struct {
-	Received      int64 // events accepted from devices and smart cameras
-	Forwarded     int64 // events the center acknowledged
+	ID            string // cluster-1, ... (per cluster only)
+	Cameras       int    // cameras of its commune (per cluster only)
+	Received      int64  // events accepted from devices and smart cameras
+	Forwarded     int64  // events the center acknowledged
 	Pending       uint64
 	ForwardErrors int64
 }
@@ -558,8 +594,8 @@ var regional *regionalHooks
 
 type regionalHooks struct {
 	workerID func(cluster string, i int) string
-	nats     func(leafPass string) center.NATSConfig
-	start    func(ctx context.Context, s *stopper, cams []wire.Calibration, refused func(int, string)) (regionalCluster, error)
+	nats     func(leafs map[string]string) center.NATSConfig // leaf password -> cluster id
+	start    func(ctx context.Context, s *stopper, r *region, cams []wire.Calibration, refused func(int, string)) (regionalCluster, error)
 }
 
 // scorers feeds the center's input to several live scorers.
@@ -747,11 +783,10 @@ type stopper struct {
 	fleet       *smartcam.Fleet
 	fleetStop   context.CancelFunc
 	devices     []*device.Device
-	cluster     regionalCluster
+	regions     []*region // the regional clusters, none in a direct run
 	smartTok    string
 	extTok      string               // the external device's token
 	extEndpoint *wire.EventsEndpoint // where it posts, when a cluster runs
-	smartSend   atomic.Pointer[func(context.Context, []wire.Event) error]
 	mu          sync.Mutex
 	wg          sync.WaitGroup
 	closed      bool
@@ -829,15 +864,11 @@ func (s *stopper) closeInputs() error {
 	s.mu.Unlock()
 	for _, d := range devices {
 		add(&s.res.Device, d.Stats())
-		if s.cluster == nil { // the cluster closes its workers
+		if len(s.regions) == 0 { // the clusters close their workers
 			err = errors.Join(err, d.Close())
 		}
 	}
-	if s.cluster != nil {
-		s.res.Cluster = s.cluster.stats()
-		err = errors.Join(err, s.cluster.Close())
-		s.cluster = nil
-	}
+	err = errors.Join(err, s.closeClusters())
 	if s.fleetStop != nil {
 		s.fleetStop()
 		s.wg.Wait()

@@ -19,8 +19,9 @@ import (
 )
 
 // TestRunKeepsEveryTruthOfManySmartCameras runs 150 smart cameras over two clips of the
-// e2e-junction scenario (issue 14: at scale the center kept one truth per clip violation, not
-// one per camera). The run record's truth.jsonl holds exactly the violations each camera played
+// e2e-junction scenario through three regional clusters, 50 cameras a commune (issue 14: at
+// scale the center kept one truth per clip violation, not one per camera). Each cluster
+// forwards its commune's events over its own leaf connection and the center takes them all. The run record's truth.jsonl holds exactly the violations each camera played
 // inside the scored span, counted from its clip's truth.json, its offset and start, and the
 // loops played; the F1 is what the smart-camera error model promises, within four standard
 // deviations of its misses and false alarms.
@@ -30,7 +31,7 @@ func TestRunKeepsEveryTruthOfManySmartCameras(t *testing.T) {
 	dir := t.TempDir()
 	const cameras, clips = 150, 2
 	res, err := run.Run(ctx, run.Config{Scenario: filepath.Join("testdata", "e2e-junction.yaml"), Cameras: cameras, SmartShare: 1,
-		Clips: clips, ClipDuration: 8 * time.Second, Duration: 20 * time.Second, Grace: 2 * time.Second,
+		Clusters: 3, Clips: clips, ClipDuration: 8 * time.Second, Duration: 20 * time.Second, Grace: 2 * time.Second,
 		Out: filepath.Join(dir, "runs"), ID: "many", Library: library(t), Logf: t.Logf})
 	if err != nil {
 		t.Fatal(err)
@@ -113,6 +114,45 @@ func TestRunKeepsEveryTruthOfManySmartCameras(t *testing.T) {
 	if len(missing) > 0 || len(extra) > 0 {
 		t.Fatalf("truth.jsonl holds %d truths, the clips played %d: missing %d %q, unexpected %d %q",
 			len(got), len(want), len(missing), missing[:min(5, len(missing))], len(extra), extra[:min(5, len(extra))])
+	}
+
+	// every cluster forwarded its own commune's events, and the center took them all
+	if len(res.Clusters) != 3 {
+		t.Fatalf("%d clusters ran, want 3", len(res.Clusters))
+	}
+	b, err := os.ReadFile(filepath.Join(res.Dir, run.ClustersFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan []struct {
+		ID      string   `json:"id"`
+		Cameras []string `json:"cameras"`
+	}
+	if err := json.Unmarshal(b, &plan); err != nil {
+		t.Fatal(err)
+	}
+	ofCamera := map[string]string{}
+	for _, p := range plan {
+		for _, id := range p.Cameras {
+			ofCamera[id] = p.ID
+		}
+	}
+	perCluster := map[string]int64{}
+	for _, e := range rec.Events {
+		perCluster[ofCamera[e.CameraID]]++
+	}
+	var forwarded int64
+	for k, cl := range res.Clusters {
+		if cl.ID != run.ClusterName(k) || cl.Cameras != 50 || len(plan[k].Cameras) != 50 {
+			t.Errorf("cluster %d: %s with %d cameras (%d in %s), want %s with 50", k, cl.ID, cl.Cameras, len(plan[k].Cameras), run.ClustersFile, run.ClusterName(k))
+		}
+		if cl.Forwarded == 0 || cl.Forwarded != perCluster[cl.ID] || cl.Pending != 0 {
+			t.Errorf("%s forwarded %d events (%d pending); the center recorded %d of its cameras", cl.ID, cl.Forwarded, cl.Pending, perCluster[cl.ID])
+		}
+		forwarded += cl.Forwarded
+	}
+	if forwarded != int64(len(rec.Events)) {
+		t.Errorf("the clusters forwarded %d events, the center recorded %d", forwarded, len(rec.Events))
 	}
 
 	// the score is the error model's promise (false alarms over the fleet's whole time)
