@@ -92,6 +92,7 @@ type view struct {
 	Notes              []string
 	TimelineNote       string
 	CameraNote         string
+	Clusters           []tableRow // per regional cluster (clusters.go); Frames holds the camera count
 }
 
 var funcs = template.FuncMap{
@@ -228,6 +229,7 @@ func build(in *Input) *view {
 	for _, c := range sortedConds(s.ByCondition) {
 		v.Conds = append(v.Conds, row(c, s.ByCondition[c], nil))
 	}
+	v.Clusters = clusterRows(in)
 	charts(v, in, dur)
 	if len(in.Record.Truncated) > 0 {
 		v.Notes = append(v.Notes, "The last line of "+strings.Join(in.Record.Truncated, ", ")+" was cut short (the writer stopped mid-line) and was skipped.")

@@ -425,7 +425,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, fmt.Errorf("run: truth to the center: %w", err)
 	}
 	st.nsink = nsink
-	plannedEnd := c.TimeNow().Add(c.Duration)
+	// the end of scored truth is set once the cameras start: adding thousands of cameras takes
+	// seconds, which the cameras then play (issue 14)
+	plannedEnd := c.TimeNow().Add(c.Duration + 24*time.Hour)
 	var sinks farm.Sinks
 	sinks = append(sinks, nsink)
 	if len(smartIDs) > 0 {
@@ -477,6 +479,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	st.farm = fm
 	res.Started = c.TimeNow()
+	sink.setEnd(res.Started.Add(c.Duration))
 	c.Logf("run %s: %d cameras (%d smart), %s, for %v", res.Dir, c.Cameras, len(smartIDs), runInfo.Device.Name, c.Duration)
 	dep := fm.Deployment()
 	var plainCams []wire.Calibration

@@ -40,6 +40,9 @@ func TestRunKeepsEveryTruthOfManySmartCameras(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if got := res.TruthUntil.Sub(res.Started); got != 20*time.Second {
+		t.Errorf("truth is scored until %v after the cameras started, want the whole 20s", got)
+	}
 	if res.TruthErrors != 0 {
 		t.Errorf("%d truth items failed to reach the center", res.TruthErrors)
 	}
