@@ -374,7 +374,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	runInfo := record.Run{ID: c.ID, Scenario: c.sc.Name,
 		Seeds:    map[string]uint64{"scenario": c.Seed, "farm": c.Seed},
 		Versions: versions(),
-		Device:   record.Device{Name: deviceName(c.Device, nDevices, c.Direct)},
+		Device:   record.Device{Name: deviceName(c.Device, nDevices, c.Direct, c.Clusters)},
 		Machine:  record.ThisMachine(), Start: start,
 		WindowMs: float64(c.Window) / 1e6, GraceMs: float64(c.Grace) / 1e6, Cameras: c.Cameras,
 		Notes: fmt.Sprintf("%d cameras (%d smart, %d on the device under test) over %d clips of %v, %v; truth of the first %v (warm-up) not scored",
@@ -702,9 +702,12 @@ func token() string {
 	return hex.EncodeToString(b[:])
 }
 
-func deviceName(kind string, n int, direct bool) string {
+func deviceName(kind string, n int, direct bool, clusters int) string {
 	if kind == DeviceExternal {
 		return "external device (cameras.json)"
+	}
+	if !direct && clusters > 1 {
+		return fmt.Sprintf("trafficsim reference regional clusters x%d, %d device workers", clusters, n)
 	}
 	if !direct {
 		return fmt.Sprintf("trafficsim reference regional cluster, %d device workers", n)
