@@ -13,6 +13,8 @@ packages=(
   pkg-config libx264-dev libavcodec-dev libavutil-dev libswscale-dev
   # ffprobe/ffmpeg: the independent client that must accept our streams and clips
   ffmpeg
+  # network namespaces, veth and tc (bandwidth) for the shaped uplinks of sim/netem; nft for their loss
+  iproute2 nftables
 )
 
 missing=()
