@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // cpuTime is the process's user+system CPU time: on a shared machine it measures the work

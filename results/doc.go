@@ -3,7 +3,7 @@
 //
 // It sits at the end of the flow of ARCHITECTURE.md section 2: the camera farm publishes wall
 // time truth, the center receives device events, and results decides which event detected
-// which violation. It imports only the leaf contracts (sim/wire), so scoring is pure and runs
+// which violation. It imports only the leaf contracts (wire), so scoring is pure and runs
 // the same live (Live, called by sim/center) and offline over a finished run (ScoreRun).
 //
 // Matching (ARCHITECTURE.md section 4) is done per camera and violation type: one truth to at

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // A fault without a duration (loss, jitter, skew, bitrate) covers the rest of the run; one with

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // The scoring test language (testdata/*.test), one directive per line, '#' comments:

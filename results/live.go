@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Live scores a run while it happens; sim/center feeds it and serves Score as GET /v1/score.

@@ -13,7 +13,7 @@ import (
 
 	"github.com/trafficsim/trafficsim/results"
 	"github.com/trafficsim/trafficsim/results/record"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // TestLiveAgreesWithBatchOnARun replays the testdata run as the center sees it (truth at its

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // best is the exhaustive optimum: most pairs, then least total |error|.

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Config sets the matching rules. The zero value is usable: every field states its default.

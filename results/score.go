@@ -6,7 +6,7 @@ import (
 	"slices"
 	"sort"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // scorer holds what both batch and live scoring need besides the pending data: the fault

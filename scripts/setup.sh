@@ -13,8 +13,12 @@ packages=(
   pkg-config libx264-dev libavcodec-dev libavutil-dev libswscale-dev
   # ffprobe/ffmpeg: the independent client that must accept our streams and clips
   ffmpeg
-  # network namespaces, veth and tc (bandwidth) for the shaped uplinks of sim/netem; nft for their loss
-  iproute2 nftables
+  # independent clients of the vendor-box interfaces (#18): MQTT publisher, ONVIF discovery/profiles
+  mosquitto-clients onvif-tools iproute2
+  # GStreamer as the second independent RTSP client of H.265 streams (#18)
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav
+  # network namespaces and nftables (loss) for the shaped uplinks of sim/netem (#14)
+  nftables
 )
 
 missing=()

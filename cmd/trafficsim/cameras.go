@@ -43,6 +43,8 @@ func runCameras(ctx context.Context, args []string) error {
 	natsPass := fs.String("truth-pass", "", "its password")
 	record := fs.String("record", "", "folder to write truth.jsonl, faults.jsonl and delivery.jsonl to (run-record layout)")
 	every := fs.Duration("status", time.Second, "interval of the status line")
+	onvifListen := fs.String("onvif", "", "serve the cameras as ONVIF cameras on this address (e.g. 0.0.0.0:8080), with WS-Discovery")
+	onvifIface := fs.String("onvif-iface", "", "network interface for WS-Discovery multicast [the routing table's choice]")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -50,10 +52,10 @@ func runCameras(ctx context.Context, args []string) error {
 		return exitError(2)
 	}
 	if *lib == "" {
-		return errors.New("cameras: --library is required")
+		return usagef("cameras: --library is required")
 	}
 	if *n < 1 || *udp < 0 || *udp > *n {
-		return fmt.Errorf("cameras: --cameras must be >= 1 and --udp within 0..%d", *n)
+		return usagef("cameras: --cameras must be >= 1 and --udp within 0..%d", *n)
 	}
 	fl, err := farm.ParseFaults(*faults)
 	if err != nil {
@@ -114,6 +116,13 @@ func runCameras(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "cameras: %d cameras at rtsp://%s/cam/<id> (%d clips); wrote %s\n", *n, f.Addr(), len(clips), *out)
+	if *onvifListen != "" {
+		o, err := startONVIF(ctx, f, *onvifListen, *onvifIface, *host)
+		if err != nil {
+			return err
+		}
+		defer o.Close()
+	}
 	if a := f.UDPAddr(); a != nil {
 		fmt.Fprintf(os.Stderr, "cameras: %d UDP cameras at rtsp://%s/cam/<id> (gortsplib server)\n", *udp, a)
 	}

@@ -75,7 +75,8 @@ func runCenter(ctx context.Context, args []string) error {
 	fs.Var(clusters, "cluster", "a regional cluster and its leaf node password, id=password (repeatable)")
 	syncAlways := fs.Bool("nats-sync-always", false, "embedded JetStream fsyncs every write")
 	syncEach := fs.Bool("sync-each", false, "fsync every HTTP request on its own instead of group commit")
-	recordDir := fs.String("record", "", "write a run record (run.json, events/truth/faults/delivery/matches JSONL, summary.json) into this new folder")
+	recordDir := fs.String("record", "", "write a run record (run.json, events/truth/faults/delivery/matches JSONL, summary.json) into this new folder; a folder holding run.json is resumed (restart on the same --data)")
+	ownersFile := fs.String("owners", "", `JSON file {"<camera id>": "<device id>", ...}: refuse events for cameras a device does not own`)
 	window := fs.Duration("window", results.DefaultWindow, "matching window |t_event - t_truth|")
 	grace := fs.Duration("grace", results.DefaultGrace, "how long after wall time + window the live score waits for late events")
 	if err := fs.Parse(args); err != nil {
@@ -109,12 +110,25 @@ func runCenter(ctx context.Context, args []string) error {
 	live := results.NewLive(results.Config{Window: *window, Grace: *grace})
 	cfg.Scorer = live
 	cfg.Score = func(now time.Time) any { return live.Score(now) }
+	if *ownersFile != "" {
+		b, err := os.ReadFile(*ownersFile)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(b, &cfg.Cameras); err != nil {
+			return fmt.Errorf("--owners %s: %w", *ownersFile, err)
+		}
+	}
 	var rec *record.Writer
 	if *recordDir != "" {
 		var err error
-		rec, err = record.Create(*recordDir, record.Run{ID: filepath.Base(*recordDir), Start: time.Now().UTC(),
-			WindowMs: float64(*window) / 1e6, GraceMs: float64(*grace) / 1e6, Machine: record.ThisMachine(),
-			Device: record.Device{Endpoint: *httpListen}})
+		if _, serr := os.Stat(filepath.Join(*recordDir, record.RunFile)); serr == nil {
+			rec, err = record.Resume(*recordDir)
+		} else {
+			rec, err = record.Create(*recordDir, record.Run{ID: filepath.Base(*recordDir), Start: time.Now().UTC(),
+				WindowMs: float64(*window) / 1e6, GraceMs: float64(*grace) / 1e6, Machine: record.ThisMachine(),
+				Device: record.Device{Endpoint: *httpListen}})
+		}
 		if err != nil {
 			return err
 		}

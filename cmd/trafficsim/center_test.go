@@ -107,3 +107,69 @@ func TestCenterCommandScoresAndRecords(t *testing.T) {
 		}
 	}
 }
+
+// TestCenterCommandResumesItsRecordAndChecksOwners: started again on the same --data and
+// --record, the center resumes the run record (each event once), and with --owners an event for
+// a camera the device does not own is refused.
+func TestCenterCommandResumesItsRecordAndChecksOwners(t *testing.T) {
+	dir := t.TempDir()
+	owners := filepath.Join(dir, "owners.json")
+	os.WriteFile(owners, []byte(`{"cam-1": "dev-1"}`), 0o644)
+	start := func() (events string, stop func()) {
+		out := &lockedBuffer{}
+		centerOut = out
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan int, 1)
+		go func() {
+			done <- run(ctx, []string{"center", "--data", filepath.Join(dir, "data"), "--record", filepath.Join(dir, "run"),
+				"--http", "127.0.0.1:0", "--truth", "127.0.0.1:0", "--nats-listen", "127.0.0.1:0",
+				"--device", "dev-1=tok-1", "--truth-token", "tt", "--owners", owners})
+		}()
+		deadline := time.Now().Add(20 * time.Second)
+		for !strings.Contains(out.String(), "center: devices") {
+			if time.Now().After(deadline) {
+				t.Fatalf("center did not start:\n%s", out)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		return regexp.MustCompile(`events (\S+)/v1/events`).FindStringSubmatch(out.String())[1], func() {
+			cancel()
+			if code := <-done; code != 0 {
+				t.Fatalf("exit %d\n%s", code, out)
+			}
+			centerOut = os.Stdout
+		}
+	}
+	post := func(url, body string) string {
+		req, _ := http.NewRequest("POST", url+"/v1/events", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer tok-1")
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return fmt.Sprint(resp.StatusCode, " ", strings.TrimSpace(string(b)))
+	}
+	ev := func(cam string) string {
+		return `{"event_id":"e1","camera_id":"` + cam + `","type":"red_light","time":"2026-11-27T10:00:00Z","confidence":0.9,"source":"dev-1"}`
+	}
+	url, stop := start()
+	if got := post(url, ev("cam-1")); got != `202 {"accepted":1,"duplicate":0}` {
+		t.Fatalf("own camera: %s", got)
+	}
+	if got := post(url, ev("cam-2")); !strings.HasPrefix(got, `403 {"error":"camera_id: camera \"cam-2\" is not one of device \"dev-1\"'s cameras"`) {
+		t.Fatalf("another camera: %s", got)
+	}
+	stop()
+	url, stop = start()
+	if got := post(url, ev("cam-1")); got != `202 {"accepted":0,"duplicate":1}` {
+		t.Fatalf("after the restart: %s", got)
+	}
+	stop()
+	b, _ := os.ReadFile(filepath.Join(dir, "run", "events.jsonl"))
+	if n := bytes.Count(b, []byte(`"event_id":"e1"`)); n != 1 {
+		t.Fatalf("events.jsonl holds e1 %d times:\n%s", n, b)
+	}
+}

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/sim/cluster"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 func init() {
@@ -45,6 +45,9 @@ func runCluster(ctx context.Context, args []string) error {
 	camerasFile := fs.String("cameras", "", "cameras.json (wire.Deployment) of the cameras this cluster analyses with reference devices")
 	perWorker := fs.Int("cameras-per-device", 8, "cameras per reference device worker")
 	every := fs.Duration("stats-every", 10*time.Second, "print the counters this often (0: only at the end)")
+	var vendorFiles vendorFlag
+	fs.Var(&vendorFiles, "vendor", "a vendor's event mapping (YAML, docs/vendors.md): its box posts to /v1/vendor/<name> or MQTT (repeatable)")
+	mqttListen := fs.String("mqtt-listen", "", "MQTT listener for vendors' boxes (nats-server's MQTT, user <device>, password <token>); default none")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -52,7 +55,7 @@ func runCluster(ctx context.Context, args []string) error {
 		return exitError(2)
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("cluster: unexpected argument %q", fs.Arg(0))
+		return usagef("cluster: unexpected argument %q", fs.Arg(0))
 	}
 	if *dataDir == "" && *id != "" {
 		*dataDir = "runs/cluster-" + *id
@@ -74,7 +77,7 @@ func runCluster(ctx context.Context, args []string) error {
 	}
 	c, err := cluster.New(cluster.Config{ID: *id, DataDir: *dataDir, Listen: *listen, NATSListen: *natsListen, Tokens: devices,
 		SyncAlways: *syncAlways, Upstream: cluster.Upstream{LeafURL: *leaf, NATSURL: *natsURL, User: *user, Pass: *pass},
-		Cameras: cams, CamerasPerWorker: *perWorker})
+		Cameras: cams, CamerasPerWorker: *perWorker, Vendors: vendorFiles.vendors, MQTTListen: *mqttListen})
 	if err != nil {
 		return err
 	}

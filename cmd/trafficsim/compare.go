@@ -51,10 +51,10 @@ func runCompare(_ context.Context, args []string) error {
 	var l report.Limits
 	var err error
 	if l.MaxDrop, err = report.ParseLimits(*drop); err != nil {
-		return fmt.Errorf("--max-drop: %w", err)
+		return usagef("--max-drop: %v", err)
 	}
 	if l.MaxRise, err = report.ParseLimits(*rise); err != nil {
-		return fmt.Errorf("--max-rise: %w", err)
+		return usagef("--max-rise: %v", err)
 	}
 	base, err := record.Open(pos[0])
 	if err != nil {

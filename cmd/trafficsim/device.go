@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/sim/device"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 func init() {
@@ -22,6 +22,7 @@ func init() {
 // devCmdFlags are the flags of 'trafficsim device'.
 type devCmdFlags struct {
 	cameras, events, token, queue, id string
+	statsJSON                         string
 	stats                             time.Duration
 }
 
@@ -34,11 +35,12 @@ func parseDevCmdFlags(args []string) (*devCmdFlags, error) {
 	fs.StringVar(&f.queue, "queue", "./runs/device-queue", "edge queue folder (events wait here while the uplink is down)")
 	fs.StringVar(&f.id, "id", "device-1", "device id (the source of its events)")
 	fs.DurationVar(&f.stats, "stats", 10*time.Second, "how often to log counters (0: never)")
+	fs.StringVar(&f.statsJSON, "stats-json", "", "write the device's final counters to this JSON file when it stops")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("device: unexpected argument %q", fs.Arg(0))
+		return nil, usagef("device: unexpected argument %q", fs.Arg(0))
 	}
 	if f.cameras == "" {
 		return nil, errors.New("device: --cameras is required")
@@ -104,7 +106,13 @@ func runDevCmd(ctx context.Context, args []string) error {
 	for {
 		select {
 		case <-ctx.Done():
-			return d.Close()
+			final := d.Stats() // before Close: the edge queue closes with it
+			err := d.Close()
+			if f.statsJSON != "" {
+				b, _ := json.MarshalIndent(final, "", "  ")
+				err = errors.Join(err, os.WriteFile(f.statsJSON, append(b, '\n'), 0o644))
+			}
+			return err
 		case <-tick:
 			s := d.Stats()
 			var frames int64

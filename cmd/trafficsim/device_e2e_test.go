@@ -12,9 +12,9 @@ import (
 
 	"github.com/trafficsim/trafficsim/sim/center"
 	"github.com/trafficsim/trafficsim/sim/farm"
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/encode"
 	"github.com/trafficsim/trafficsim/synth/library"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // 'trafficsim device' end to end: a farm camera plays a clip whose square goes the wrong way

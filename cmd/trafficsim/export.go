@@ -39,7 +39,7 @@ func runExport(_ context.Context, args []string) error {
 	if clip == "" && fs.NArg() == 1 {
 		clip = fs.Arg(0)
 	} else if fs.NArg() > 0 {
-		return fmt.Errorf("export: unexpected arguments %v", fs.Args())
+		return usagef("export: unexpected arguments %v", fs.Args())
 	}
 	if clip == "" || *out == "" {
 		fs.Usage()

@@ -10,8 +10,8 @@ import (
 
 	"github.com/trafficsim/trafficsim/results/record"
 	"github.com/trafficsim/trafficsim/sim/probe"
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/library/librarytest"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // `trafficsim cameras` serves a library and writes cameras.json; `trafficsim probe --json`

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -54,6 +55,10 @@ func exit(err error) int {
 	}
 	if e, ok := err.(exitError); ok {
 		return int(e)
+	}
+	if e, ok := errors.AsType[usageError](err); ok {
+		fmt.Fprintln(os.Stderr, "trafficsim:", e.Error())
+		return 2
 	}
 	fmt.Fprintln(os.Stderr, "trafficsim:", err)
 	return 1

@@ -64,7 +64,10 @@ func runProbe(ctx context.Context, args []string) error {
 	if *asJSON {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+		return rep.Failed()
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "stream\treaders\tframes\tfps/reader\tlost\tMbit/s\tp50 ms\tp99 ms\tmax ms\treconnects\t")
@@ -89,5 +92,5 @@ func runProbe(ctx context.Context, args []string) error {
 	for _, e := range rep.Overall.Errors {
 		fmt.Fprintln(os.Stderr, "probe: session ended:", e)
 	}
-	return nil
+	return rep.Failed()
 }

@@ -70,8 +70,8 @@ func TestCompareCommand(t *testing.T) {
 	if !strings.Contains(string(x), `<testsuite name="regression" tests="3" failures="2">`) {
 		t.Errorf("junit:\n%s", x)
 	}
-	if code, _ := capture(t, "compare", "--max-drop", "f9=1", base, worse); code != 1 {
-		t.Errorf("bad limit: exit %d, want 1", code)
+	if code, _ := capture(t, "compare", "--max-drop", "f9=1", base, worse); code != 2 {
+		t.Errorf("bad limit: exit %d, want 2 (bad usage)", code)
 	}
 	if code, _ := capture(t, "compare", base); code != 2 {
 		t.Errorf("one folder: exit %d, want 2", code)

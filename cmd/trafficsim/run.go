@@ -41,6 +41,12 @@ func parseRun(args []string, out io.Writer) (cfg simrun.Config, gate bool, err e
 	fs.DurationVar(&cfg.Grace, "grace", 0, "wait for late events (default 10s)")
 	fs.DurationVar(&cfg.WarmUp, "warmup", 0, "truth of the cameras' first seconds, and of the first seconds after each clip loop, is not scored: devices must see the scene first (default 5s; negative: none)")
 	profile := fs.String("profile", "", "conformity profile YAML (default: the built-in one)")
+	fs.StringVar(&cfg.ONVIF, "onvif", "", "serve the cameras as ONVIF cameras on host:port, with WS-Discovery (docs/vendors.md)")
+	fs.StringVar(&cfg.ONVIFInterface, "onvif-iface", "", "network interface for WS-Discovery [the routing table's choice]")
+	fs.BoolVar(&cfg.ONVIFNoDiscovery, "onvif-no-discovery", false, "ONVIF services without WS-Discovery multicast")
+	var vendors vendorFlag
+	fs.Var(&vendors, "vendor", "the external box's event mapping (YAML, docs/vendors.md), repeatable")
+	fs.StringVar(&cfg.MQTTListen, "mqtt-listen", "", "MQTT listener of the regional cluster for the vendors' topics")
 	fs.BoolVar(&gate, "gate", false, "exit 1 when a conformity check fails")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: trafficsim run --scenario NAME|FILE [--cameras N] [--duration D] [--device reference|external] [--out runs/]")
@@ -49,6 +55,7 @@ func parseRun(args []string, out io.Writer) (cfg simrun.Config, gate bool, err e
 	if err := fs.Parse(args); err != nil {
 		return cfg, false, err
 	}
+	cfg.Vendors = vendors.vendors
 	switch {
 	case fs.NArg() > 0:
 		return cfg, false, fmt.Errorf("run: unexpected arguments %v", fs.Args())

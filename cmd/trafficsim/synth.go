@@ -16,13 +16,12 @@ import (
 	"github.com/vbauerster/mpb/v8/decor"
 
 	"github.com/trafficsim/trafficsim/scenarios"
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/clips"
 	"github.com/trafficsim/trafficsim/synth/encode"
 	"github.com/trafficsim/trafficsim/synth/library"
 	"github.com/trafficsim/trafficsim/synth/render"
-	"github.com/trafficsim/trafficsim/synth/render/rendertest"
 	"github.com/trafficsim/trafficsim/synth/world"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 func init() {
@@ -58,17 +57,20 @@ func parseSynth(args []string, out io.Writer) (synthOptions, error) {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return o, err
+		if errors.Is(err, flag.ErrHelp) {
+			return o, err
+		}
+		return o, exitError(2) // the flag package printed why
 	}
 	switch {
 	case fs.NArg() > 0:
-		return o, fmt.Errorf("synth: unexpected arguments %v", fs.Args())
+		return o, usagef("synth: unexpected arguments %v", fs.Args())
 	case o.scenario == "":
-		return o, errors.New("synth: --scenario is required")
+		return o, usagef("synth: --scenario is required")
 	case o.duration < 0:
-		return o, fmt.Errorf("synth: --duration %v must not be negative", o.duration)
+		return o, usagef("synth: --duration %v must not be negative", o.duration)
 	case o.cameras < 1:
-		return o, fmt.Errorf("synth: --cameras %d must be at least 1", o.cameras)
+		return o, usagef("synth: --cameras %d must be at least 1", o.cameras)
 	}
 	return o, nil
 }
@@ -148,9 +150,6 @@ func synth(ctx context.Context, o synthOptions, out io.Writer) error {
 
 // scenarioSource returns the scenario file's bytes, part of the clips' content hash.
 func scenarioSource(scenario string) ([]byte, error) {
-	if scenario == "fixture" {
-		return []byte("fixture " + rendertest.Version), nil
-	}
 	if slices.Contains(scenarios.Names(), scenario) {
 		return fs.ReadFile(scenarios.Shipped(), scenario+".yaml")
 	}
@@ -162,18 +161,8 @@ func scenarioSource(scenario string) ([]byte, error) {
 }
 
 // synthTruth makes the truth and calibration of camera k with the world model (seed+k; a zero
-// seed is the scenario's, a zero duration the scenario's). "fixture" is the renderer's
-// hand-made crossing (synth/render/rendertest).
+// seed is the scenario's, a zero duration the scenario's).
 func synthTruth(scenario string, seed uint64, d time.Duration, camera int) (*wire.Truth, *wire.Calibration, error) {
-	if scenario == "fixture" {
-		if d == 0 {
-			d = 10 * time.Second
-		}
-		tr := rendertest.Truth(rendertest.Spec{Frames: int(d.Seconds()*25 + 0.5), Width: 1280, Height: 720, Seed: max(seed, 1) + uint64(camera),
-			Conditions: wire.Conditions{TimeOfDay: "day", Weather: "clear", Noise: 0.01, Overlay: true, Start: "2026-03-02T08:00:00+07:00"}})
-		tr.Camera = fmt.Sprintf("cam-%02d", camera+1)
-		return tr, nil, nil
-	}
 	sc, err := scenarios.Lookup(scenario)
 	if err != nil {
 		return nil, nil, err

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/scenarios"
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/world"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 func init() {

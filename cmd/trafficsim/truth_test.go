@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 func TestTruthCommandWritesFiles(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/trafficsim/trafficsim/results"
 	"github.com/trafficsim/trafficsim/results/record"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Example shows what a center does: score live and record the run as it goes.

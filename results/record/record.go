@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/results"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // File names inside a run folder.
@@ -134,6 +134,7 @@ type Writer struct {
 	closed  bool
 	errs    int64
 	lastErr error
+	held    map[string]struct{} // Resume: the keys of the items the folder held
 }
 
 func (w *Writer) note(err error) {
@@ -149,18 +150,32 @@ func (w *Writer) note(err error) {
 }
 
 // Truth appends a truth violation to truth.jsonl.
-func (w *Writer) Truth(v wire.Violation) { w.note(w.TruthLog.Append(v)) }
+func (w *Writer) Truth(v wire.Violation) {
+	if !w.seen(truthKey(&v)) {
+		w.note(w.TruthLog.Append(v))
+	}
+}
 
 // Event appends a device event and its receive time to events.jsonl.
 func (w *Writer) Event(e wire.Event, received time.Time) {
-	w.note(w.EventLog.Append(results.Received{Event: e, At: received}))
+	if !w.seen(eventKey(&e)) {
+		w.note(w.EventLog.Append(results.Received{Event: e, At: received}))
+	}
 }
 
 // Fault appends an injected fault to faults.jsonl.
-func (w *Writer) Fault(f wire.Fault) { w.note(w.FaultLog.Append(f)) }
+func (w *Writer) Fault(f wire.Fault) {
+	if !w.seen(faultKey(&f)) {
+		w.note(w.FaultLog.Append(f))
+	}
+}
 
 // Delivery appends a frame-delivery count to delivery.jsonl.
-func (w *Writer) Delivery(d wire.Delivery) { w.note(w.DeliveryLog.Append(d)) }
+func (w *Writer) Delivery(d wire.Delivery) {
+	if !w.seen(deliveryKey(&d)) {
+		w.note(w.DeliveryLog.Append(d))
+	}
+}
 
 // Match appends a scored match to matches.jsonl (a Live's OnMatch can call it).
 func (w *Writer) Match(m results.Match) { w.note(w.MatchLog.Append(m)) }
@@ -320,15 +335,20 @@ type Record struct {
 	Truncated []string
 }
 
-// Open reads a run folder. run.json is required; a missing JSONL file or summary.json
-// reads as empty.
+// Open reads a run folder. run.json is required and must be valid (Run.Validate); a
+// missing JSONL file or summary.json reads as empty. Every file must be a regular file within
+// its size limit (MaxRunBytes, MaxLogBytes): a folder given by a careless operator may hold a
+// FIFO or a link to /dev/zero.
 func Open(dir string) (*Record, error) {
 	r := &Record{Dir: dir}
-	b, err := os.ReadFile(filepath.Join(dir, RunFile))
+	b, err := readSmall(filepath.Join(dir, RunFile))
 	if err != nil {
-		return nil, fmt.Errorf("record: %w", err)
+		return nil, err
 	}
 	if err := strictJSON(b, &r.Run); err != nil {
+		return nil, fmt.Errorf("record: %s: %w", RunFile, err)
+	}
+	if err := r.Run.Validate(); err != nil {
 		return nil, fmt.Errorf("record: %s: %w", RunFile, err)
 	}
 	if err := readLog(dir, TruthFile, &r.Truth, &r.Truncated); err != nil {
@@ -346,7 +366,7 @@ func Open(dir string) (*Record, error) {
 	if err := readLog(dir, MatchesFile, &r.Matches, &r.Truncated); err != nil {
 		return nil, err
 	}
-	if b, err := os.ReadFile(filepath.Join(dir, SummaryFile)); err == nil {
+	if b, err := readSmall(filepath.Join(dir, SummaryFile)); err == nil {
 		var s results.Score
 		if err := strictJSON(b, &s); err != nil {
 			return nil, fmt.Errorf("record: %s: %w", SummaryFile, err)
@@ -365,6 +385,84 @@ func (r *Record) Score() (results.Score, []results.Match) {
 	return s, ms
 }
 
+// Size limits of the files of a run folder.
+const (
+	MaxRunBytes = 1 << 20 // run.json, summary.json
+	MaxLogBytes = 8 << 30 // one JSONL file
+)
+
+// checkFile refuses what is not a regular file (checked before opening: opening a FIFO
+// blocks) or is larger than limit.
+func checkFile(path string, limit int64) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("record: %s is not a regular file (%s)", path, FileKind(st.Mode()))
+	}
+	if st.Size() > limit {
+		return fmt.Errorf("record: %s is larger than %d bytes", path, limit)
+	}
+	return nil
+}
+
+// FileKind names what a file that is not a regular one is, for error messages.
+func FileKind(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	}
+	return "mode " + m.Type().String()
+}
+
+// readSmall reads a JSON file of a run folder after checkFile.
+func readSmall(path string) ([]byte, error) {
+	if err := checkFile(path, MaxRunBytes); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("record: %w", err)
+		}
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("record: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxRunBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("record: %w", err)
+	}
+	return b, nil
+}
+
+// MaxRunSpan bounds a run's length in run.json (end - start).
+const MaxRunSpan = 366 * 24 * time.Hour
+
+// Validate checks run.json: an end not before the start and at most MaxRunSpan after it, and
+// scoring settings within range.
+func (r Run) Validate() error {
+	switch {
+	case !r.End.IsZero() && r.End.Before(r.Start):
+		return fmt.Errorf("end: %s is before start %s", r.End.Format(time.RFC3339), r.Start.Format(time.RFC3339))
+	case !r.End.IsZero() && !r.Start.IsZero() && r.End.Sub(r.Start) > MaxRunSpan:
+		return fmt.Errorf("end: %s is more than %v after start %s", r.End.Format(time.RFC3339), MaxRunSpan, r.Start.Format(time.RFC3339))
+	case !(r.WindowMs >= 0 && r.WindowMs <= 3.6e6):
+		return fmt.Errorf("window_ms: %v must be within 0..3600000", r.WindowMs)
+	case !(r.GraceMs >= 0 && r.GraceMs <= 3.6e6):
+		return fmt.Errorf("grace_ms: %v must be within 0..3600000", r.GraceMs)
+	case r.Cameras < 0:
+		return fmt.Errorf("cameras: %d must not be negative", r.Cameras)
+	}
+	return nil
+}
+
 func strictJSON(b []byte, v any) error {
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.DisallowUnknownFields()
@@ -378,10 +476,13 @@ func strictJSON(b []byte, v any) error {
 }
 
 func readLog[T any](dir, name string, out *[]T, truncated *[]string) error {
-	f, err := os.Open(filepath.Join(dir, name))
-	if errors.Is(err, os.ErrNotExist) {
+	path := filepath.Join(dir, name)
+	if err := checkFile(path, MaxLogBytes); errors.Is(err, os.ErrNotExist) {
 		return nil
+	} else if err != nil {
+		return err
 	}
+	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("record: %w", err)
 	}

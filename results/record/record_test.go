@@ -13,7 +13,7 @@ import (
 	"github.com/trafficsim/trafficsim/results"
 	"github.com/trafficsim/trafficsim/results/record"
 	"github.com/trafficsim/trafficsim/results/record/recordtest"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 var update = flag.Bool("update", false, "rewrite results/testdata/run from the generator")
@@ -205,5 +205,54 @@ func TestRecorderMethodsCountErrors(t *testing.T) {
 	}
 	if len(r.Truth) != 1 || len(r.Events) != 1 || len(r.Faults) != 1 || len(r.Delivery) != 1 || len(r.Matches) != 1 || !r.Events[0].At.Equal(at.Add(time.Second)) {
 		t.Errorf("read back %+v", r)
+	}
+}
+
+// TestResumeKeepsEachItemOnce: a resumed run folder skips the items it holds when a restarted
+// center hands them on again, appends the others, and drops a line cut by the crash.
+func TestResumeKeepsEachItemOnce(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	w, err := record.Create(dir, record.Run{ID: "run", Start: start})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := func(src, id string) wire.Event {
+		return wire.Event{EventID: id, CameraID: "c1", Type: wire.RedLight, Time: start, Source: src}
+	}
+	v1 := wire.Violation{ID: "v1", Type: wire.RedLight, Camera: "c1", Wall: start}
+	w.Event(ev("d1", "e1"), start)
+	w.Truth(v1)
+	w.Close()
+	// the crash cut a line short
+	f, _ := os.OpenFile(filepath.Join(dir, record.EventsFile), os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(`{"event_id":"e2","cam`)
+	f.Close()
+
+	w, err = record.Resume(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !w.Resumed() {
+		t.Fatal("Resumed() = false")
+	}
+	w.Event(ev("d1", "e1"), start) // replayed, held
+	w.Event(ev("d1", "e2"), start) // replayed, not held (its line was cut)
+	w.Event(ev("d2", "e1"), start) // another device's e1: its own event
+	w.Truth(v1)
+	w.Truth(wire.Violation{ID: "v2", Type: wire.RedLight, Camera: "c1", Wall: start})
+	if err := w.Close(); err != nil || w.WriteErrors() != 0 {
+		t.Fatal(err, w.WriteErrors())
+	}
+	r, err := record.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range r.Events {
+		got = append(got, e.Source+"/"+e.EventID)
+	}
+	if strings.Join(got, ",") != "d1/e1,d1/e2,d2/e1" || len(r.Truth) != 2 || len(r.Truncated) != 0 {
+		t.Fatalf("events %v, %d truth, truncated %v", got, len(r.Truth), r.Truncated)
 	}
 }

@@ -12,7 +12,7 @@ import (
 
 	"github.com/trafficsim/trafficsim/results"
 	"github.com/trafficsim/trafficsim/results/conform"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Limits are the regression gate: metric name (or a pattern such as "f1.*", path.Match

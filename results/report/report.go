@@ -17,8 +17,8 @@ import (
 	"github.com/trafficsim/trafficsim/results"
 	"github.com/trafficsim/trafficsim/results/conform"
 	"github.com/trafficsim/trafficsim/results/record"
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/viz/chart"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 //go:embed report.html.tmpl
@@ -169,7 +169,7 @@ func build(in *Input) *view {
 	if end.IsZero() {
 		end = lastTime(in)
 	}
-	dur := end.Sub(run.Start)
+	dur := max(end.Sub(run.Start), 0)
 	v.Duration = dur.Round(time.Second).String()
 	v.Total = len(in.Verdicts)
 	for _, x := range in.Verdicts {
@@ -312,6 +312,11 @@ func label(k string) string {
 func charts(v *view, in *Input, dur time.Duration) {
 	s := in.Score
 	start := in.Record.Run.Start
+	// Charts span the data present: a run.json whose end lies far beyond its last truth or
+	// event (year 9999 drew a 236 MB report) would otherwise fill them with empty buckets.
+	if last := max(lastTime(in).Sub(start), 0); dur > 2*last+time.Hour {
+		dur = max(last, time.Minute)
+	}
 	// F1 per type, against the per-type threshold.
 	th, thl := 0.0, ""
 	for _, c := range in.Profile.Checks {
@@ -426,7 +431,7 @@ func charts(v *view, in *Input, dur time.Duration) {
 	v.Charts["timeline"] = template.HTML(tl.SVG())
 
 	// Throughput over time.
-	step := niceWidth(dur.Seconds() / 24)
+	step := max(niceWidth(dur.Seconds()/24), dur.Seconds()/maxBuckets)
 	nb := int(math.Ceil(dur.Seconds()/step)) + 1
 	evs, trs := make([]float64, nb), make([]float64, nb)
 	for _, e := range in.Record.Events {
@@ -481,6 +486,9 @@ func cmpFloat(a, b float64) int {
 	}
 	return 0
 }
+
+// maxBuckets bounds the throughput chart's buckets whatever the run's length.
+const maxBuckets = 200
 
 func niceWidth(v float64) float64 {
 	for _, s := range []float64{0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600} {

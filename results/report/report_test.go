@@ -146,3 +146,23 @@ func TestReportOfAnEmptyRun(t *testing.T) {
 		}
 	}
 }
+
+// TestChartsAreBoundedByTheData: a run whose end lies far beyond its data (here year 9999,
+// past what record.Open accepts) renders a report of normal size, not one bucket per 20
+// minutes of 8,000 years; an end before the start does not panic.
+func TestChartsAreBoundedByTheData(t *testing.T) {
+	rec, err := recordtest.Write(filepath.Join(t.TempDir(), "r"), recordtest.Options{Seed: 3, Duration: 3 * 60e9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, end := range []time.Time{time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), rec.Run.Start.Add(-time.Hour)} {
+		rec.Run.End = end
+		var b bytes.Buffer
+		if err := Render(&b, Prepare(rec, nil)); err != nil {
+			t.Fatal(err)
+		}
+		if b.Len() > 2<<20 {
+			t.Fatalf("end %v: report of %d bytes", end, b.Len())
+		}
+	}
+}

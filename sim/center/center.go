@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -20,7 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/trafficsim/trafficsim/sim/center/natsbox"
 	"github.com/trafficsim/trafficsim/sim/center/wal"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Scorer takes what the center accepts and scores it live (results.Live implements it).
@@ -33,12 +34,19 @@ type Scorer interface {
 
 // Recorder writes everything the center accepts into the run record (the run record writer of
 // results implements it). Calls are serialised by the center. Items replayed from disk at a
-// restart are not handed to the Recorder again (they went to it before the restart).
+// restart are not handed to the Recorder again, unless it is a ResumedRecorder.
 type Recorder interface {
 	Event(e wire.Event, received time.Time)
 	Truth(wire.Violation)
 	Fault(wire.Fault)
 }
+
+// ResumedRecorder is optional: a Recorder that holds the run record of an earlier start on the
+// same data folder (record.Resume) and keeps each item once. When Resumed is true the center
+// hands it every item its log and streams replay at Start as well: an item stored and
+// acknowledged just before a crash (or retried after it and answered as a duplicate) may never
+// have reached the record, and only the record can tell.
+type ResumedRecorder interface{ Resumed() bool }
 
 // DeliveryScorer and DeliveryRecorder are optional: a Scorer or Recorder that implements one
 // also gets the farm's frame-delivery counts.
@@ -83,7 +91,7 @@ type Config struct {
 	// Default "127.0.0.1:0".
 	HTTPListen string
 	// TruthListen is the truth listener (POST /v1/truth, /v1/faults, /v1/delivery,
-	// GET /v1/score, GET /metrics); device tokens are refused there. Default "127.0.0.1:0".
+	// GET /v1/score, GET /metrics, all with the truth token); device tokens are refused there. Default "127.0.0.1:0".
 	TruthListen string
 	// Tokens maps a bearer token to the device id it belongs to. A device may only post events
 	// whose source is its own id (403 otherwise). Tokens and device ids must match
@@ -103,6 +111,14 @@ type Config struct {
 	Recorder Recorder
 	// MaxBodyBytes bounds one HTTP request body (413 above). Default 16 MiB.
 	MaxBodyBytes int64
+	// BodyTimeout bounds the time to read one request body, from the end of its headers
+	// (408 after; a body trickled a byte at a time cannot hold a connection and its buffer).
+	// Default 30 s.
+	BodyTimeout time.Duration
+	// Cameras maps a camera id to the device that owns it (cameras.json of that device, or
+	// wire.Deployment). When set, an event for a camera the sending device does not own is
+	// refused (403), on HTTP and NATS. Default nil: any camera.
+	Cameras map[string]string
 	// SyncEach fsyncs every request on its own instead of group commit: the plain approach,
 	// for benchmark ratios. Default false.
 	SyncEach bool
@@ -110,6 +126,9 @@ type Config struct {
 	// Default time.Now. (A NATS message's received time is JetStream's store time, so it is
 	// the same when the stream is read again after a restart.)
 	TimeNow func() time.Time
+
+	logRetry time.Duration             // tests: wal.Options.RetryFor
+	logWrap  func(io.Writer) io.Writer // tests: wal.Options.WrapWriter (a full disk)
 }
 
 // Stats counts what the center did since Start.
@@ -142,7 +161,7 @@ type Center struct {
 	log *wal.Log
 
 	mu         sync.Mutex             // guards the seen maps
-	seenEvents map[string]*wal.Commit // event_id -> the commit that stores it (done once on disk)
+	seenEvents map[string]*wal.Commit // eventKey -> the commit that stores it (done once on disk)
 	seenTruth  map[string]*wal.Commit
 
 	outMu sync.Mutex // serialises Scorer and Recorder calls
@@ -216,6 +235,14 @@ func New(cfg Config) (*Center, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 16 << 20
 	}
+	if cfg.BodyTimeout <= 0 {
+		cfg.BodyTimeout = 30 * time.Second
+	}
+	for cam, dev := range cfg.Cameras {
+		if !devices[dev] {
+			return nil, fmt.Errorf("center: camera %q belongs to %q, which has no token", cam, dev)
+		}
+	}
 	now := cfg.TimeNow
 	if now == nil {
 		now = time.Now
@@ -241,7 +268,8 @@ func (c *Center) Start(ctx context.Context) error {
 	if err := os.MkdirAll(c.cfg.DataDir, 0o755); err != nil {
 		return fmt.Errorf("center: %w", err)
 	}
-	log, err := wal.Open(filepath.Join(c.cfg.DataDir, "events.log"), wal.Options{SyncEach: c.cfg.SyncEach}, c.replay)
+	log, err := wal.Open(filepath.Join(c.cfg.DataDir, "events.log"), wal.Options{SyncEach: c.cfg.SyncEach,
+		RetryFor: c.cfg.logRetry, WrapWriter: c.cfg.logWrap}, c.replay)
 	if err != nil {
 		return fmt.Errorf("center: %w", err)
 	}
@@ -263,20 +291,25 @@ func (c *Center) Start(ctx context.Context) error {
 func (c *Center) replay(r wal.Record) error {
 	switch r.Kind {
 	case recEvents:
-		evs, _, err := parseJSON(r.Data)
+		evs, err := wire.DecodeEvents(r.Data)
 		if err != nil {
 			return err
 		}
 		var fresh []wire.Event
 		for _, e := range evs {
-			if _, ok := c.seenEvents[e.EventID]; !ok {
-				c.seenEvents[e.EventID] = nil
+			if _, ok := c.seenEvents[eventKey(&e)]; !ok {
+				c.seenEvents[eventKey(&e)] = nil
 				fresh = append(fresh, e)
 			}
 		}
 		if c.cfg.Scorer != nil {
 			for _, e := range fresh {
 				c.cfg.Scorer.AddEvent(e, r.Time)
+			}
+		}
+		if c.resumed() {
+			for _, e := range fresh {
+				c.cfg.Recorder.Event(e, r.Time)
 			}
 		}
 		return nil
@@ -289,10 +322,16 @@ func (c *Center) replay(r wal.Record) error {
 			return nil
 		}
 		c.seenTruth[it.key] = nil
-		c.deliverTruth(it, false)
+		c.deliverTruth(it, false, c.resumed())
 		return nil
 	}
 	return fmt.Errorf("unknown record kind %d", r.Kind)
+}
+
+// resumed reports whether the Recorder wants replayed items too.
+func (c *Center) resumed() bool {
+	r, ok := c.cfg.Recorder.(ResumedRecorder)
+	return ok && r.Resumed()
 }
 
 func randomPass() string {
@@ -375,8 +414,14 @@ func (c *Center) Score() any {
 	return c.cfg.Score(c.now())
 }
 
-// Gatherer is the center's Prometheus registry (served on /metrics of both listeners).
+// Gatherer is the center's Prometheus registry, served on /metrics of the truth listener.
+// The device listener serves DeviceGatherer.
 func (c *Center) Gatherer() prometheus.Gatherer { return c.m.reg }
+
+// DeviceGatherer is what /metrics of the device listener serves: event counts only, nothing
+// that moves with truth (truth counts, log bytes and fsyncs, the process's memory and CPU), so
+// a device cannot learn when violations happen.
+func (c *Center) DeviceGatherer() prometheus.Gatherer { return c.m.devReg }
 
 // Stats returns the counters.
 func (c *Center) Stats() Stats {

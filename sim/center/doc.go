@@ -10,13 +10,15 @@
 //     DEVICES account of the embedded server (sim/center/natsbox);
 //   - truth: POST /v1/truth, /v1/faults, /v1/delivery on a separate truth listener with its own
 //     token, or NATS truth.> in the TRUTH account, which no device credential reaches;
-//   - GET /v1/score (truth listener: a score is derived from truth) and GET /metrics
-//     (Prometheus, trafficsim_center_*, both listeners).
+//   - GET /v1/score and GET /metrics (Prometheus, trafficsim_center_*) on the truth listener
+//     with the truth token; the device listener's GET /metrics has event counts only, nothing
+//     that moves with truth.
 //
 // Refusals: 400 names the field (and array index), 401 no or unknown token, 403 an event
-// whose source is not the device of the token, 413 too large, 415 wrong content type; an
-// array is accepted or refused as a whole. Events are de-duplicated by event_id; the reply is
-// 202 {"accepted": n, "duplicate": d}.
+// whose source is not the device of the token or whose camera is not the device's
+// (Config.Cameras), 408 a body not received within BodyTimeout, 413 too large, 415 wrong
+// content type; an array is accepted or refused as a whole. Events are de-duplicated by
+// (source, event_id); the reply is 202 {"accepted": n, "duplicate": d}.
 //
 // Durability: an HTTP reply of 202 is sent only once the request is fsynced in the append-only
 // log (sim/center/wal, group commit); NATS messages are stored by JetStream's file store
@@ -24,6 +26,9 @@
 // de-duplication sets and the score, so a center killed at any moment loses nothing it
 // acknowledged.
 //
-// Over NATS a message does not carry its publisher's identity, so the source of an event must
-// only be a known device; the account boundary keeps devices away from truth.
+// Over NATS a message does not carry its publisher's identity. With Config.Cameras set, each
+// device's NATS user may publish only on traffic.events.<camera> of its own cameras (server
+// permissions), so the subject names the sender and an event whose source is not the camera's
+// owner is refused. Without it, the source need only be a known device. The account boundary
+// keeps devices away from truth. See docs/security.md.
 package center

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // fakeScorer is a Scorer of function fields (STYLE.md item 7).

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 func TestPostEventsAcceptsOnceAndCountsDuplicates(t *testing.T) {
@@ -70,22 +70,22 @@ func TestPostEventsRefusals(t *testing.T) {
 		reason             string
 	}{
 		{"no token", "", "application/json", mustJSON(t, event("a")), 401,
-			`{"error":"missing bearer token (Authorization: Bearer \u003ctoken\u003e)"}`, ReasonUnauthorized},
-		{"unknown token", "nope", "application/json", mustJSON(t, event("a")), 401, `{"error":"unknown token"}`, ReasonUnauthorized},
-		{"truth token on the device listener", testTruthToken, "application/json", mustJSON(t, event("a")), 401, `{"error":"unknown token"}`, ReasonUnauthorized},
+			`{"error":"missing bearer token (Authorization: Bearer \u003ctoken\u003e)"}`, wire.ReasonUnauthorized},
+		{"unknown token", "nope", "application/json", mustJSON(t, event("a")), 401, `{"error":"unknown token"}`, wire.ReasonUnauthorized},
+		{"truth token on the device listener", testTruthToken, "application/json", mustJSON(t, event("a")), 401, `{"error":"unknown token"}`, wire.ReasonUnauthorized},
 		{"another device's source", "tok-1", "application/json", mustJSON(t, other), 403,
-			`{"error":"source: the token belongs to device \"dev-1\", not \"dev-2\"","field":"source"}`, ReasonForbidden},
+			`{"error":"source: the token belongs to device \"dev-1\", not \"dev-2\"","field":"source"}`, wire.ReasonForbidden},
 		{"another device's source in an array", "tok-1", "application/json", mustJSON(t, []wire.Event{event("a"), other}), 403,
-			`{"error":"[1].source: the token belongs to device \"dev-1\", not \"dev-2\"","field":"source","index":1}`, ReasonForbidden},
+			`{"error":"[1].source: the token belongs to device \"dev-1\", not \"dev-2\"","field":"source","index":1}`, wire.ReasonForbidden},
 		{"text/plain", "tok-1", "text/plain", []byte("hi"), 415,
-			`{"error":"content type \"text/plain\": want application/json or multipart/form-data"}`, ReasonMediaType},
-		{"too large", "tok-1", "application/json", bytes.Repeat([]byte(" "), 5000), 413, `{"error":"body larger than 4096 bytes"}`, ReasonTooLarge},
+			`{"error":"content type \"text/plain\": want application/json or multipart/form-data"}`, wire.ReasonMediaType},
+		{"too large", "tok-1", "application/json", bytes.Repeat([]byte(" "), 5000), 413, `{"error":"body larger than 4096 bytes"}`, wire.ReasonTooLarge},
 		{"missing time", "tok-1", "application/json", mustJSON(t, noTime), 400,
-			`{"error":"time: required (RFC 3339)","field":"time"}`, ReasonInvalid},
+			`{"error":"time: required (RFC 3339)","field":"time"}`, wire.ReasonInvalid},
 		{"missing time in an array", "tok-1", "application/json", mustJSON(t, []wire.Event{event("a"), noTime}), 400,
-			`{"error":"[1].time: required (RFC 3339)","field":"time","index":1}`, ReasonInvalid},
+			`{"error":"[1].time: required (RFC 3339)","field":"time","index":1}`, wire.ReasonInvalid},
 		{"not JSON", "tok-1", "application/json", []byte("{oops"), 400,
-			`{"error":"invalid JSON at byte 2: invalid character 'o' looking for beginning of object key string"}`, ReasonBadJSON},
+			`{"error":"invalid JSON at byte 2: invalid character 'o' looking for beginning of object key string"}`, wire.ReasonBadJSON},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -246,7 +246,10 @@ func TestTruthListener(t *testing.T) {
 	if code, _ := get(c.TruthURL()+"/v1/score", "tok-1"); code != 401 {
 		t.Fatalf("score with a device token: %d, want 401", code)
 	}
-	code, body := get(c.EventsURL()+"/metrics", "")
+	if code, _ := get(c.TruthURL()+"/metrics", ""); code != 401 {
+		t.Fatalf("truth metrics without the truth token: %d, want 401", code)
+	}
+	code, body := get(c.TruthURL()+"/metrics", testTruthToken)
 	if code != 200 || !strings.Contains(body, `trafficsim_center_truth_accepted_total{kind="violation",transport="http"} 1`) {
 		t.Fatalf("metrics: %d\n%s", code, body)
 	}

@@ -2,13 +2,17 @@ package center
 
 import (
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/trafficsim/trafficsim/sim/center/wal"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
+
+// eventKey is the de-duplication key of an event: its event_id within its source. Ids are
+// predictable (<source>/<camera>/<type>/<track>), so keyed by event_id alone a device could
+// post another's next id first and have the real event dropped as a duplicate.
+func eventKey(e *wire.Event) string { return e.Source + "\x00" + e.EventID }
 
 // inBatch marks an event_id first seen earlier in the same request.
 var inBatch = &wal.Commit{}
@@ -23,14 +27,14 @@ func (c *Center) acceptEvents(evs []wire.Event, raw []byte, received time.Time) 
 			return 0, 0, err
 		}
 	}
-	key := func(i int) string { return evs[i].EventID }
+	key := func(i int) string { return eventKey(&evs[i]) }
 	c.mu.Lock()
 	fresh, waits := claim(c.seenEvents, len(evs), key)
 	var cm *wal.Commit
 	if len(fresh) > 0 {
 		cm = c.log.Append(wal.Record{Kind: recEvents, Time: received, Data: raw})
 		for _, i := range fresh {
-			c.seenEvents[evs[i].EventID] = cm
+			c.seenEvents[key(i)] = cm
 		}
 	}
 	c.mu.Unlock()
@@ -45,19 +49,21 @@ func (c *Center) acceptEvents(evs []wire.Event, raw []byte, received time.Time) 
 }
 
 // acceptStreamed takes events already stored by JetStream: only de-duplication and hand-on.
-// While replaying (catching up with the stream at start) the Recorder is skipped.
+// While replaying (catching up with the stream at start) the Recorder is skipped unless it
+// is a ResumedRecorder.
 func (c *Center) acceptStreamed(evs []wire.Event, received time.Time, replaying bool) (accepted, duplicate int) {
 	fresh := make([]int, 0, len(evs))
 	c.mu.Lock()
 	for i := range evs {
-		if _, ok := c.seenEvents[evs[i].EventID]; ok {
+		k := eventKey(&evs[i])
+		if _, ok := c.seenEvents[k]; ok {
 			continue
 		}
-		c.seenEvents[evs[i].EventID] = nil
+		c.seenEvents[k] = nil
 		fresh = append(fresh, i)
 	}
 	c.mu.Unlock()
-	c.handOn(evs, fresh, received, !replaying)
+	c.handOn(evs, fresh, received, !replaying || c.resumed())
 	return len(fresh), len(evs) - len(fresh)
 }
 
@@ -136,118 +142,30 @@ func (it *truthItem) marshal() []byte {
 	return b
 }
 
-var faultKinds = map[string]bool{wire.FaultDisconnect: true, wire.FaultFreeze: true, wire.FaultLoss: true,
-	wire.FaultJitter: true, wire.FaultBitrate: true, wire.FaultSkew: true, wire.FaultReboot: true}
-
-// validate checks a truth item; the error names the field.
-func (it *truthItem) validate() *wire.FieldError {
-	bad := func(f, r string) *wire.FieldError { return &wire.FieldError{Field: f, Reason: r} }
-	switch it.kind {
+// parseTruth decodes and validates a body of one truth kind (wire.ParseTruth) into items.
+func parseTruth(kind byte, body []byte) ([]truthItem, error) {
+	switch kind {
 	case recTruth:
-		v := &it.violation
-		switch {
-		case v.ID == "":
-			return bad("id", "required")
-		case !v.Type.Valid():
-			if v.Type == "" {
-				return bad("type", "required")
-			}
-			_, err := wire.ParseViolationType(string(v.Type))
-			return bad("type", err.Error())
-		case v.Camera == "":
-			return bad("camera", "required")
-		case v.Wall.IsZero():
-			return bad("wall", "required (RFC 3339): truth sent to a center is wall-time truth")
-		case v.Class != "" && !v.Class.Valid():
-			return bad("class", fmt.Sprintf("unknown class %q", v.Class))
-		}
+		return truthItems(kind, body, func(it *truthItem, v wire.Violation) { it.violation = v })
 	case recFault:
-		f := &it.fault
-		switch {
-		case f.Time.IsZero():
-			return bad("time", "required (RFC 3339)")
-		case f.Camera == "":
-			return bad("camera", "required")
-		case !faultKinds[f.Kind]:
-			return bad("kind", fmt.Sprintf("unknown fault kind %q", f.Kind))
-		case f.Duration < 0:
-			return bad("duration_ns", "must not be negative")
-		}
-	case recDelivery:
-		d := &it.delivery
-		switch {
-		case d.Camera == "":
-			return bad("camera", "required")
-		case d.From.IsZero():
-			return bad("from", "required (RFC 3339)")
-		case d.To.Before(d.From):
-			return bad("to", "must not be before from")
-		case d.Frames < 0:
-			return bad("frames", "must not be negative")
-		case d.Bytes < 0:
-			return bad("bytes", "must not be negative")
-		case d.Late < 0:
-			return bad("late", "must not be negative")
-		}
+		return truthItems(kind, body, func(it *truthItem, f wire.Fault) { it.fault = f })
+	default:
+		return truthItems(kind, body, func(it *truthItem, d wire.Delivery) { it.delivery = d })
 	}
-	return nil
 }
 
-// parseTruth decodes a JSON object or array of one truth kind, strictly, and validates it.
-func parseTruth(kind byte, body []byte) ([]truthItem, error) {
-	b := skipSpace(body)
-	if len(b) == 0 {
-		return nil, badRequest(ReasonBadJSON, "", -1, "empty body: want a JSON object or array")
+func truthItems[T wire.TruthRecord](kind byte, body []byte, set func(*truthItem, T)) ([]truthItem, error) {
+	recs, err := wire.ParseTruth[T](body)
+	if err != nil {
+		return nil, err
 	}
-	var raws []json.RawMessage
-	single := b[0] == '{'
-	switch b[0] {
-	case '{':
-		raws = []json.RawMessage{b}
-	case '[':
-		if err := json.Unmarshal(b, &raws); err != nil {
-			return nil, badRequest(ReasonBadJSON, "", -1, "invalid JSON: %s", trimJSON(err))
-		}
-		if len(raws) == 0 {
-			return nil, badRequest(ReasonBadJSON, "", -1, "empty array")
-		}
-	default:
-		return nil, badRequest(ReasonBadJSON, "", -1, "want a JSON object or array")
-	}
-	items := make([]truthItem, len(raws))
-	for i, raw := range raws {
-		at := i
-		if single {
-			at = -1
-		}
-		it := truthItem{kind: kind}
-		var dst any
-		switch kind {
-		case recTruth:
-			dst = &it.violation
-		case recFault:
-			dst = &it.fault
-		default:
-			dst = &it.delivery
-		}
-		if err := decodeStrict(raw, dst); err != nil {
-			return nil, badRequest(ReasonBadJSON, "", at, "%s", trimJSON(err))
-		}
-		if fe := it.validate(); fe != nil {
-			return nil, badRequest(ReasonInvalid, fe.Field, at, "%s", fe.Reason)
-		}
-		it.key = it.dedupKey()
-		items[i] = it
+	items := make([]truthItem, len(recs))
+	for i, r := range recs {
+		items[i].kind = kind
+		set(&items[i], r)
+		items[i].key = items[i].dedupKey()
 	}
 	return items, nil
-}
-
-func trimJSON(err error) string {
-	s := err.Error()
-	if len(s) > 6 && s[:6] == "json: " {
-		return s[6:]
-	}
-	return s
 }
 
 // acceptTruth stores new truth items (in the log when logged is true; JetStream already holds
@@ -274,13 +192,14 @@ func (c *Center) acceptTruth(items []truthItem, received time.Time, logged, repl
 		return 0, 0, err
 	}
 	for _, i := range fresh {
-		c.deliverTruth(items[i], !replaying)
+		c.deliverTruth(items[i], !replaying, !replaying || c.resumed())
 	}
 	return len(fresh), len(items) - len(fresh), nil
 }
 
-// deliverTruth hands one item to the scorer, and to the recorder unless it is a replay.
-func (c *Center) deliverTruth(it truthItem, record bool) {
+// deliverTruth hands one item to the scorer, and to the recorder when record is true;
+// count is false for a replay (counted before the restart).
+func (c *Center) deliverTruth(it truthItem, count, record bool) {
 	c.outMu.Lock()
 	defer c.outMu.Unlock()
 	s, r := c.cfg.Scorer, c.cfg.Recorder
@@ -289,7 +208,7 @@ func (c *Center) deliverTruth(it truthItem, record bool) {
 	}
 	switch it.kind {
 	case recTruth:
-		if record {
+		if count {
 			c.truthN.Add(1)
 		}
 		if s != nil {
@@ -299,7 +218,7 @@ func (c *Center) deliverTruth(it truthItem, record bool) {
 			r.Truth(it.violation)
 		}
 	case recFault:
-		if record {
+		if count {
 			c.faultN.Add(1)
 		}
 		if s != nil {
@@ -309,7 +228,7 @@ func (c *Center) deliverTruth(it truthItem, record bool) {
 			r.Fault(it.fault)
 		}
 	case recDelivery:
-		if record {
+		if count {
 			c.deliveryN.Add(1)
 		}
 		if ds, ok := s.(DeliveryScorer); ok {

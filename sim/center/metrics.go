@@ -4,6 +4,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/trafficsim/trafficsim/sim/center/wal"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Transports: the values of the transport label.
@@ -15,7 +16,8 @@ const (
 // metrics are the center's Prometheus metrics, on a registry of its own (several centers may
 // run in one process).
 type metrics struct {
-	reg          *prometheus.Registry
+	reg          *prometheus.Registry   // everything: the truth listener
+	devReg       *prometheus.Registry   // event counts only: the device listener
 	accepted     *prometheus.CounterVec // transport
 	duplicate    *prometheus.CounterVec // transport
 	refused      *prometheus.CounterVec // transport, reason
@@ -58,23 +60,22 @@ func newMetrics(logStats func() wal.Stats) *metrics {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: ns + "log_replayed_records", Help: "Records read back from the log at start."},
 			func() float64 { return float64(logStats().Replayed) }),
 	)
+	m.devReg = prometheus.NewRegistry()
+	m.devReg.MustRegister(m.accepted, m.duplicate, m.refused, m.invalidField, m.commit)
 	return m
 }
 
 // fieldLabel bounds the field label to the known names.
 func fieldLabel(f string) string {
-	if _, ok := fieldWants[f]; ok {
-		return f
-	}
-	if f == partEvidence || f == partEvent {
+	if wire.IsEventField(f) || f == wire.PartEvidence || f == wire.PartEvent {
 		return f
 	}
 	return "other"
 }
 
-func (m *metrics) refuse(transport string, e *RequestError) {
+func (m *metrics) refuse(transport string, e *wire.RequestError) {
 	m.refused.WithLabelValues(transport, e.Reason).Inc()
-	if e.Field != "" && (e.Reason == ReasonBadJSON || e.Reason == ReasonInvalid || e.Reason == ReasonBadMultipart) {
+	if e.Field != "" && (e.Reason == wire.ReasonBadJSON || e.Reason == wire.ReasonInvalid || e.Reason == wire.ReasonBadMultipart) {
 		m.invalidField.WithLabelValues(transport, fieldLabel(e.Field)).Inc()
 	}
 }

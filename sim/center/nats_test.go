@@ -9,7 +9,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/trafficsim/trafficsim/sim/center/natsbox"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 func natsConnect(t *testing.T, url, user, pass string) (*nats.Conn, jetstream.JetStream, chan error) {
@@ -106,7 +106,7 @@ func TestNATSIngestOfEventsAndTruth(t *testing.T) {
 	for _, r := range []struct {
 		reason string
 		want   float64
-	}{{ReasonInvalid, 2}, {ReasonForbidden, 1}, {ReasonBadJSON, 1}} {
+	}{{wire.ReasonInvalid, 2}, {wire.ReasonForbidden, 1}, {wire.ReasonBadJSON, 1}} {
 		if got := metricValue(t, c, "trafficsim_center_refused_total", map[string]string{"transport": "nats", "reason": r.reason}); got != r.want {
 			t.Errorf("refused{nats,%s} = %v, want %v", r.reason, got, r.want)
 		}

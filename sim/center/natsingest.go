@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,16 +14,21 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/trafficsim/trafficsim/sim/center/natsbox"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // JetStream stream names: EVENTS (DEVICES account, traffic.events.>) and TRUTH (TRUTH
 // account, truth.>). Both keep every message (limits retention, file storage) and drop a
-// republished Nats-Msg-Id within DuplicateWindow.
+// republished Nats-Msg-Id within their window. The center's own de-duplication, by (source,
+// event_id) and rebuilt from the stream at start, is the one that counts; JetStream's keys on
+// the Msg-Id alone, across devices, so on EVENTS it is kept at the server's minimum: a device
+// that publishes another's predictable id first suppresses the real event only if it comes
+// within 100 ms.
 const (
-	EventsStream    = "EVENTS"
-	TruthStream     = "TRUTH"
-	DuplicateWindow = 2 * time.Minute
+	EventsStream          = "EVENTS"
+	TruthStream           = "TRUTH"
+	DuplicateWindow       = 2 * time.Minute
+	EventsDuplicateWindow = 100 * time.Millisecond
 )
 
 // startNATS runs or joins NATS, makes sure both streams exist, and consumes them from the
@@ -38,7 +44,19 @@ func (c *Center) startNATS(ctx context.Context) error {
 		ct := natsbox.User{Name: "center-truth", Pass: randomPass()}
 		var devs []natsbox.User
 		for tok, dev := range c.cfg.Tokens {
-			devs = append(devs, natsbox.User{Name: dev, Pass: tok})
+			u := natsbox.User{Name: dev, Pass: tok}
+			if c.cfg.Cameras != nil {
+				// the server lets a device publish on its own cameras' subjects only: the
+				// subject then names the sender (checked against source in onEventMsg)
+				u.Subjects = []string{}
+				for cam, owner := range c.cfg.Cameras {
+					if owner == dev {
+						u.Subjects = append(u.Subjects, wire.EventSubject+"."+cam)
+					}
+				}
+				slices.Sort(u.Subjects)
+			}
+			devs = append(devs, u)
 		}
 		var leafs []natsbox.User
 		for pass, id := range c.cfg.NATS.Leafs {
@@ -101,8 +119,12 @@ func (c *Center) consume(ctx context.Context, nc *nats.Conn, name, subjects stri
 	if err != nil {
 		return nil, fmt.Errorf("center: %w", err)
 	}
+	window := DuplicateWindow
+	if name == EventsStream {
+		window = EventsDuplicateWindow
+	}
 	st, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: name, Subjects: []string{subjects},
-		Storage: jetstream.FileStorage, Retention: jetstream.LimitsPolicy, Duplicates: DuplicateWindow})
+		Storage: jetstream.FileStorage, Retention: jetstream.LimitsPolicy, Duplicates: window})
 	if err != nil {
 		return nil, fmt.Errorf("center: stream %s: %w", name, err)
 	}
@@ -160,7 +182,7 @@ func (c *Center) consume(ctx context.Context, nc *nats.Conn, name, subjects stri
 }
 
 // refuseNATS counts a refused message (not while replaying: it was counted before).
-func (c *Center) refuseNATS(e *RequestError, replaying bool) {
+func (c *Center) refuseNATS(e *wire.RequestError, replaying bool) {
 	if replaying {
 		return
 	}
@@ -170,9 +192,9 @@ func (c *Center) refuseNATS(e *RequestError, replaying bool) {
 
 // onEventMsg ingests traffic.events.<camera>: one event or an array, JSON.
 func (c *Center) onEventMsg(m jetstream.Msg, received time.Time, replaying bool) {
-	evs, err := parseEventsJSON(m.Data())
+	evs, err := wire.ParseEventsJSON(m.Data())
 	if err != nil {
-		c.refuseNATS(err.(*RequestError), replaying)
+		c.refuseNATS(err.(*wire.RequestError), replaying)
 		return
 	}
 	camera := strings.TrimPrefix(m.Subject(), wire.EventSubject+".")
@@ -182,12 +204,18 @@ func (c *Center) onEventMsg(m jetstream.Msg, received time.Time, replaying bool)
 			at = -1
 		}
 		if evs[i].CameraID != camera {
-			c.refuseNATS(badRequest(ReasonInvalid, "camera_id", at, "%q does not match the subject's camera %q", evs[i].CameraID, camera), replaying)
+			c.refuseNATS(wire.BadRequest(wire.ReasonInvalid, "camera_id", at, "%q does not match the subject's camera %q", evs[i].CameraID, camera), replaying)
 			return
 		}
 		if !c.devices[evs[i].Source] {
-			c.refuseNATS(&RequestError{Status: http.StatusForbidden, Reason: ReasonForbidden, Field: "source", Index: at,
+			c.refuseNATS(&wire.RequestError{Status: http.StatusForbidden, Reason: wire.ReasonForbidden, Field: "source", Index: at,
 				Msg: fmt.Sprintf("unknown device %q", evs[i].Source)}, replaying)
+			return
+		}
+		if owner, ok := c.cfg.Cameras[camera]; c.cfg.Cameras != nil && (!ok || owner != evs[i].Source) {
+			// only the owner may publish on a camera's subject (natsbox permissions)
+			c.refuseNATS(&wire.RequestError{Status: http.StatusForbidden, Reason: wire.ReasonForbidden, Field: "source", Index: at,
+				Msg: fmt.Sprintf("%q is not the owner of camera %q (%q)", evs[i].Source, camera, owner)}, replaying)
 			return
 		}
 	}
@@ -216,12 +244,12 @@ func (c *Center) onTruthMsg(m jetstream.Msg, received time.Time, replaying bool)
 		}
 	}
 	if kind == 0 {
-		c.refuseNATS(badRequest(ReasonInvalid, "", -1, "unknown truth subject %q", m.Subject()), replaying)
+		c.refuseNATS(wire.BadRequest(wire.ReasonInvalid, "", -1, "unknown truth subject %q", m.Subject()), replaying)
 		return
 	}
 	items, err := parseTruth(kind, m.Data())
 	if err != nil {
-		c.refuseNATS(err.(*RequestError), replaying)
+		c.refuseNATS(err.(*wire.RequestError), replaying)
 		return
 	}
 	for i := range items {
@@ -240,7 +268,7 @@ func (c *Center) onTruthMsg(m jetstream.Msg, received time.Time, replaying bool)
 			if len(items) == 1 {
 				at = -1
 			}
-			c.refuseNATS(badRequest(ReasonInvalid, field, at, "%q does not match the subject's camera %q", got, camera), replaying)
+			c.refuseNATS(wire.BadRequest(wire.ReasonInvalid, field, at, "%q does not match the subject's camera %q", got, camera), replaying)
 			return
 		}
 	}

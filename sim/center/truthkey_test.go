@@ -3,7 +3,7 @@ package center
 import (
 	"testing"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Cameras that play the same clip report its violations under the same clip id and loop: the

@@ -22,7 +22,8 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/sim/cluster/adapt"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Upstream is where the cluster forwards its events: the center's leaf node listener
@@ -83,6 +84,12 @@ type Config struct {
 	LeafReconnect time.Duration
 	// MaxBodyBytes bounds one HTTP request body (413 above). Default 16 MiB.
 	MaxBodyBytes int64
+	// Vendors are boxes that post events in their own format (sim/cluster/adapt): over HTTP
+	// at POST /v1/vendor/<name>, or over MQTT. Each vendor's device needs a token. Default none.
+	Vendors []*adapt.Vendor
+	// MQTTListen is host:port of nats-server's MQTT listener where vendors' boxes publish on
+	// their mqtt_topic (user: device id, password: token). Default "": no MQTT.
+	MQTTListen string
 	// SyncAlways makes the cluster's JetStream fsync every write. Default false: an event is
 	// in the file before its 202, so a killed cluster loses nothing; fsync every 2 minutes,
 	// so a power cut could.
@@ -131,6 +138,7 @@ type Cluster struct {
 	wg        sync.WaitGroup
 	evidence  string
 	closeOnce sync.Once
+	vend      *vendorIngest
 
 	received, duplicate, refused, forwarded, forwardErrs, evidenceFiles atomic.Int64
 }
@@ -210,6 +218,9 @@ func New(cfg Config) (*Cluster, error) {
 	for _, d := range c.tokens {
 		c.devices[d] = true
 	}
+	if err := c.checkVendors(); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -263,6 +274,10 @@ func (c *Cluster) Start(ctx context.Context) error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/v1/events", c.handleEvents)
 	mux.Handle("GET /metrics", c.metricsHandler())
+	if err := c.startVendors(mux); err != nil {
+		c.Close()
+		return err
+	}
 	c.httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	c.wg.Add(1)
 	go func() {
@@ -298,7 +313,7 @@ func (c *Cluster) startNATS(ctx context.Context) error {
 	localPass, upPass := randomToken(), randomToken()
 	var devs strings.Builder
 	for tok, dev := range c.tokens { // checked by New: nothing to quote
-		fmt.Fprintf(&devs, `, {user: %q, password: %q, permissions: {publish: {allow: ["traffic.events.>"]}, subscribe: {allow: ["_INBOX.>"]}}}`, dev, tok)
+		fmt.Fprintf(&devs, `, {user: %q, password: %q, permissions: {publish: {allow: %s}, subscribe: {allow: ["_INBOX.>"]}}}`, dev, tok, c.publishAllow(dev))
 	}
 	text := fmt.Sprintf(`accounts {
   LOCAL { jetstream: enabled, users: [ {user: "local", password: %q}%s ] }
@@ -313,15 +328,17 @@ func (c *Cluster) startNATS(ctx context.Context) error {
 	if c.cfg.NATSListen == "" {
 		opts.DontListen = true // in-process connections only
 	} else {
-		host, port, err := net.SplitHostPort(c.cfg.NATSListen)
-		p, perr := strconv.Atoi(port)
-		if err != nil || perr != nil {
+		host, p, err := splitHostPort(c.cfg.NATSListen)
+		if err != nil {
 			return fmt.Errorf("cluster: NATSListen %q: want host:port", c.cfg.NATSListen)
 		}
 		if p == 0 {
 			p = server.RANDOM_PORT
 		}
 		opts.Host, opts.Port = host, p
+	}
+	if err := c.mqttOptions(opts); err != nil {
+		return err
 	}
 	opts.JetStream = true
 	opts.JetStreamDomain = c.cfg.ID
@@ -390,6 +407,15 @@ func (c *Cluster) startNATS(ctx context.Context) error {
 		return fmt.Errorf("cluster: forward consumer: %w", err)
 	}
 	return nil
+}
+
+func splitHostPort(hp string) (string, int, error) {
+	host, port, err := net.SplitHostPort(hp)
+	if err != nil {
+		return "", 0, err
+	}
+	p, err := strconv.Atoi(port)
+	return host, p, err
 }
 
 // ingestURL is the base URL of the ingest listener.

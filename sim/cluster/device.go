@@ -4,7 +4,7 @@ import (
 	"path/filepath"
 
 	"github.com/trafficsim/trafficsim/sim/device"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 var _ Worker = (*device.Device)(nil)

@@ -11,8 +11,8 @@ import (
 	"github.com/trafficsim/trafficsim/sim/device"
 	"github.com/trafficsim/trafficsim/sim/device/decode"
 	"github.com/trafficsim/trafficsim/sim/farm"
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/library/librarytest"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // startFarm serves a small real H.264 clip on n cameras cam-1..cam-n of a camera farm

@@ -11,7 +11,7 @@
 //     <data>/queue/<worker id>), any Worker can stand in;
 //   - POST /v1/events takes events from workers, external intermediate devices and smart
 //     cameras, with per-device bearer tokens and exactly the center's parsing and validation
-//     (center.ParseEvents); JPEG evidence is written to <data>/evidence/<camera>/<event>.jpg
+//     (wire.ParseEvents); JPEG evidence is written to <data>/evidence/<camera>/<event>.jpg
 //     and the event carries a reference (cluster://<id>/evidence/...) instead of the bytes;
 //   - with NATSListen, devices may instead publish on traffic.events.<camera> of the cluster's
 //     own server (JetStream, message id = event_id), checked as the center checks its NATS

@@ -8,8 +8,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/trafficsim/trafficsim/sim/center"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // retryPause is the pause after the n-th forwarding attempt in a row that failed (n >= 1):
@@ -121,7 +120,7 @@ func (c *Cluster) forward(ctx context.Context) {
 // is. A NATS-ingested message (traffic.events.<camera>, one event or an array) is checked
 // here, as the center checks its NATS messages, its evidence stored, and each event sent on
 // its own with its event_id as message id.
-func (c *Cluster) upstreamMsgs(m jetstream.Msg) ([]*nats.Msg, *center.RequestError) {
+func (c *Cluster) upstreamMsgs(m jetstream.Msg) ([]*nats.Msg, *wire.RequestError) {
 	if subj, ok := upstreamSubject(m.Subject()); ok {
 		pm := &nats.Msg{Subject: subj, Data: m.Data(), Header: nats.Header{}}
 		pm.Header.Set(jetstream.MsgIDHeader, m.Headers().Get(jetstream.MsgIDHeader))
@@ -129,11 +128,11 @@ func (c *Cluster) upstreamMsgs(m jetstream.Msg) ([]*nats.Msg, *center.RequestErr
 	}
 	camera, ok := strings.CutPrefix(m.Subject(), wire.EventSubject+".")
 	if !ok {
-		return nil, refusal(400, center.ReasonInvalid, "", -1, "unknown subject %q", m.Subject())
+		return nil, refusal(400, wire.ReasonInvalid, "", -1, "unknown subject %q", m.Subject())
 	}
-	evs, err := center.ParseEvents("application/json", m.Data())
+	evs, err := wire.ParseEvents("application/json", m.Data())
 	if err != nil {
-		return nil, err.(*center.RequestError)
+		return nil, err.(*wire.RequestError)
 	}
 	first := true
 	if md, err := m.Metadata(); err == nil {
@@ -148,15 +147,15 @@ func (c *Cluster) upstreamMsgs(m jetstream.Msg) ([]*nats.Msg, *center.RequestErr
 		}
 		switch {
 		case e.CameraID != camera:
-			return nil, refusal(400, center.ReasonInvalid, "camera_id", at, "%q does not match the subject's camera %q", e.CameraID, camera)
+			return nil, refusal(400, wire.ReasonInvalid, "camera_id", at, "%q does not match the subject's camera %q", e.CameraID, camera)
 		case !c.devices[e.Source]:
-			return nil, refusal(403, center.ReasonForbidden, "source", at, "unknown device %q", e.Source)
+			return nil, refusal(403, wire.ReasonForbidden, "source", at, "unknown device %q", e.Source)
 		case !safeCamera.MatchString(camera):
-			return nil, refusal(400, center.ReasonInvalid, "camera_id", at, "%q: the cluster forwards only camera ids of letters, digits, _ and - (dot-separated)", camera)
+			return nil, refusal(400, wire.ReasonInvalid, "camera_id", at, "%q: the cluster forwards only camera ids of letters, digits, _ and - (dot-separated)", camera)
 		}
 		if e.Evidence != nil && len(e.Evidence.JPEG) > 0 {
 			if err := c.writeEvidence(e.CameraID, e.EventID, e.Evidence.JPEG, first); err != nil {
-				return nil, refusal(503, center.ReasonUnavailable, "evidence", at, "cannot store: %v", err)
+				return nil, refusal(503, wire.ReasonUnavailable, "evidence", at, "cannot store: %v", err)
 			}
 			e.Evidence = &wire.Evidence{Ref: EvidenceRef(c.cfg.ID, e.CameraID, e.EventID)}
 		}

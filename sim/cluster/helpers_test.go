@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/sim/center"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // outage is how long the center or the uplink stays away in the outage tests. Short by

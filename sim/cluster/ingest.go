@@ -20,8 +20,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/trafficsim/trafficsim/sim/center"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // errorBody is the JSON of a refusal, the same as the center's.
@@ -44,7 +43,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(append(b, '\n'))
 }
 
-func (c *Cluster) refuse(w http.ResponseWriter, e *center.RequestError) {
+func (c *Cluster) refuse(w http.ResponseWriter, e *wire.RequestError) {
 	c.refused.Add(1)
 	switch e.Status {
 	case http.StatusUnauthorized:
@@ -60,8 +59,8 @@ func (c *Cluster) refuse(w http.ResponseWriter, e *center.RequestError) {
 	writeJSON(w, e.Status, b)
 }
 
-func refusal(status int, reason, field string, index int, format string, args ...any) *center.RequestError {
-	return &center.RequestError{Status: status, Reason: reason, Field: field, Index: index, Msg: fmt.Sprintf(format, args...)}
+func refusal(status int, reason, field string, index int, format string, args ...any) *wire.RequestError {
+	return &wire.RequestError{Status: status, Reason: reason, Field: field, Index: index, Msg: fmt.Sprintf(format, args...)}
 }
 
 // safeCamera: a camera id the cluster can forward is a NATS subject (traffic.events.<camera>)
@@ -116,32 +115,32 @@ func (c *Cluster) writeEvidence(camera, eventID string, jpeg []byte, count bool)
 // refusals), answered 202 once every event is stored in the local stream.
 func (c *Cluster) handleEvents(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
-		c.refuse(w, refusal(http.StatusMethodNotAllowed, center.ReasonMethod, "", -1, "use POST"))
+		c.refuse(w, refusal(http.StatusMethodNotAllowed, wire.ReasonMethod, "", -1, "use POST"))
 		return
 	}
 	h := r.Header.Get("Authorization")
 	scheme, tok, ok := strings.Cut(h, " ")
 	switch {
 	case h == "":
-		c.refuse(w, refusal(http.StatusUnauthorized, center.ReasonUnauthorized, "", -1, "missing bearer token (Authorization: Bearer <token>)"))
+		c.refuse(w, refusal(http.StatusUnauthorized, wire.ReasonUnauthorized, "", -1, "missing bearer token (Authorization: Bearer <token>)"))
 		return
 	case !ok || !strings.EqualFold(scheme, "Bearer") || tok == "":
-		c.refuse(w, refusal(http.StatusUnauthorized, center.ReasonUnauthorized, "", -1, "Authorization header is not a bearer token"))
+		c.refuse(w, refusal(http.StatusUnauthorized, wire.ReasonUnauthorized, "", -1, "Authorization header is not a bearer token"))
 		return
 	}
 	device, ok := c.tokens[tok]
 	if !ok {
-		c.refuse(w, refusal(http.StatusUnauthorized, center.ReasonUnauthorized, "", -1, "unknown token"))
+		c.refuse(w, refusal(http.StatusUnauthorized, wire.ReasonUnauthorized, "", -1, "unknown token"))
 		return
 	}
 	ct := r.Header.Get("Content-Type")
 	mt, _, _ := mime.ParseMediaType(ct)
 	if mt != "application/json" && mt != "multipart/form-data" {
-		_, err := center.ParseEvents(ct, nil)
-		c.refuse(w, err.(*center.RequestError))
+		_, err := wire.ParseEvents(ct, nil)
+		c.refuse(w, err.(*wire.RequestError))
 		return
 	}
-	tooLarge := refusal(http.StatusRequestEntityTooLarge, center.ReasonTooLarge, "", -1, "body larger than %d bytes", c.cfg.MaxBodyBytes)
+	tooLarge := refusal(http.StatusRequestEntityTooLarge, wire.ReasonTooLarge, "", -1, "body larger than %d bytes", c.cfg.MaxBodyBytes)
 	if r.ContentLength > c.cfg.MaxBodyBytes {
 		c.refuse(w, tooLarge)
 		return
@@ -152,13 +151,13 @@ func (c *Cluster) handleEvents(w http.ResponseWriter, r *http.Request) {
 		if errors.As(err, &mbe) {
 			c.refuse(w, tooLarge)
 		} else {
-			c.refuse(w, refusal(http.StatusBadRequest, center.ReasonBadJSON, "", -1, "reading body: %v", err))
+			c.refuse(w, refusal(http.StatusBadRequest, wire.ReasonBadJSON, "", -1, "reading body: %v", err))
 		}
 		return
 	}
-	evs, err := center.ParseEvents(ct, body)
+	evs, err := wire.ParseEvents(ct, body)
 	if err != nil {
-		c.refuse(w, err.(*center.RequestError))
+		c.refuse(w, err.(*wire.RequestError))
 		return
 	}
 	// An index is reported for arrays only, as the center does.
@@ -169,18 +168,18 @@ func (c *Cluster) handleEvents(w http.ResponseWriter, r *http.Request) {
 			at = -1
 		}
 		if evs[i].Source != device {
-			c.refuse(w, refusal(http.StatusForbidden, center.ReasonForbidden, "source", at, "the token belongs to device %q, not %q", device, evs[i].Source))
+			c.refuse(w, refusal(http.StatusForbidden, wire.ReasonForbidden, "source", at, "the token belongs to device %q, not %q", device, evs[i].Source))
 			return
 		}
 		if !safeCamera.MatchString(evs[i].CameraID) {
-			c.refuse(w, refusal(http.StatusBadRequest, center.ReasonInvalid, "camera_id", at,
+			c.refuse(w, refusal(http.StatusBadRequest, wire.ReasonInvalid, "camera_id", at,
 				"%q: the cluster forwards only camera ids of letters, digits, _ and - (dot-separated)", evs[i].CameraID))
 			return
 		}
 	}
 	acc, dup, err := c.store(r.Context(), evs)
 	if err != nil {
-		c.refuse(w, refusal(http.StatusServiceUnavailable, center.ReasonUnavailable, "", -1, "cannot store: %v", err))
+		c.refuse(w, refusal(http.StatusServiceUnavailable, wire.ReasonUnavailable, "", -1, "cannot store: %v", err))
 		return
 	}
 	writeJSON(w, http.StatusAccepted, ingestReply{Accepted: acc, Duplicate: dup})

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // childEnv carries the Config of a cluster run as a child process of the test binary.

@@ -32,5 +32,6 @@ func (c *Cluster) metricsHandler() http.Handler {
 		}
 		return 0
 	})
+	c.vendorMetrics(reg, ns, labels)
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 }

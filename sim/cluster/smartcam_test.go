@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/sim/smartcam"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // A fleet of smart cameras reports to the cluster as it would to the center (the endpoint

@@ -14,9 +14,9 @@ import (
 	"github.com/trafficsim/trafficsim/results"
 	"github.com/trafficsim/trafficsim/sim/device/decode"
 	"github.com/trafficsim/trafficsim/sim/device/detect"
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/library"
 	"github.com/trafficsim/trafficsim/synth/library/librarytest"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // scoreClip plays a clip through the decoder and the detector (capture time = epoch + frame /

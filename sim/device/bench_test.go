@@ -7,8 +7,8 @@ import (
 
 	"github.com/trafficsim/trafficsim/sim/device/decode"
 	"github.com/trafficsim/trafficsim/sim/device/detect"
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/library/librarytest"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // benchCal is a plausible 720p calibration: camera 8 m up looking down the road.

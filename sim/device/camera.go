@@ -15,7 +15,7 @@ import (
 	"github.com/pion/rtp"
 
 	"github.com/trafficsim/trafficsim/sim/device/decode"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // runCamera keeps a session to one camera until ctx ends, reconnecting with back-off. The

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	realcenter "github.com/trafficsim/trafficsim/sim/center"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // startRealCenter runs the project's center (sim/center) on addr with the device's token.

@@ -15,7 +15,7 @@ import (
 	"github.com/trafficsim/trafficsim/sim/device/decode"
 	"github.com/trafficsim/trafficsim/sim/device/detect"
 	"github.com/trafficsim/trafficsim/sim/device/edgeq"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Analyzer turns decoded frames of one camera into violation events. detect.Detector is the

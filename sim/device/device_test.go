@@ -10,8 +10,8 @@ import (
 
 	"github.com/trafficsim/trafficsim/sim/device"
 	"github.com/trafficsim/trafficsim/sim/device/decode"
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/library/librarytest"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 var epoch = time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC)

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/sim/device"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // The whole device with its real detector: a white 20 px square runs east at 100 px/s over a

@@ -10,7 +10,7 @@ import (
 
 	"github.com/trafficsim/trafficsim/sim/device"
 	"github.com/trafficsim/trafficsim/sim/farm"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // The device against the project's camera farm (sim/farm: its own RTSP fast path, digest auth

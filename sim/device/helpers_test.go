@@ -22,9 +22,9 @@ import (
 	"github.com/pion/rtcp"
 
 	"github.com/trafficsim/trafficsim/sim/device/decode"
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/encode"
 	"github.com/trafficsim/trafficsim/synth/library"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // camera is a real RTSP camera for tests: a gortsplib server on 127.0.0.1 that plays a clip in

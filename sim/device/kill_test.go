@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/sim/device"
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/library/librarytest"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // TestSIGKILLAndRestart runs the device as a real child process, kills it with SIGKILL while the

@@ -18,9 +18,9 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/sim/probe"
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/encode"
 	"github.com/trafficsim/trafficsim/synth/library"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // BenchmarkFarmScale serves N cameras of 720p25 at a bitrate and reads each with one reader of

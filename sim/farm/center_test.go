@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/sim/center"
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/library/librarytest"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // The farm's NATS sink and the center agree: truth items, fault records and deliveries

@@ -6,12 +6,11 @@ import (
 	"math"
 
 	"github.com/bluenviron/gortsplib/v5/pkg/format"
-	"github.com/bluenviron/gortsplib/v5/pkg/format/rtph264"
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
 	"github.com/pion/rtp"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/library"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // rtpPayloadMax keeps an interleaved RTP packet under a typical MTU when the same packets go
@@ -21,9 +20,12 @@ const rtpPayloadMax = 1400
 // clip is one library clip packetized once, shared read-only by every camera that plays it.
 type clip struct {
 	id     string
+	dir    string // the library folder (preview.png)
 	fps    float64
 	sps    []byte
 	pps    []byte
+	vps    []byte // H.265 only
+	h265   bool
 	frames []clipFrame
 	// cum[i] is the number of RTP packets in frames [0, i); cum[len(frames)] is per loop.
 	cum        []int
@@ -94,11 +96,11 @@ func loadClip(c *library.Clip) (*clip, error) {
 	}
 	ssrc := uint32(0)
 	seq := uint16(0)
-	enc := &rtph264.Encoder{PayloadType: 96, SSRC: &ssrc, InitialSequenceNumber: &seq, PacketizationMode: 1, PayloadMaxSize: rtpPayloadMax}
-	if err := enc.Init(); err != nil {
-		return nil, err
+	cl := &clip{id: c.Meta.ID, dir: c.Dir, fps: fps, cum: make([]int, 0, len(c.Index.Frames)+1)}
+	enc, err := cl.packetizer(c.Meta.Codec, &ssrc, &seq)
+	if err != nil {
+		return nil, fmt.Errorf("farm: clip %s: %w", c.Meta.ID, err)
 	}
-	cl := &clip{id: c.Meta.ID, fps: fps, cum: make([]int, 0, len(c.Index.Frames)+1)}
 	total := 0
 	for i, f := range c.Index.Frames {
 		if f.Offset < 0 || f.Offset+int64(f.Size) > int64(len(stream)) {
@@ -111,6 +113,12 @@ func loadClip(c *library.Clip) (*clip, error) {
 		var nalus [][]byte
 		for _, n := range au {
 			if len(n) == 0 {
+				continue
+			}
+			if cl.h265 {
+				if cl.keepHEVC(n) {
+					nalus = append(nalus, n)
+				}
 				continue
 			}
 			switch h264.NALUType(n[0] & 0x1f) {
@@ -156,7 +164,7 @@ func loadClip(c *library.Clip) (*clip, error) {
 		cl.frames = append(cl.frames, cf)
 	}
 	cl.cum = append(cl.cum, total)
-	if cl.sps == nil || cl.pps == nil {
+	if cl.sps == nil || cl.pps == nil || cl.h265 && cl.vps == nil {
 		return nil, fmt.Errorf("farm: clip %s: stream has no SPS/PPS", c.Meta.ID)
 	}
 	if !cl.frames[0].key {
@@ -180,7 +188,10 @@ func loadClip(c *library.Clip) (*clip, error) {
 }
 
 // format returns the SDP format of the clip, with its parameter sets.
-func (cl *clip) format() *format.H264 {
+func (cl *clip) format() format.Format {
+	if cl.h265 {
+		return &format.H265{PayloadTyp: 96, VPS: cl.vps, SPS: cl.sps, PPS: cl.pps}
+	}
 	return &format.H264{PayloadTyp: 96, SPS: cl.sps, PPS: cl.pps, PacketizationMode: 1}
 }
 

@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	"github.com/trafficsim/trafficsim/sim/farm"
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/library/librarytest"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // A farm as the run orchestrator or the k6 extension starts it: cameras from a library, the

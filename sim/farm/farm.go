@@ -12,8 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/library"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Transports a camera can be served with.
@@ -52,6 +52,12 @@ type Config struct {
 	LateSkip time.Duration
 	// NoAuth serves cameras without credentials [false: digest authentication per camera].
 	NoAuth bool
+	// MaxConns caps the fast path's open RTSP connections; one over it is closed at once
+	// [1024 + 4 per camera].
+	MaxConns int
+	// SetupTimeout drops a connection that has not set a camera up this long after its last
+	// request (half-open and idle connections) [10s]; from SETUP to PLAY the limit is 60 s.
+	SetupTimeout time.Duration
 	// TimeNow is the clock [time.Now].
 	TimeNow func() time.Time
 }
@@ -86,9 +92,10 @@ type Farm struct {
 	wg     sync.WaitGroup
 	conns  map[net.Conn]struct{}
 
-	rejected atomic.Int64  // requests refused: bad request, auth, unknown camera
-	poke     chan struct{} // wakes the timeline when a camera is added or removed
-	pending  []wire.Fault  // records of removed cameras, sent by the timeline goroutine
+	rejected     atomic.Int64  // requests refused: bad request, auth, unknown camera
+	refusedConns atomic.Int64  // connections closed at once: over MaxConns
+	poke         chan struct{} // wakes the timeline when a camera is added or removed
+	pending      []wire.Fault  // records of removed cameras, sent by the timeline goroutine
 }
 
 // camera is one served camera.
@@ -141,6 +148,9 @@ func New(cfg Config) *Farm {
 	}
 	if cfg.LateSkip == 0 {
 		cfg.LateSkip = 200 * time.Millisecond
+	}
+	if cfg.SetupTimeout == 0 {
+		cfg.SetupTimeout = 10 * time.Second
 	}
 	if cfg.TimeNow == nil {
 		cfg.TimeNow = time.Now
@@ -468,6 +478,9 @@ func (f *Farm) Stats() []CameraStats {
 
 // Rejected counts refused requests (malformed, unauthorised, unknown camera).
 func (f *Farm) Rejected() int64 { return f.rejected.Load() }
+
+// RefusedConns is the number of RTSP connections closed at once because MaxConns were open.
+func (f *Farm) RefusedConns() int64 { return f.refusedConns.Load() }
 
 // WriteDrops counts RTP packets gortsplib's Server dropped (UDP cameras) because a reader's
 // write queue was full; they are counted, not logged one by one.

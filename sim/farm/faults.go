@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Fault is one item of a fault spec: a kind, its parameters and the cameras it applies to.

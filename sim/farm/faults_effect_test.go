@@ -8,8 +8,8 @@ import (
 
 	"github.com/bluenviron/gortsplib/v5"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/library/librarytest"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // faultRun plays one camera of a two-second clip (GOP 25) with a fault spec, watched by

@@ -21,6 +21,9 @@ func FuzzServeConn(f *testing.F) {
 		"DESCRIBE rtsp://h/cam/x RTSP/1.0\r\nCSeq: 5\r\nAuthorization: Digest username=\"a\"\r\n\r\n",
 		"$\x01\x00\x04abcd",
 		"GET_PARAMETER * RTSP/1.0\r\n\r\n",
+		"OPTIONS rtsp://h/cam/cam-001 RTSP/1.0\r\nCSeq: 1\r\nCSeq: 2\r\n\r\n",
+		"SETUP rtsp://h/cam/cam-001/trackID=99 RTSP/1.0\r\nCSeq: 3\r\nTransport: RTP/AVP/TCP;interleaved=0-1\r\n\r\n",
+		"SETUP rtsp://h/cam/cam-001/trackID=0 RTSP/1.0\r\nCSeq: 3\r\nTransport: RTP/AVP/TCP;interleaved=255-256\r\n\r\n",
 	} {
 		f.Add([]byte(s))
 	}

@@ -13,8 +13,8 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/library/librarytest"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // startNATS runs an embedded nats-server with a device account (users may not touch truth.>)

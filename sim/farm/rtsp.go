@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,6 +44,17 @@ func (f *Farm) accept() {
 			nc.Close()
 			return
 		}
+		limit := f.cfg.MaxConns
+		if limit <= 0 {
+			limit = 1024 + 4*len(f.cams)
+		}
+		if len(f.conns) >= limit {
+			// thousands of half-open connections would otherwise each hold a goroutine and buffers
+			f.mu.Unlock()
+			f.refusedConns.Add(1)
+			nc.Close()
+			continue
+		}
 		f.conns[nc] = struct{}{}
 		f.wg.Add(1)
 		f.mu.Unlock()
@@ -77,11 +89,15 @@ func (f *Farm) serveConn(nc net.Conn) {
 	s.nonce, _ = auth.GenerateNonce()
 	rc := conn.NewConn(bufio.NewReaderSize(nc, 4096), nc)
 	for {
-		if !s.played {
-			// Until PLAY a silent client is dropped; while playing over TCP the connection
-			// itself shows the reader is alive (many clients send no keep-alive then).
+		switch {
+		case s.cam == nil:
+			// Before SETUP a silent client is dropped soon (half-open connections are cheap to make).
+			nc.SetReadDeadline(time.Now().Add(f.cfg.SetupTimeout))
+		case !s.played:
 			nc.SetReadDeadline(time.Now().Add(60 * time.Second))
-		} else {
+		default:
+			// while playing over TCP the connection itself shows the reader is alive (many
+			// clients send no keep-alive then)
 			nc.SetReadDeadline(time.Time{})
 		}
 		msg, err := rc.Read()
@@ -92,14 +108,23 @@ func (f *Farm) serveConn(nc net.Conn) {
 		if !ok {
 			continue // RTCP receiver reports and anything else interleaved
 		}
-		res, closeAfter := s.handle(req)
-		if res == nil {
+		cseq := req.Header["CSeq"]
+		var res *base.Response
+		closeAfter := false
+		if len(cseq) != 1 || !digits(cseq[0]) {
+			// RFC 2326 12.17: every request carries exactly one CSeq; without one there is
+			// nothing to match an answer to
+			f.rejected.Add(1)
+			res, cseq = &base.Response{StatusCode: base.StatusBadRequest}, nil
+		} else if res, closeAfter = s.handle(req); res == nil {
 			return // a rebooting camera drops the connection
 		}
 		if res.Header == nil {
 			res.Header = base.Header{}
 		}
-		res.Header["CSeq"] = req.Header["CSeq"]
+		if cseq != nil {
+			res.Header["CSeq"] = cseq
+		}
 		res.Header["Server"] = base.HeaderValue{"trafficsim-farm"}
 		if s.id != "" {
 			res.Header["Session"] = headers.Session{Session: s.id, Timeout: ptr(uint(60))}.Marshal()
@@ -119,6 +144,19 @@ func (f *Farm) serveConn(nc net.Conn) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// digits reports whether s is a non-empty run of at most 9 decimal digits (a CSeq).
+func digits(s string) bool {
+	if len(s) == 0 || len(s) > 9 {
+		return false
+	}
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 // handle answers one request; a nil response drops the connection.
 func (s *session) handle(req *base.Request) (*base.Response, bool) {
@@ -141,23 +179,31 @@ func (s *session) handle(req *base.Request) (*base.Response, bool) {
 		return &base.Response{StatusCode: base.StatusBadRequest}, true
 	}
 	c := f.cameraByPath(req.URL.Path)
-	if c == nil || (s.cam != nil && c != s.cam) || c.transport != TransportTCP {
-		f.rejected.Add(1)
-		return &base.Response{StatusCode: base.StatusNotFound}, false
-	}
-	st := faultsAt(c.faults, f.cfg.TimeNow().Sub(c.start))
-	if st.reboot {
-		return nil, true
-	}
-	if st.down {
-		return &base.Response{StatusCode: base.StatusServiceUnavailable}, true
+	known := c != nil && (s.cam == nil || c == s.cam) && c.transport == TransportTCP
+	if known {
+		// a camera that is down or rebooting answers nobody, with or without credentials
+		st := faultsAt(c.faults, f.cfg.TimeNow().Sub(c.start))
+		if st.reboot {
+			return nil, true
+		}
+		if st.down {
+			return &base.Response{StatusCode: base.StatusServiceUnavailable}, true
+		}
 	}
 	if !f.cfg.NoAuth {
-		if err := auth.Verify(req, c.user, c.pass, digestOnly, realm, s.nonce); err != nil {
+		// An unknown path is challenged like a known one with wrong credentials: a 404 would
+		// tell anyone without credentials which cameras exist. A digest answer replayed on the
+		// same connection is accepted (that takes the connection itself); the nonce is per
+		// connection, so it is refused on any other (docs/security.md).
+		if !known || auth.Verify(req, c.user, c.pass, digestOnly, realm, s.nonce) != nil {
 			f.rejected.Add(1)
 			return &base.Response{StatusCode: base.StatusUnauthorized, Header: base.Header{
 				"WWW-Authenticate": auth.GenerateWWWAuthenticate(digestOnly, realm, s.nonce)}}, false
 		}
+	}
+	if !known {
+		f.rejected.Add(1)
+		return &base.Response{StatusCode: base.StatusNotFound}, false
 	}
 	switch req.Method {
 	case base.Describe:
@@ -170,6 +216,11 @@ func (s *session) handle(req *base.Request) (*base.Response, bool) {
 			"Content-Type": base.HeaderValue{"application/sdp"},
 		}, Body: sdp}, false
 	case base.Setup:
+		if tr := trackOf(req.URL.Path); tr != "" && tr != "trackID=0" {
+			// one track per camera (sessionDescription); gortsplib's server refuses others too
+			f.rejected.Add(1)
+			return &base.Response{StatusCode: base.StatusBadRequest}, false
+		}
 		var ths headers.Transports
 		if err := ths.Unmarshal(req.Header["Transport"]); err != nil {
 			f.rejected.Add(1)
@@ -187,8 +238,13 @@ func (s *session) handle(req *base.Request) (*base.Response, bool) {
 			return &base.Response{StatusCode: base.StatusUnsupportedTransport}, false
 		}
 		s.ch = 0
-		if th.InterleavedIDs != nil {
-			s.ch = th.InterleavedIDs[0]
+		if ids := th.InterleavedIDs; ids != nil {
+			// channels are one byte on the wire, RTCP on the next: 0-1 up to 254-255
+			if ids[0] < 0 || ids[0] > 254 || ids[1] != ids[0]+1 {
+				f.rejected.Add(1)
+				return &base.Response{StatusCode: base.StatusUnsupportedTransport}, false
+			}
+			s.ch = ids[0]
 		}
 		s.cam = c
 		if s.id == "" {
@@ -204,6 +260,17 @@ func (s *session) handle(req *base.Request) (*base.Response, bool) {
 		return &base.Response{StatusCode: base.StatusOK, Header: base.Header{
 			"Range": headers.Range{Value: &headers.RangeNPT{Start: 0}}.Marshal()}}, false
 	}
+}
+
+// trackOf is what follows /cam/<id>/ in a path ("" for the camera itself).
+func trackOf(path string) string {
+	const prefix = "/cam/"
+	rest, ok := strings.CutPrefix(path, prefix)
+	if !ok {
+		return ""
+	}
+	_, tr, _ := strings.Cut(rest, "/")
+	return tr
 }
 
 // sessionDescription is the SDP of a camera: one H.264 video track with its parameter sets.

@@ -8,8 +8,8 @@ import (
 
 	"github.com/bluenviron/gortsplib/v5"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/library/librarytest"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // A clip of one second with two violations played across three loops: every truth item has

@@ -242,6 +242,10 @@ func (u *udpServer) lookup(req *base.Request, sc *gortsplib.ServerConn, path str
 	c := f.cameraByPath(path)
 	if c == nil || c.transport != TransportUDP {
 		f.rejected.Add(1)
+		if !f.cfg.NoAuth {
+			// challenged like a wrong password: a 404 would list the cameras to anyone
+			return &base.Response{StatusCode: base.StatusUnauthorized}, nil, nil, liberrors.ErrServerAuth{}
+		}
 		return &base.Response{StatusCode: base.StatusNotFound}, nil, nil, nil
 	}
 	st := faultsAt(c.faults, f.cfg.TimeNow().Sub(c.start))

@@ -19,7 +19,7 @@ import (
 
 	"github.com/trafficsim/trafficsim/sim/center"
 	"github.com/trafficsim/trafficsim/sim/cluster"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // TestMain runs this test binary as the commune side (a regional cluster and the devices that

@@ -21,7 +21,7 @@ import (
 	"github.com/bluenviron/gortsplib/v5/pkg/headers"
 	"github.com/bluenviron/gortsplib/v5/pkg/ntp"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Target is one stream to read.
@@ -75,6 +75,19 @@ type Report struct {
 	Measured float64        `json:"measured_s"` // Duration without the warm-up: the span counted
 	Overall  StreamReport   `json:"overall"`
 	Streams  []StreamReport `json:"streams"`
+}
+
+// Failed returns an error when no session of the run delivered a frame (every stream
+// refused, unreachable or silent): a probe that measured nothing must not look like a pass.
+func (r *Report) Failed() error {
+	if r.Overall.Frames > 0 {
+		return nil
+	}
+	why := "no reason recorded"
+	if len(r.Overall.Errors) > 0 {
+		why = r.Overall.Errors[0]
+	}
+	return fmt.Errorf("probe: every session failed: no stream of %d delivered a frame (%s)", len(r.Streams), why)
 }
 
 // TargetsFromDeployment lists the cameras of a cameras.json.

@@ -15,7 +15,7 @@ import (
 	"github.com/trafficsim/trafficsim/sim/cluster"
 	"github.com/trafficsim/trafficsim/sim/device"
 	"github.com/trafficsim/trafficsim/sim/smartcam"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 func init() {
@@ -53,6 +53,7 @@ func startCluster(ctx context.Context, s *stopper, r *region, cams []wire.Calibr
 	if s.extTok != "" {
 		cfg.Tokens[s.extTok] = ExternalID
 	}
+	cfg.Vendors, cfg.MQTTListen = c.Vendors, c.MQTTListen
 	if c.Device == DeviceReference && len(cams) > 0 {
 		cfg.Cameras = cams
 		cfg.CamerasPerWorker = c.CamerasPerDevice
@@ -85,6 +86,7 @@ func startCluster(ctx context.Context, s *stopper, r *region, cams []wire.Calibr
 	if s.extTok != "" {
 		ep, _ := cl.EventsEndpoint(ExternalID)
 		s.extEndpoint = &ep
+		s.logVendors(ep.HTTP, cl.MQTTAddr())
 	}
 	return clusterRun{cl}, nil
 }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/trafficsim/trafficsim/results/record"
 	"github.com/trafficsim/trafficsim/sim/run"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // shortRun is a one-camera run of 6 s over a 5 s clip, for the lifecycle tests.

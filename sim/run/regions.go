@@ -16,7 +16,7 @@ import (
 	"sync/atomic"
 
 	"github.com/trafficsim/trafficsim/results"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // ClustersFile is the run record's list of regional clusters and their cameras.

@@ -28,13 +28,14 @@ import (
 	"github.com/trafficsim/trafficsim/sim/center"
 	"github.com/trafficsim/trafficsim/sim/device"
 	"github.com/trafficsim/trafficsim/sim/farm"
+	"github.com/trafficsim/trafficsim/sim/onvif"
 	"github.com/trafficsim/trafficsim/sim/smartcam"
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/clips"
 	"github.com/trafficsim/trafficsim/synth/encode"
 	"github.com/trafficsim/trafficsim/synth/library"
 	"github.com/trafficsim/trafficsim/synth/render"
 	"github.com/trafficsim/trafficsim/synth/world"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Devices under test.
@@ -107,6 +108,8 @@ type Config struct {
 	// ExternalReady is called with the path of cameras.json once an external device can
 	// connect [none].
 	ExternalReady func(camerasJSON string)
+	// Vendor holds the ONVIF and vendor-format settings for an external box (vendor.go) [none].
+	Vendor
 	// TimeNow is the clock [time.Now].
 	TimeNow func() time.Time
 }
@@ -256,6 +259,9 @@ func resolve(cfg Config) (*resolved, error) {
 		return nil, fmt.Errorf("run: clusters %d: a direct run has no regional cluster", c.Clusters)
 	case c.Clusters > 1 && c.Device == DeviceExternal:
 		return nil, fmt.Errorf("run: clusters %d: an external device has one events endpoint; use one cluster", c.Clusters)
+	}
+	if err := c.Vendor.check(c.Device, c.Direct); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
@@ -478,6 +484,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	st.farm = fm
+	if err := st.startONVIF(ctx); err != nil {
+		return nil, err
+	}
 	res.Started = c.TimeNow()
 	sink.setEnd(res.Started.Add(c.Duration))
 	c.Logf("run %s: %d cameras (%d smart), %s, for %v", res.Dir, c.Cameras, len(smartIDs), runInfo.Device.Name, c.Duration)
@@ -790,6 +799,7 @@ type stopper struct {
 	fleetStop   context.CancelFunc
 	devices     []*device.Device
 	regions     []*region // the regional clusters, none in a direct run
+	onvif       *onvif.Server
 	smartTok    string
 	extTok      string               // the external device's token
 	extEndpoint *wire.EventsEndpoint // where it posts, when a cluster runs
@@ -820,6 +830,7 @@ func (s *stopper) finish(ctx context.Context) error {
 	c := s.c
 	s.res.Stopped = c.TimeNow()
 	s.sink.setEnd(s.res.Stopped)
+	s.closeONVIF()
 	ferr := s.farm.Close()
 	s.res.FarmStats = s.farm.Stats()
 	s.farm = nil

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/sim/farm"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 type violations []wire.Violation

@@ -14,8 +14,8 @@ import (
 	"github.com/trafficsim/trafficsim/sim/farm"
 	"github.com/trafficsim/trafficsim/sim/run"
 	"github.com/trafficsim/trafficsim/sim/smartcam"
-	"github.com/trafficsim/trafficsim/sim/wire"
 	cliplib "github.com/trafficsim/trafficsim/synth/library"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // TestRunKeepsEveryTruthOfManySmartCameras runs 150 smart cameras over two clips of the

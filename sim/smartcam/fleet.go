@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Fleet runs a set of smart cameras: it takes their truth as the farm plays it, and sends the

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 func TestFleetDeliversEveryEventOnceDespiteUplinkFailures(t *testing.T) {

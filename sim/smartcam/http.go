@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // HTTPSender posts batches to an events endpoint (POST <http>/v1/events with the bearer

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/sim/center"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 func TestHTTPSenderReachesARealCenter(t *testing.T) {

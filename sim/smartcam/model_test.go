@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 var t0 = time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)

@@ -10,11 +10,11 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/encode"
 	"github.com/trafficsim/trafficsim/synth/library"
 	"github.com/trafficsim/trafficsim/synth/render"
 	"github.com/trafficsim/trafficsim/synth/world"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Job is one clip to make.

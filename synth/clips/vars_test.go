@@ -1,6 +1,6 @@
 package clips_test
 
-import "github.com/trafficsim/trafficsim/sim/wire"
+import "github.com/trafficsim/trafficsim/wire"
 
 var rendertestNightRain = wire.Conditions{TimeOfDay: "night", Weather: "rain", Noise: 0.02, Overlay: true}
 

@@ -12,8 +12,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/library"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Formats lists the export formats.

@@ -15,7 +15,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // File names inside a clip folder.
@@ -43,7 +43,16 @@ type Meta struct {
 	GOP         int     `json:"gop"`
 	Profile     string  `json:"profile"`
 	Conditions  string  `json:"conditions,omitempty"` // e.g. "night rain"
+	// Codec of the stream: "" or "h264" (H.264), "h265" (HEVC; stream.h264 then holds H.265
+	// Annex B access units: the file name is kept so every reader finds the stream).
+	Codec string `json:"codec,omitempty"`
 }
+
+// Codecs of a clip's stream.
+const (
+	CodecH264 = "h264"
+	CodecH265 = "h265"
+)
 
 // Duration of the clip in seconds.
 func (m Meta) Duration() float64 {

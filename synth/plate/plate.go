@@ -5,7 +5,7 @@ import (
 	"regexp"
 
 	"github.com/brianvoe/gofakeit/v6"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Series letters in use (no I, J, O, Q, W; R is for trailers).

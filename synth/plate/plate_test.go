@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 func TestPlatesMatchTheClassFormat(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"image"
 	"math"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // ObjectAudit compares one object of one frame: the truth against the pixels drawn for it.

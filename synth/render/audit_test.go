@@ -6,9 +6,9 @@ import (
 	"math"
 	"testing"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/render"
 	"github.com/trafficsim/trafficsim/synth/render/rendertest"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // minCheckPx is the least box width and height the checks apply to: below it one pixel of

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/render"
 	"github.com/trafficsim/trafficsim/synth/render/rendertest"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // BenchmarkRender720p renders fixture frames at 720p (colour with ReadPixels, and the ID buffer)

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/shape"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Mode selects what a frame shows.

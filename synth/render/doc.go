@@ -1,4 +1,4 @@
-// Package render draws a clip's truth (sim/wire.Truth) as a roadside camera sees it, with ebiten
+// Package render draws a clip's truth (wire.Truth) as a roadside camera sees it, with ebiten
 // offscreen under an X server (Xvfb + Mesa llvmpipe here): road, paint, kerbs, signal heads with
 // lit lamps, buildings, trees and street lights; vehicles built from the parts of synth/shape
 // (the same geometry the world's truth boxes come from) with windows, lamps and plates in the

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // env is the lighting and weather of a clip, derived from wire.Conditions only.

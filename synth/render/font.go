@@ -1,6 +1,6 @@
 package render
 
-import "github.com/trafficsim/trafficsim/sim/wire"
+import "github.com/trafficsim/trafficsim/wire"
 
 // glyphs is the plate and overlay font (wire.Glyphs): a condensed 5 x 7 bitmap of the narrow
 // sans with tall figures of Vietnamese plates, shared with the reference device's plate reader.

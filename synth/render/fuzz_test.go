@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/render/rendertest"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // FuzzBuilder feeds arbitrary truth JSON to the frame builder: it must reject what it cannot

@@ -5,9 +5,9 @@ import (
 	"image"
 	"testing"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/render"
 	"github.com/trafficsim/trafficsim/synth/render/rendertest"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // TestConditionsRender renders the fixture in every condition; with -preview DIR the frames are

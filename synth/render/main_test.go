@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/render"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 var previewDir = flag.String("preview", "", "write the test frames as PNG into this folder, to look at them")

@@ -5,8 +5,8 @@ import (
 	"math/rand/v2"
 	"strings"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/shape"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // look is the seeded decoration of an object that the truth does not fix (model variant,

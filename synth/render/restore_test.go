@@ -5,9 +5,9 @@ import (
 	"image"
 	"testing"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/render"
 	"github.com/trafficsim/trafficsim/synth/render/rendertest"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // A frame drawn in the middle of a stream (background restored only where the previous frame

@@ -6,8 +6,8 @@ import (
 	"sort"
 	"time"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/shape"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 var surfaceColors = map[string]rgba{

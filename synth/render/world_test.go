@@ -6,10 +6,10 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/scenarios"
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/render"
 	"github.com/trafficsim/trafficsim/synth/render/rendertest"
 	"github.com/trafficsim/trafficsim/synth/world"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 var (

@@ -3,7 +3,7 @@ package shape
 import (
 	"math"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Scenery piece names.

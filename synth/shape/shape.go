@@ -4,7 +4,7 @@ import (
 	"math"
 	"sort"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Part names.

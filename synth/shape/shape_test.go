@@ -4,8 +4,8 @@ import (
 	"math"
 	"testing"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/shape"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // The parts of every class stay inside the object's cuboid and reach its top; two-wheelers

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/trafficsim/trafficsim/scenarios"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // newTestSim builds the rules scenario's world with no random arrivals.

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // cpuSeconds is the CPU time this process has used (all threads, GC included).

@@ -3,7 +3,7 @@ package world
 import (
 	"math"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // nearM is the least depth (metres along the optical axis) of road geometry projected into

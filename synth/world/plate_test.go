@@ -4,7 +4,7 @@ import (
 	"math"
 	"testing"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // A plate is readable when its characters are at least MinCharPx high and its strokes at

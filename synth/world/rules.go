@@ -3,7 +3,7 @@ package world
 import (
 	"math"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Rule parameters (ARCHITECTURE.md section 4).

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/trafficsim/trafficsim/scenarios"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // ruleScenario is a junction with every region a rule needs: lanes with a motorbike-only curb

@@ -5,8 +5,8 @@ import (
 	"math/rand/v2"
 	"slices"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/plate"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Random streams: one PCG stream per subsystem, all from the seed.

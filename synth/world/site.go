@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/trafficsim/trafficsim/scenarios"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // World extent along the main road (metres from the camera foot) and across on the cross road.

@@ -4,8 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/shape"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // dims are the size ranges of a class (metres); height includes riders.

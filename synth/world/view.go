@@ -4,8 +4,8 @@ import (
 	"math"
 	"slices"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/shape"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Visibility and readability constants (documented in truth for devices and tests).

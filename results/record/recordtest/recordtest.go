@@ -10,7 +10,7 @@ import (
 
 	"github.com/trafficsim/trafficsim/results"
 	"github.com/trafficsim/trafficsim/results/record"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Start is the wall time the generated runs begin.

@@ -22,6 +22,10 @@ const (
 type User struct {
 	Name string
 	Pass string
+	// Subjects a device may publish on. Default (nil): every traffic.events.> subject. The
+	// center gives a device only traffic.events.<camera> of its own cameras, so the subject a
+	// message arrived on names the device that sent it.
+	Subjects []string
 }
 
 // Config of the embedded server.
@@ -60,7 +64,10 @@ type Box struct {
 	opts *server.Options // the server updates the ports chosen for port 0 here
 }
 
-var safeName = regexp.MustCompile(`^[A-Za-z0-9._@-]+$`)
+var (
+	safeName    = regexp.MustCompile(`^[A-Za-z0-9._@-]+$`)
+	safeSubject = regexp.MustCompile(`^[A-Za-z0-9_@-]+(\.[A-Za-z0-9_@-]+)*$`) // no wildcards
+)
 
 // ConfigText renders the accounts and users of cfg in nats-server configuration syntax.
 // Names and passwords must match [A-Za-z0-9._@-]+ so nothing needs quoting.
@@ -88,7 +95,18 @@ func ConfigText(cfg Config) (string, error) {
 		return "", err
 	}
 	for _, u := range cfg.Devices {
-		if err := user(u, devicePerms); err != nil {
+		perms := devicePerms
+		if u.Subjects != nil {
+			var q []string
+			for _, s := range u.Subjects {
+				if !safeSubject.MatchString(s) {
+					return "", fmt.Errorf("natsbox: subject %q of user %q: use only letters, digits and . _ @ -", s, u.Name)
+				}
+				q = append(q, strconv.Quote(s))
+			}
+			perms = `, permissions: {publish: {allow: [` + strings.Join(q, ", ") + `]}, subscribe: {allow: ["_INBOX.>"]}}`
+		}
+		if err := user(u, perms); err != nil {
 			return "", err
 		}
 	}

@@ -13,10 +13,10 @@ import (
 func testConfig(t *testing.T) Config {
 	return Config{
 		StoreDir:     t.TempDir(),
-		Devices:      []User{{"dev-1", "pw1"}},
-		Truth:        []User{{"farm", "pwf"}},
-		CenterEvents: User{"center-events", "pce"},
-		CenterTruth:  User{"center-truth", "pct"},
+		Devices:      []User{{Name: "dev-1", Pass: "pw1"}},
+		Truth:        []User{{Name: "farm", Pass: "pwf"}},
+		CenterEvents: User{Name: "center-events", Pass: "pce"},
+		CenterTruth:  User{Name: "center-truth", Pass: "pct"},
 	}
 }
 
@@ -52,15 +52,15 @@ func TestDeviceUserCannotReachTruth(t *testing.T) {
 	t.Cleanup(b.Close)
 
 	// The farm publishes truth; a center-truth subscriber hears it.
-	farm, _ := connect(t, b, User{"farm", "pwf"})
-	ct, _ := connect(t, b, User{"center-truth", "pct"})
+	farm, _ := connect(t, b, User{Name: "farm", Pass: "pwf"})
+	ct, _ := connect(t, b, User{Name: "center-truth", Pass: "pct"})
 	truthSub, err := ct.SubscribeSync("truth.>")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ct.Flush()
 
-	dev, errs := connect(t, b, User{"dev-1", "pw1"})
+	dev, errs := connect(t, b, User{Name: "dev-1", Pass: "pw1"})
 	if _, err := dev.SubscribeSync("truth.violations.>"); err != nil {
 		t.Fatal(err)
 	}
@@ -97,13 +97,13 @@ func TestDevicePublishesEventsIntoItsAccountOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(b.Close)
-	ce, _ := connect(t, b, User{"center-events", "pce"})
-	ct, _ := connect(t, b, User{"center-truth", "pct"})
+	ce, _ := connect(t, b, User{Name: "center-events", Pass: "pce"})
+	ct, _ := connect(t, b, User{Name: "center-truth", Pass: "pct"})
 	evSub, _ := ce.SubscribeSync("traffic.events.>")
 	leak, _ := ct.SubscribeSync(">")
 	ce.Flush()
 	ct.Flush()
-	dev, _ := connect(t, b, User{"dev-1", "pw1"})
+	dev, _ := connect(t, b, User{Name: "dev-1", Pass: "pw1"})
 	dev.Publish("traffic.events.cam-1", []byte("e1"))
 	dev.Flush()
 	if m, err := evSub.NextMsg(5 * time.Second); err != nil || string(m.Data) != "e1" {
@@ -128,17 +128,19 @@ func TestWrongPasswordIsRefused(t *testing.T) {
 
 func TestConfigErrors(t *testing.T) {
 	base := func() Config {
-		return Config{StoreDir: "x", CenterEvents: User{"ce", "p"}, CenterTruth: User{"ct", "p"}}
+		return Config{StoreDir: "x", CenterEvents: User{Name: "ce", Pass: "p"}, CenterTruth: User{Name: "ct", Pass: "p"}}
 	}
 	cases := []struct {
 		name   string
 		modify func(*Config)
 		err    string
 	}{
-		{"quote in name", func(c *Config) { c.Devices = []User{{`a"b`, "p"}} }, `natsbox: user name "a\"b": use only letters, digits and . _ @ -`},
-		{"space in password", func(c *Config) { c.Truth = []User{{"farm", "p w"}} }, `natsbox: password of user "farm": use only letters, digits and . _ @ -`},
-		{"same user twice", func(c *Config) { c.Devices = []User{{"ce", "p"}} }, `natsbox: user "ce" given twice`},
-		{"leaf user twice", func(c *Config) { c.Leafs = []User{{"ce", "p"}} }, `natsbox: user "ce" given twice`},
+		{"quote in name", func(c *Config) { c.Devices = []User{{Name: `a"b`, Pass: "p"}} }, `natsbox: user name "a\"b": use only letters, digits and . _ @ -`},
+		{"space in password", func(c *Config) { c.Truth = []User{{Name: "farm", Pass: "p w"}} }, `natsbox: password of user "farm": use only letters, digits and . _ @ -`},
+		{"same user twice", func(c *Config) { c.Devices = []User{{Name: "ce", Pass: "p"}} }, `natsbox: user "ce" given twice`},
+		{"leaf user twice", func(c *Config) { c.Leafs = []User{{Name: "ce", Pass: "p"}} }, `natsbox: user "ce" given twice`},
+		{"wildcard in a device subject", func(c *Config) { c.Devices = []User{{Name: "d", Pass: "p", Subjects: []string{"traffic.events.>"}}} },
+			`natsbox: subject "traffic.events.>" of user "d": use only letters, digits and . _ @ -`},
 		{"empty center user", func(c *Config) { c.CenterTruth = User{} }, `natsbox: user name "": use only letters, digits and . _ @ -`},
 	}
 	for _, tc := range cases {
@@ -193,7 +195,7 @@ func waitLeafs(t *testing.T, s *server.Server, n int) {
 func TestLeafNodeReachesDevicesAccountOnly(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.LeafListen = "127.0.0.1:0"
-	cfg.Leafs = []User{{"cluster-a", "pwa"}}
+	cfg.Leafs = []User{{Name: "cluster-a", Pass: "pwa"}}
 	b, err := Start(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -202,8 +204,8 @@ func TestLeafNodeReachesDevicesAccountOnly(t *testing.T) {
 	if !strings.HasPrefix(b.LeafURL(), "nats-leaf://127.0.0.1:") {
 		t.Fatalf("LeafURL %q", b.LeafURL())
 	}
-	ce, _ := connect(t, b, User{"center-events", "pce"})
-	ct, _ := connect(t, b, User{"center-truth", "pct"})
+	ce, _ := connect(t, b, User{Name: "center-events", Pass: "pce"})
+	ct, _ := connect(t, b, User{Name: "center-truth", Pass: "pct"})
 	evSub, _ := ce.SubscribeSync("traffic.events.>")
 	// The center answers requests on traffic.events.> like JetStream's publish ack does.
 	ce.Subscribe("traffic.events.cam-ack", func(m *nats.Msg) { m.Respond([]byte("ack")) })
@@ -211,7 +213,7 @@ func TestLeafNodeReachesDevicesAccountOnly(t *testing.T) {
 	ce.Flush()
 	ct.Flush()
 
-	leaf := startLeaf(t, b.LeafURL(), User{"cluster-a", "pwa"})
+	leaf := startLeaf(t, b.LeafURL(), User{Name: "cluster-a", Pass: "pwa"})
 	waitLeafs(t, b.Server(), 1)
 	lc, err := nats.Connect(leaf.ClientURL())
 	if err != nil {
@@ -246,7 +248,7 @@ func TestLeafNodeReachesDevicesAccountOnly(t *testing.T) {
 	if !got["e1"] {
 		t.Fatalf("center-events got %v, want e1", got)
 	}
-	farm, _ := connect(t, b, User{"farm", "pwf"})
+	farm, _ := connect(t, b, User{Name: "farm", Pass: "pwf"})
 	farm.Publish("truth.violations.cam-1", []byte("secret"))
 	farm.Flush()
 	if m, err := leak.NextMsg(300 * time.Millisecond); err == nil && string(m.Data) != "secret" {
@@ -270,13 +272,13 @@ func TestLeafNodeReachesDevicesAccountOnly(t *testing.T) {
 func TestLeafWrongPasswordIsRefused(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.LeafListen = "127.0.0.1:0"
-	cfg.Leafs = []User{{"cluster-a", "pwa"}}
+	cfg.Leafs = []User{{Name: "cluster-a", Pass: "pwa"}}
 	b, err := Start(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(b.Close)
-	startLeaf(t, b.LeafURL(), User{"cluster-a", "nope"})
+	startLeaf(t, b.LeafURL(), User{Name: "cluster-a", Pass: "nope"})
 	time.Sleep(500 * time.Millisecond)
 	if n := b.Server().NumLeafNodes(); n != 0 {
 		t.Fatalf("%d leaf connections with a wrong password", n)

@@ -49,6 +49,8 @@ type Options struct {
 	// SkipLoopFilter skips the deblocking filter (about 20-30% faster, slightly blockier
 	// pictures). Default false.
 	SkipLoopFilter bool
+	// Codec is "h264" (default) or "h265" (libavcodec's HEVC decoder).
+	Codec string
 }
 
 // Decoder decodes one H.264 stream. Not safe for concurrent use.
@@ -63,14 +65,22 @@ var (
 	ErrFormat = errors.New("decode: unsupported pixel format (want yuv420p/yuvj420p)")
 )
 
-// New opens an H.264 decoder.
+// New opens an H.264 (or, with Options.Codec, H.265) decoder.
 func New(o Options) (*Decoder, error) {
 	if o.Threads <= 0 {
 		o.Threads = 1
 	}
-	codec := C.avcodec_find_decoder(C.AV_CODEC_ID_H264)
+	id, name := uint32(C.AV_CODEC_ID_H264), "H.264"
+	switch o.Codec {
+	case "", "h264":
+	case "h265":
+		id, name = uint32(C.AV_CODEC_ID_HEVC), "H.265"
+	default:
+		return nil, fmt.Errorf("decode: codec %q: want h264 or h265", o.Codec)
+	}
+	codec := C.avcodec_find_decoder(id)
 	if codec == nil {
-		return nil, errors.New("decode: libavcodec has no H.264 decoder")
+		return nil, fmt.Errorf("decode: libavcodec has no %s decoder", name)
 	}
 	ctx := C.avcodec_alloc_context3(codec)
 	if ctx == nil {

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/sim/device/decode"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Options tune the detector; zero fields take the defaults in the comments.

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/sim/device/decode"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // The synthetic site: a 640x360 camera 8 m up at the road origin looking north (+y), two

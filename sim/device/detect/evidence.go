@@ -6,7 +6,7 @@ import (
 	"image/jpeg"
 
 	"github.com/trafficsim/trafficsim/sim/device/decode"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // evidenceJPEG crops the frame around box (half a box of margin), shrinks it to at most 320 px

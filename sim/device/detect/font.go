@@ -1,6 +1,6 @@
 package detect
 
-import "github.com/trafficsim/trafficsim/sim/wire"
+import "github.com/trafficsim/trafficsim/wire"
 
 // Plate layouts of Circular 24/2023 as our plates print them: 'D' a digit, 'N' a digit 1-9,
 // 'L' a series letter, other bytes printed as they are. Text rows are split at the space.

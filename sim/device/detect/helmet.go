@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/sim/device/decode"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Helmet check constants. A bare head shows dark grey hair on its crown and is about 0.21 m

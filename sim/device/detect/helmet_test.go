@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/sim/device/decode"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // head is how a rider's head is drawn: its width in metres and its colour (Y, Cb, Cr) from

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/sim/device/decode"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Rider geometry (synth/shape, and people on motorbikes): riders sit riderGapM apart along the

@@ -9,11 +9,11 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/sim/device/decode"
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/clips"
 	"github.com/trafficsim/trafficsim/synth/encode"
 	synthrender "github.com/trafficsim/trafficsim/synth/render"
 	"github.com/trafficsim/trafficsim/synth/render/rendertest"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // The rider-stack tests draw real frames with the renderer, which needs ebiten's game loop on

@@ -4,7 +4,7 @@ import (
 	"math"
 
 	"github.com/trafficsim/trafficsim/sim/device/decode"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Plate geometry (Circular 24/2023): sizes in metres and the height of the plate centre.

@@ -12,8 +12,8 @@ import (
 	"testing"
 
 	"github.com/trafficsim/trafficsim/sim/device/decode"
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/library/librarytest"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // drawPlate paints a plate into the Y plane the way the cameras' plates look: light plate,

@@ -6,7 +6,7 @@ import (
 	"math"
 	"time"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Rule constants (road-plane metres, seconds) shared by the rules below.

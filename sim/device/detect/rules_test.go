@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // stopThenGo is a car in the north lane that brakes from 8 m/s to stand with its front at

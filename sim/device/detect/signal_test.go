@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // A stop line whose own head is out of view is judged by a head of the same phase in view (the

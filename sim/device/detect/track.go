@@ -5,7 +5,7 @@ import (
 	"math"
 	"time"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // sample is one observation of a track.

@@ -5,7 +5,7 @@ import (
 	"slices"
 
 	"github.com/trafficsim/trafficsim/sim/device/decode"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Tyre check: seen from behind or in front, below its riders' shins (0.32 m up) a two-wheeler

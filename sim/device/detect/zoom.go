@@ -3,7 +3,7 @@ package detect
 import (
 	"math"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Zoomed cameras (ANPR: 2560x1440, focal 6000 px, 5 m up) see vehicles a third of the frame

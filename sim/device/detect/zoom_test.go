@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/trafficsim/trafficsim/sim/device/decode"
-	"github.com/trafficsim/trafficsim/sim/wire"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // anprCam is the camera of scenarios/intersection-anpr (4 MP, focal 6000 px, 5 m up, tilt 16)

@@ -9,9 +9,9 @@ import (
 	"os"
 	"testing"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/encode"
 	"github.com/trafficsim/trafficsim/synth/library"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Spec describes a test clip; zero fields take the defaults in brackets.

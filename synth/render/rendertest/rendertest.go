@@ -7,8 +7,8 @@ package rendertest
 import (
 	"math"
 
-	"github.com/trafficsim/trafficsim/sim/wire"
 	"github.com/trafficsim/trafficsim/synth/shape"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Version names the fixture's content; bump it when the scene or its movers change (it is part

@@ -1,22 +1,20 @@
-package center
+package wire
 
 import (
 	"bytes"
 	"reflect"
 	"testing"
-
-	"github.com/trafficsim/trafficsim/sim/wire"
 )
 
 // slowDecode is the reference: encoding/json with unknown fields refused.
-func slowDecode(b []byte) ([]wire.Event, bool, error) {
+func slowDecode(b []byte) ([]Event, bool, error) {
 	t := skipSpace(b)
 	if len(t) > 0 && t[0] == '{' {
-		var e wire.Event
+		var e Event
 		err := decodeStrict(t, &e)
-		return []wire.Event{e}, true, err
+		return []Event{e}, true, err
 	}
-	var evs []wire.Event
+	var evs []Event
 	err := decodeStrict(t, &evs)
 	return evs, false, err
 }

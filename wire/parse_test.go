@@ -1,9 +1,10 @@
-package center
+package wire
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -36,6 +37,18 @@ var parseCases = []struct {
 		`[0].type: unknown violation type "jaywalk" (want one of red_light, stop_line, speeding, wrong_way, wrong_lane, no_helmet, too_many_passengers, illegal_parking, sidewalk)`, 400, "type", 0},
 	{"confidence above 1", "application/json", `{"event_id":"e","camera_id":"c","type":"speeding","time":"2026-11-27T10:00:00Z","confidence":1.5,"source":"d"}`,
 		"confidence: must be within 0..1", 400, "confidence", -1},
+	{"source given twice", "application/json", `{"event_id":"e1","camera_id":"cam-1","type":"red_light","time":"2026-11-27T10:00:00.123Z","source":"dev-1","confidence":0.9,"source":"dev-2"}`,
+		"source: key given twice", 400, "source", -1},
+	{"source twice in other case", "application/json", `[` + okEvent + `,{"event_id":"e1","camera_id":"cam-1","type":"red_light","time":"2026-11-27T10:00:00.123Z","source":"dev-1","SOURCE":"dev-2"}]`,
+		"[1].SOURCE: key given twice", 400, "SOURCE", 1},
+	{"plate of 33 bytes", "application/json", `{"event_id":"e","camera_id":"c","type":"speeding","time":"2026-11-27T10:00:00Z","plate":"` + strings.Repeat("9", 33) + `","source":"d"}`,
+		"plate: longer than 32 bytes", 400, "plate", -1},
+	{"camera_id of 65 bytes", "application/json", `{"event_id":"e","camera_id":"` + strings.Repeat("c", 65) + `","type":"speeding","time":"2026-11-27T10:00:00Z","source":"d"}`,
+		"camera_id: longer than 64 bytes", 400, "camera_id", -1},
+	{"source of 65 bytes", "application/json", `{"event_id":"e","camera_id":"c","type":"speeding","time":"2026-11-27T10:00:00Z","source":"` + strings.Repeat("d", 65) + `"}`,
+		"source: longer than 64 bytes", 400, "source", -1},
+	{"evidence ref of 1025 bytes", "application/json", `{"event_id":"e","camera_id":"c","type":"speeding","time":"2026-11-27T10:00:00Z","evidence":{"ref":"` + strings.Repeat("r", 1025) + `"},"source":"d"}`,
+		"evidence: longer than 1024 bytes", 400, "evidence", -1},
 	{"text/plain", "text/plain", okEvent, `content type "text/plain": want application/json or multipart/form-data`, 415, "", -1},
 	{"no content type", "", okEvent, `content type "": want application/json or multipart/form-data`, 415, "", -1},
 	{"multipart without boundary", "multipart/form-data", "x", "multipart body without a boundary parameter", 400, "", -1},
@@ -116,6 +129,85 @@ func FuzzParseEvents(f *testing.F) {
 		b2, _ := json.Marshal(again)
 		if !bytes.Equal(b, b2) {
 			t.Fatalf("round trip changed the events:\n%s\n%s", b, b2)
+		}
+	})
+}
+
+// truthCases: what POST /v1/truth, /v1/faults and /v1/delivery refuse, word for word.
+var truthCases = []struct {
+	name, kind, body string
+	err              string // "" = accepted
+	field            string
+	index            int
+}{
+	{"one violation", "violation", `{"id":"v1","type":"red_light","camera":"cam-01","wall":"2026-11-27T10:00:00Z","class":"car"}`, "", "", 0},
+	{"empty body", "violation", " ", "empty body: want a JSON object or array", "", -1},
+	{"empty array", "fault", "[]", "empty array", "", -1},
+	{"a string", "delivery", `"x"`, "want a JSON object or array", "", -1},
+	{"broken array", "violation", `[{"id":]`, "invalid JSON: invalid character ']' looking for beginning of value", "", -1},
+	{"unknown field", "violation", `{"id":"v1","colour":"red"}`, `unknown field "colour"`, "", -1},
+	{"violation without wall time", "violation", `[{"id":"v1","type":"speeding","camera":"c"}]`,
+		"[0].wall: required (RFC 3339): truth sent to a center is wall-time truth", "wall", 0},
+	{"violation of unknown class", "violation", `{"id":"v1","type":"speeding","camera":"c","wall":"2026-11-27T10:00:00Z","class":"tank"}`,
+		`class: unknown class "tank"`, "class", -1},
+	{"violation without type", "violation", `{"id":"v1","camera":"c"}`, "type: required", "type", -1},
+	{"fault of unknown kind", "fault", `{"time":"2026-11-27T10:00:00Z","camera":"c","kind":"fire"}`, `kind: unknown fault kind "fire"`, "kind", -1},
+	{"fault of negative duration", "fault", `{"time":"2026-11-27T10:00:00Z","camera":"c","kind":"freeze","duration_ns":-1}`,
+		"duration_ns: must not be negative", "duration_ns", -1},
+	{"delivery ending before it starts", "delivery", `{"camera":"c","from":"2026-11-27T10:00:01Z","to":"2026-11-27T10:00:00Z"}`,
+		"to: must not be before from", "to", -1},
+	{"delivery of negative frames", "delivery", `[{"camera":"c","from":"2026-11-27T10:00:00Z","to":"2026-11-27T10:00:00Z"},{"camera":"c","from":"2026-11-27T10:00:00Z","to":"2026-11-27T10:00:01Z","frames":-2}]`,
+		"[1].frames: must not be negative", "frames", 1},
+}
+
+func TestParseTruth(t *testing.T) {
+	for _, tc := range truthCases {
+		t.Run(tc.name, func(t *testing.T) {
+			var err error
+			switch tc.kind {
+			case "violation":
+				_, err = ParseTruth[Violation]([]byte(tc.body))
+			case "fault":
+				_, err = ParseTruth[Fault]([]byte(tc.body))
+			default:
+				_, err = ParseTruth[Delivery]([]byte(tc.body))
+			}
+			if tc.err == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			var re *RequestError
+			if !errors.As(err, &re) {
+				t.Fatalf("got %v (%T), want a *RequestError", err, err)
+			}
+			if re.Error() != tc.err || re.Field != tc.field || re.Index != tc.index || re.Status != 400 {
+				t.Fatalf("got %q field %q index %d status %d, want %q field %q index %d status 400",
+					re.Error(), re.Field, re.Index, re.Status, tc.err, tc.field, tc.index)
+			}
+		})
+	}
+}
+
+// FuzzParseTruth: never a panic; a refusal is a 400 *RequestError; what is accepted validates.
+func FuzzParseTruth(f *testing.F) {
+	for _, tc := range truthCases {
+		f.Add(tc.body)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		vs, err := ParseTruth[Violation]([]byte(body))
+		if err != nil {
+			var re *RequestError
+			if !errors.As(err, &re) || re.Status != 400 {
+				t.Fatalf("error %v (%T), want a 400 *RequestError", err, err)
+			}
+			return
+		}
+		for i := range vs {
+			if err := vs[i].Validate(); err != nil {
+				t.Fatalf("accepted an invalid violation: %v", err)
+			}
 		}
 	})
 }

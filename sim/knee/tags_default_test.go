@@ -1,0 +1,5 @@
+//go:build !extlib
+
+package knee
+
+const buildTags = ""
