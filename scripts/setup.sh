@@ -17,6 +17,8 @@ packages=(
   mosquitto-clients onvif-tools iproute2
   # GStreamer as the second independent RTSP client of H.265 streams (#18)
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav
+  # headless Chromium: the real browser viz/web's test opens the wall and a camera in
+  chromium
   # network namespaces and nftables (loss) for the shaped uplinks of sim/netem (#14)
   nftables
 )

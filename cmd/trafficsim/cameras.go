@@ -13,6 +13,7 @@ import (
 
 	"github.com/trafficsim/trafficsim/sim/farm"
 	simrun "github.com/trafficsim/trafficsim/sim/run"
+	"github.com/trafficsim/trafficsim/viz/web"
 )
 
 func init() {
@@ -47,6 +48,7 @@ func runCameras(ctx context.Context, args []string) error {
 	onvifListen := fs.String("onvif", "", "serve the cameras as ONVIF cameras on this address (e.g. 0.0.0.0:8080), with WS-Discovery")
 	shardSpec := fs.String("shard", "", "serve shard i/N of the cameras (ids of the whole run, e.g. cam-251..cam-500 of 1000 for 1/4) [JOB_COMPLETION_INDEX/TRAFFICSIM_SHARDS, else 0/1]")
 	onvifIface := fs.String("onvif-iface", "", "network interface for WS-Discovery multicast [the routing table's choice]")
+	ui := fs.String("ui", "", "serve the live wall of cameras on this address (host:port); with --record, truth too")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -129,6 +131,11 @@ func runCameras(ctx context.Context, args []string) error {
 			return err
 		}
 		defer o.Close()
+	}
+	if *ui != "" {
+		if err := startUI(ctx, *ui, web.Config{Dir: *record, Playheads: f.Playheads, Stats: f.Stats}); err != nil {
+			return err
+		}
 	}
 	if a := f.UDPAddr(); a != nil {
 		fmt.Fprintf(os.Stderr, "cameras: %d UDP cameras at rtsp://%s/cam/<id> (gortsplib server)\n", *udp, a)

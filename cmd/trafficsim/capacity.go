@@ -45,16 +45,8 @@ func runCapacity(ctx context.Context, args []string) error {
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
 	}
-	var ue usageError
-	if errors.As(err, &ue) {
-		fmt.Fprintln(os.Stderr, "trafficsim:", err)
-		return exitError(2)
-	}
 	return err
 }
-
-// usageError is a bad flag or argument (exit 2).
-type usageError struct{ error }
 
 // kneeFlags are the flags of 'trafficsim capacity knee'.
 type kneeFlags struct {

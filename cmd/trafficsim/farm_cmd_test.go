@@ -91,7 +91,7 @@ func TestCommandErrors(t *testing.T) {
 		args []string
 		code int
 	}{
-		{[]string{"cameras"}, 1},
+		{[]string{"cameras"}, 2},
 		{[]string{"cameras", "--library", t.TempDir()}, 1},
 		{[]string{"cameras", "--library", "x", "--faults", "boom"}, 1},
 		{[]string{"probe"}, 2},

@@ -93,6 +93,8 @@ type view struct {
 	TimelineNote       string
 	CameraNote         string
 	Clusters           []tableRow // per regional cluster (clusters.go); Frames holds the camera count
+	Moments            []moment   // misses and false alarms, linked to trafficsim viz
+	MoreMoments        int
 }
 
 var funcs = template.FuncMap{
@@ -161,6 +163,7 @@ func build(in *Input) *view {
 	v := &view{Run: run, Score: s, Verdicts: in.Verdicts, ProfileName: in.Profile.Name, Charts: map[string]template.HTML{},
 		Compare: in.Compare, CompareBroken: Broken(in.Compare), Baseline: in.Baseline}
 	v.Title = "Detection conformity report"
+	v.Moments, v.MoreMoments = moments(in.Matches)
 	v.Subtitle = run.Device.Name
 	if run.Device.Version != "" {
 		v.Subtitle += " " + run.Device.Version

@@ -71,8 +71,10 @@ func TestReportIsSelfContained(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(rec.Dir, record.JUnitFile)); err != nil {
 		t.Error(err)
 	}
+	// links to the viewer's moments load nothing when the report opens
+	loaded := strings.ReplaceAll(html, ` href="`+VizURL+"#", "")
 	for _, bad := range []string{"<script", " src=", " href=", "@import", "url(", "<link"} {
-		if strings.Contains(html, bad) {
+		if strings.Contains(loaded, bad) {
 			t.Errorf("report contains %q: it must open without a network", bad)
 		}
 	}

@@ -54,8 +54,8 @@ func TestAClaimedContentLengthHoldsNoMemoryUntilTheBytesArrive(t *testing.T) {
 	time.Sleep(500 * time.Millisecond) // the server has read every request's headers
 	grown := int64(heapInUse()) - int64(before)
 	t.Logf("%d connections claiming 16 MB: heap in use grew by %.1f MB (from %.1f MB)", conns, float64(grown)/1e6, float64(before)/1e6)
-	if limit := int64(conns) * 256 << 10; grown > limit {
-		t.Fatalf("heap grew by %d bytes for %d connections, want at most %d (256 KiB each)", grown, conns, limit)
+	if limit := int64(conns) << 20; grown > limit {
+		t.Fatalf("heap grew by %d bytes for %d connections, want at most %d (1 MiB each; main grew 16 MB each)", grown, conns, limit)
 	}
 }
 
@@ -66,24 +66,24 @@ func TestATrickledBodyIsCutAtTheBodyTimeout(t *testing.T) {
 	nc := openBody(t, c.EventsURL(), 1000, "[")
 	start := time.Now()
 	go func() {
-		for range 20 {
+		for range 100 {
 			time.Sleep(100 * time.Millisecond)
 			if _, err := nc.Write([]byte(" ")); err != nil {
 				return
 			}
 		}
 	}()
-	nc.SetReadDeadline(time.Now().Add(3 * time.Second))
+	nc.SetReadDeadline(time.Now().Add(10 * time.Second))
 	resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
 	if err != nil {
-		t.Fatalf("no answer within 3 s: %v", err)
+		t.Fatalf("no answer within 10 s: %v", err)
 	}
 	b, _ := io.ReadAll(resp.Body)
 	took := time.Since(start)
 	if resp.StatusCode != http.StatusRequestTimeout || !strings.Contains(string(b), `"error":"body not received within 300ms"`) {
 		t.Fatalf("got %d %s", resp.StatusCode, b)
 	}
-	if took > 2*time.Second {
+	if took > 5*time.Second { // the trickle goes on for 10 s; 5 s leaves margin for a loaded machine
 		t.Fatalf("answered after %v", took)
 	}
 	if got := metricValue(t, c, "trafficsim_center_refused_total", map[string]string{"reason": wire.ReasonTimeout}); got != 1 {

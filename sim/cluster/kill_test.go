@@ -211,8 +211,9 @@ func TestClusterKilledMidForward(t *testing.T) {
 			t.Errorf("unanswered %s at the center %d times", id, n)
 		}
 	}
-	if d := tc.c.Stats().EventsDuplicate; d != 0 {
-		t.Fatalf("the center received %d events twice", d)
-	}
-	t.Logf("%d events acknowledged, %d at the center when the cluster was killed, %d unanswered", nAcked, atKill, len(unanswered))
+	// The center, not JetStream's Msg-Id window, de-duplicates by (source, event_id) (a device
+	// must not be able to suppress another's ids), so a re-forwarded event is counted as a
+	// duplicate there and recorded once (checked above).
+	t.Logf("%d events acknowledged, %d at the center when the cluster was killed, %d unanswered, %d re-forwarded and counted as duplicates",
+		nAcked, atKill, len(unanswered), tc.c.Stats().EventsDuplicate)
 }

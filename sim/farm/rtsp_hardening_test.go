@@ -159,12 +159,12 @@ func TestRTSPConnectionCapAndSetupTimeout(t *testing.T) {
 	// the three silent ones are dropped after SetupTimeout
 	start := time.Now()
 	for _, nc := range held {
-		nc.SetReadDeadline(time.Now().Add(3 * time.Second))
+		nc.SetReadDeadline(time.Now().Add(8 * time.Second))
 		if _, err := nc.Read(make([]byte, 1)); err == nil || isTimeout(err) {
 			t.Fatalf("a silent connection was kept: %v", err)
 		}
 	}
-	if took := time.Since(start); took > 2*time.Second {
+	if took := time.Since(start); took > 6*time.Second { // 300 ms, with margin for a loaded machine
 		t.Fatalf("silent connections dropped after %v", took)
 	}
 }

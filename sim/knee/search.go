@@ -57,7 +57,7 @@ func (l *Limits) defaults() {
 type Step struct {
 	Cameras      int     `json:"cameras"`
 	FramesSent   int64   `json:"frames_sent"`
-	FramesLost   int64   `json:"frames_lost"` // frames the farm skipped because the device fell behind
+	FramesLost   int64   `json:"frames_lost"` // frames owed after the settle time but not delivered (the device fell behind)
 	LatencyP95Ms float64 `json:"latency_p95_ms"`
 	Truths       int     `json:"truths"`
 	F1           float64 `json:"f1"`

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"github.com/trafficsim/trafficsim/results/record"
 	"github.com/trafficsim/trafficsim/sim/device"
 	simrun "github.com/trafficsim/trafficsim/sim/run"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // Runner measures steps by real runs.
@@ -84,7 +86,56 @@ func (r *Runner) Measure(ctx context.Context, n int) (Step, error) {
 		return st, err
 	}
 	fill(&st, res)
+	if sent, lost, ok := deliveredAfter(res.Dir, res.Started.Add(settle)); ok {
+		st.FramesSent, st.FramesLost = sent, lost
+	}
 	return st, nil
+}
+
+// deliveredAfter counts, from the run record's delivery log, the frames the farm delivered to
+// each camera's reader after from and those it owed but did not deliver (the clip's rate over
+// the records' span, less what was sent): a device that reads too slowly makes the farm skip.
+// The start of a session is left out, so that connecting and the first keyframe do not count.
+func deliveredAfter(dir string, from time.Time) (sent, lost int64, ok bool) {
+	var dep wire.Deployment
+	b, err := os.ReadFile(filepath.Join(dir, "cameras.json"))
+	if err != nil || json.Unmarshal(b, &dep) != nil {
+		return 0, 0, false
+	}
+	fps := map[string]float64{}
+	for _, c := range dep.Cameras {
+		fps[c.ID] = c.FPS
+	}
+	f, err := os.Open(filepath.Join(dir, record.DeliveryFile))
+	if err != nil {
+		return 0, 0, false
+	}
+	defer f.Close()
+	type span struct {
+		from, to time.Time
+		frames   int64
+	}
+	spans := map[string]*span{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var d wire.Delivery
+		if json.Unmarshal(sc.Bytes(), &d) != nil || d.From.Before(from) || fps[d.Camera] == 0 {
+			continue
+		}
+		s := spans[d.Camera]
+		if s == nil {
+			s = &span{from: d.From}
+			spans[d.Camera] = s
+		}
+		s.to = d.To
+		s.frames += d.Frames
+	}
+	for cam, s := range spans {
+		owed := int64(math.Round(s.to.Sub(s.from).Seconds() * fps[cam]))
+		sent += s.frames
+		lost += max(0, owed-s.frames)
+	}
+	return sent, lost, len(spans) > 0
 }
 
 // fill takes a step's figures from the run's result and record.

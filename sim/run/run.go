@@ -112,6 +112,9 @@ type Config struct {
 	Vendor
 	// TimeNow is the clock [time.Now].
 	TimeNow func() time.Time
+	// OnPlay is called once the cameras play, with the run folder and the farm (a viewer
+	// attaches here) [none].
+	OnPlay func(dir string, fm *farm.Farm)
 }
 
 // Result is what a run produced.
@@ -373,6 +376,20 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		extTok = token()
 		tokens[extTok] = ExternalID
 	}
+	// Which device owns which camera: the center refuses an event for a camera its sender does
+	// not own, so no device speaks for another's cameras (HTTP and NATS alike).
+	owners := map[string]string{}
+	for _, id := range smartIDs {
+		owners[id] = SmartcamID
+	}
+	for i, id := range plainIDs {
+		switch {
+		case c.Device == DeviceExternal:
+			owners[id] = ExternalID
+		case nDevices > 0:
+			owners[id] = deviceIDs[i/c.CamerasPerDevice]
+		}
+	}
 	if err := os.MkdirAll(c.Out, 0o755); err != nil {
 		return nil, err
 	}
@@ -407,7 +424,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 	}
 	cen, err := center.New(center.Config{DataDir: filepath.Join(res.Dir, "center"), Tokens: tokens, NATS: natsCfg,
-		TruthToken: token(), Scorer: scorers{final, live}, Recorder: rec,
+		TruthToken: token(), Scorer: scorers{final, live}, Recorder: rec, Cameras: owners,
 		Score: func(now time.Time) any { return live.Score(now) }, TimeNow: c.TimeNow})
 	if err != nil {
 		rec.Close()
@@ -489,6 +506,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	res.Started = c.TimeNow()
 	sink.setEnd(res.Started.Add(c.Duration))
+	if err := writePlayheads(res.Dir, fm, c.OnPlay); err != nil {
+		return nil, err
+	}
 	c.Logf("run %s: %d cameras (%d smart), %s, for %v", res.Dir, c.Cameras, len(smartIDs), runInfo.Device.Name, c.Duration)
 	dep := fm.Deployment()
 	var plainCams []wire.Calibration
