@@ -53,3 +53,6 @@ fuzz: setup ## run every fuzz target for FUZZTIME each (default 20s)
 	    echo "== $$p $$f"; $(GO) test $(GOFLAGS_TAGS) -run '^$$' -fuzz "^$$f$$" -fuzztime $${FUZZTIME:-20s} $$p || exit 1; \
 	  done; \
 	done
+
+knee: build ## ramp the reference device to its knee (examples/plans/knee.yaml; exit 99 when it breaks)
+	bin/trafficsim load examples/plans/knee.yaml --summary-export runs/knee.json

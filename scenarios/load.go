@@ -443,6 +443,9 @@ func applyDefaults(s *Scenario) {
 		s.Duration = 10 * time.Minute
 	}
 	def(&s.FPS, 25)
+	if s.Codec == "" {
+		s.Codec = "h264"
+	}
 	if s.Resolution.Width == 0 {
 		s.Resolution.Width = 1280
 	}
@@ -547,6 +550,9 @@ func validate(s *Scenario) []fieldError {
 		bad("duration", "must be between 1s and 24h (got %s)", s.Duration)
 	}
 	num("fps", s.FPS, 1, 120)
+	if s.Codec != "h264" && s.Codec != "h265" {
+		bad("codec", "must be h264 or h265 (got %q)", s.Codec)
+	}
 	if s.Resolution.Width < 64 || s.Resolution.Width > 7680 {
 		bad("resolution.width", "must be between 64 and 7680 (got %d)", s.Resolution.Width)
 	}

@@ -48,6 +48,7 @@ func TestLoadErrors(t *testing.T) {
 		{"tilt out of range", minimal + "camera: {tilt_deg: 95}\n", "x.yaml:10: camera.tilt_deg: must be between 1 and 89 (got 95)"},
 		{"unknown plate region", minimal + "  plates: paris\n", `x.yaml:10: traffic.plates: must be hanoi or hcmc (got "paris")`},
 		{"bad start time", minimal + "conditions: {start: yesterday}\n", `x.yaml:10: conditions.start: must be an RFC 3339 time (got "yesterday")`},
+		{"unknown codec", minimal + "codec: vp9\n", `x.yaml:10: codec: must be h264 or h265 (got "vp9")`},
 		{"toward after away", strings.Replace(minimal, "    - {id: a1, direction: away, allowed: [car]}", "    - {id: a1, direction: away, allowed: [car]}\n    - {id: t1, direction: toward, allowed: [car]}", 1), "x.yaml:6: scene.lanes[1].direction: toward lanes must come before away lanes (traffic keeps right)"},
 		{"duplicate lane", strings.Replace(minimal, "    - {id: a1, direction: away, allowed: [car]}", "    - {id: a1, direction: away, allowed: [car]}\n    - {id: a1, direction: away, allowed: [car]}", 1), `x.yaml:6: scene.lanes[1].id: duplicate lane id "a1"`},
 		{"empty file", "", "x.yaml:1: the file is empty"},
@@ -73,6 +74,9 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	if s.Seed != 1 || s.Duration != 10*time.Minute || s.FPS != 25 || s.Resolution != (Resolution{1280, 720}) {
 		t.Errorf("defaults: seed %d duration %s fps %g resolution %v", s.Seed, s.Duration, s.FPS, s.Resolution)
+	}
+	if s.Codec != "h264" {
+		t.Errorf("default codec %q, want h264", s.Codec)
 	}
 	if s.Camera.HeightM != 7 || s.Scene.LaneWidthM != 3.5 || s.Conditions.TimeOfDay != "day" || !*s.Conditions.Overlay {
 		t.Errorf("defaults: camera %+v lane width %g conditions %+v", s.Camera, s.Scene.LaneWidthM, s.Conditions)

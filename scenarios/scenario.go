@@ -11,6 +11,7 @@ type Scenario struct {
 	Duration    time.Duration `yaml:"duration"`    // clip length, default 10m
 	FPS         float64       `yaml:"fps"`         // default 25; the world steps at dt = 1/fps
 	Resolution  Resolution    `yaml:"resolution"`  // default 1280x720
+	Codec       string        `yaml:"codec"`       // how the cameras encode: h264 (default) or h265
 	Scene       Scene         `yaml:"scene"`
 	Camera      Camera        `yaml:"camera"`
 	Conditions  Conditions    `yaml:"conditions"`

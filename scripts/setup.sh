@@ -19,6 +19,8 @@ packages=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav
   # headless Chromium: the real browser viz/web's test opens the wall and a camera in
   chromium
+  # node --check: the syntax of xk6-traffic's JavaScript (k6 itself is never installed here)
+  nodejs
   # network namespaces and nftables (loss) for the shaped uplinks of sim/netem (#14)
   nftables
 )

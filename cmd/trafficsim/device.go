@@ -103,6 +103,10 @@ func runDevCmd(ctx context.Context, args []string) error {
 		defer t.Stop()
 		tick = t.C
 	}
+	// cameras.json is re-written atomically when cameras come and go (load plans): re-read it
+	reload := time.NewTicker(time.Second)
+	defer reload.Stop()
+	seen := devCmdStamp(f.cameras)
 	for {
 		select {
 		case <-ctx.Done():
@@ -113,6 +117,17 @@ func runDevCmd(ctx context.Context, args []string) error {
 				err = errors.Join(err, os.WriteFile(f.statsJSON, append(b, '\n'), 0o644))
 			}
 			return err
+		case <-reload.C:
+			if st := devCmdStamp(f.cameras); st != seen {
+				seen = st
+				if dep, err := devCmdLoadDeployment(f.cameras); err != nil {
+					log.Printf("device %s: %v (keeping the cameras)", f.id, err)
+				} else if err := d.SetCameras(dep.Cameras); err != nil {
+					log.Printf("device %s: %v", f.id, err)
+				} else {
+					log.Printf("device %s: %s changed: %d cameras", f.id, f.cameras, len(dep.Cameras))
+				}
+			}
 		case <-tick:
 			s := d.Stats()
 			var frames int64
@@ -127,4 +142,13 @@ func runDevCmd(ctx context.Context, args []string) error {
 				f.id, up, len(s.Cameras), frames, s.Queued, s.Pending, s.Sent, s.Refused, s.SendErrors)
 		}
 	}
+}
+
+// devCmdStamp identifies a version of a file (a rename changes the inode's time and size).
+func devCmdStamp(path string) string {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprint(fi.ModTime().UnixNano(), fi.Size())
 }

@@ -1,9 +1,10 @@
 #!/bin/bash
 # CPU time of a 100-camera run with and without --ui (a headless Chromium watching the wall)
 set -e
-BIN=/tmp/vizbin/trafficsim
+BIN=${BIN:-bin/trafficsim}       # built with -tags extlib,pkgconfig
+LIB=${LIB:-.cache/clips}         # holds the 4 clips of 45 s (made by the first run)
 rm -rf /tmp/vizbenchruns
-common="run --scenario intersection-day --cameras 100 --smart-share 1 --duration 60s --clip-duration 45s --clips 4 --library /tmp/vizlib --out /tmp/vizbenchruns --grace 2s"
+common="run --scenario intersection-day --cameras 100 --smart-share 1 --duration 60s --clip-duration 45s --clips 4 --library $LIB --out /tmp/vizbenchruns --grace 2s"
 for mode in plain ui; do
   extra=""; [ $mode = ui ] && extra="--ui 127.0.0.1:8175"
   start=$(date +%s.%N)

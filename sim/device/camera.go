@@ -2,15 +2,12 @@ package device
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"time"
 
 	"github.com/bluenviron/gortsplib/v5"
 	"github.com/bluenviron/gortsplib/v5/pkg/base"
-	"github.com/bluenviron/gortsplib/v5/pkg/format"
-	"github.com/bluenviron/gortsplib/v5/pkg/format/rtph264"
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
 	"github.com/pion/rtp"
 
@@ -21,12 +18,8 @@ import (
 // runCamera keeps a session to one camera until ctx ends, reconnecting with back-off. The
 // analyzer keeps its state across reconnects (tracks simply age out).
 func (d *Device) runCamera(ctx context.Context, cal wire.Calibration, an Analyzer) {
-	dec, err := decode.New(d.cfg.Decode)
-	if err != nil {
-		d.cfg.Logf("device: camera %s: %v", cal.ID, err)
-		return
-	}
-	defer dec.Close()
+	decs := &decoders{opts: d.cfg.Decode}
+	defer decs.close()
 	// on the way out, events still waiting in the analyzer (for a better plate) go to the edge
 	// queue: they are sent at the next start
 	defer func() {
@@ -39,7 +32,7 @@ func (d *Device) runCamera(ctx context.Context, cal wire.Calibration, an Analyze
 	attempt := 0
 	var clk cameraClock // learnt in one session, used at the start of the next
 	for ctx.Err() == nil {
-		played, err := d.session(ctx, cal, an, dec, &clk)
+		played, err := d.session(ctx, cal, an, decs, &clk)
 		if ctx.Err() != nil {
 			return
 		}
@@ -73,7 +66,7 @@ type cameraClock struct {
 // sender report are timed by our clock plus the camera's skew from earlier sessions, so the
 // analyzer's clock does not jump at a reconnect; before the camera's first report ever they are
 // decoded but not analysed.
-func (d *Device) session(ctx context.Context, cal wire.Calibration, an Analyzer, dec *decode.Decoder, clk *cameraClock) (played bool, err error) {
+func (d *Device) session(ctx context.Context, cal wire.Calibration, an Analyzer, decs *decoders, clk *cameraClock) (played bool, err error) {
 	u, err := base.ParseURL(cal.URL)
 	if err != nil {
 		return false, fmt.Errorf("url: %w", err)
@@ -105,15 +98,15 @@ func (d *Device) session(ctx context.Context, cal wire.Calibration, an Analyzer,
 	if err != nil {
 		return false, err
 	}
-	var forma *format.H264
-	medi := desc.FindFormat(&forma)
-	if medi == nil {
-		return false, errors.New("no H.264 track")
-	}
-	rtpDec, err := forma.CreateDecoder()
+	track, err := findTrack(desc)
 	if err != nil {
 		return false, err
 	}
+	dec, err := decs.get(track.codec)
+	if err != nil {
+		return false, err
+	}
+	medi, forma := track.media, track.forma
 	if _, err := c.Setup(desc.BaseURL, medi, 0, 0); err != nil {
 		return false, err
 	}
@@ -124,20 +117,20 @@ func (d *Device) session(ctx context.Context, cal wire.Calibration, an Analyzer,
 		rtpBase   uint32
 	)
 	c.OnPacketRTP(medi, forma, func(pkt *rtp.Packet) {
-		au, err := rtpDec.Decode(pkt)
+		au, err := track.depack(pkt)
 		if err != nil {
-			if !errors.Is(err, rtph264.ErrMorePacketsNeeded) && !errors.Is(err, rtph264.ErrNonStartingPacketAndNoPrevious) {
+			if !track.partial(err) {
 				d.camStat(cal.ID, func(s *CameraStats) { s.DecodeErrors++ })
 			}
 			return
 		}
 		if !gotKey {
-			if !h264.IsRandomAccess(au) {
+			if !track.randomAccess(au) {
 				return
 			}
 			gotKey = true
-			if forma.SPS != nil && forma.PPS != nil {
-				au = append([][]byte{forma.SPS, forma.PPS}, au...)
+			if ps := track.params(); ps != nil {
+				au = append(ps, au...)
 			}
 		}
 		annexb, err := h264.AnnexB(au).Marshal()

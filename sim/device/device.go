@@ -94,8 +94,10 @@ type Device struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu   sync.Mutex
-	cams map[string]*CameraStats
+	mu      sync.Mutex
+	cams    map[string]*CameraStats
+	runCtx  context.Context    // the context cameras run under (set by Start)
+	running map[string]*camRun // cameras running now (SetCameras)
 
 	queued, sent, accepted, dups, refused, sendErrs, invalid atomic.Int64
 }
@@ -190,10 +192,13 @@ func (d *Device) Start(ctx context.Context) error {
 		return firstErr
 	}
 	ctx, d.cancel = context.WithCancel(ctx)
-	d.wg.Add(1 + len(cams))
+	d.mu.Lock()
+	d.runCtx = ctx
+	d.mu.Unlock()
+	d.wg.Add(1)
 	go func() { defer d.wg.Done(); d.runSender(ctx) }()
 	for i, c := range cams {
-		go func() { defer d.wg.Done(); d.runCamera(ctx, c, ans[i]) }()
+		d.startCamera(c, ans[i])
 	}
 	return nil
 }

@@ -18,3 +18,13 @@ func (f *Farm) PreviewFile(id string) (string, error) {
 	}
 	return filepath.Join(c.clip.dir, library.PreviewFile), nil
 }
+
+// Codec is "h264" or "h265": what camera id sends (ONVIF profiles tell it).
+func (f *Farm) Codec(id string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if c, ok := f.cams[id]; ok && c.clip.h265 {
+		return "h265"
+	}
+	return "h264"
+}

@@ -48,7 +48,7 @@ func FarmCameras(f *farm.Farm) func() []Camera {
 		out := make([]Camera, 0, len(d.Cameras))
 		for _, c := range d.Cameras {
 			out = append(out, Camera{ID: c.ID, URI: c.URL, Username: c.Username, Password: c.Password,
-				Width: c.Width, Height: c.Height, FPS: c.FPS, Snapshot: snapshot(c.ID)})
+				Width: c.Width, Height: c.Height, FPS: c.FPS, Codec: f.Codec(c.ID), Snapshot: snapshot(c.ID)})
 		}
 		return out
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"image/jpeg"
 	"io"
 	"net/http"
@@ -230,5 +231,25 @@ func TestProbeMatches(t *testing.T) {
 func TestUUIDIsStable(t *testing.T) {
 	if a, b := uuidOf("cam-001"), uuidOf("cam-001"); a != b || a == uuidOf("cam-002") || len(a) != len("urn:uuid:")+36 {
 		t.Fatal(a, b)
+	}
+}
+
+// One Probe for a farm of 3,000 cameras: a ProbeMatch each, every one a datagram well under
+// the 8 KB a client like libonvif reads.
+func TestProbeAtScale(t *testing.T) {
+	cams := make([]Camera, 3000)
+	for i := range cams {
+		cams[i] = Camera{ID: fmt.Sprintf("cam-%04d", i+1), URI: "rtsp://x/cam"}
+	}
+	s := startServer(t, cams...)
+	d := &discovery{s: s}
+	ms := d.answer([]byte(`<s:Envelope xmlns:s="` + nsSOAP + `"><s:Body><d:Probe xmlns:d="` + nsWSD + `"/></s:Body></s:Envelope>`))
+	if len(ms) != 3000 {
+		t.Fatalf("%d matches", len(ms))
+	}
+	for i, m := range ms {
+		if len(m) > 2048 {
+			t.Fatalf("match %d: %d bytes", i, len(m))
+		}
 	}
 }

@@ -769,7 +769,9 @@ func versions() map[string]string {
 func makeClips(ctx context.Context, c *resolved, p *mpb.Progress) ([]*library.Clip, error) {
 	var made []*library.Clip
 	for k := range c.Clips {
-		id := clips.Key(c.src, c.Seed+uint64(k), c.ClipDuration.Seconds(), k, Encode)
+		enc := Encode
+		enc.Codec = c.sc.Codec
+		id := clips.Key(c.src, c.Seed+uint64(k), c.ClipDuration.Seconds(), k, enc)
 		if cl, ok := clips.Cached(c.Library, id); ok {
 			made = append(made, cl)
 			continue
@@ -784,7 +786,7 @@ func makeClips(ctx context.Context, c *resolved, p *mpb.Progress) ([]*library.Cl
 				mpb.PrependDecorators(decor.Name(fmt.Sprintf("clip %d/%d  ", k+1, c.Clips), decor.WCSyncSpaceR), decor.CountersNoUnit("%d/%d frames", decor.WCSyncSpace)),
 				mpb.AppendDecorators(decor.AverageSpeed(nil, "%.0f fps", decor.WCSyncSpace), decor.Name(" ETA "), decor.AverageETA(decor.ET_STYLE_GO)))
 		}
-		cl, _, err := clips.Make(ctx, clips.Job{Root: c.Library, ID: id, Truth: tr, Calibration: cal, Encode: Encode},
+		cl, _, err := clips.Make(ctx, clips.Job{Root: c.Library, ID: id, Truth: tr, Calibration: cal, Encode: enc},
 			func(done, _ int) {
 				if bar != nil {
 					bar.SetCurrent(int64(done))

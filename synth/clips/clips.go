@@ -33,8 +33,11 @@ type Progress func(done, total int)
 // Key is a clip's content hash: the scenario file's bytes, the seed, the duration, the camera
 // index, the renderer and world versions and the encoder settings. Same inputs, same key, same clip.
 func Key(scenario []byte, seed uint64, durationS float64, camera int, enc encode.Options) string {
-	return library.Key(string(scenario), fmt.Sprint(seed), fmt.Sprint(durationS), fmt.Sprint(camera), render.Version, world.Version,
-		fmt.Sprintf("%d/%d/%d/%s/%s", enc.BitrateKbps, enc.GOP, enc.FPS, enc.Profile, enc.Preset))
+	settings := fmt.Sprintf("%d/%d/%d/%s/%s", enc.BitrateKbps, enc.GOP, enc.FPS, enc.Profile, enc.Preset)
+	if enc.Codec != "" && enc.Codec != "h264" {
+		settings += "/" + enc.Codec // H.264 keys stay as they were: the cache keeps its clips
+	}
+	return library.Key(string(scenario), fmt.Sprint(seed), fmt.Sprint(durationS), fmt.Sprint(camera), render.Version, world.Version, settings)
 }
 
 // Cached returns the clip with this id if the library holds it complete.
@@ -82,7 +85,7 @@ func Make(ctx context.Context, job Job, progress Progress) (clip *library.Clip, 
 	w, err := library.Create(job.Root, library.Meta{
 		ID: job.ID, Scenario: t.Scenario, Seed: t.Seed, Camera: t.Camera, Renderer: render.Version,
 		Width: t.Width, Height: t.Height, FPS: t.FPS, BitrateKbps: eo.BitrateKbps, GOP: eo.GOP, Profile: eo.Profile,
-		Conditions: Conditions(t.Conditions),
+		Conditions: Conditions(t.Conditions), Codec: codecOf(eo),
 	})
 	if err != nil {
 		return nil, false, err
@@ -220,4 +223,12 @@ func FromTruth(t *wire.Truth) (*wire.Calibration, error) {
 		c.NoParking = append(c.NoParking, wire.ZoneRegion{ID: z.ID, Road: z.Polygon, Image: img(z.Polygon), ThresholdS: z.ThresholdS})
 	}
 	return c, nil
+}
+
+// codecOf is the library's name of the encoder's codec.
+func codecOf(o encode.Options) string {
+	if o.Codec == "h265" {
+		return library.CodecH265
+	}
+	return ""
 }

@@ -16,7 +16,9 @@ type Options struct {
 	BitrateKbps   int    // target average bitrate; default 2000
 	GOP           int    // frames between keyframes; default 2 s worth (2*FPS)
 	Profile       string // baseline, main or high; default main
-	Preset        string // x264 preset; default ultrafast
+	Preset        string // x264 (or x265) preset; default ultrafast
+	// Codec is "h264" (x264, default) or "h265" (libx265 through libavcodec).
+	Codec string
 }
 
 func (o *Options) defaults() error {
@@ -38,6 +40,16 @@ func (o *Options) defaults() error {
 	if o.Preset == "" {
 		o.Preset = "ultrafast"
 	}
+	switch o.Codec {
+	case "", "h264":
+	case "h265":
+		if o.Profile != "main" {
+			return fmt.Errorf("encode: H.265 profile %q: only main", o.Profile)
+		}
+		return nil
+	default:
+		return fmt.Errorf("encode: unknown codec %q (want h264 or h265)", o.Codec)
+	}
 	switch o.Profile {
 	case "baseline", "main", "high":
 	default:
@@ -53,6 +65,7 @@ type Encoder struct {
 	buf  bytes.Buffer
 	hdr  []byte // SPS/PPS written at open; x264 repeats them before every IDR as well
 	n    int
+	hevc *hevcEncoder // Codec h265 instead of x264
 }
 
 // New opens an encoder. Zero latency tuning: one access unit out for every frame in, no B-frames.
@@ -61,6 +74,14 @@ func New(opts Options) (*Encoder, error) {
 		return nil, err
 	}
 	e := &Encoder{opts: opts}
+	if opts.Codec == "h265" {
+		h, err := newHEVC(opts)
+		if err != nil {
+			return nil, err
+		}
+		e.hevc = h
+		return e, nil
+	}
 	enc, err := x264.NewEncoder(&e.buf, &x264.Options{
 		Width: opts.Width, Height: opts.Height, FrameRate: opts.FPS,
 		Tune: "zerolatency", Preset: opts.Preset, Profile: opts.Profile,
@@ -86,6 +107,10 @@ func (e *Encoder) Encode(img image.Image) (au []byte, key bool, err error) {
 	if b := img.Bounds(); b.Dx() != e.opts.Width || b.Dy() != e.opts.Height {
 		return nil, false, fmt.Errorf("encode: frame %dx%d, encoder %dx%d", b.Dx(), b.Dy(), e.opts.Width, e.opts.Height)
 	}
+	if e.hevc != nil {
+		e.n++
+		return e.hevc.encode(img)
+	}
 	e.buf.Reset()
 	if err := e.enc.Encode(img); err != nil {
 		return nil, false, fmt.Errorf("encode: frame %d: %w", e.n, err)
@@ -104,7 +129,13 @@ func (e *Encoder) Encode(img image.Image) (au []byte, key bool, err error) {
 }
 
 // Close frees the encoder.
-func (e *Encoder) Close() error { return e.enc.Close() }
+func (e *Encoder) Close() error {
+	if e.hevc != nil {
+		e.hevc.close()
+		return nil
+	}
+	return e.enc.Close()
+}
 
 // NALTypes returns the NAL unit types of an Annex B buffer, in order.
 func NALTypes(b []byte) []byte {

@@ -30,7 +30,7 @@ func TestMain(m *testing.M) {
 }
 
 // TestBrowserWallAndCamera runs two smart cameras of the e2e-junction scenario (frequent
-// violations) for 8 s over a 6 s clip with the live UI attached, and looks at it in headless
+// violations) for 6 s over a 4 s clip with the live UI attached, and looks at it in headless
 // Chromium: the wall's thumbnails load and move on with the clip, one camera plays its H.264
 // through Media Source Extensions with the truth boxes drawn over it; then the finished run is
 // replayed at the moment of a truth, which is marked TP or FN as the matcher decided, and the
@@ -51,7 +51,7 @@ func TestBrowserWallAndCamera(t *testing.T) {
 	finished := make(chan done, 1)
 	go func() {
 		res, err := run.Run(ctx, run.Config{Scenario: filepath.Join("..", "..", "sim", "run", "testdata", "e2e-junction.yaml"),
-			Cameras: 2, SmartShare: 1, Clips: 1, Duration: 8 * time.Second, ClipDuration: 6 * time.Second, WarmUp: -1,
+			Cameras: 2, SmartShare: 1, Clips: 1, Duration: 6 * time.Second, ClipDuration: 4 * time.Second, WarmUp: -1,
 			Grace: time.Second, Out: filepath.Join(dir, "runs"), ID: "ui", Library: filepath.Join(dir, "clips"),
 			OnPlay: func(runDir string, fm *farm.Farm) {
 				srv, err := web.Start(ctx, "127.0.0.1:0", web.Config{Dir: runDir, Playheads: fm.Playheads, Stats: fm.Stats, Logf: t.Logf, ThumbDir: "-"})

@@ -98,7 +98,7 @@ func (c *clipView) decodeEach(f func(i int, fr *decode.Frame) error, from, to in
 	for start > 0 && !c.lc.Index.Frames[start].Key {
 		start--
 	}
-	d, err := decode.New(decode.Options{})
+	d, err := decode.New(decode.Options{Codec: c.lc.Meta.Codec})
 	if err != nil {
 		return err
 	}
@@ -161,6 +161,9 @@ func (c *clipView) video() ([]byte, string, error) {
 }
 
 func (c *clipView) remux() ([]byte, string, error) {
+	if c.lc.Meta.Codec != "" && c.lc.Meta.Codec != library.CodecH264 {
+		return nil, "", fmt.Errorf("web: clip %s is %s; the one-camera view plays H.264 clips only", c.key, c.lc.Meta.Codec)
+	}
 	stream, err := c.lc.Stream()
 	if err != nil {
 		return nil, "", err

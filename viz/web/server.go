@@ -207,7 +207,9 @@ func (s *Server) Run(ctx context.Context) {
 		}
 		s.mu.Lock()
 		err := s.st.read(false)
-		s.st.score(s.cfg.TimeNow())
+		if s.st.run.ID != "" { // a bare farm's truth has no events to be matched against
+			s.st.score(s.cfg.TimeNow())
+		}
 		s.mu.Unlock()
 		if err != nil {
 			s.cfg.Logf("viz: %v", err)
@@ -440,10 +442,16 @@ func (s *Server) apiEvidence(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("event")
 	s.mu.Lock()
 	var jpg []byte
+	var ref string
 	if i, ok := s.st.eventByID[id]; ok && s.st.events[i].Evidence != nil {
-		jpg = s.st.events[i].Evidence.JPEG
+		jpg, ref = s.st.events[i].Evidence.JPEG, s.st.events[i].Evidence.Ref
 	}
 	s.mu.Unlock()
+	if len(jpg) == 0 && ref != "" {
+		if path, ok := evidencePath(s.cfg.Dir, ref); ok {
+			jpg, _ = os.ReadFile(path)
+		}
+	}
 	if len(jpg) == 0 {
 		http.Error(w, fmt.Sprintf("event %q has no evidence picture", id), http.StatusNotFound)
 		return
@@ -475,4 +483,19 @@ func (s *Server) apiCrop(w http.ResponseWriter, r *http.Request) {
 	}
 	immutable(w, "image/jpeg")
 	w.Write(b)
+}
+
+// evidencePath maps a regional cluster's evidence reference, cluster://<id>/evidence/<camera>/
+// <name>.jpg, to the file the cluster of a run keeps in <run>/<id>/evidence/; ok is false for
+// other references and for paths that would leave the run folder.
+func evidencePath(dir, ref string) (string, bool) {
+	rest, ok := strings.CutPrefix(ref, "cluster://")
+	if !ok || dir == "" || strings.Contains(rest, "..") || strings.Contains(rest, "\\") {
+		return "", false
+	}
+	parts := strings.Split(rest, "/")
+	if len(parts) != 4 || parts[1] != "evidence" || !strings.HasSuffix(parts[3], ".jpg") {
+		return "", false
+	}
+	return filepath.Join(dir, filepath.FromSlash(rest)), true
 }

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -238,4 +239,52 @@ func BenchmarkThumbnails(b *testing.B) {
 		srv.Close()
 	}
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N*100), "ms/frame")
+}
+
+// A regional cluster's evidence reference resolves to the file it keeps in the run folder, and
+// to nothing outside it.
+func TestEvidencePath(t *testing.T) {
+	for _, c := range []struct {
+		ref, path string
+		ok        bool
+	}{
+		{"cluster://cluster-1/evidence/cam-002/sha256-ab.jpg", "run/cluster-1/evidence/cam-002/sha256-ab.jpg", true},
+		{"cluster://cluster-1/evidence/../../../etc/passwd.jpg", "", false},
+		{"cluster://cluster-1/other/cam-002/x.jpg", "", false},
+		{"cluster://cluster-1/evidence/cam-002/x.png", "", false},
+		{"https://example.org/x.jpg", "", false},
+	} {
+		path, ok := web.EvidencePath("run", c.ref)
+		if path != c.path || ok != c.ok {
+			t.Errorf("%s: %q %v, want %q %v", c.ref, path, ok, c.path, c.ok)
+		}
+	}
+}
+
+// A bare farm's record (trafficsim cameras --record: truth, no run.json, no events) shows its
+// truth but scores nothing: with no device there is nothing to call a miss.
+func TestBareFarmIsNotScored(t *testing.T) {
+	dir, clip, t0 := replayRun(t)
+	os.Remove(filepath.Join(dir, "run.json"))
+	os.Remove(filepath.Join(dir, "events.jsonl"))
+	heads := []farm.Playhead{{ID: "cam-001", Clip: clip.Dir, FPS: 25, Frames: 50, Zero: t0}}
+	s, err := web.New(web.Config{Dir: dir, Playheads: func() []farm.Playhead { return heads }, ThumbDir: "-", Poll: 10 * time.Millisecond,
+		TimeNow: func() time.Time { return t0.Add(time.Hour) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go s.Run(ctx)
+	defer cancel()
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	time.Sleep(100 * time.Millisecond)
+	_, body, _ := get(t, srv, "/api/timeline?cam=cam-001")
+	if !strings.Contains(body, `"id":"v1"`) || strings.Contains(body, `"outcome"`) {
+		t.Errorf("timeline %s: want v1 without a verdict", body)
+	}
+	_, body, _ = get(t, srv, "/api/status")
+	if !strings.Contains(body, `"fn":0`) {
+		t.Errorf("status %s: want no FN", body)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/trafficsim/trafficsim/results"
@@ -316,7 +317,7 @@ func (s *runState) timeline(cam string) timeline {
 		}
 		m := s.eventOut[e.EventID]
 		ev := eventView{ID: e.EventID, Camera: e.CameraID, Type: string(e.Type), Time: e.Time.UnixMilli(), Box: e.Box, Plate: e.Plate,
-			Class: string(e.VehicleClass), Conf: e.Confidence, Source: e.Source, Evidence: e.Evidence != nil && len(e.Evidence.JPEG) > 0,
+			Class: string(e.VehicleClass), Conf: e.Confidence, Source: e.Source, Evidence: e.Evidence != nil && (len(e.Evidence.JPEG) > 0 || strings.HasPrefix(e.Evidence.Ref, "cluster://")),
 			Outcome: m.Outcome, Truth: m.TruthID}
 		tl.Events = append(tl.Events, ev)
 	}

@@ -57,7 +57,7 @@ function health(st, t) {
 
 function perPage() {
   const cols = Math.max(1, Math.floor((window.innerWidth - 24) / 258));
-  const rows = Math.max(1, Math.floor((window.innerHeight - 90) / 200));
+  const rows = Math.max(1, Math.floor((window.innerHeight - 90) / 190));
   return cols * rows;
 }
 

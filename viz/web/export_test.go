@@ -1,0 +1,4 @@
+package web
+
+// EvidencePath is evidencePath for the tests.
+var EvidencePath = evidencePath
