@@ -21,6 +21,8 @@ packages=(
   chromium
   # node --check: the syntax of xk6-traffic's JavaScript (k6 itself is never installed here)
   nodejs
+  # network namespaces and nftables (loss) for the shaped uplinks of sim/netem (#14)
+  nftables
 )
 
 missing=()

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/sim/farm"
+	simrun "github.com/trafficsim/trafficsim/sim/run"
 	"github.com/trafficsim/trafficsim/viz/web"
 )
 
@@ -45,6 +46,7 @@ func runCameras(ctx context.Context, args []string) error {
 	record := fs.String("record", "", "folder to write truth.jsonl, faults.jsonl and delivery.jsonl to (run-record layout)")
 	every := fs.Duration("status", time.Second, "interval of the status line")
 	onvifListen := fs.String("onvif", "", "serve the cameras as ONVIF cameras on this address (e.g. 0.0.0.0:8080), with WS-Discovery")
+	shardSpec := fs.String("shard", "", "serve shard i/N of the cameras (ids of the whole run, e.g. cam-251..cam-500 of 1000 for 1/4) [JOB_COMPLETION_INDEX/TRAFFICSIM_SHARDS, else 0/1]")
 	onvifIface := fs.String("onvif-iface", "", "network interface for WS-Discovery multicast [the routing table's choice]")
 	ui := fs.String("ui", "", "serve the live wall of cameras on this address (host:port); with --record, truth too")
 	if err := fs.Parse(args); err != nil {
@@ -58,6 +60,10 @@ func runCameras(ctx context.Context, args []string) error {
 	}
 	if *n < 1 || *udp < 0 || *udp > *n {
 		return usagef("cameras: --cameras must be >= 1 and --udp within 0..%d", *n)
+	}
+	shard, err := simrun.ParseShard(*shardSpec, os.Getenv)
+	if err != nil {
+		return usagef("cameras: %v", err)
 	}
 	fl, err := farm.ParseFaults(*faults)
 	if err != nil {
@@ -100,12 +106,13 @@ func runCameras(ctx context.Context, args []string) error {
 		cfg.Sink = sinks
 	}
 	f := farm.New(cfg)
-	for i := 0; i < *n; i++ {
+	lo, hi := shard.Cameras(*n)
+	for i := lo; i < hi; i++ {
 		tr := farm.TransportTCP
 		if i >= *n-*udp {
 			tr = farm.TransportUDP
 		}
-		if _, err := f.AddCamera(farm.CameraSpec{Clip: clips[i%len(clips)], Transport: tr}); err != nil {
+		if _, err := f.AddCamera(farm.CameraSpec{ID: simrun.CameraID(i), Clip: clips[i%len(clips)], Transport: tr}); err != nil {
 			return err
 		}
 	}

@@ -33,6 +33,7 @@ func parseRun(args []string, out io.Writer) (cfg simrun.Config, gate bool, err e
 	fs.DurationVar(&cfg.ClipDuration, "clip-duration", 0, "length of each clip, looped (default min(duration, 60s))")
 	fs.Float64Var(&cfg.SmartShare, "smart-share", 0, "share of smart cameras, 0-1 (default: the scenario's; negative: none)")
 	fs.BoolVar(&cfg.Direct, "direct", false, "devices and smart cameras post to the center directly, not through a regional cluster")
+	fs.IntVar(&cfg.Clusters, "clusters", 0, "regional clusters, cameras split among them by commune, each with its own leaf connection (default 1)")
 	fs.IntVar(&cfg.CamerasPerDevice, "cameras-per-device", 0, "cameras per reference device (default: the scenario's)")
 	fs.Uint64Var(&cfg.Seed, "seed", 0, "scenario seed; clip k uses seed+k (default: the scenario's)")
 	fs.StringVar(&cfg.Faults, "faults", "", "camera faults, e.g. loss:1%@25%,disconnect:5s/40s (see trafficsim cameras)")

@@ -100,7 +100,8 @@ type view struct {
 	Notes              []string
 	TimelineNote       string
 	CameraNote         string
-	Moments            []moment // misses and false alarms, linked to trafficsim viz
+	Clusters           []tableRow // per regional cluster (clusters.go); Frames holds the camera count
+	Moments            []moment   // misses and false alarms, linked to trafficsim viz
 	MoreMoments        int
 }
 
@@ -291,6 +292,7 @@ func build(in *Input) *view {
 	for _, c := range sortedConds(s.ByCondition) {
 		v.Conds = append(v.Conds, row(c, s.ByCondition[c], nil))
 	}
+	v.Clusters = clusterRows(in)
 	charts(v, in, dur)
 	if len(in.Record.Truncated) > 0 {
 		v.Notes = append(v.Notes, "The last line of "+strings.Join(in.Record.Truncated, ", ")+" was cut short (the writer stopped mid-line) and was skipped.")

@@ -120,7 +120,8 @@ func decodeTruthItem(kind byte, data []byte) (truthItem, error) {
 func (it *truthItem) dedupKey() string {
 	switch it.kind {
 	case recTruth:
-		return "v\x00" + it.violation.ID + "\x00" + strconv.Itoa(it.violation.Loop)
+		// violation ids are a clip's: cameras playing the same clip share them
+		return "v\x00" + it.violation.Camera + "\x00" + it.violation.ID + "\x00" + strconv.Itoa(it.violation.Loop)
 	case recFault:
 		return "f\x00" + it.fault.Camera + "\x00" + it.fault.Kind + "\x00" + strconv.FormatInt(it.fault.Time.UnixNano(), 10)
 	default:

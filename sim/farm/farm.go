@@ -448,20 +448,26 @@ type CameraStats struct {
 	Skipped   int64         // frames skipped because a reader fell behind
 	LateMean  time.Duration // mean lateness of a frame's write after its due time
 	LateMax   time.Duration
+	// Start is the wall time of camera frame 0 and Offset the clip frame it shows: with the
+	// clip's truth they say which violations the camera played, and when (FrameDue).
+	Start  time.Time
+	Offset int64
 }
 
 // Stats reports every camera, in the order added.
 func (f *Farm) Stats() []CameraStats {
 	f.mu.Lock()
 	cams := make([]*camera, 0, len(f.order))
+	starts := make([]time.Time, 0, len(f.order)) // set under f.mu
 	for _, id := range f.order {
 		cams = append(cams, f.cams[id])
+		starts = append(starts, f.cams[id].start)
 	}
 	f.mu.Unlock()
 	out := make([]CameraStats, len(cams))
 	for i, c := range cams {
 		s := CameraStats{ID: c.id, Transport: c.transport, Readers: c.readers.Load(), Frames: c.frames.Load(), Bytes: c.bytes.Load(),
-			Skipped: c.skipped.Load(), LateMax: time.Duration(c.lateMaxNs.Load())}
+			Skipped: c.skipped.Load(), LateMax: time.Duration(c.lateMaxNs.Load()), Offset: c.offset, Start: starts[i]}
 		if n := c.lateN.Load(); n > 0 {
 			s.LateMean = time.Duration(c.lateNs.Load() / n)
 		}

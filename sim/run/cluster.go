@@ -7,7 +7,7 @@ package run
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"path/filepath"
 	"time"
 
@@ -18,13 +18,10 @@ import (
 	"github.com/trafficsim/trafficsim/wire"
 )
 
-// workerID is the device id of the cluster's worker for camera k.
-func workerID(k int) string { return cluster.WorkerID(ClusterID, k) }
-
-// leafNATS is the center's NATS set-up for a cluster run: a leaf node listener the cluster
-// joins with leafPass.
-func leafNATS(leafPass string) center.NATSConfig {
-	return center.NATSConfig{LeafListen: "127.0.0.1:0", Leafs: map[string]string{leafPass: ClusterID}}
+// leafNATS is the center's NATS set-up for a run through regional clusters: a leaf node
+// listener that each cluster joins with its own password (leaf password -> cluster id).
+func leafNATS(leafs map[string]string) center.NATSConfig {
+	return center.NATSConfig{LeafListen: "127.0.0.1:0", Leafs: leafs}
 }
 
 type clusterRun struct{ *cluster.Cluster }
@@ -37,13 +34,13 @@ func (c clusterRun) stats() ClusterStats {
 // startCluster starts the regional cluster: device workers (the reference device) for the
 // cameras without analytics, and the ingest of the smart cameras, forwarded to the center over
 // its leaf node listener.
-func startCluster(ctx context.Context, s *stopper, cams []wire.Calibration, refused func(int, string)) (regionalCluster, error) {
+func startCluster(ctx context.Context, s *stopper, r *region, cams []wire.Calibration, refused func(int, string)) (regionalCluster, error) {
 	c := s.c
-	user, pass, ok := s.cen.LeafCredentials(ClusterID)
+	user, pass, ok := s.cen.LeafCredentials(r.ID)
 	if !ok {
-		return nil, errors.New("run: the center does not know the cluster")
+		return nil, fmt.Errorf("run: the center does not know cluster %s", r.ID)
 	}
-	cfg := cluster.Config{ID: ClusterID, DataDir: filepath.Join(s.res.Dir, ClusterID),
+	cfg := cluster.Config{ID: r.ID, DataDir: filepath.Join(s.res.Dir, r.ID),
 		Upstream: cluster.Upstream{LeafURL: s.cen.LeafURL(), User: user, Pass: pass},
 		Tokens:   map[string]string{}}
 	if s.smartTok != "" {
@@ -80,7 +77,7 @@ func startCluster(ctx context.Context, s *stopper, cams []wire.Calibration, refu
 	if s.smartTok != "" {
 		ep, _ := cl.EventsEndpoint(SmartcamID)
 		send := smartcam.HTTPSender(ep, refused)
-		s.smartSend.Store(&send)
+		r.send.Store(&send)
 	}
 	if s.extTok != "" {
 		ep, _ := cl.EventsEndpoint(ExternalID)

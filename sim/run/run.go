@@ -15,7 +15,6 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/vbauerster/mpb/v8"
@@ -27,6 +26,7 @@ import (
 	"github.com/trafficsim/trafficsim/results/report"
 	"github.com/trafficsim/trafficsim/scenarios"
 	"github.com/trafficsim/trafficsim/sim/center"
+	"github.com/trafficsim/trafficsim/sim/cluster"
 	"github.com/trafficsim/trafficsim/sim/device"
 	"github.com/trafficsim/trafficsim/sim/farm"
 	"github.com/trafficsim/trafficsim/sim/onvif"
@@ -72,6 +72,9 @@ type Config struct {
 	// instead of through one regional cluster (sim/cluster: device workers and ingest, forwarded
 	// to the center over a NATS leaf node) [false].
 	Direct bool
+	// Clusters is how many regional clusters share the cameras, by commune (Commune), each
+	// with its own leaf connection to the center [1].
+	Clusters int
 	// Out is the folder of run records; the run goes into Out/<ID> [runs].
 	Out string
 	// ID is the run id [UTC time and scenario, e.g. 20261127-113000-intersection-day].
@@ -132,13 +135,18 @@ type Result struct {
 	Device      device.Stats // summed over reference devices
 	Fleet       smartcam.Stats
 	Center      center.Stats
-	Cluster     ClusterStats // zero without a cluster
+	Cluster     ClusterStats   // zero without a cluster; summed over Clusters
+	Clusters    []ClusterStats // per regional cluster
 	FarmStats   []farm.CameraStats
 	ClipTime    time.Duration // time spent making (or finding) clips
 	Interrupted bool          // the context ended before Duration
 	// Truths not scored: in the warm-up, or due at or after the end (emitted ahead of frames
 	// the cameras did not play).
 	WarmUpTruths, AfterEndTruths int
+	// TruthFrom and TruthUntil bound the wall time of the truth scored (warm-up and end).
+	TruthFrom, TruthUntil time.Time
+	// TruthErrors counts truth items the farm failed to publish to the center.
+	TruthErrors int64
 }
 
 // Passed reports whether every conformity check passed.
@@ -219,6 +227,9 @@ func resolve(cfg Config) (*resolved, error) {
 	if c.Profile == nil {
 		c.Profile = conform.Default()
 	}
+	if c.Clusters == 0 {
+		c.Clusters = 1
+	}
 	if c.Logf == nil {
 		c.Logf = func(string, ...any) {}
 	}
@@ -241,6 +252,12 @@ func resolve(cfg Config) (*resolved, error) {
 		return nil, fmt.Errorf("run: clips %d must be within 1-%d (the cameras)", c.Clips, c.Cameras)
 	case c.ClipDuration < time.Second:
 		return nil, fmt.Errorf("run: clip duration %v must be at least 1s", c.ClipDuration)
+	case c.Clusters < 1 || c.Clusters > c.Cameras:
+		return nil, fmt.Errorf("run: clusters %d must be within 1-%d (the cameras)", c.Clusters, c.Cameras)
+	case c.Clusters > 1 && c.Direct:
+		return nil, fmt.Errorf("run: clusters %d: a direct run has no regional cluster", c.Clusters)
+	case c.Clusters > 1 && c.Device == DeviceExternal:
+		return nil, fmt.Errorf("run: clusters %d: an external device has one events endpoint; use one cluster", c.Clusters)
 	}
 	if err := c.Vendor.check(c.Device, c.Direct); err != nil {
 		return nil, err
@@ -342,10 +359,18 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	deviceIDs := make([]string, nDevices)
 	for k := range deviceIDs {
 		deviceIDs[k] = fmt.Sprintf("ref-device-%d", k+1)
-		if !c.Direct {
-			deviceIDs[k] = workerID(k)
+	}
+	var regions []*region
+	if !c.Direct {
+		regions = planRegions(c, smart, cluster.WorkerID)
+		deviceIDs = deviceIDs[:0]
+		for _, r := range regions {
+			deviceIDs = append(deviceIDs, r.workers...)
 		}
-		tokens[token()] = deviceIDs[k]
+		nDevices = len(deviceIDs)
+	}
+	for _, id := range deviceIDs {
+		tokens[token()] = id
 	}
 	var extTok string
 	if c.Device == DeviceExternal {
@@ -358,11 +383,19 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	for _, id := range smartIDs {
 		owners[id] = SmartcamID
 	}
-	for i, id := range plainIDs {
-		switch {
-		case c.Device == DeviceExternal:
+	switch {
+	case c.Device == DeviceExternal:
+		for _, id := range plainIDs {
 			owners[id] = ExternalID
-		case nDevices > 0:
+		}
+	case len(regions) > 0: // each cluster's workers take its plain cameras in blocks
+		for _, r := range regions {
+			for i, id := range r.plain {
+				owners[id] = r.workers[i/c.CamerasPerDevice]
+			}
+		}
+	default:
+		for i, id := range plainIDs {
 			owners[id] = deviceIDs[i/c.CamerasPerDevice]
 		}
 	}
@@ -373,7 +406,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	runInfo := record.Run{ID: c.ID, Scenario: c.sc.Name,
 		Seeds:    map[string]uint64{"scenario": c.Seed, "farm": c.Seed},
 		Versions: versions(),
-		Device:   record.Device{Name: deviceName(c.Device, nDevices, c.Direct)},
+		Device:   record.Device{Name: deviceName(c.Device, nDevices, c.Direct, c.Clusters)},
 		Machine:  record.ThisMachine(), Start: start,
 		WindowMs: float64(c.Window) / 1e6, GraceMs: float64(c.Grace) / 1e6, Cameras: c.Cameras,
 		Notes: fmt.Sprintf("%d cameras (%d smart, %d on the device under test) over %d clips of %v, %v; truth of the first %v (warm-up) not scored",
@@ -389,7 +422,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	live := results.NewLive(results.Config{Window: c.Window, Grace: c.Grace})
 	var natsCfg center.NATSConfig
 	if !c.Direct {
-		natsCfg = leafNATS(token())
+		leafs := map[string]string{}
+		for _, r := range regions {
+			leafs[r.leafPass] = r.ID
+		}
+		natsCfg = leafNATS(leafs)
+		if err := writeRegions(res.Dir, regions); err != nil {
+			rec.Close()
+			return nil, err
+		}
 	}
 	cen, err := center.New(center.Config{DataDir: filepath.Join(res.Dir, "center"), Tokens: tokens, NATS: natsCfg,
 		TruthToken: token(), Scorer: scorers{final, live}, Recorder: rec, Cameras: owners,
@@ -406,7 +447,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	// from here on everything is stopped in order by stop
-	st := &stopper{c: c, res: res, cen: cen, rec: rec, live: live, final: final, extTok: extTok}
+	st := &stopper{c: c, res: res, cen: cen, rec: rec, live: live, final: final, extTok: extTok, regions: regions}
 	defer st.closeAll()
 
 	// 3. truth path and smart cameras
@@ -416,8 +457,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, fmt.Errorf("run: truth to the center: %w", err)
 	}
 	st.nsink = nsink
-	plannedEnd := c.TimeNow().Add(c.Duration)
-	// every truth reaches the center (truth.jsonl is complete); scoring cuts (results.Cuts)
+	// every truth reaches the center (truth.jsonl is complete); scoring cuts (results.Cuts). The
+	// end of scored truth is set once the cameras start: adding thousands of cameras takes
+	// seconds, which the cameras then play (issue 14)
+	plannedEnd := c.TimeNow().Add(c.Duration + 24*time.Hour)
 	var smartSinks farm.Sinks
 	if len(smartIDs) > 0 {
 		var smartTok string
@@ -430,14 +473,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		refused := func(status int, body string) { c.Logf("smart cameras: a batch was refused: %d %s", status, body) }
 		send := smartcam.HTTPSender(wire.EventsEndpoint{HTTP: cen.EventsURL(), Token: smartTok}, refused)
 		if !c.Direct {
-			// the cluster starts once the farm has its URLs; until then batches wait in the fleet
-			send = func(ctx context.Context, evs []wire.Event) error {
-				f := st.smartSend.Load()
-				if f == nil {
-					return errors.New("the regional cluster is not up yet")
+			// the clusters start once the farm has its URLs; until then batches wait in the fleet
+			ofCamera := map[string]*region{}
+			for _, r := range regions {
+				for _, id := range r.Cameras {
+					ofCamera[id] = r
 				}
-				return (*f)(ctx, evs)
 			}
+			send = regionSend(regions, ofCamera)
 		}
 		fleet := smartcam.NewFleet(smartIDs, c.Seed, smartcam.Model{Source: SmartcamID}, send, c.TimeNow)
 		st.fleet = fleet
@@ -474,6 +517,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	res.Started = c.TimeNow()
+	sink.setEnd(res.Started.Add(c.Duration))
+	st.setCuts(results.Cuts{From: from, Until: res.Started.Add(c.Duration), LoopWarmUp: c.WarmUp})
 	if err := writePlayheads(res.Dir, fm, c.OnPlay); err != nil {
 		return nil, err
 	}
@@ -487,12 +532,18 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 
 	// 5. devices under test
-	if !c.Direct {
-		cl, err := startCluster(ctx, st, plainCams, refusedLog(c))
+	for _, r := range regions {
+		var cams []wire.Calibration
+		for _, cal := range plainCams {
+			if slices.Contains(r.plain, cal.ID) {
+				cams = append(cams, cal)
+			}
+		}
+		cl, err := startCluster(ctx, st, r, cams, refusedLog(c))
 		if err != nil {
 			return nil, err
 		}
-		st.cluster = cl
+		r.cluster = cl
 	}
 	if c.Device == DeviceExternal {
 		ep, _ := cen.Endpoint(ExternalID)
@@ -569,8 +620,10 @@ playing:
 
 // ClusterStats are the counters of the regional cluster of a run.
 type ClusterStats struct {
-	Received      int64 // events accepted from devices and smart cameras
-	Forwarded     int64 // events the center acknowledged
+	ID            string // cluster-1, ... (per cluster only)
+	Cameras       int    // cameras of its commune (per cluster only)
+	Received      int64  // events accepted from devices and smart cameras
+	Forwarded     int64  // events the center acknowledged
 	Pending       uint64
 	ForwardErrors int64
 }
@@ -661,6 +714,13 @@ func (s *untilSink) counts() (early, late int) {
 func (s *untilSink) Fault(f wire.Fault)       { s.next.Fault(f) }
 func (s *untilSink) Delivery(d wire.Delivery) { s.next.Delivery(d) }
 
+// bounds returns the span of wall time whose truth is passed on.
+func (s *untilSink) bounds() (from, end time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.from, s.end
+}
+
 // setEnd moves the end earlier (an interrupted run).
 func (s *untilSink) setEnd(t time.Time) {
 	s.mu.Lock()
@@ -676,9 +736,12 @@ func token() string {
 	return hex.EncodeToString(b[:])
 }
 
-func deviceName(kind string, n int, direct bool) string {
+func deviceName(kind string, n int, direct bool, clusters int) string {
 	if kind == DeviceExternal {
 		return "external device (cameras.json)"
+	}
+	if !direct && clusters > 1 {
+		return fmt.Sprintf("trafficsim reference regional clusters x%d, %d device workers", clusters, n)
 	}
 	if !direct {
 		return fmt.Sprintf("trafficsim reference regional cluster, %d device workers", n)
@@ -762,12 +825,11 @@ type stopper struct {
 	fleet       *smartcam.Fleet
 	fleetStop   context.CancelFunc
 	devices     []*device.Device
-	cluster     regionalCluster
+	regions     []*region // the regional clusters, none in a direct run
 	onvif       *onvif.Server
 	smartTok    string
 	extTok      string               // the external device's token
 	extEndpoint *wire.EventsEndpoint // where it posts, when a cluster runs
-	smartSend   atomic.Pointer[func(context.Context, []wire.Event) error]
 	mu          sync.Mutex
 	wg          sync.WaitGroup
 	closed      bool
@@ -826,7 +888,9 @@ func (s *stopper) finish(ctx context.Context) error {
 	end := c.TimeNow().UTC()
 	score := s.final.ScoreIntervals(end.Add(24 * time.Hour))
 	s.res.WarmUpTruths, s.res.AfterEndTruths = score.WarmUpTruths, score.AfterEndTruths
-	s.rec.SetCuts(s.final.Cuts())
+	cuts := s.final.Cuts()
+	s.res.TruthFrom, s.res.TruthUntil = cuts.From, cuts.Until
+	s.rec.SetCuts(cuts)
 	err = errors.Join(err, s.rec.Finish(end, score), s.rec.Close())
 	s.closed = true
 	if err != nil {
@@ -856,15 +920,11 @@ func (s *stopper) closeInputs() error {
 	s.mu.Unlock()
 	for _, d := range devices {
 		add(&s.res.Device, d.Stats())
-		if s.cluster == nil { // the cluster closes its workers
+		if len(s.regions) == 0 { // the clusters close their workers
 			err = errors.Join(err, d.Close())
 		}
 	}
-	if s.cluster != nil {
-		s.res.Cluster = s.cluster.stats()
-		err = errors.Join(err, s.cluster.Close())
-		s.cluster = nil
-	}
+	err = errors.Join(err, s.closeClusters())
 	if s.fleetStop != nil {
 		s.fleetStop()
 		s.wg.Wait()
@@ -873,6 +933,7 @@ func (s *stopper) closeInputs() error {
 	}
 	if s.nsink != nil {
 		err = errors.Join(err, s.nsink.Sync(), s.nsink.Close())
+		s.res.TruthErrors = s.nsink.Errors()
 		s.nsink = nil
 	}
 	return err

@@ -60,6 +60,9 @@ func WriteScorecard(w io.Writer, r *Result) error {
 	if r.WarmUpTruths > 0 {
 		fmt.Fprintf(w, "not scored       %d truths in the devices' warm-up (--warmup, from the start and after each clip loop)\n", r.WarmUpTruths)
 	}
+	if r.TruthErrors > 0 {
+		fmt.Fprintf(w, "truth lost       %d truth items the farm failed to publish to the center: the score is incomplete\n", r.TruthErrors)
+	}
 	if len(r.Device.Cameras) > 0 {
 		var decoded, delivered, lost, connects int64
 		for id, cs := range r.Device.Cameras {
@@ -77,6 +80,19 @@ func WriteScorecard(w io.Writer, r *Result) error {
 	}
 	if cl := r.Cluster; cl.Received > 0 || cl.Forwarded > 0 {
 		fmt.Fprintf(w, "regional cluster %d events received, %d forwarded to the center, %d pending, %d forward errors\n", cl.Received, cl.Forwarded, cl.Pending, cl.ForwardErrors)
+	}
+	if len(r.Clusters) > 1 {
+		for _, cl := range r.Clusters {
+			var cams []string
+			for i := range r.Cameras {
+				if ClusterName(Commune(i, r.Cameras, len(r.Clusters))) == cl.ID {
+					cams = append(cams, CameraID(i))
+				}
+			}
+			m := ClusterMetrics(r.Score.ByCamera, cams)
+			fmt.Fprintf(w, "  %-14s %d cameras, %d events received, %d forwarded, %d pending; TP %d FP %d FN %d, F1 %.3f\n",
+				cl.ID, cl.Cameras, cl.Received, cl.Forwarded, cl.Pending, m.TP, m.FP, m.FN, m.F1)
+		}
 	}
 	// Three-way: a check passes or fails on its whole 95 % interval, else it is not decided.
 	var open []string
