@@ -80,7 +80,7 @@ func TestLiveCutsAgreeWithBatch(t *testing.T) {
 		live.Score(x.at)
 		x.add(live)
 	}
-	final := live.Score(rec.Run.End.Add(time.Hour))
+	final := live.ScoreIntervals(rec.Run.End.Add(time.Hour)) // the final summary: with intervals, as the batch
 	final.GraceMs = 0
 	a, _ := json.Marshal(batch)
 	b, _ := json.Marshal(final)

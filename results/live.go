@@ -156,8 +156,14 @@ func (l *Live) AddEvent(e wire.Event, received time.Time) {
 }
 
 // Score finalises what is final at now and returns the summary of everything final so far,
-// with the counts still pending.
-func (l *Live) Score(now time.Time) Score {
+// with the counts still pending. It leaves out the intervals (Metrics.CI), whose bootstrap
+// is too slow to repeat on every poll: ScoreIntervals adds them.
+func (l *Live) Score(now time.Time) Score { return l.score(now, false) }
+
+// ScoreIntervals is Score with the 95 % intervals: for the summary at the end of a run.
+func (l *Live) ScoreIntervals(now time.Time) Score { return l.score(now, true) }
+
+func (l *Live) score(now time.Time, ci bool) Score {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	cut := now.Add(-l.cfg.Grace).UnixNano()
@@ -194,7 +200,7 @@ func (l *Live) Score(now time.Time) Score {
 		pt += len(g.truths)
 		pe += len(g.events)
 	}
-	s := l.t.score(l.cfg)
+	s := l.t.score(l.cfg, ci)
 	s.GraceMs = float64(l.cfg.Grace) / 1e6
 	s.PendingTruths, s.PendingEvents = pt, pe
 	return s

@@ -59,7 +59,7 @@ func TestLiveAgreesWithBatchOnARun(t *testing.T) {
 		}
 		x.add(live)
 	}
-	final := live.Score(rec.Run.End.Add(time.Hour))
+	final := live.ScoreIntervals(rec.Run.End.Add(time.Hour)) // the summary a run writes: with intervals
 	final.GraceMs = 0
 	a, _ := json.Marshal(batch)
 	b, _ := json.Marshal(final)

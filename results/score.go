@@ -371,7 +371,7 @@ func ScoreRun(truth []wire.Violation, events []Received, faults []wire.Fault, cf
 	for i := range matches {
 		t.add(&matches[i])
 	}
-	return t.score(cfg), matches
+	return t.score(cfg, true), matches
 }
 
 // AddDeliveries adds the frames a farm delivered (wire.Delivery records) to the score.
@@ -387,6 +387,6 @@ func (s *Score) AddDeliveries(ds []wire.Delivery) {
 		x.Frames += d.Frames
 		x.Bytes += d.Bytes
 		x.Late += d.Late
-		s.Delivery[d.Camera] = x
+		s.Delivery[d.Camera] = x.withInterval()
 	}
 }

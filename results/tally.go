@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/trafficsim/trafficsim/results/stats"
 )
 
 // Score is the JSON summary of a run or of the final part of a live run (summary.json,
@@ -25,6 +27,9 @@ type Score struct {
 	// WarmUpTruths and AfterEndTruths count the truths Config.Cuts left out (not scored).
 	WarmUpTruths   int `json:"warmup_truths,omitempty"`
 	AfterEndTruths int `json:"after_end_truths,omitempty"`
+
+	// Seed is the bootstrap seed of the intervals (Config.Seed); 0 when there are none.
+	Seed uint64 `json:"bootstrap_seed,omitempty"`
 
 	Overall     Metrics            `json:"overall"`
 	ByType      map[string]Metrics `json:"by_type"`
@@ -56,6 +61,21 @@ type Metrics struct {
 	LatencyP95Ms    float64 `json:"latency_p95_ms"`
 	LatencyP99Ms    float64 `json:"latency_p99_ms"`
 	LatencyMaxMs    float64 `json:"latency_max_ms"`
+	// CI holds the 95 % intervals of the rates and latency percentiles (stats.Level).
+	CI *Intervals `json:"ci,omitempty"`
+}
+
+// Intervals are the 95 % confidence intervals of one slice's figures: Wilson for the
+// proportions, a seeded bootstrap (Config.Seed) for F1 and the latency percentiles. A rate
+// without a denominator has [0, 1]; percentiles without TPs are left out.
+type Intervals struct {
+	Precision     stats.Interval  `json:"precision"`
+	Recall        stats.Interval  `json:"recall"`
+	F1            stats.Interval  `json:"f1"`
+	PlateAccuracy stats.Interval  `json:"plate_accuracy"`
+	LatencyP50Ms  *stats.Interval `json:"latency_p50_ms,omitempty"`
+	LatencyP95Ms  *stats.Interval `json:"latency_p95_ms,omitempty"`
+	LatencyP99Ms  *stats.Interval `json:"latency_p99_ms,omitempty"`
 }
 
 // Delivery sums the frames delivered to one camera's viewer.
@@ -63,6 +83,19 @@ type Delivery struct {
 	Frames int64 `json:"frames"`
 	Bytes  int64 `json:"bytes"`
 	Late   int64 `json:"late"`
+	// OnTime is the 95 % Wilson interval of the share of frames delivered on time.
+	OnTime *stats.Interval `json:"on_time_ci,omitempty"`
+}
+
+// withInterval sets OnTime from the counts.
+func (d Delivery) withInterval() Delivery {
+	if d.Frames > 0 {
+		iv := stats.Wilson(int(d.Frames-d.Late), int(d.Frames))
+		d.OnTime = &iv
+	} else {
+		d.OnTime = nil
+	}
+	return d
 }
 
 // Percentiles come from HdrHistogram and are the highest value equivalent to the true one
@@ -132,6 +165,30 @@ func ratio(a, b int) float64 {
 }
 
 func round(v float64) float64 { return math.Round(v*1e6) / 1e6 }
+
+// intervals computes the slice's 95 % intervals; key names the slice's random stream.
+func (s *group) intervals(seed uint64, key string, m *Metrics) *Intervals {
+	iv := &Intervals{Precision: stats.Wilson(s.tp, s.tp+s.fp), Recall: stats.Wilson(s.tp, s.tp+s.fn),
+		PlateAccuracy: stats.Wilson(s.platesOK, s.plates)}
+	r := stats.Rand(seed, key)
+	iv.F1 = stats.F1(r, s.tp, s.fp, s.fn)
+	if s.tp > 0 {
+		var d stats.Dist
+		lm := float64(ms(s.latMax))
+		for _, b := range s.latency.Distribution() {
+			if b.Count > 0 {
+				d.Values, d.Counts = append(d.Values, min(float64(b.To), lm)), append(d.Counts, b.Count)
+			}
+		}
+		q := func(p float64, point float64) *stats.Interval {
+			x := stats.Quantile(r, d, p)
+			x.Lo, x.Hi = min(x.Lo, point), max(x.Hi, point) // the histogram's point estimate stays inside
+			return &x
+		}
+		iv.LatencyP50Ms, iv.LatencyP95Ms, iv.LatencyP99Ms = q(0.50, m.LatencyP50Ms), q(0.95, m.LatencyP95Ms), q(0.99, m.LatencyP99Ms)
+	}
+	return iv
+}
 
 func (s *group) metrics() Metrics {
 	m := Metrics{TP: s.tp, FP: s.fp, FN: s.fn, Duplicates: s.dup, Plates: s.plates, PlatesOK: s.platesOK}
@@ -222,23 +279,31 @@ func (t *tally) addDelivery(d Delivery, camera string) {
 	t.delivery[camera] = x
 }
 
-func (t *tally) score(cfg Config) Score {
+func (t *tally) score(cfg Config, ci bool) Score {
 	s := Score{WindowMs: float64(cfg.Window) / 1e6, Truths: t.truths, Events: t.events, Invalid: t.invalid,
 		Late: t.late, WarmUpTruths: t.warmUp, AfterEndTruths: t.afterEnd, Overall: t.overall.metrics(), ByType: map[string]Metrics{}, ByCamera: map[string]Metrics{},
 		ByCondition: map[string]Metrics{}}
-	for k, v := range t.byType {
-		s.ByType[k] = v.metrics()
+	seed := cfg.seed()
+	if ci {
+		s.Seed = seed
+		s.Overall.CI = t.overall.intervals(seed, "overall", &s.Overall)
 	}
-	for k, v := range t.byCamera {
-		s.ByCamera[k] = v.metrics()
+	put := func(dst map[string]Metrics, src map[string]*group, prefix string) {
+		for k, v := range src {
+			m := v.metrics()
+			if ci {
+				m.CI = v.intervals(seed, prefix+k, &m)
+			}
+			dst[k] = m
+		}
 	}
-	for k, v := range t.byCond {
-		s.ByCondition[k] = v.metrics()
-	}
+	put(s.ByType, t.byType, "type:")
+	put(s.ByCamera, t.byCamera, "camera:")
+	put(s.ByCondition, t.byCond, "condition:")
 	if len(t.delivery) > 0 {
 		s.Delivery = map[string]Delivery{}
 		for k, v := range t.delivery {
-			s.Delivery[k] = v
+			s.Delivery[k] = v.withInterval()
 		}
 	}
 	return s

@@ -83,16 +83,16 @@ func runReport(_ context.Context, args []string) error {
 	if err := os.WriteFile(filepath.Join(filepath.Dir(path), record.JUnitFile), b.Bytes(), 0o644); err != nil {
 		return err
 	}
-	failed := 0
+	failed, undecided := 0, 0
 	for _, v := range in.Verdicts {
 		fmt.Println(v.String())
-		if !v.Passed() {
+		switch {
+		case v.Failed():
 			failed++
+		case !v.Passed():
+			undecided++
 		}
 	}
-	fmt.Printf("report: %s (%d of %d checks fail)\n", path, failed, len(in.Verdicts))
-	if failed > 0 {
-		return exitError(1)
-	}
-	return nil
+	fmt.Printf("report: %s (%s: %d of %d checks fail, %d not decided)\n", path, conform.Overall(in.Verdicts), failed, len(in.Verdicts), undecided)
+	return verdictExit(in.Verdicts)
 }

@@ -11,9 +11,12 @@ import (
 	"strings"
 	"time"
 
+	"math"
+
 	"github.com/goccy/go-yaml"
 
 	"github.com/trafficsim/trafficsim/results"
+	"github.com/trafficsim/trafficsim/results/stats"
 	"github.com/trafficsim/trafficsim/wire"
 )
 
@@ -183,18 +186,8 @@ func IsRate(name string) bool {
 // Lookup returns a metric of a score by name. ok is false when the slice does not exist or
 // has no data for it (a plate accuracy without plates, a latency without TPs, ...).
 func Lookup(s *results.Score, name string) (v float64, ok bool) {
-	base, scope, _ := strings.Cut(name, ".")
-	var m results.Metrics
-	switch {
-	case scope == "":
-		m, ok = s.Overall, true
-	case strings.HasPrefix(scope, "camera:"):
-		m, ok = s.ByCamera[scope[7:]]
-	case wire.ViolationType(scope).Valid():
-		m, ok = s.ByType[scope]
-	default:
-		m, ok = s.ByCondition[scope]
-	}
+	base, _, _ := strings.Cut(name, ".")
+	m, ok := slice(s, name)
 	if !ok {
 		return 0, false
 	}
@@ -235,9 +228,10 @@ func Lookup(s *results.Score, name string) (v float64, ok bool) {
 
 // Status of a verdict.
 const (
-	Pass   = "pass"
-	Fail   = "fail"
-	NoData = "no data" // counts as a failure: conformity cannot be shown
+	Pass         = "pass"                // the whole 95 % interval is on the right side of the limit
+	Fail         = "fail"                // the whole interval is on the wrong side
+	Insufficient = "insufficient sample" // the interval straddles the limit: more truths decide
+	NoData       = "no data"             // no truths (or plates, or detections) in the slice
 )
 
 // Verdict is one check applied to one score.
@@ -246,16 +240,73 @@ type Verdict struct {
 	Op     string  `json:"op"`
 	Limit  float64 `json:"limit"`
 	Value  float64 `json:"value"`
-	Status string  `json:"status"`
-	Source string  `json:"source,omitempty"`
+	// CI is the value's 95 % interval; nil for counts and figures without one (a verdict on
+	// the point value).
+	CI     *stats.Interval `json:"ci,omitempty"`
+	Status string          `json:"status"`
+	// More is, for an insufficient sample, how many more truths of the check's slice (its type,
+	// condition or camera) would decide it if the estimate held: the n at which the interval
+	// at the current value clears the limit, less the truths there are. -1: none would, the
+	// value is on the limit.
+	More   int    `json:"more_truths,omitempty"`
+	Truths int    `json:"truths"` // truths in the slice
+	Source string `json:"source,omitempty"`
 }
 
 // Passed reports whether the verdict is a pass.
 func (v Verdict) Passed() bool { return v.Status == Pass }
 
-// String is "plate_accuracy.day 0.9760 >= 0.9300: pass".
+// Failed reports whether the verdict is a fail (the interval is wholly beyond the limit).
+func (v Verdict) Failed() bool { return v.Status == Fail }
+
+// String is "plate_accuracy.day 0.9760 [0.9400, 0.9906] >= 0.9300: pass".
 func (v Verdict) String() string {
-	return fmt.Sprintf("%s %s %s %s: %s", v.Metric, Format(v.Metric, v.Value), v.Op, Format(v.Metric, v.Limit), v.Status)
+	val := Format(v.Metric, v.Value)
+	if v.CI != nil {
+		val += " [" + Format(v.Metric, v.CI.Lo) + ", " + Format(v.Metric, v.CI.Hi) + "]"
+	}
+	st := v.Status
+	if v.Status == Insufficient {
+		st += " (" + v.MoreText() + ")"
+	}
+	return fmt.Sprintf("%s %s %s %s: %s", v.Metric, val, v.Op, Format(v.Metric, v.Limit), st)
+}
+
+// MoreText is "~120 more red_light truths" or "on the limit: no sample size decides".
+func (v Verdict) MoreText() string {
+	if v.More < 0 {
+		return "on the limit: no sample size decides"
+	}
+	_, scope, _ := strings.Cut(v.Metric, ".")
+	what := "truths"
+	if scope != "" {
+		what = strings.TrimPrefix(strings.TrimPrefix(scope, "weather:"), "camera:") + " truths"
+		if strings.HasPrefix(scope, "camera:") {
+			what = "truths on camera " + scope[7:]
+		}
+	}
+	return fmt.Sprintf("~%d more %s", v.More, what)
+}
+
+// Outcome of a set of verdicts.
+const (
+	Conforms   = "conforms"         // every check passes
+	DoesNot    = "does not conform" // at least one check fails
+	NotDecided = "not decided"      // none fails, but some lack data or a large enough sample
+)
+
+// Overall is the outcome of a set of verdicts.
+func Overall(vs []Verdict) string {
+	out := Conforms
+	for _, v := range vs {
+		switch {
+		case v.Failed():
+			return DoesNot
+		case !v.Passed():
+			out = NotDecided
+		}
+	}
+	return out
 }
 
 // Format prints a metric value in its unit: rates with 4 decimals, times in ms or s.
@@ -335,21 +386,119 @@ func (p *Profile) Evaluate(s *results.Score) []Verdict {
 			}
 		}
 		for _, n := range names {
-			v := Verdict{Metric: n, Op: c.Op, Limit: c.limit, Source: c.Source}
-			val, ok := Lookup(s, n)
-			v.Value = val
-			switch {
-			case !ok:
-				v.Status = NoData
-			case c.Op == ">=" && val >= c.limit, c.Op == "<=" && val <= c.limit:
-				v.Status = Pass
-			default:
-				v.Status = Fail
-			}
-			out = append(out, v)
+			out = append(out, judge(s, c, n))
 		}
 	}
 	return out
+}
+
+// judge applies one check to one metric name of a score.
+func judge(s *results.Score, c Check, name string) Verdict {
+	v := Verdict{Metric: name, Op: c.Op, Limit: c.limit, Source: c.Source}
+	val, ok := Lookup(s, name)
+	v.Value = val
+	m, _ := slice(s, name)
+	v.Truths = m.TP + m.FN
+	base, _, _ := strings.Cut(name, ".")
+	if !ok || base != "precision" && metricKinds[base] != count && v.Truths == 0 {
+		v.Status = NoData
+		return v
+	}
+	iv, hasCI := interval(m, base)
+	if !hasCI {
+		iv = stats.Interval{Lo: val, Hi: val}
+	} else {
+		v.CI = &iv
+	}
+	good := func(x float64) bool { return c.Op == ">=" && x >= c.limit || c.Op == "<=" && x <= c.limit }
+	switch {
+	case good(iv.Lo) && good(iv.Hi):
+		v.Status = Pass
+	case !good(iv.Lo) && !good(iv.Hi):
+		v.Status = Fail
+	default:
+		v.Status = Insufficient
+		v.More = more(m, base, val, iv, c.limit)
+	}
+	return v
+}
+
+// interval is a metric's 95 % interval in a slice, when it has one.
+func interval(m results.Metrics, base string) (stats.Interval, bool) {
+	if m.CI == nil {
+		return stats.Interval{}, false
+	}
+	ci := m.CI
+	var p *stats.Interval
+	switch base {
+	case "precision":
+		return ci.Precision, true
+	case "recall":
+		return ci.Recall, true
+	case "f1":
+		return ci.F1, true
+	case "plate_accuracy":
+		return ci.PlateAccuracy, true
+	case "latency_p50":
+		p = ci.LatencyP50Ms
+	case "latency_p95":
+		p = ci.LatencyP95Ms
+	case "latency_p99":
+		p = ci.LatencyP99Ms
+	}
+	if p == nil {
+		return stats.Interval{}, false
+	}
+	return *p, true
+}
+
+// more is how many more truths of the slice would decide a check at the current value val:
+// the sample size at which the interval clears the limit (Wilson's for proportions; for F1
+// and percentiles the bootstrap half-width shrunk as 1/sqrt(n)), less the units there are,
+// in truths. -1 when the value is on the limit.
+func more(m results.Metrics, base string, val float64, iv stats.Interval, limit float64) int {
+	truths := m.TP + m.FN
+	var n0, need int
+	switch base {
+	case "precision", "recall", "plate_accuracy":
+		n0 = map[string]int{"precision": m.TP + m.FP, "recall": truths, "plate_accuracy": m.Plates}[base]
+		need = stats.WilsonNeeded(val, limit)
+	default: // f1, latency percentiles
+		n0 = m.TP + m.FP + m.FN
+		if base != "f1" {
+			n0 = m.TP
+		}
+		half := val - iv.Lo // the side that faces the limit
+		if limit > val {
+			half = iv.Hi - val
+		}
+		need = stats.ScaledNeeded(n0, half, limit-val)
+	}
+	if need == 0 || n0 == 0 {
+		return -1
+	}
+	extra := max(need-n0, 1)
+	return int(math.Ceil(float64(extra) * float64(truths) / float64(n0)))
+}
+
+// Slice is the metrics of the slice a metric name is scoped to (overall, a type, a
+// condition or camera:<id>); ok is false when the score has no such slice.
+func Slice(s *results.Score, name string) (m results.Metrics, ok bool) { return slice(s, name) }
+
+// slice is the metrics of a metric name's scope.
+func slice(s *results.Score, name string) (m results.Metrics, ok bool) {
+	_, scope, _ := strings.Cut(name, ".")
+	switch {
+	case scope == "":
+		return s.Overall, true
+	case strings.HasPrefix(scope, "camera:"):
+		m, ok = s.ByCamera[scope[7:]]
+	case wire.ViolationType(scope).Valid():
+		m, ok = s.ByType[scope]
+	default:
+		m, ok = s.ByCondition[scope]
+	}
+	return m, ok
 }
 
 // JUnit is a JUnit XML report: one test suite per group, one test case per verdict.
@@ -358,6 +507,7 @@ type JUnit struct {
 	Name    string       `xml:"name,attr"`
 	Tests   int          `xml:"tests,attr"`
 	Fails   int          `xml:"failures,attr"`
+	Skips   int          `xml:"skipped,attr"`
 	Suites  []JUnitSuite `xml:"testsuite"`
 }
 
@@ -366,6 +516,7 @@ type JUnitSuite struct {
 	Name  string      `xml:"name,attr"`
 	Tests int         `xml:"tests,attr"`
 	Fails int         `xml:"failures,attr"`
+	Skips int         `xml:"skipped,attr"`
 	Cases []JUnitCase `xml:"testcase"`
 }
 
@@ -374,7 +525,13 @@ type JUnitCase struct {
 	Name      string        `xml:"name,attr"`
 	ClassName string        `xml:"classname,attr"`
 	Failure   *JUnitFailure `xml:"failure,omitempty"`
+	Skipped   *JUnitSkipped `xml:"skipped,omitempty"`
 	Output    string        `xml:"system-out,omitempty"`
+}
+
+// JUnitSkipped is a skipped element: a check that is not decided (no data, too small a sample).
+type JUnitSkipped struct {
+	Message string `xml:"message,attr"`
 }
 
 // JUnitFailure is a failure element.
@@ -388,9 +545,13 @@ func (j *JUnit) AddSuite(name string, vs []Verdict) {
 	s := JUnitSuite{Name: name}
 	for _, v := range vs {
 		c := JUnitCase{Name: v.Metric + " " + v.Op + " " + Format(v.Metric, v.Limit), ClassName: name, Output: v.Source}
-		if !v.Passed() {
+		switch {
+		case v.Failed():
 			c.Failure = &JUnitFailure{Message: v.String(), Text: v.String()}
 			s.Fails++
+		case !v.Passed():
+			c.Skipped = &JUnitSkipped{Message: v.String()}
+			s.Skips++
 		}
 		s.Cases = append(s.Cases, c)
 		s.Tests++
@@ -398,6 +559,7 @@ func (j *JUnit) AddSuite(name string, vs []Verdict) {
 	j.Suites = append(j.Suites, s)
 	j.Tests += s.Tests
 	j.Fails += s.Fails
+	j.Skips += s.Skips
 }
 
 // Write writes the XML.

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/trafficsim/trafficsim/results"
+	"github.com/trafficsim/trafficsim/results/stats"
 )
 
 func TestDefaultProfile(t *testing.T) {
@@ -82,8 +83,66 @@ func TestEvaluate(t *testing.T) {
 	if err := j.Write(&b); err != nil {
 		t.Fatal(err)
 	}
-	if j.Tests != 6 || j.Fails != 4 || !strings.Contains(b.String(), `<testcase name="f1.no_helmet &gt;= 0.9000" classname="conformity">`) {
+	if j.Tests != 6 || j.Fails != 2 || j.Skips != 2 || !strings.Contains(b.String(), `<skipped message="plate_accuracy.night 0.0000 &gt;= 0.8000: no data">`) || !strings.Contains(b.String(), `<testcase name="f1.no_helmet &gt;= 0.9000" classname="conformity">`) {
 		t.Errorf("junit %d tests %d failures:\n%s", j.Tests, j.Fails, b.String())
+	}
+}
+
+// ci fills a slice's intervals the way results does for counts (Wilson; F1 by bootstrap).
+func ci(m results.Metrics) results.Metrics {
+	m.CI = &results.Intervals{Precision: stats.Wilson(m.TP, m.TP+m.FP), Recall: stats.Wilson(m.TP, m.TP+m.FN),
+		F1: stats.F1(stats.Rand(1, "t"), m.TP, m.FP, m.FN), PlateAccuracy: stats.Wilson(m.PlatesOK, m.Plates)}
+	m.F1 = float64(2*m.TP) / float64(max(2*m.TP+m.FP+m.FN, 1))
+	m.Recall = float64(m.TP) / float64(max(m.TP+m.FN, 1))
+	m.PlateAccuracy = float64(m.PlatesOK) / float64(max(m.Plates, 1))
+	return m
+}
+
+// A check passes only when its whole interval clears the limit, fails only when the whole
+// interval misses it, and otherwise asks for a number of truths; no truths is "no data".
+func TestThreeWayVerdicts(t *testing.T) {
+	p, err := Parse("p.yaml", []byte(`checks:
+  - {metric: plate_accuracy.day, op: ">=", value: 0.93}
+  - {metric: plate_accuracy.night, op: ">=", value: 0.80}
+  - {metric: recall.red_light, op: ">=", value: 0.90}
+  - {metric: f1.wrong_way, op: ">=", value: 0.75}
+  - {metric: f1.no_helmet, op: ">=", value: 0.75}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &results.Score{
+		ByType: map[string]results.Metrics{"red_light": ci(results.Metrics{FP: 2, FN: 4}), "wrong_way": ci(results.Metrics{FP: 1}),
+			"no_helmet": ci(results.Metrics{TP: 12, FP: 3, FN: 2})},
+		ByCondition: map[string]results.Metrics{"day": ci(results.Metrics{TP: 167, FN: 35, Plates: 167, PlatesOK: 163}),
+			"night": ci(results.Metrics{TP: 67, FN: 19, Plates: 67, PlatesOK: 60})},
+	}
+	vs := p.Evaluate(s)
+	var got []string
+	for _, v := range vs {
+		got = append(got, v.String())
+	}
+	want := []string{
+		"plate_accuracy.day 0.9760 [0.9400, 0.9906] >= 0.9300: pass",
+		"plate_accuracy.night 0.8955 [0.7997, 0.9485] >= 0.8000: insufficient sample (~2 more night truths)",
+		"recall.red_light 0.0000 [0.0000, 0.4899] >= 0.9000: fail",
+		"f1.wrong_way 0.0000 >= 0.7500: no data",
+		"f1.no_helmet 0.8276 [0.6400, 0.9375] >= 0.7500: insufficient sample (~69 more no_helmet truths)",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("verdicts\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if o := Overall(vs); o != DoesNot {
+		t.Errorf("overall %q, want %q", o, DoesNot)
+	}
+	if o := Overall(vs[1:2]); o != NotDecided {
+		t.Errorf("overall of an insufficient sample %q, want %q", o, NotDecided)
+	}
+	// The promised number of truths decides: night plates at 0.8955 with 86+2 truths (the same
+	// plate share) clear 0.80.
+	n := 67 + (vs[1].More*67+85)/86
+	if iv := stats.Wilson(int(0.8955*float64(n)+0.5), n); iv.Lo < 0.80 {
+		t.Errorf("with %d plates the interval %v still does not clear 0.80", n, iv)
 	}
 }
 

@@ -17,9 +17,16 @@ import (
 
 // Limits are the regression gate: metric name (or a pattern such as "f1.*", path.Match
 // syntax) to the largest allowed drop (MaxDrop) or rise (MaxRise), in the metric's unit.
+//
+// A drop limit on a rate (f1, precision, recall, plate_accuracy) breaks only when the drop
+// also is significant at Alpha: noise from a small sample does not fail a gate.
 type Limits struct {
 	MaxDrop map[string]float64
 	MaxRise map[string]float64
+	// Alpha is the one-sided significance level of the gate's tests [DefaultAlpha, 0.05].
+	Alpha float64
+	// Seed seeds the F1 bootstrap [0].
+	Seed uint64
 }
 
 // ParseLimits reads "f1=0.01,recall.*=0.02" (rates) or "latency_p95=500ms,latency_p99=1s"
@@ -70,6 +77,14 @@ type Row struct {
 	Limit      string  `json:"limit,omitempty"`
 	LimitValue float64 `json:"limit_value,omitempty"`
 	Broken     bool    `json:"broken"`
+	// The gate's test of a rate's drop (see Limits): its name, the one-sided p-value, the
+	// smallest drop it detects with 80 % power at Alpha, and the truths paired across runs.
+	Tested      bool    `json:"tested,omitempty"`
+	Test        string  `json:"test,omitempty"`
+	P           float64 `json:"p,omitempty"`
+	MinDrop     float64 `json:"min_detectable_drop,omitempty"`
+	Paired      int     `json:"paired_truths,omitempty"`
+	Significant bool    `json:"significant,omitempty"`
 }
 
 // Better reports whether a rise of the metric is an improvement (rates, TP) or not (times,
@@ -133,8 +148,14 @@ func order(m string) int {
 }
 
 // Compare puts two scores side by side and marks the rows whose change breaks a limit. A
-// limited metric that has data in the baseline but none in the run is broken too.
-func Compare(base, run *results.Score, l Limits) []Row {
+// limited metric that has data in the baseline but none in the run is broken too. The
+// tests of rate drops are unpaired; ComparePaired pairs them by truth.
+func Compare(base, run *results.Score, l Limits) []Row { return ComparePaired(base, run, nil, nil, l) }
+
+// ComparePaired is Compare with the two runs' matches: when both come from the same scenario
+// and seeds (the caller checks), the truths they share are paired in the tests of recall,
+// plate accuracy and F1, which then see through what both runs miss alike.
+func ComparePaired(base, run *results.Score, bm, rm []results.Match, l Limits) []Row {
 	var rows []Row
 	for _, m := range MetricList(base, run) {
 		r := Row{Metric: m}
@@ -153,6 +174,7 @@ func Compare(base, run *results.Score, l Limits) []Row {
 				r.Broken = true
 			}
 		}
+		gate(&r, base, run, bm, rm, l)
 		rows = append(rows, r)
 	}
 	return rows
@@ -193,7 +215,7 @@ func Broken(rows []Row) int {
 func Table(w io.Writer, rows []Row, all bool) error {
 	var buf strings.Builder
 	tw := tabwriter.NewWriter(&buf, 2, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "metric\tbaseline\trun\tchange\tlimit\tverdict")
+	fmt.Fprintln(tw, "metric\tbaseline\trun\tchange\tsignificance\tdetectable drop\tlimit\tverdict")
 	for _, r := range rows {
 		overall := !strings.Contains(r.Metric, ".")
 		if !all && !overall && r.Limit == "" && math.Abs(r.Delta) < 1e-9 {
@@ -206,8 +228,15 @@ func Table(w io.Writer, rows []Row, all bool) error {
 		case r.Limit == "":
 			verdict = ""
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Metric, cell(r.Metric, r.Base, r.BaseOK), cell(r.Metric, r.Run, r.RunOK),
-			delta(r), r.Limit, verdict)
+		if verdict == "ok" && r.Tested && -r.Delta > r.LimitValue+1e-9 && strings.HasPrefix(r.Limit, "max drop") {
+			verdict = "ok (not significant)"
+		}
+		mdd := ""
+		if r.Tested {
+			mdd = conform.Format(r.Metric, r.MinDrop)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Metric, cell(r.Metric, r.Base, r.BaseOK), cell(r.Metric, r.Run, r.RunOK),
+			delta(r), significance(r), mdd, r.Limit, verdict)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -17,6 +17,7 @@ import (
 	"github.com/trafficsim/trafficsim/results"
 	"github.com/trafficsim/trafficsim/results/conform"
 	"github.com/trafficsim/trafficsim/results/record"
+	"github.com/trafficsim/trafficsim/results/stats"
 	"github.com/trafficsim/trafficsim/viz/chart"
 	"github.com/trafficsim/trafficsim/wire"
 )
@@ -43,7 +44,9 @@ func Prepare(rec *record.Record, prof *conform.Profile) *Input {
 		prof = conform.Default()
 	}
 	in := &Input{Record: rec, Profile: prof, Score: rec.Summary, Matches: rec.Matches}
-	if in.Score == nil || len(in.Matches) == 0 && (len(rec.Truth) > 0 || len(rec.Events) > 0) {
+	// A summary written before scores had intervals (no "ci") is scored again for them.
+	noCI := in.Score != nil && in.Score.Overall.CI == nil && (len(rec.Truth) > 0 || len(rec.Events) > 0)
+	if in.Score == nil || noCI || len(in.Matches) == 0 && (len(rec.Truth) > 0 || len(rec.Events) > 0) {
 		s, ms := rec.Score()
 		in.Score, in.Matches = &s, ms
 	}
@@ -71,6 +74,7 @@ type tableRow struct {
 	M                         results.Metrics
 	Frames, Late              string
 	F1Class, PrecClass, RecCl string
+	RecCI, F1CI, PlateCI      string // 95 % intervals, "" without data
 }
 
 type view struct {
@@ -79,12 +83,16 @@ type view struct {
 	Duration           string
 	Generated          string
 	Conforms           bool
+	Outcome            string // conform.Overall: conforms, does not conform, not decided
+	OutcomeClass       string // pass, fail or undecided
 	Failed, Total      int
+	Undecided          int
 	Tiles              []tile
 	Verdicts           []conform.Verdict
 	ProfileName        string
 	Charts             map[string]template.HTML
 	Types, Cams, Conds []tableRow
+	Overall            tableRow
 	Score              *results.Score
 	Compare            []Row
 	CompareBroken      int
@@ -122,13 +130,53 @@ var funcs = template.FuncMap{
 		}
 		return "worse"
 	},
-	"status": func(v conform.Verdict) string {
-		if v.Passed() {
-			return "pass"
+	"status": status,
+	"chip": func(v conform.Verdict) string {
+		return map[string]string{conform.Pass: "PASS", conform.Fail: "FAIL", conform.Insufficient: "INSUFFICIENT SAMPLE", conform.NoData: "NO DATA"}[v.Status]
+	},
+	"measured": measured,
+	"ci":       ciText,
+	"upper":    strings.ToUpper,
+	"nodata": func(metric string) string { // what a check without data lacks
+		if strings.HasPrefix(metric, "plate_accuracy") {
+			return "detected vehicles with a readable plate"
 		}
-		return "fail"
+		return "truths of this kind"
 	},
 	"overall": func(r Row) bool { return !strings.Contains(r.Metric, ".") || r.Limit != "" || math.Abs(r.Delta) > 1e-9 },
+}
+
+// status is a verdict's CSS class: pass, fail, undecided (insufficient sample) or nodata.
+func status(v conform.Verdict) string {
+	switch v.Status {
+	case conform.Pass:
+		return "pass"
+	case conform.Fail:
+		return "fail"
+	case conform.NoData:
+		return "nodata"
+	}
+	return "undecided"
+}
+
+// measured is a verdict's value with its 95 % interval: "89.6% (80.0–94.8%)".
+func measured(v conform.Verdict) string {
+	if v.Status == conform.NoData {
+		return "no data"
+	}
+	s := conform.Human(v.Metric, v.Value)
+	if v.CI != nil {
+		s += " (" + conform.Human(v.Metric, v.CI.Lo) + "–" + conform.Human(v.Metric, v.CI.Hi) + ")"
+	}
+	return s
+}
+
+// ciText is a rate's interval for the tables: "0.64–0.94", or "" without one.
+func ciText(iv stats.Interval, n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%.2f–%.2f", iv.Lo, iv.Hi)
 }
 
 var tmpl = template.Must(template.New("report").Funcs(funcs).Parse(reportTmpl))
@@ -176,19 +224,30 @@ func build(in *Input) *view {
 	v.Duration = dur.Round(time.Second).String()
 	v.Total = len(in.Verdicts)
 	for _, x := range in.Verdicts {
-		if !x.Passed() {
+		switch {
+		case x.Failed():
 			v.Failed++
+		case !x.Passed():
+			v.Undecided++
 		}
 	}
-	v.Conforms = v.Failed == 0
+	v.Outcome = conform.Overall(in.Verdicts)
+	v.Conforms = v.Outcome == conform.Conforms
+	v.OutcomeClass = map[string]string{conform.Conforms: "pass", conform.DoesNot: "fail", conform.NotDecided: "undecided"}[v.Outcome]
 	o := s.Overall
 	look := func(name string) (float64, bool) { return conform.Lookup(s, name) }
 	cls := func(name string) string { // the tile's colour: its check's verdict, if any
 		for _, x := range in.Verdicts {
-			if x.Metric == name && x.Passed() {
-				return "pass"
-			} else if x.Metric == name {
-				return "fail"
+			if x.Metric == name {
+				return status(x)
+			}
+		}
+		return ""
+	}
+	ci := func(name string) string { // the tile's interval: its check's, if any
+		for _, x := range in.Verdicts {
+			if x.Metric == name && x.CI != nil {
+				return "95% CI " + conform.Human(name, x.CI.Lo) + "–" + conform.Human(name, x.CI.Hi) + "; "
 			}
 		}
 		return ""
@@ -197,7 +256,7 @@ func build(in *Input) *view {
 	plates := func(name, light string) (string, string) {
 		m := s.ByCondition[light]
 		if v, ok := look(name); ok {
-			return fmt.Sprintf("%.1f%%", 100*v), fmt.Sprintf("%d of %d detected vehicles", m.PlatesOK, m.Plates)
+			return fmt.Sprintf("%.1f%%", 100*v), ci(name) + fmt.Sprintf("%d of %d detected vehicles", m.PlatesOK, m.Plates)
 		}
 		return "no data", "no detected vehicle showed a readable plate"
 	}
@@ -206,13 +265,14 @@ func build(in *Input) *view {
 	v.Tiles = []tile{
 		{"Plates read, day", pdv, pds, cls("plate_accuracy.day")},
 		{"Plates read, night", pnv, pns, cls("plate_accuracy.night")},
-		{"Detection F1", fmt.Sprintf("%.3f", o.F1), fmt.Sprintf("precision %.3f, recall %.3f", o.Precision, o.Recall), cls("f1")},
-		{"Latency p95", conform.Format("latency_p95", o.LatencyP95Ms), fmt.Sprintf("p50 %s, p99 %s", conform.Format("latency_p50", o.LatencyP50Ms), conform.Format("latency_p99", o.LatencyP99Ms)), cls("latency_p95")},
+		{"Detection F1", fmt.Sprintf("%.3f", o.F1), ci("f1") + fmt.Sprintf("precision %.3f, recall %.3f", o.Precision, o.Recall), cls("f1")},
+		{"Latency p95", conform.Format("latency_p95", o.LatencyP95Ms), ci("latency_p95") + fmt.Sprintf("p50 %s, p99 %s", conform.Format("latency_p50", o.LatencyP50Ms), conform.Format("latency_p99", o.LatencyP99Ms)), cls("latency_p95")},
 		{"Violations in truth", fmt.Sprint(s.Truths), fmt.Sprintf("%d detected, %d missed", o.TP, o.FN), ""},
 		{"Events from device", fmt.Sprint(s.Events), fmt.Sprintf("%d false alarms, %d duplicates", o.FP, o.Duplicates), ""},
 	}
 
 	// Tables.
+	v.Overall = row("all", s.Overall, nil)
 	for _, t := range wire.ViolationTypes {
 		if m, ok := s.ByType[string(t)]; ok {
 			v.Types = append(v.Types, row(string(t), m, nil))
@@ -248,6 +308,9 @@ func row(name string, m results.Metrics, d *results.Delivery) tableRow {
 		PrecClass: rateClass(m.Precision, m.TP+m.FP, 0.9, 0.8), RecCl: rateClass(m.Recall, m.TP+m.FN, 0.9, 0.8)}
 	if d != nil {
 		r.Frames, r.Late = fmt.Sprint(d.Frames), fmt.Sprint(d.Late)
+	}
+	if m.CI != nil {
+		r.RecCI, r.F1CI, r.PlateCI = ciText(m.CI.Recall, m.TP+m.FN), ciText(m.CI.F1, m.TP+m.FP+m.FN), ciText(m.CI.PlateAccuracy, m.Plates)
 	}
 	return r
 }
@@ -335,8 +398,12 @@ func charts(v *view, in *Input, dur time.Duration) {
 		}
 		col, own := chart.Green, 0.0
 		for _, x := range in.Verdicts {
-			if x.Metric == "f1."+string(t) && !x.Passed() {
+			switch {
+			case x.Metric != "f1."+string(t):
+			case x.Failed():
 				col = chart.Red
+			case !x.Passed():
+				col = chart.Orange
 			}
 		}
 		for _, c := range in.Profile.Checks {

@@ -14,6 +14,7 @@ import (
 	"github.com/trafficsim/trafficsim/results/conform"
 	"github.com/trafficsim/trafficsim/results/record"
 	"github.com/trafficsim/trafficsim/results/record/recordtest"
+	"github.com/trafficsim/trafficsim/results/stats"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden report.html and junit.xml of results/testdata/run")
@@ -93,23 +94,42 @@ func TestReportIsSelfContained(t *testing.T) {
 }
 
 func TestVerdictHeadline(t *testing.T) {
-	rec := &record.Record{Run: record.Run{ID: "x"}}
-	s := results.Score{Overall: results.Metrics{TP: 10, F1: 1, Precision: 1, Recall: 1},
-		ByCondition: map[string]results.Metrics{"day": {TP: 10, Plates: 10, PlatesOK: 10, PlateAccuracy: 1}}}
-	rec.Summary = &s
-	rec.Matches = []results.Match{{Outcome: results.TP, Camera: "c"}}
 	prof, err := conform.Parse("p", []byte("checks:\n  - {metric: plate_accuracy.day, op: \">=\", value: 0.93}\n  - {metric: plate_accuracy.night, op: \">=\", value: 0.8}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var b bytes.Buffer
-	if err := Render(&b, Prepare(rec, prof)); err != nil {
-		t.Fatal(err)
+	plates := func(ok, n int) results.Metrics {
+		m := results.Metrics{TP: n, Plates: n, PlatesOK: ok, PlateAccuracy: float64(ok) / float64(n)}
+		m.CI = &results.Intervals{PlateAccuracy: stats.Wilson(ok, n)}
+		return m
 	}
-	got := regexp.MustCompile(`\s+`).ReplaceAllString(b.String(), " ")
-	for _, want := range []string{"DOES NOT CONFORM", "1 of 2 checks fail", "Plates read correctly, night: no data, required ≥ 80.0%"} {
-		if !strings.Contains(got, want) {
-			t.Errorf("headline lacks %q", want)
+	cases := []struct {
+		name  string
+		conds map[string]results.Metrics
+		want  []string
+	}{
+		{"decided pass and no data", map[string]results.Metrics{"day": plates(300, 300)},
+			[]string{"NOT DECIDED", "No check fails, but 1 of 2 are not decided", "Plates read correctly, night: no data, required ≥ 80.0% &mdash; no data"}},
+		{"a small sample", map[string]results.Metrics{"day": plates(300, 300), "night": plates(9, 10)},
+			[]string{"NOT DECIDED", "Plates read correctly, night: 90.0% (59.6%–98.2%), required ≥ 80.0% &mdash; insufficient sample, ~52 more night truths"}},
+		{"a fail", map[string]results.Metrics{"day": plates(300, 300), "night": plates(20, 40)},
+			[]string{"DOES NOT CONFORM", "1 of 2 checks fail (the whole 95&nbsp;% interval misses the limit)"}},
+		{"a pass", map[string]results.Metrics{"day": plates(300, 300), "night": plates(380, 400)},
+			[]string{"CONFORMS", "All 2 checks of the profile pass"}},
+	}
+	for _, c := range cases {
+		rec := &record.Record{Run: record.Run{ID: "x"}}
+		rec.Summary = &results.Score{Overall: results.Metrics{TP: 10, F1: 1, Precision: 1, Recall: 1}, ByCondition: c.conds}
+		rec.Matches = []results.Match{{Outcome: results.TP, Camera: "c"}}
+		var b bytes.Buffer
+		if err := Render(&b, Prepare(rec, prof)); err != nil {
+			t.Fatal(err)
+		}
+		got := regexp.MustCompile(`\s+`).ReplaceAllString(b.String(), " ")
+		for _, want := range c.want {
+			if !strings.Contains(got, want) {
+				t.Errorf("%s: headline lacks %q", c.name, want)
+			}
 		}
 	}
 }
@@ -136,8 +156,8 @@ func TestReportOfAnEmptyRun(t *testing.T) {
 	if strings.Contains(html, "NaN") || strings.Contains(html, "Inf") {
 		t.Error("empty report draws NaN or Inf")
 	}
-	if !strings.Contains(html, "DOES NOT CONFORM") || !strings.Contains(html, "NO DATA") {
-		t.Error("an empty run must not conform and must say no data")
+	if !strings.Contains(html, "NOT DECIDED") || strings.Contains(html, "DOES NOT CONFORM") || !strings.Contains(html, "NO DATA") {
+		t.Error("an empty run must neither conform nor fail: not decided, no data")
 	}
 	if !strings.Contains(html, "no detected vehicle showed a readable plate") || strings.Contains(html, "0 of 0 detected vehicles") {
 		t.Error("the plate tiles of a run without readable plates must say no data, not 0.0%")

@@ -886,7 +886,7 @@ func (s *stopper) finish(ctx context.Context) error {
 	s.res.Center = st
 	// everything is in: every truth is final
 	end := c.TimeNow().UTC()
-	score := s.final.Score(end.Add(24 * time.Hour))
+	score := s.final.ScoreIntervals(end.Add(24 * time.Hour))
 	s.res.WarmUpTruths, s.res.AfterEndTruths = score.WarmUpTruths, score.AfterEndTruths
 	cuts := s.final.Cuts()
 	s.res.TruthFrom, s.res.TruthUntil = cuts.From, cuts.Until

@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/trafficsim/trafficsim/results"
+	"github.com/trafficsim/trafficsim/results/conform"
 )
 
 // WriteScorecard prints the scorecard of a run as a table: per violation type and overall
@@ -15,14 +17,18 @@ import (
 func WriteScorecard(w io.Writer, r *Result) error {
 	s := r.Score
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "type\tTP\tFP\tFN\tprecision\trecall\tF1\t")
+	fmt.Fprintln(tw, "type\tTP\tFP\tFN\tprecision\trecall\tF1\tF1 95% CI\t")
 	types := make([]string, 0, len(s.ByType))
 	for t := range s.ByType {
 		types = append(types, t)
 	}
 	sort.Strings(types)
 	row := func(name string, m results.Metrics) {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%.3f\t\n", name, m.TP, m.FP, m.FN, rate(m.Precision, m.TP+m.FP), rate(m.Recall, m.TP+m.FN), m.F1)
+		ci := "-"
+		if m.CI != nil && m.TP+m.FP+m.FN > 0 {
+			ci = fmt.Sprintf("%.2f-%.2f", m.CI.F1.Lo, m.CI.F1.Hi)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%.3f\t%s\t\n", name, m.TP, m.FP, m.FN, rate(m.Precision, m.TP+m.FP), rate(m.Recall, m.TP+m.FN), m.F1, ci)
 	}
 	for _, t := range types {
 		row(t, s.ByType[t])
@@ -37,11 +43,18 @@ func WriteScorecard(w io.Writer, r *Result) error {
 		if !ok || m.Plates == 0 {
 			return "-"
 		}
+		if m.CI != nil {
+			return fmt.Sprintf("%.1f%% (%d/%d, 95%% CI %.1f-%.1f%%)", 100*m.PlateAccuracy, m.PlatesOK, m.Plates, 100*m.CI.PlateAccuracy.Lo, 100*m.CI.PlateAccuracy.Hi)
+		}
 		return fmt.Sprintf("%.1f%% (%d/%d)", 100*m.PlateAccuracy, m.PlatesOK, m.Plates)
 	}
 	fmt.Fprintf(w, "plate accuracy   day %s, night %s\n", plates(results.Day), plates(results.Night))
 	o := s.Overall
-	fmt.Fprintf(w, "latency          p50 %.0f ms, p95 %.0f ms, p99 %.0f ms (received at the center - truth wall time)\n", o.LatencyP50Ms, o.LatencyP95Ms, o.LatencyP99Ms)
+	p95ci := ""
+	if o.CI != nil && o.CI.LatencyP95Ms != nil {
+		p95ci = fmt.Sprintf(" (95%% CI %.0f-%.0f)", o.CI.LatencyP95Ms.Lo, o.CI.LatencyP95Ms.Hi)
+	}
+	fmt.Fprintf(w, "latency          p50 %.0f ms, p95 %.0f ms%s, p99 %.0f ms (received at the center - truth wall time)\n", o.LatencyP50Ms, o.LatencyP95Ms, p95ci, o.LatencyP99Ms)
 	fmt.Fprintf(w, "time error       mean %.0f ms, p95 %.0f ms\n", o.TimeErrorMeanMs, o.TimeErrorP95Ms)
 	fmt.Fprintf(w, "cameras          %d (%d smart cameras), %d truths, %d events, %d late, %d invalid\n", r.Cameras, r.Smart, s.Truths, s.Events, s.Late, s.Invalid)
 	if r.WarmUpTruths > 0 {
@@ -81,19 +94,21 @@ func WriteScorecard(w io.Writer, r *Result) error {
 				cl.ID, cl.Cameras, cl.Received, cl.Forwarded, cl.Pending, m.TP, m.FP, m.FN, m.F1)
 		}
 	}
-	var failed []string
+	// Three-way: a check passes or fails on its whole 95 % interval, else it is not decided.
+	var open []string
+	nfail := 0
 	for _, v := range r.Verdicts {
 		if !v.Passed() {
-			failed = append(failed, v.String())
+			open = append(open, v.String())
+		}
+		if v.Failed() {
+			nfail++
 		}
 	}
-	if len(failed) == 0 {
-		fmt.Fprintf(w, "verdict          PASS: %d checks of profile %s\n", len(r.Verdicts), r.Profile)
-	} else {
-		fmt.Fprintf(w, "verdict          FAIL: %d of %d checks of profile %s\n", len(failed), len(r.Verdicts), r.Profile)
-		for _, f := range failed {
-			fmt.Fprintf(w, "                   %s\n", f)
-		}
+	fmt.Fprintf(w, "verdict          %s: %d pass, %d fail, %d not decided of %d checks of profile %s\n", strings.ToUpper(conform.Overall(r.Verdicts)),
+		len(r.Verdicts)-len(open), nfail, len(open)-nfail, len(r.Verdicts), r.Profile)
+	for _, f := range open {
+		fmt.Fprintf(w, "                   %s\n", f)
 	}
 	if r.Interrupted {
 		fmt.Fprintln(w, "note             the run was interrupted before its duration")

@@ -1,0 +1,5 @@
+package stats
+
+import "slices"
+
+func sortFloats(a []float64) { slices.Sort(a) }

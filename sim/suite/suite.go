@@ -1,0 +1,420 @@
+package suite
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+
+	"github.com/trafficsim/trafficsim/results"
+	"github.com/trafficsim/trafficsim/results/conform"
+	"github.com/trafficsim/trafficsim/scenarios"
+	"github.com/trafficsim/trafficsim/sim/smartcam"
+	"github.com/trafficsim/trafficsim/synth/world"
+	"github.com/trafficsim/trafficsim/wire"
+)
+
+// Suite is a conformity suite file.
+type Suite struct {
+	Name string `yaml:"name"`
+	// Profile is the conformity profile: "default" (embedded) or a file, relative to the
+	// suite file [default].
+	Profile string `yaml:"profile"`
+	// Device is the device under test. "smartcam": the smart-camera error model of
+	// sim/smartcam fed from the truth (fast, no rendering; for the suite's own tests and for
+	// planning) [smartcam].
+	Device   string         `yaml:"device"`
+	Smartcam *SmartcamModel `yaml:"smartcam"`
+	// Cameras per cell and seed [1]; Duration each camera plays [60s].
+	Cameras  int    `yaml:"cameras"`
+	Duration string `yaml:"duration"`
+	// Speed is the speed range the draft requires: speeding truths must cover it.
+	Speed *SpeedRange `yaml:"speed"`
+	Cells []Cell      `yaml:"cells"`
+
+	duration time.Duration
+	profile  *conform.Profile
+}
+
+// SmartcamModel sets the smart-camera error model (sim/smartcam.Model defaults when 0).
+type SmartcamModel struct {
+	MissRate       float64 `yaml:"miss_rate"`
+	FalsePerHour   float64 `yaml:"false_per_hour"`
+	PlateErrorRate float64 `yaml:"plate_error_rate"`
+}
+
+// SpeedRange is a speed requirement in km/h.
+type SpeedRange struct {
+	MinKmh float64 `yaml:"min_kmh"`
+	MaxKmh float64 `yaml:"max_kmh"`
+}
+
+// Cell is one scenario under one condition, played with Seeds sealed seeds.
+type Cell struct {
+	Scenario  string `yaml:"scenario"`
+	Condition string `yaml:"condition"` // day, night, rain or fog: checked against the scenario
+	Seeds     int    `yaml:"seeds"`     // seed slots [1]
+}
+
+// Conditions a cell may name.
+var Conditions = []string{"day", "night", "rain", "fog"}
+
+// Load reads a suite file.
+func Load(path string) (*Suite, []byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("suite: %w", err)
+	}
+	s, err := Parse(path, b)
+	if err != nil {
+		return nil, nil, err
+	}
+	if s.Profile != "" && s.Profile != "default" {
+		p := s.Profile
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(filepath.Dir(path), p)
+		}
+		if s.profile, err = conform.Load(p); err != nil {
+			return nil, nil, err
+		}
+	}
+	return s, b, nil
+}
+
+// Parse reads a suite strictly: unknown keys, unknown scenarios, conditions a scenario does
+// not have and bad numbers are errors naming the field.
+func Parse(name string, b []byte) (s *Suite, err error) {
+	s = &Suite{}
+	defer func() {
+		if r := recover(); r != nil { // go-yaml panics on some malformed input (see conform.Parse)
+			s, err = nil, fmt.Errorf("suite: %s: malformed YAML (the parser failed: %v)", name, r)
+		}
+	}()
+	if err := yaml.UnmarshalWithOptions(b, s, yaml.DisallowUnknownField()); err != nil {
+		return nil, fmt.Errorf("suite: %s: %s", name, yaml.FormatError(err, false, false))
+	}
+	bad := func(field, format string, a ...any) error {
+		return fmt.Errorf("suite: %s: %s: %s", name, field, fmt.Sprintf(format, a...))
+	}
+	if s.Device == "" {
+		s.Device = "smartcam"
+	}
+	if s.Device != "smartcam" {
+		return nil, bad("device", "want smartcam (the reference device runs through `trafficsim run`), got %q", s.Device)
+	}
+	if s.Cameras == 0 {
+		s.Cameras = 1
+	}
+	if s.Cameras < 0 || s.Cameras > 1000 {
+		return nil, bad("cameras", "must be 1-1000, got %d", s.Cameras)
+	}
+	s.duration = time.Minute
+	if s.Duration != "" {
+		d, err := time.ParseDuration(s.Duration)
+		if err != nil || d < time.Second || d > 24*time.Hour {
+			return nil, bad("duration", "want a duration from 1s to 24h, got %q", s.Duration)
+		}
+		s.duration = d
+	}
+	if s.Speed != nil && (s.Speed.MinKmh < 0 || s.Speed.MaxKmh <= s.Speed.MinKmh) {
+		return nil, bad("speed", "want 0 <= min_kmh < max_kmh, got %g-%g", s.Speed.MinKmh, s.Speed.MaxKmh)
+	}
+	if len(s.Cells) == 0 {
+		return nil, bad("cells", "at least one cell is needed")
+	}
+	for i := range s.Cells {
+		c := &s.Cells[i]
+		field := fmt.Sprintf("cells[%d]", i)
+		sc, err := scenarios.Lookup(c.Scenario)
+		if err != nil {
+			return nil, bad(field+".scenario", "%v", err)
+		}
+		if !slices.Contains(Conditions, c.Condition) {
+			return nil, bad(field+".condition", "want one of %s, got %q", strings.Join(Conditions, ", "), c.Condition)
+		}
+		if has := scenarioConditions(sc); !slices.Contains(has, c.Condition) {
+			return nil, bad(field+".condition", "scenario %s is %s, not %s", c.Scenario, strings.Join(has, " and "), c.Condition)
+		}
+		if c.Seeds == 0 {
+			c.Seeds = 1
+		}
+		if c.Seeds < 0 || c.Seeds > 1000 {
+			return nil, bad(field+".seeds", "must be 1-1000, got %d", c.Seeds)
+		}
+	}
+	return s, nil
+}
+
+// scenarioConditions names a scenario's light and weather as cell conditions.
+func scenarioConditions(sc *scenarios.Scenario) []string {
+	light := "day"
+	if sc.Conditions.TimeOfDay == "night" || sc.Conditions.TimeOfDay == "dusk" {
+		light = "night"
+	}
+	out := []string{light}
+	if w := sc.Conditions.Weather; w == "rain" || w == "fog" {
+		out = append(out, w)
+	}
+	return out
+}
+
+// Slots is the number of sealed seeds the suite needs: one per cell seed.
+func (s *Suite) Slots() int {
+	n := 0
+	for _, c := range s.Cells {
+		n += c.Seeds
+	}
+	return n
+}
+
+// ProfileOrDefault is the suite's profile.
+func (s *Suite) ProfileOrDefault() *conform.Profile {
+	if s.profile != nil {
+		return s.profile
+	}
+	return conform.Default()
+}
+
+// CellRun is one cell and seed slot of a suite run (cells.json).
+type CellRun struct {
+	Cell      int               `json:"cell"`
+	Slot      int               `json:"slot"` // index into the sealed seeds
+	Scenario  string            `json:"scenario"`
+	Condition string            `json:"condition"`
+	Seed      uint64            `json:"seed"`
+	Truths    int               `json:"truths"`
+	TruthHash string            `json:"truth_sha256"` // of the truth violations, re-computable from the revealed seed
+	Minutes   float64           `json:"camera_minutes"`
+	Score     *results.Score    `json:"score"`
+	Verdicts  []conform.Verdict `json:"verdicts"`
+}
+
+// Result is a suite run.
+type Result struct {
+	Suite    string            `json:"suite"`
+	Cells    []CellRun         `json:"cells"`
+	Score    results.Score     `json:"score"` // all cells together
+	Verdicts []conform.Verdict `json:"verdicts"`
+	Speed    *SpeedCoverage    `json:"speed,omitempty"`
+}
+
+// Shard picks the cells of one shard: cell i runs in shard i mod n (n 0 or 1: all).
+type Shard struct{ Index, Of int }
+
+func (sh Shard) has(i int) bool { return sh.Of <= 1 || i%sh.Of == sh.Index }
+
+// Run plays the suite's cells with the sealed seeds (one per slot, in cell order) and
+// scores them. Same suite and seeds give the same result.
+func Run(ctx context.Context, s *Suite, seeds []uint64, sh Shard) (*Result, error) {
+	if len(seeds) != s.Slots() {
+		return nil, fmt.Errorf("suite: %d seeds for %d seed slots", len(seeds), s.Slots())
+	}
+	m := smartcam.Model{}
+	if s.Smartcam != nil {
+		m.MissRate, m.FalsePerHour, m.PlateErrorRate = s.Smartcam.MissRate, s.Smartcam.FalsePerHour, s.Smartcam.PlateErrorRate
+	}
+	prof := s.ProfileOrDefault()
+	res := &Result{Suite: s.Name}
+	var allT []wire.Violation
+	var allE []results.Received
+	slot := 0
+	for ci, c := range s.Cells {
+		for k := 0; k < c.Seeds; k, slot = k+1, slot+1 {
+			if !sh.has(ci) {
+				continue
+			}
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			cr := CellRun{Cell: ci, Slot: slot, Scenario: c.Scenario, Condition: c.Condition, Seed: seeds[slot],
+				Minutes: s.duration.Minutes() * float64(s.Cameras)}
+			truths, err := CellTruth(s, ci, k, seeds[slot])
+			if err != nil {
+				return nil, err
+			}
+			cr.Truths, cr.TruthHash = len(truths), hashTruth(truths)
+			var events []results.Received
+			for cam := range s.Cameras {
+				id := cameraID(ci, k, cam)
+				sc := smartcam.NewCamera(id, seeds[slot], m)
+				for _, v := range truths {
+					if v.Camera != id {
+						continue
+					}
+					for _, e := range sc.Observe(v) {
+						events = append(events, results.Received{Event: e.Event, At: e.SendAt})
+					}
+				}
+				for _, e := range sc.FalseAlarms(epoch, epoch.Add(s.duration)) {
+					events = append(events, results.Received{Event: e.Event, At: e.SendAt})
+				}
+			}
+			score, _ := results.ScoreRun(truths, events, nil, results.Config{})
+			cr.Score, cr.Verdicts = &score, prof.Evaluate(&score)
+			res.Cells = append(res.Cells, cr)
+			allT, allE = append(allT, truths...), append(allE, events...)
+		}
+	}
+	res.Score, _ = results.ScoreRun(allT, allE, nil, results.Config{})
+	res.Verdicts = prof.Evaluate(&res.Score)
+	if s.Speed != nil {
+		res.Speed = Coverage(*s.Speed, allT)
+	}
+	return res, nil
+}
+
+// epoch is the wall time every cell starts at (cameras are distinct, so cells may overlap).
+var epoch = time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)
+
+func cameraID(cell, seed, cam int) string {
+	return fmt.Sprintf("c%d-s%d-cam-%02d", cell+1, seed+1, cam+1)
+}
+
+// CellTruth is the truth of seed k of a cell: camera j plays the world of seed+j, as a
+// run's clip j does, from the world model alone.
+func CellTruth(s *Suite, cell, k int, seed uint64) ([]wire.Violation, error) {
+	c := s.Cells[cell]
+	sc, err := scenarios.Lookup(c.Scenario)
+	if err != nil {
+		return nil, err
+	}
+	var out []wire.Violation
+	for cam := range s.Cameras {
+		id := cameraID(cell, k, cam)
+		tr, _, err := world.Generate(sc, world.Options{Seed: seed + uint64(cam), Duration: s.duration, Camera: id})
+		if err != nil {
+			return nil, fmt.Errorf("suite: cell %d (%s): %w", cell+1, c.Scenario, err)
+		}
+		for _, v := range tr.Violations {
+			v.Camera = id
+			v.Wall = epoch.Add(time.Duration(v.T * float64(time.Second)))
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// hashTruth is the hex SHA-256 of the truth's JSON.
+func hashTruth(vs []wire.Violation) string {
+	b, _ := json.Marshal(vs)
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// CheckTruth re-runs the truth of every cell of a result from the revealed seeds and
+// compares it with the hash the run recorded: the seeds the run used are the ones revealed.
+func CheckTruth(s *Suite, seeds []uint64, r *Result) error {
+	if len(seeds) != s.Slots() {
+		return fmt.Errorf("suite: %d seeds for %d seed slots", len(seeds), s.Slots())
+	}
+	for _, c := range r.Cells {
+		if c.Slot < 0 || c.Slot >= len(seeds) || c.Cell < 0 || c.Cell >= len(s.Cells) {
+			return fmt.Errorf("suite: cell %d slot %d is not in the suite", c.Cell+1, c.Slot)
+		}
+		if c.Seed != seeds[c.Slot] {
+			return fmt.Errorf("suite: cell %d (%s) ran seed %d, the revealed seed is %d", c.Cell+1, c.Scenario, c.Seed, seeds[c.Slot])
+		}
+		k := c.Slot - firstSlot(s, c.Cell)
+		truths, err := CellTruth(s, c.Cell, k, seeds[c.Slot])
+		if err != nil {
+			return err
+		}
+		if h := hashTruth(truths); h != c.TruthHash {
+			return fmt.Errorf("suite: cell %d (%s): the truth of the revealed seed (sha256 %s) is not the truth scored (%s)", c.Cell+1, c.Scenario, h[:12], c.TruthHash[:min(12, len(c.TruthHash))])
+		}
+	}
+	return nil
+}
+
+func firstSlot(s *Suite, cell int) int {
+	n := 0
+	for i := range cell {
+		n += s.Cells[i].Seeds
+	}
+	return n
+}
+
+// SpeedCoverage says which bins of the required speed range the speeding truths covered.
+type SpeedCoverage struct {
+	MinKmh, MaxKmh float64  // required
+	SeenMin        float64  `json:"seen_min_kmh"`
+	SeenMax        float64  `json:"seen_max_kmh"`
+	Bins           []string `json:"bins"`    // "10-52 km/h" ...
+	Counts         []int    `json:"counts"`  // speeding truths per bin
+	Missing        []string `json:"missing"` // bins without a truth
+}
+
+// Coverage bins the required range in four and counts the speeding truths in each.
+func Coverage(r SpeedRange, truths []wire.Violation) *SpeedCoverage {
+	c := &SpeedCoverage{MinKmh: r.MinKmh, MaxKmh: r.MaxKmh, Counts: make([]int, 4)}
+	w := (r.MaxKmh - r.MinKmh) / 4
+	for i := range 4 {
+		c.Bins = append(c.Bins, fmt.Sprintf("%.0f-%.0f km/h", r.MinKmh+float64(i)*w, r.MinKmh+float64(i+1)*w))
+	}
+	first := true
+	for _, v := range truths {
+		if v.Type != wire.Speeding || v.SpeedKmh <= 0 {
+			continue
+		}
+		if first || v.SpeedKmh < c.SeenMin {
+			c.SeenMin = v.SpeedKmh
+		}
+		if first || v.SpeedKmh > c.SeenMax {
+			c.SeenMax = v.SpeedKmh
+		}
+		first = false
+		if i := int((v.SpeedKmh - r.MinKmh) / w); i >= 0 && i < 4 {
+			c.Counts[i]++
+		}
+	}
+	for i, n := range c.Counts {
+		if n == 0 {
+			c.Missing = append(c.Missing, c.Bins[i])
+		}
+	}
+	return c
+}
+
+// Status is pass when every bin has a speeding truth, no data without any, else
+// insufficient sample.
+func (c *SpeedCoverage) Status() string {
+	switch {
+	case len(c.Missing) == 0:
+		return conform.Pass
+	case len(c.Missing) == len(c.Bins):
+		return conform.NoData
+	}
+	return conform.Insufficient
+}
+
+// InputHashes is the SHA-256 of every scenario file the suite's cells use (shipped ones as
+// "scenarios/NAME.yaml"), for the signed manifest.
+func InputHashes(s *Suite) (map[string]string, error) {
+	out := map[string]string{}
+	for _, c := range s.Cells {
+		var b []byte
+		var err error
+		name := c.Scenario
+		if slices.Contains(scenarios.Names(), c.Scenario) {
+			name = "scenarios/" + c.Scenario + ".yaml"
+			b, err = fs.ReadFile(scenarios.Shipped(), c.Scenario+".yaml")
+		} else {
+			b, err = os.ReadFile(c.Scenario)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("suite: %w", err)
+		}
+		h := sha256.Sum256(b)
+		out[name] = hex.EncodeToString(h[:])
+	}
+	return out, nil
+}
