@@ -29,8 +29,12 @@ var shipped embed.FS
 func Shipped() fs.FS { return shipped }
 
 // Names lists the shipped scenario names, sorted.
-func Names() []string {
-	ents, _ := fs.ReadDir(shipped, ".")
+func Names() []string { return YAMLNames(shipped, ".") }
+
+// YAMLNames lists the NAME.yaml files of dir in fsys by NAME, sorted (the shipped files of a
+// strict YAML input: scenarios, rollout models, ...).
+func YAMLNames(fsys fs.FS, dir string) []string {
+	ents, _ := fs.ReadDir(fsys, dir)
 	var out []string
 	for _, e := range ents {
 		if n, ok := strings.CutSuffix(e.Name(), ".yaml"); ok {

@@ -144,17 +144,7 @@ type Growth struct {
 var shipped embed.FS
 
 // Names lists the shipped models.
-func Names() []string {
-	ents, _ := fs.ReadDir(shipped, "models")
-	var out []string
-	for _, e := range ents {
-		if n, ok := strings.CutSuffix(e.Name(), ".yaml"); ok {
-			out = append(out, n)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
+func Names() []string { return scenarios.YAMLNames(shipped, "models") }
 
 // Lookup loads a shipped model by name, or else a model file on disk (a regular file).
 func Lookup(nameOrFile string) (*Model, error) {
