@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"html/template"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -176,4 +178,18 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("a valid model failed to plan: %v", err)
 		}
 	})
+}
+
+// The file 'trafficsim capacity knee' writes (the knee and its search) is what the plan reads.
+func TestReadKneeReadsTheKneeCommandsFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "knee.json")
+	os.WriteFile(path, []byte(`{"device":"reference","cameras_per_device":26,"limit":"event_loss","per_camera":{"cpu_cores":0.068},"cores":2,"search":{"steps":[{"cameras":4}]}}`), 0o644)
+	k, err := ReadKnee(path)
+	if err != nil || k.CamerasPerDevice != 26 || k.PerCamera.CPUCores != 0.068 {
+		t.Fatalf("knee %+v, %v", k, err)
+	}
+	os.WriteFile(path, []byte(`{"device":"reference","cameras_per_device":26,"cameras_per_devise":1}`), 0o644)
+	if _, err := ReadKnee(path); err == nil || !strings.Contains(err.Error(), `unknown field "cameras_per_devise"`) {
+		t.Errorf("a misspelt field: %v", err)
+	}
 }

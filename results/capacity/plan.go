@@ -45,12 +45,16 @@ func ReadKnee(path string) (*Knee, error) {
 	if err != nil {
 		return nil, err
 	}
-	var k Knee
+	var file struct {
+		Knee
+		Search json.RawMessage `json:"search"` // the steps 'capacity knee' measured, kept beside the knee
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&k); err != nil {
+	if err := dec.Decode(&file); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	k := file.Knee
 	if k.Device == "" || k.CamerasPerDevice < 1 {
 		return nil, fmt.Errorf("%s: a knee needs device and cameras_per_device >= 1", path)
 	}
