@@ -16,7 +16,7 @@ packages=(
   # independent clients of the vendor-box interfaces (#18): MQTT publisher, ONVIF discovery/profiles
   mosquitto-clients onvif-tools iproute2
   # GStreamer as the second independent RTSP client of H.265 streams (#18)
-  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav
   # headless Chromium: the real browser viz/web's test opens the wall and a camera in
   chromium
   # node --check: the syntax of xk6-traffic's JavaScript (k6 itself is never installed here)

@@ -212,6 +212,16 @@ func Available() string {
 			return p + " is not installed (iproute2, nftables; scripts/setup.sh installs them)"
 		}
 	}
+	// a namespace that cannot be entered (ip -n needs / to be a mount point: not so in a
+	// chroot such as the fresh-Debian check's) is said, not failed on
+	probe := fmt.Sprintf("tsprobe%d", os.Getpid()%100000)
+	defer exec.Command("ip", "netns", "del", probe).Run()
+	if err := ip("netns", "add", probe); err != nil {
+		return "network namespaces cannot be made here: " + err.Error()
+	}
+	if err := ip("-n", probe, "link", "set", "lo", "up"); err != nil {
+		return "network namespaces cannot be entered here: " + err.Error()
+	}
 	return ""
 }
 

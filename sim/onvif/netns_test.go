@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/trafficsim/trafficsim/sim/farm"
+	"github.com/trafficsim/trafficsim/sim/netem"
 	"github.com/trafficsim/trafficsim/synth/library/librarytest"
 )
 
@@ -26,11 +27,8 @@ const srvIP, cliIP = "10.231.0.1", "10.231.0.2"
 
 func newNetPair(t *testing.T) netPair {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("network namespaces need root")
-	}
-	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skip("ip (iproute2) not installed")
+	if why := netem.Available(); why != "" {
+		t.Skip(why)
 	}
 	id := fmt.Sprintf("tsov%d", os.Getpid()%100000)
 	p := netPair{srv: id + "s", cli: id + "c"}
