@@ -212,8 +212,13 @@ func Available() string {
 			return p + " is not installed (iproute2, nftables; scripts/setup.sh installs them)"
 		}
 	}
-	// a namespace that cannot be entered (ip -n needs / to be a mount point: not so in a
-	// chroot such as the fresh-Debian check's) is said, not failed on
+	// a namespace cannot be entered from a chroot (ip -n needs / to be a mount point), such
+	// as the fresh-Debian check's: say so before making one there
+	if root, err := os.Stat("/"); err == nil {
+		if init, err := os.Stat("/proc/1/root"); err == nil && !os.SameFile(root, init) {
+			return "network namespaces cannot be entered from a chroot"
+		}
+	}
 	probe := fmt.Sprintf("tsprobe%d", os.Getpid()%100000)
 	defer exec.Command("ip", "netns", "del", probe).Run()
 	if err := ip("netns", "add", probe); err != nil {
