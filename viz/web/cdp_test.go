@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -34,9 +35,16 @@ func startBrowser(t *testing.T) *browser {
 	if err != nil {
 		t.Skip("chromium is not installed (scripts/setup.sh installs it)")
 	}
-	dir := t.TempDir()
+	// the profile folder is removed once every chromium process is gone: its renderers and
+	// zygote outlive the main process for a moment and keep writing there
+	dir, err := os.MkdirTemp("", "trafficsim-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command(bin, append(chromiumFlags, "--user-data-dir="+dir, "about:blank")...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
+		os.RemoveAll(dir)
 		t.Fatal(err)
 	}
 	b := &browser{cmd: cmd}
@@ -44,8 +52,15 @@ func startBrowser(t *testing.T) *browser {
 		if b.ws != nil {
 			b.ws.Close()
 		}
-		cmd.Process.Kill()
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // the whole process group
 		cmd.Wait()
+		for range 50 {
+			if os.RemoveAll(dir) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Errorf("chromium's profile folder %s could not be removed", dir)
 	})
 	// Chromium writes its DevTools port into the profile folder
 	var port string
