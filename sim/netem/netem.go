@@ -212,12 +212,10 @@ func Available() string {
 			return p + " is not installed (iproute2, nftables; scripts/setup.sh installs them)"
 		}
 	}
-	// a namespace cannot be entered from a chroot (ip -n needs / to be a mount point), such
-	// as the fresh-Debian check's: say so before making one there
-	if root, err := os.Stat("/"); err == nil {
-		if init, err := os.Stat("/proc/1/root"); err == nil && !os.SameFile(root, init) {
-			return "network namespaces cannot be entered from a chroot"
-		}
+	// a namespace cannot be entered where / is no mount point (ip -n makes / a slave mount),
+	// as in a chroot such as the fresh-Debian check's: say so before making one there
+	if !rootIsMountPoint() {
+		return "network namespaces cannot be entered here: / is not a mount point (a chroot)"
 	}
 	probe := fmt.Sprintf("tsprobe%d", os.Getpid()%100000)
 	defer exec.Command("ip", "netns", "del", probe).Run()
@@ -240,4 +238,19 @@ func runCmd(name string, args ...string) error {
 		return errors.New("netem: " + name + " " + strings.Join(args, " ") + ": " + strings.TrimSpace(stderr.String()) + ": " + err.Error())
 	}
 	return nil
+}
+
+// rootIsMountPoint reports whether this process's / is a mount point (/proc/self/mountinfo
+// lists mounts relative to the process's root: in a chroot of a plain folder, none is "/").
+func rootIsMountPoint() bool {
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return true // cannot tell: let the probe decide
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) > 4 && f[4] == "/" {
+			return true
+		}
+	}
+	return false
 }
