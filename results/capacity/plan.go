@@ -71,7 +71,21 @@ type Options struct {
 	Year int
 }
 
-// Metrics of a plan, in the order reports print them.
+// Indices of the metrics below, in a commune's figures.
+const (
+	iCameras = iota
+	iAnalysed
+	iClusters
+	iLAN
+	iEvents
+	iEventsPeak
+	iUplink
+	iUplinkPeak
+	iEdgeTB
+	iCentreTB
+)
+
+// Metrics of a plan, in the order reports print them (indexed by the constants above).
 var metrics = []struct{ key, label, unit string }{
 	{"cameras", "cameras", ""},
 	{"analysed_cameras", "cameras to analyse (no analytics on board)", ""},
@@ -218,16 +232,16 @@ func Compute(m *Model, knees []Knee, o Options) (*Plan, error) {
 					}
 				}
 				f := make([]float64, nm)
-				f[0], f[1], f[3] = cams, analysed, lan
+				f[iCameras], f[iAnalysed], f[iLAN] = cams, analysed, lan
 				if cams > 0 {
-					f[2] = 1
+					f[iClusters] = 1
 				}
 				ev := cams * perHour / 3600
-				f[4], f[5] = ev, ev*peak
-				f[6] = ev * evBytes * 8 / 1e6
-				f[7] = f[6] * peak
-				f[8] = lan * 1e6 / 8 * 86400 * edgeDays / 1e12
-				f[9] = ev * evBytes * 86400 * centreDays / 1e12
+				f[iEvents], f[iEventsPeak] = ev, ev*peak
+				f[iUplink] = ev * evBytes * 8 / 1e6
+				f[iUplinkPeak] = f[iUplink] * peak
+				f[iEdgeTB] = lan * 1e6 / 8 * 86400 * edgeDays / 1e12
+				f[iCentreTB] = ev * evBytes * 86400 * centreDays / 1e12
 				for i := range knees {
 					f[len(metrics)+i] = math.Ceil(analysed / float64(perDevice[i]))
 				}

@@ -143,7 +143,7 @@ func fill(st *Step, res *simrun.Result) {
 	st.Dir = res.Dir
 	st.Played = res.Stopped.Sub(res.Started)
 	var bytesIn int64
-	for _, c := range res.FarmStats {
+	for _, c := range res.FarmStats { // frames: the whole run's, until deliveredAfter narrows them
 		st.FramesSent += c.Frames
 		st.FramesLost += c.Skipped
 		bytesIn += c.Bytes
