@@ -887,6 +887,7 @@ func (s *stopper) finish(ctx context.Context) error {
 	// everything is in: every truth is final
 	end := c.TimeNow().UTC()
 	score := s.final.ScoreIntervals(end.Add(24 * time.Hour))
+	score.NotJudged = notJudged(s.res.Device, s.c.sc.Conditions.TimeOfDay == "night", s.c.sc.Conditions.Weather)
 	s.res.WarmUpTruths, s.res.AfterEndTruths = score.WarmUpTruths, score.AfterEndTruths
 	cuts := s.final.Cuts()
 	s.res.TruthFrom, s.res.TruthUntil = cuts.From, cuts.Until

@@ -85,6 +85,7 @@ type Detector struct {
 	zoomGap int // gap of a zoomed camera's vehicle pieces, small pixels; 0 = not zoomed (zoom.go)
 
 	notJudged map[wire.ViolationType]int // analysed frames in which a type could not be judged (judge.go)
+	analysed  int                        // frames analysed after the warm-up (judge.go)
 }
 
 // New checks the calibration and builds a detector for it.

@@ -121,3 +121,29 @@ func TestPercentile(t *testing.T) {
 		}
 	}
 }
+
+// NotJudged is a share of what was analysed: AnalysedS counts every frame judged after the
+// warm-up, whether or not a type was declined in it.
+func TestAnalysedSecondsCountEveryJudgedFrame(t *testing.T) {
+	t.Parallel()
+	d, err := New(site(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.AnalysedS() != 0 {
+		t.Errorf("before any frame: analysed %v s", d.AnalysedS())
+	}
+	for i := range 50 {
+		d.sceneLight, d.sceneSpread = 110, 120
+		if i >= 25 {
+			d.sceneLight, d.sceneSpread = 30, 23 // night falls
+		}
+		d.judged()
+	}
+	if got, want := d.AnalysedS(), 50/d.fps; got != want {
+		t.Errorf("analysed %v s, want %v", got, want)
+	}
+	if got, want := d.NotJudged()[wire.NoHelmet], 25/d.fps; got != want {
+		t.Errorf("no_helmet not judged %v s, want %v (the dark half)", got, want)
+	}
+}
