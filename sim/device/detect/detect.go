@@ -331,11 +331,11 @@ func (d *Detector) downscale(f *decode.Frame) {
 
 // obs is one blob measured in full-resolution pixels and on the road plane.
 type obs struct {
-	box    wire.Box
-	ground wire.Point // road-plane point under the bottom centre
-	widthM float64    // road-plane width of the bottom edge
-	highM  float64    // estimated height in metres
-	area   int
+	Box    wire.Box
+	Ground wire.Point // road-plane point under the bottom centre
+	WidthM float64    // road-plane width of the bottom edge
+	HighM  float64    // estimated height in metres
+	Area   int
 }
 
 func (d *Detector) measure(bs []bg.Blob) []obs {
@@ -365,7 +365,7 @@ func (d *Detector) measure(bs []bg.Blob) []obs {
 		if area < d.o.MinArea && float64(area) < minMotoShare*d.motoArea(g) {
 			continue // smaller than a motorbike would be there: noise
 		}
-		out = append(out, obs{box: box, ground: g, widthM: wm, highM: d.heightM(g, box), area: area})
+		out = append(out, obs{Box: box, Ground: g, WidthM: wm, HighM: d.heightM(g, box), Area: area})
 	}
 	return out
 }

@@ -20,10 +20,10 @@ func standPastLine(t *testing.T, rearY float64, light float64, spread int) []wir
 		y := 20 + (rearY-20)*math.Min(1, float64(i)/25)
 		c := wire.Cuboid{Center: wire.Point{1.75, y + 2.25}, Length: 4.5, Width: 1.8, Height: 1.5}
 		b, _ := cam.ProjectCuboid(c)
-		tr.hist = append(tr.hist, sample{t: at(i), box: b, ground: wire.Point{1.75, y}, widthM: 1.8})
-		tr.seen++
-		tr.vel = tr.velocity(600 * time.Millisecond)
-		tr.maxSpeed = max(tr.maxSpeed, math.Hypot(tr.vel[0], tr.vel[1]))
+		tr.Hist = append(tr.Hist, sample{T: at(i), Box: b, Ground: wire.Point{1.75, y}, WidthM: 1.8})
+		tr.Seen++
+		tr.Vel = tr.Velocity(600 * time.Millisecond)
+		tr.MaxSpeed = max(tr.MaxSpeed, math.Hypot(tr.Vel[0], tr.Vel[1]))
 		evs = append(evs, d.rules(tr, at(i))...)
 	}
 	return evs

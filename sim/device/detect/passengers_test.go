@@ -85,13 +85,13 @@ func riderClip(t *testing.T, name string) (*wire.Calibration, []decode.Frame, *w
 func TestRiderStack(t *testing.T) {
 	farFew, farFewMany := 0, 0
 	paxBlobs(t, "stack", func(c paxCase, d *Detector, f *decode.Frame, o obs) {
-		ratio, ok := d.riderRatio(f, sample{box: o.box, ground: o.ground, widthM: o.widthM}, wire.Point{0, 1})
+		ratio, ok := d.riderRatio(f, sample{Box: o.Box, Ground: o.Ground, WidthM: o.WidthM}, wire.Point{0, 1})
 		if !ok {
 			t.Errorf("%s: not measured", c.name())
 			return
 		}
 		many := ratio >= paxRatio && ratio <= paxMaxRatio
-		if d.stackPPM(o.ground) < nearPaxPPM && len(c.helmets) < 3 {
+		if d.stackPPM(o.Ground) < nearPaxPPM && len(c.helmets) < 3 {
 			farFew++
 			if many {
 				farFewMany++
@@ -132,7 +132,7 @@ func paxBlobs(t *testing.T, clip string, fn func(c paxCase, d *Detector, f *deco
 		want := tr.Frames[i+1].Objects[0].Box
 		best, bi := 0.5, -1
 		for k := range obs {
-			if iou := obs[k].box.IoU(want); iou > best {
+			if iou := obs[k].Box.IoU(want); iou > best {
 				best, bi = iou, k
 			}
 		}
@@ -150,10 +150,10 @@ func paxBlobs(t *testing.T, clip string, fn func(c paxCase, d *Detector, f *deco
 // are still not flagged (a 3-rider row can read short there: 0.70 m was measured).
 func TestHeadRowFromTheSide(t *testing.T) {
 	paxBlobs(t, "side", func(c paxCase, d *Detector, f *decode.Frame, o obs) {
-		if o.widthM < sideMinM || o.widthM > sideMaxM {
-			t.Errorf("%s heading %.0f: base %.2f m, outside the side-view gate", c.name(), c.heading, o.widthM)
+		if o.WidthM < sideMinM || o.WidthM > sideMaxM {
+			t.Errorf("%s heading %.0f: base %.2f m, outside the side-view gate", c.name(), c.heading, o.WidthM)
 		}
-		row, ok := d.headRow(f, sample{box: o.box, ground: o.ground, widthM: o.widthM})
+		row, ok := d.headRow(f, sample{Box: o.Box, Ground: o.Ground, WidthM: o.WidthM})
 		if !ok {
 			t.Errorf("%s heading %.0f: head row not measured", c.name(), c.heading)
 			return
@@ -271,12 +271,12 @@ func TestSteadyBlob(t *testing.T) {
 		{"split from a neighbour", wire.Box{100, 300, 240, 500}, wire.Box{100, 300, 180, 500}, false},
 	}
 	for _, c := range cases {
-		tr := &track{hist: []sample{{box: c.prev}, {box: c.last}}}
+		tr := &track{Hist: []sample{{Box: c.prev}, {Box: c.last}}}
 		if got := steadyBlob(tr); got != c.want {
 			t.Errorf("%s: steady %v, want %v", c.name, got, c.want)
 		}
 	}
-	if steadyBlob(&track{hist: []sample{{box: wire.Box{0, 0, 10, 10}}}}) {
+	if steadyBlob(&track{Hist: []sample{{Box: wire.Box{0, 0, 10, 10}}}}) {
 		t.Error("a track seen once: steady, want not (nothing to compare with)")
 	}
 }
@@ -290,12 +290,12 @@ func TestRiderStackOblique(t *testing.T) {
 	manyMeasured := 0
 	paxBlobs(t, "oblique", func(c paxCase, d *Detector, f *decode.Frame, o obs) {
 		cam := d.cal.Pinhole.Position
-		los, _ := unit(wire.Point{o.ground[0] - cam[0], o.ground[1] - cam[1]})
+		los, _ := unit(wire.Point{o.Ground[0] - cam[0], o.Ground[1] - cam[1]})
 		cos := dot2(wire.Point{0, 1}, los)
-		if alone := maxAloneM + obliqueM*math.Sqrt(1-cos*cos); o.widthM > alone {
-			t.Errorf("%s at x %.0f: base %.2f m, over the gate %.2f m", c.name(), c.x, o.widthM, alone)
+		if alone := maxAloneM + obliqueM*math.Sqrt(1-cos*cos); o.WidthM > alone {
+			t.Errorf("%s at x %.0f: base %.2f m, over the gate %.2f m", c.name(), c.x, o.WidthM, alone)
 		}
-		ratio, ok := d.riderRatio(f, sample{box: o.box, ground: o.ground, widthM: o.widthM}, wire.Point{0, 1})
+		ratio, ok := d.riderRatio(f, sample{Box: o.Box, Ground: o.Ground, WidthM: o.WidthM}, wire.Point{0, 1})
 		if !ok || ratio > paxMaxRatio {
 			t.Logf("%s at x %.0f: not measured (stack %.2f steps)", c.name(), c.x, ratio)
 			return
@@ -306,7 +306,7 @@ func TestRiderStackOblique(t *testing.T) {
 		if many := ratio >= paxRatio; many != (len(c.helmets) >= 3) {
 			t.Errorf("%s at x %.0f: stack %.2f steps; flagged %v", c.name(), c.x, ratio, many)
 		} else {
-			t.Logf("%s at x %.0f: stack %.2f steps (base %.2f m)", c.name(), c.x, ratio, o.widthM)
+			t.Logf("%s at x %.0f: stack %.2f steps (base %.2f m)", c.name(), c.x, ratio, o.WidthM)
 		}
 	})
 	if manyMeasured < 6 {
@@ -321,7 +321,7 @@ func TestRiderStackOblique(t *testing.T) {
 func TestHeadRowColouredHelmets(t *testing.T) {
 	dropped := 0
 	paxBlobs(t, "coloured", func(c paxCase, d *Detector, f *decode.Frame, o obs) {
-		s := sample{box: o.box, ground: o.ground, widthM: o.widthM}
+		s := sample{Box: o.Box, Ground: o.Ground, WidthM: o.WidthM}
 		row, ok := d.headRow(f, s)
 		top, lo, hi, _, ppm, ok2 := d.maskRow(s)
 		if !ok || !ok2 {
@@ -348,7 +348,7 @@ func TestHeadRowColouredHelmets(t *testing.T) {
 // truck, say) and its blob passes the side view's size gate, its row is still no measurement.
 func TestHeadRowNotACarRoof(t *testing.T) {
 	paxBlobs(t, "roof", func(c paxCase, d *Detector, f *decode.Frame, o obs) {
-		row, ok := d.headRow(f, sample{box: o.box, ground: o.ground, widthM: o.widthM})
+		row, ok := d.headRow(f, sample{Box: o.Box, Ground: o.Ground, WidthM: o.WidthM})
 		if !ok || row <= sideMaxRowM {
 			t.Errorf("car %s heading %.0f: top band %.2f m (measured %v), want longer than %.1f m", c.color, c.heading, row, ok, sideMaxRowM)
 		} else {

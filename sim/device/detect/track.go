@@ -10,27 +10,27 @@ import (
 
 // sample is one observation of a track.
 type sample struct {
-	t      time.Time
-	box    wire.Box
-	ground wire.Point
-	widthM float64 // road-plane width of the box's bottom edge
-	highM  float64 // box height in metres of a post at the ground point (0: unknown)
+	T      time.Time
+	Box    wire.Box
+	Ground wire.Point
+	WidthM float64 // road-plane width of the box's bottom edge
+	HighM  float64 // box height in metres of a post at the ground point (0: unknown)
 }
 
 // track is an object followed across frames.
 type track struct {
-	id       string // stable: birth capture time and order, so restarts and resends agree
-	born     time.Time
-	hist     []sample   // recent samples, oldest first (bounded)
-	firstG   wire.Point // ground point at birth
-	atStart  bool       // born in the first analysed frame: there when the device began to look
-	bornEdge bool       // its first box touched the image's edge: it came into the picture
-	firstBox wire.Box   // box at birth
-	missed   int        // frames without a matching blob
-	seen     int        // frames matched
-	votes    map[wire.Class]int
-	maxSpeed float64 // m/s, smoothed
-	vel      wire.Point
+	ID       string // stable: birth capture time and order, so restarts and resends agree
+	Born     time.Time
+	Hist     []sample   // recent samples, oldest first (bounded)
+	FirstG   wire.Point // ground point at birth
+	AtStart  bool       // born in the first analysed frame: there when the device began to look
+	BornEdge bool       // its first box touched the image's edge: it came into the picture
+	FirstBox wire.Box   // box at birth
+	Missed   int        // frames without a matching blob
+	Seen     int        // frames matched
+	Votes    map[wire.Class]int
+	MaxSpeed float64 // m/s, smoothed
+	Vel      wire.Point
 
 	emitted map[wire.ViolationType]bool
 	// rule state
@@ -46,7 +46,7 @@ type track struct {
 	crossDist                                    float64           // front's distance past the crossed line, last frame
 	zoneIn                                       map[int]time.Time // speed zone entry times
 
-	fullT time.Time // first sample whose box is clear of the image's edges and wire.JudgeMinPx tall
+	FullT time.Time // first sample whose box is clear of the image's edges and wire.JudgeMinPx tall
 
 	helm helmetState // the no_helmet check (helmet.go)
 
@@ -65,43 +65,43 @@ const histLen = 50
 // blob's bottom edge moves a metre per pixel row 100 m away, and merges shift it further).
 const maxJumpM = 6.0
 
-func (tr *track) last() sample { return tr.hist[len(tr.hist)-1] }
+func (tr *track) Last() sample { return tr.Hist[len(tr.Hist)-1] }
 
-// velocity over about the last window: road metres per second.
-func (tr *track) velocity(window time.Duration) wire.Point {
-	n := len(tr.hist)
+// Velocity over about the last window: road metres per second.
+func (tr *track) Velocity(window time.Duration) wire.Point {
+	n := len(tr.Hist)
 	if n < 2 {
 		return wire.Point{}
 	}
-	b := tr.hist[n-1]
+	b := tr.Hist[n-1]
 	i := n - 2
-	for i > 0 && b.t.Sub(tr.hist[i].t) < window {
+	for i > 0 && b.T.Sub(tr.Hist[i].T) < window {
 		i--
 	}
-	a := tr.hist[i]
-	dt := b.t.Sub(a.t).Seconds()
+	a := tr.Hist[i]
+	dt := b.T.Sub(a.T).Seconds()
 	if dt <= 0 {
 		return wire.Point{}
 	}
-	return wire.Point{(b.ground[0] - a.ground[0]) / dt, (b.ground[1] - a.ground[1]) / dt}
+	return wire.Point{(b.Ground[0] - a.Ground[0]) / dt, (b.Ground[1] - a.Ground[1]) / dt}
 }
 
-// class is the majority vote of the per-frame size classes.
-func (tr *track) class() wire.Class {
+// Class is the majority vote of the per-frame size classes.
+func (tr *track) Class() wire.Class {
 	best, n := wire.Car, -1
 	for _, c := range wire.Classes {
-		if tr.votes[c] > n {
-			best, n = c, tr.votes[c]
+		if tr.Votes[c] > n {
+			best, n = c, tr.Votes[c]
 		}
 	}
 	return best
 }
 
-// shareNotIn is the share of the votes that went to classes not in cs: a truck in a car lane
+// ShareNotIn is the share of the votes that went to classes not in cs: a truck in a car lane
 // counts whether its frames read truck or bus.
-func (tr *track) shareNotIn(cs []wire.Class) float64 {
+func (tr *track) ShareNotIn(cs []wire.Class) float64 {
 	n, c := 0, 0
-	for k, v := range tr.votes {
+	for k, v := range tr.Votes {
 		n += v
 		if !allows(cs, k) {
 			c += v
@@ -119,10 +119,10 @@ func (tr *track) shareNotIn(cs []wire.Class) float64 {
 // buses 2.9-3.5 m; heights are overestimated (the far roof edge), cars 2.0-3.4, buses 3.3-4.7.
 func classify(o obs) wire.Class {
 	switch {
-	case o.widthM > 0 && o.widthM < 1.3:
+	case o.WidthM > 0 && o.WidthM < 1.3:
 		return wire.Motorbike
-	case o.widthM >= 2.7:
-		if o.highM > 4.0 {
+	case o.WidthM >= 2.7:
+		if o.HighM > 4.0 {
 			return wire.Bus
 		}
 		return wire.Truck
@@ -140,29 +140,29 @@ func (d *Detector) associate(os []obs, t time.Time, firstLook bool) {
 	}
 	var pairs []pair
 	for ti, tr := range d.tracks {
-		p := tr.last().box
-		if len(tr.hist) >= 2 {
-			a, b := tr.hist[len(tr.hist)-2], tr.hist[len(tr.hist)-1]
-			k := float64(1 + tr.missed)
+		p := tr.Last().Box
+		if len(tr.Hist) >= 2 {
+			a, b := tr.Hist[len(tr.Hist)-2], tr.Hist[len(tr.Hist)-1]
+			k := float64(1 + tr.Missed)
 			for j := range 4 {
-				p[j] += (b.box[j] - a.box[j]) * k
+				p[j] += (b.Box[j] - a.Box[j]) * k
 			}
 		}
 		pc := [2]float64{(p[0] + p[2]) / 2, (p[1] + p[3]) / 2}
 		diag := math.Hypot(p[2]-p[0], p[3]-p[1])
 		// on the road: where the track should be now, and how far a blob may be from it
-		dt := t.Sub(tr.last().t).Seconds()
-		g := tr.last().ground
-		pg := wire.Point{g[0] + tr.vel[0]*dt, g[1] + tr.vel[1]*dt}
-		gate := maxJumpM + 0.5*math.Hypot(tr.vel[0], tr.vel[1])*dt
+		dt := t.Sub(tr.Last().T).Seconds()
+		g := tr.Last().Ground
+		pg := wire.Point{g[0] + tr.Vel[0]*dt, g[1] + tr.Vel[1]*dt}
+		gate := maxJumpM + 0.5*math.Hypot(tr.Vel[0], tr.Vel[1])*dt
 		for oi, o := range os {
-			iou := p.IoU(o.box)
-			oc := [2]float64{(o.box[0] + o.box[2]) / 2, (o.box[1] + o.box[3]) / 2}
+			iou := p.IoU(o.Box)
+			oc := [2]float64{(o.Box[0] + o.Box[2]) / 2, (o.Box[1] + o.Box[3]) / 2}
 			dist := math.Hypot(pc[0]-oc[0], pc[1]-oc[1])
 			if iou < 0.1 && dist > 0.5*diag {
 				continue
 			}
-			if tr.seen >= minSeen && math.Hypot(o.ground[0]-pg[0], o.ground[1]-pg[1]) > gate {
+			if tr.Seen >= minSeen && math.Hypot(o.Ground[0]-pg[0], o.Ground[1]-pg[1]) > gate {
 				continue // a blob of another vehicle: far boxes overlap, their road points do not
 			}
 			pairs = append(pairs, pair{ti, oi, iou - dist/(diag+1)*0.5})
@@ -181,44 +181,44 @@ func (d *Detector) associate(os []obs, t time.Time, firstLook bool) {
 			continue
 		}
 		tr, o := d.tracks[p.ti], os[p.oi]
-		if lb := tr.last().box; tr.parked(t) && o.box.Area() > 1.3*lb.Area() && o.box.Intersect(lb).Area() > 0.8*lb.Area() && overlapsOther(tr, o.box, d.tracks) {
+		if lb := tr.Last().Box; tr.parked(t) && o.Box.Area() > 1.3*lb.Area() && o.Box.Intersect(lb).Area() > 0.8*lb.Area() && overlapsOther(tr, o.Box, d.tracks) {
 			// a vehicle passing a parked one merged with it: the parked one stays where it is,
 			// and the blob stays free for the passing vehicle's track
 			tUsed[p.ti] = true
-			l := tr.last()
-			l.t = t
-			tr.hist = append(tr.hist, l)
-			tr.missed = 0
+			l := tr.Last()
+			l.T = t
+			tr.Hist = append(tr.Hist, l)
+			tr.Missed = 0
 			continue
 		}
 		tUsed[p.ti], oUsed[p.oi] = true, true
-		tr.hist = append(tr.hist, sample{t: t, box: o.box, ground: o.ground, widthM: o.widthM, highM: o.highM})
-		if len(tr.hist) > histLen {
-			tr.hist = append(tr.hist[:0], tr.hist[len(tr.hist)-histLen:]...)
+		tr.Hist = append(tr.Hist, sample{T: t, Box: o.Box, Ground: o.Ground, WidthM: o.WidthM, HighM: o.HighM})
+		if len(tr.Hist) > histLen {
+			tr.Hist = append(tr.Hist[:0], tr.Hist[len(tr.Hist)-histLen:]...)
 		}
-		tr.missed = 0
-		tr.seen++
-		tr.votes[classify(o)]++
-		tr.vel = tr.velocity(600 * time.Millisecond)
-		if tr.fullT.IsZero() && d.clear(o.box) && o.box[3]-o.box[1] >= wire.JudgeMinPx {
-			tr.fullT = t
+		tr.Missed = 0
+		tr.Seen++
+		tr.Votes[classify(o)]++
+		tr.Vel = tr.Velocity(600 * time.Millisecond)
+		if tr.FullT.IsZero() && d.clear(o.Box) && o.Box[3]-o.Box[1] >= wire.JudgeMinPx {
+			tr.FullT = t
 		}
-		if tr.seen > 5 {
-			tr.maxSpeed = max(tr.maxSpeed, math.Hypot(tr.vel[0], tr.vel[1]))
+		if tr.Seen > 5 {
+			tr.MaxSpeed = max(tr.MaxSpeed, math.Hypot(tr.Vel[0], tr.Vel[1]))
 		}
 	}
 	kept := d.tracks[:0]
 	for i, tr := range d.tracks {
 		if !tUsed[i] {
-			tr.missed++
+			tr.Missed++
 			limit := 0.4
 			switch {
 			case tr.parked(t):
 				limit = 3 // a parked vehicle hidden or merged for a while by one passing by
-			case tr.seen >= 10 && tr.maxSpeed > movingMS && d.sceneLight >= minSceneLight:
+			case tr.Seen >= 10 && tr.MaxSpeed > movingMS && d.sceneLight >= minSceneLight:
 				limit = 1 // a moving vehicle behind a tree or a bus for a second (not at night: glare)
 			}
-			if float64(tr.missed)/d.fps > limit {
+			if float64(tr.Missed)/d.fps > limit {
 				d.dead = append(d.dead, tr)
 				continue
 			}
@@ -234,19 +234,19 @@ func (d *Detector) associate(os []obs, t time.Time, firstLook bool) {
 		n++
 		d.nextSeq++
 		tr := &track{
-			id:       idOf(t, n),
-			born:     t,
-			hist:     []sample{{t: t, box: o.box, ground: o.ground, widthM: o.widthM, highM: o.highM}},
-			firstG:   o.ground,
-			atStart:  firstLook,
-			bornEdge: !d.clear(o.box),
-			firstBox: o.box,
-			votes:    map[wire.Class]int{classify(o): 1},
+			ID:       idOf(t, n),
+			Born:     t,
+			Hist:     []sample{{T: t, Box: o.Box, Ground: o.Ground, WidthM: o.WidthM, HighM: o.HighM}},
+			FirstG:   o.Ground,
+			AtStart:  firstLook,
+			BornEdge: !d.clear(o.Box),
+			FirstBox: o.Box,
+			Votes:    map[wire.Class]int{classify(o): 1},
 			emitted:  map[wire.ViolationType]bool{},
 			zoneIn:   map[int]time.Time{},
-			seen:     1,
+			Seen:     1,
 		}
-		if d.lostStamped(tr, o.box, wire.WrongLane) {
+		if d.lostStamped(tr, o.Box, wire.WrongLane) {
 			// found again after its blob merged or broke: stamped already
 			tr.emitted[wire.WrongLane] = true
 		}
@@ -265,20 +265,20 @@ func (d *Detector) cutBottom(b wire.Box) bool {
 // born cut by the bottom edge, its top edge has since moved by a fifth of its height. Its road
 // point, pinned to the bottom edge, does not show that motion.
 func (d *Detector) cameIn(tr *track) bool {
-	b := tr.last().box
-	return d.cutBottom(tr.firstBox) && math.Abs(b[1]-tr.firstBox[1]) > 0.2*(b[3]-b[1])
+	b := tr.Last().Box
+	return d.cutBottom(tr.FirstBox) && math.Abs(b[1]-tr.FirstBox[1]) > 0.2*(b[3]-b[1])
 }
 
 // topMoving reports whether the top edge of a track's box moved more than a few pixels over
 // about the last second: a vehicle cut by the bottom edge that is still coming in.
 func (d *Detector) topMoving(tr *track) bool {
-	n := len(tr.hist)
-	b := tr.hist[n-1]
+	n := len(tr.Hist)
+	b := tr.Hist[n-1]
 	i := n - 1
-	for i > 0 && b.t.Sub(tr.hist[i].t) < time.Second {
+	for i > 0 && b.T.Sub(tr.Hist[i].T) < time.Second {
 		i--
 	}
-	return math.Abs(b.box[1]-tr.hist[i].box[1]) > float64(2*d.s)
+	return math.Abs(b.Box[1]-tr.Hist[i].Box[1]) > float64(2*d.s)
 }
 
 // clear reports whether a box is clear of the image's edges.
@@ -287,12 +287,12 @@ func (d *Detector) clear(b wire.Box) bool {
 	return b[0] >= m && b[1] >= m && b[2] <= float64(d.cal.Width)-m && b[3] <= float64(d.cal.Height)-m
 }
 
-// firstFull is when a track was first seen fully visible and large enough to judge its riders,
+// FirstFull is when a track was first seen fully visible and large enough to judge its riders,
 // if that was before at (the time a per-rider check first measured it): no_helmet and
 // too_many_passengers are stamped at that frame.
-func (tr *track) firstFull(at time.Time) time.Time {
-	if !tr.fullT.IsZero() && tr.fullT.Before(at) {
-		return tr.fullT
+func (tr *track) FirstFull(at time.Time) time.Time {
+	if !tr.FullT.IsZero() && tr.FullT.Before(at) {
+		return tr.FullT
 	}
 	return at
 }
@@ -315,9 +315,9 @@ func itoa(n int) string {
 func (d *Detector) ghosts(t time.Time) {
 	kept := d.tracks[:0]
 	for _, tr := range d.tracks {
-		if t.Sub(tr.born) > 3*time.Second && len(tr.pending) == 0 && tr.maxSpeed < 2.5 && !d.cameIn(tr) &&
-			math.Hypot(tr.last().ground[0]-tr.firstG[0], tr.last().ground[1]-tr.firstG[1]) < 1.0 {
-			b := tr.last().box
+		if t.Sub(tr.Born) > 3*time.Second && len(tr.pending) == 0 && tr.MaxSpeed < 2.5 && !d.cameIn(tr) &&
+			math.Hypot(tr.Last().Ground[0]-tr.FirstG[0], tr.Last().Ground[1]-tr.FirstG[1]) < 1.0 {
+			b := tr.Last().Box
 			s := float64(d.s)
 			d.fg.Absorb(d.small, int(b[0]/s)-1, int(b[1]/s)-1, int(b[2]/s)+2, int(b[3]/s)+2)
 			continue
@@ -333,8 +333,8 @@ func (d *Detector) ghosts(t time.Time) {
 	all := append([]*track(nil), d.tracks...)
 	kept = d.tracks[:0]
 	for _, tr := range d.tracks {
-		if tr.missed == 0 && len(tr.pending) == 0 && !tr.stillSince.IsZero() && t.Sub(tr.stillSince) > time.Second && !overlapsOther(tr, tr.last().box, all) {
-			b := tr.last().box
+		if tr.Missed == 0 && len(tr.pending) == 0 && !tr.stillSince.IsZero() && t.Sub(tr.stillSince) > time.Second && !overlapsOther(tr, tr.Last().Box, all) {
+			b := tr.Last().Box
 			s := float64(d.s)
 			x0, y0, x1, y1 := int(b[0]/s), int(b[1]/s), int(b[2]/s), int(b[3]/s)
 			if cur, bg := d.fg.Outline(d.small, x0, y0, x1, y1); bg > 0 && cur < 0.5*bg {
@@ -362,8 +362,8 @@ type TrackInfo struct {
 func (d *Detector) Tracks() []TrackInfo {
 	out := make([]TrackInfo, 0, len(d.tracks))
 	for _, tr := range d.tracks {
-		s := tr.last()
-		out = append(out, TrackInfo{ID: tr.id, Box: s.box, Ground: s.ground, SpeedKMH: math.Hypot(tr.vel[0], tr.vel[1]) * 3.6, Class: tr.class(), Votes: maps.Clone(tr.votes), Seen: tr.seen})
+		s := tr.Last()
+		out = append(out, TrackInfo{ID: tr.ID, Box: s.Box, Ground: s.Ground, SpeedKMH: math.Hypot(tr.Vel[0], tr.Vel[1]) * 3.6, Class: tr.Class(), Votes: maps.Clone(tr.Votes), Seen: tr.Seen})
 	}
 	return out
 }
@@ -372,7 +372,7 @@ func (d *Detector) Tracks() []TrackInfo {
 // blob holding two vehicles, or a vehicle passing in front of a stopped one.
 func overlapsOther(tr *track, b wire.Box, among []*track) bool {
 	for _, o := range among {
-		if o != tr && o.last().box.Intersect(b).Area() > 0 {
+		if o != tr && o.Last().Box.Intersect(b).Area() > 0 {
 			return true
 		}
 	}
@@ -386,10 +386,10 @@ func overlapsOther(tr *track, b wire.Box, among []*track) bool {
 func (d *Detector) lostStamped(tr *track, b wire.Box, typ wire.ViolationType) bool {
 	for _, ts := range [][]*track{d.tracks, d.dead} {
 		for _, o := range ts {
-			if o == tr || o.missed == 0 || !o.emitted[typ] {
+			if o == tr || o.Missed == 0 || !o.emitted[typ] {
 				continue
 			}
-			lb := o.last().box
+			lb := o.Last().Box
 			if b.Intersect(lb).Area() > sameShare*min(b.Area(), lb.Area()) {
 				return true
 			}
