@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/sim/device/decode"
+	tk "github.com/trafficsim/trafficsim/sim/device/detect/track"
 	"github.com/trafficsim/trafficsim/synth/library"
 	"github.com/trafficsim/trafficsim/wire"
 )
@@ -271,12 +272,12 @@ func TestSteadyBlob(t *testing.T) {
 		{"split from a neighbour", wire.Box{100, 300, 240, 500}, wire.Box{100, 300, 180, 500}, false},
 	}
 	for _, c := range cases {
-		tr := &track{Hist: []sample{{Box: c.prev}, {Box: c.last}}}
+		tr := &track{Track: tk.Track{Hist: []sample{{Box: c.prev}, {Box: c.last}}}}
 		if got := steadyBlob(tr); got != c.want {
 			t.Errorf("%s: steady %v, want %v", c.name, got, c.want)
 		}
 	}
-	if steadyBlob(&track{Hist: []sample{{Box: wire.Box{0, 0, 10, 10}}}}) {
+	if steadyBlob(&track{Track: tk.Track{Hist: []sample{{Box: wire.Box{0, 0, 10, 10}}}}}) {
 		t.Error("a track seen once: steady, want not (nothing to compare with)")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"time"
 
+	tk "github.com/trafficsim/trafficsim/sim/device/detect/track"
 	"github.com/trafficsim/trafficsim/wire"
 )
 
@@ -44,7 +45,7 @@ const (
 	// edges of stopped riders are off by a metre, as much as violators overshoot (dev seeds:
 	// 0 right of 5 stamped in fog, dusk and night)
 	minStopSpread = 80
-	minSeen       = 4 // frames before a track's rules run
+	minSeen       = tk.MinSeen // frames before a track's rules run
 	typicalLenM   = 4.5
 	motoLenM      = 1.9
 	truckLenM     = 8.0
@@ -330,7 +331,7 @@ func (d *Detector) lineAway(i int) bool {
 // is then where the other begins, not where it stands.
 func (d *Detector) bottomHidden(tr *track) bool {
 	b := tr.Last().Box
-	for _, o := range d.tracks {
+	for _, o := range d.tracker.Tracks {
 		if o == tr || o.Missed > 0 || len(o.Hist) == 0 {
 			continue
 		}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	tk "github.com/trafficsim/trafficsim/sim/device/detect/track"
 	"github.com/trafficsim/trafficsim/wire"
 )
 
@@ -202,25 +203,21 @@ func TestWrongLaneFoundAgainIsNotStampedTwice(t *testing.T) {
 				t.Fatal(err)
 			}
 			lost := &track{
-				Hist:    []sample{{T: t0, Box: wire.Box{753, 96, 819, 141}, Ground: wire.Point{-1.75, 48}}},
-				Seen:    60,
-				Missed:  1,
-				Vel:     wire.Point{0, 8},
-				Votes:   map[wire.Class]int{wire.Car: 60},
+				Track:   tk.Track{Hist: []sample{{T: t0, Box: wire.Box{753, 96, 819, 141}, Ground: wire.Point{-1.75, 48}}}, Seen: 60, Missed: 1, Vel: wire.Point{0, 8}, Votes: map[wire.Class]int{wire.Car: 60}},
 				emitted: map[wire.ViolationType]bool{wire.WrongLane: c.stamped},
 			}
-			d.tracks = []*track{lost}
+			d.tracker.Tracks = []*track{lost}
 			// the merged blob stands on the road point of the vehicle behind, 10 m nearer
 			d.associate([]obs{{Box: c.blob, Ground: wire.Point{-1.75, 38}, WidthM: 2}}, t0.Add(40*time.Millisecond), false)
-			if len(d.tracks) != 2 || d.tracks[1] == lost {
-				t.Fatalf("%d tracks, want the lost one and a new one", len(d.tracks))
+			if len(d.tracker.Tracks) != 2 || d.tracker.Tracks[1] == lost {
+				t.Fatalf("%d tracks, want the lost one and a new one", len(d.tracker.Tracks))
 			}
-			if got := d.tracks[1].emitted[wire.WrongLane]; got != c.want {
+			if got := d.tracker.Tracks[1].emitted[wire.WrongLane]; got != c.want {
 				t.Errorf("new track stamped wrong_lane: %v, want %v", got, c.want)
 			}
 			// a track that took the lost one's blob later is judged the same way when its
 			// own hold ends
-			other := &track{Hist: []sample{{T: t0, Box: c.blob}}}
+			other := &track{Track: tk.Track{Hist: []sample{{T: t0, Box: c.blob}}}}
 			if got := d.lostStamped(other, c.blob, wire.WrongLane); got != c.want {
 				t.Errorf("lostStamped: %v, want %v", got, c.want)
 			}
@@ -253,7 +250,7 @@ func TestLaneClassOfABicycle(t *testing.T) {
 	motor := []wire.Class{wire.Motorbike, wire.Car, wire.Truck, wire.Bus}
 	two := []wire.Class{wire.Motorbike, wire.Bicycle}
 	bike := func(thin, thick int, speed float64) *track {
-		return &track{Votes: map[wire.Class]int{wire.Motorbike: 20}, MaxSpeed: speed, helm: helmetState{thin: thin, thick: thick}}
+		return &track{Track: tk.Track{Votes: map[wire.Class]int{wire.Motorbike: 20}, MaxSpeed: speed}, helm: helmetState{thin: thin, thick: thick}}
 	}
 	for _, c := range []struct {
 		name    string
@@ -284,5 +281,5 @@ func carAtRed(t *testing.T, cal wire.Calibration) (*Detector, *track) {
 		t.Fatal(err)
 	}
 	d.signals[0].state = red
-	return d, &track{ID: "t1", Votes: map[wire.Class]int{wire.Car: 30}, emitted: map[wire.ViolationType]bool{}, zoneIn: map[int]time.Time{}}
+	return d, &track{Track: tk.Track{ID: "t1", Votes: map[wire.Class]int{wire.Car: 30}}, emitted: map[wire.ViolationType]bool{}, zoneIn: map[int]time.Time{}}
 }
