@@ -216,3 +216,38 @@ func TestRedLightCrossingNeedsAWholeRoadUserInALightView(t *testing.T) {
 		})
 	}
 }
+
+// A wrong_lane hold runs only while the box is clear of the image's left and right edges: a
+// box cut by one is part of a vehicle, whose base width (its class by size) is not its own.
+func TestWrongLaneNotJudgedOnABoxCutBySideEdge(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name string
+		cut  bool
+		want int
+	}{{"in full view", false, 1}, {"cut by the left edge", true, 0}} {
+		t.Run(c.name, func(t *testing.T) {
+			d, tr := carAtRed(t, site(t, wire.Motorbike)) // the south lane takes motorbikes only
+			at := func(i int) time.Time { return t0.Add(time.Duration(i) * 40 * time.Millisecond) }
+			n := 0
+			for i := range 100 { // a car driving south at 8 m/s in the south lane, 4 s
+				y := 40 - 8*float64(i)/25
+				b, _ := cam.ProjectCuboid(wire.Cuboid{Center: wire.Point{-1.75, y + 2.25}, HeadingDeg: 180, Length: 4.5, Width: 1.8, Height: 1.5})
+				if c.cut {
+					b[0] = 0
+				}
+				tr.Hist = append(tr.Hist, sample{T: at(i), Box: b, Ground: wire.Point{-1.75, y}, WidthM: 1.8})
+				tr.Seen++
+				tr.Vel = tr.Velocity(600 * time.Millisecond)
+				for _, e := range d.rules(tr, at(i)) {
+					if e.Type == wire.WrongLane {
+						n++
+					}
+				}
+			}
+			if n != c.want {
+				t.Errorf("%d wrong_lane events, want %d", n, c.want)
+			}
+		})
+	}
+}

@@ -359,6 +359,15 @@ func (d *Detector) judgedLane(c *ruleCtx) bool {
 	return c.lane >= 0 && c.speed >= movingMS && c.cur.Box[3]-c.cur.Box[1] >= minJudgePx*float64(d.cal.Height)/720
 }
 
+// clearSides reports whether a box is clear of the image's left and right edges: a box cut by
+// one is part of a vehicle going out of or coming into the view, whose base width (its class
+// by size) and ground point are not the vehicle's (development day seed: a motorbike leaving
+// by the left edge held wrong_lane as a car).
+func (d *Detector) clearSides(b wire.Box) bool {
+	m := float64(2 * d.s)
+	return b[0] >= m && b[2] <= float64(d.cal.Width)-m
+}
+
 // In a dark scene the wrong_way and sidewalk rules do not run: what moves is mostly
 // lamp light, headlights and their pools of glare on a wet road running ahead of the vehicles
 // towards the camera, against the lanes the camera watches, and over the kerbs.
@@ -396,7 +405,7 @@ func (d *Detector) wrongWay(c *ruleCtx) {
 func (d *Detector) wrongLane(c *ruleCtx) {
 	tr := c.tr
 	switch {
-	case d.judgedLane(c):
+	case d.judgedLane(c) && d.clearSides(c.cur.Box):
 		allowed := d.cal.Lanes[c.lane].Allowed
 		lcls, notIn := tr.laneClass(allowed)
 		tr.laneSince = hold(tr.laneSince, dot2(c.dir, d.cal.Lanes[c.lane].Direction) > 0.5 && !allows(allowed, lcls) && tr.Seen >= 10 && notIn >= 0.8, c.t)
