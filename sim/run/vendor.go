@@ -43,7 +43,7 @@ func (v *Vendor) check(device string, direct bool) error {
 }
 
 // startONVIF serves the farm's cameras as ONVIF cameras (Vendor.ONVIF).
-func (s *stopper) startONVIF(ctx context.Context) error {
+func (s *assembly) startONVIF(ctx context.Context) error {
 	c := s.c
 	if c.ONVIF == "" {
 		return nil
@@ -61,7 +61,7 @@ func (s *stopper) startONVIF(ctx context.Context) error {
 	return nil
 }
 
-func (s *stopper) closeONVIF() {
+func (s *assembly) closeONVIF() {
 	if s.onvif != nil {
 		s.onvif.Close()
 		s.onvif = nil
@@ -69,7 +69,7 @@ func (s *stopper) closeONVIF() {
 }
 
 // logVendors says where the box posts in its own formats.
-func (s *stopper) logVendors(ingest, mqtt string) {
+func (s *assembly) logVendors(ingest, mqtt string) {
 	for _, v := range s.c.Vendors {
 		s.c.Logf("vendor %s: POST %s/v1/vendor/%s (Bearer token of cameras.json)", v.Name, ingest, v.Name)
 		if v.MQTTTopic != "" {
