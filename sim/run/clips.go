@@ -239,3 +239,47 @@ func keys(specs []clipSpec) []string {
 	}
 	return ks
 }
+
+// ClipsConfig names clips 0..Clips-1 of a scenario in a clip library, as a run plays them.
+type ClipsConfig struct {
+	Scenario string        // a shipped scenario name or a YAML file
+	Seed     uint64        // clip k uses Seed+k [the scenario's seed]
+	Duration time.Duration // clip length [the scenario's duration]
+	Clips    int
+	Library  string
+	Logf     func(format string, args ...any) // says which clips it renders [discarded]
+}
+
+// FindClips returns the folders of the clips, synthesising the missing ones (no progress
+// bars), with the keys `trafficsim run` and `trafficsim synth` give them. Call it inside
+// render.Main.
+func FindClips(ctx context.Context, cfg ClipsConfig) ([]string, error) {
+	src, err := scenarioSource(cfg.Scenario)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := scenarios.Lookup(cfg.Scenario)
+	if err != nil {
+		return nil, err
+	}
+	var dirs []string
+	for _, s := range clipSpecs(sc, src, cfg.Seed, cfg.Duration, cfg.Clips, Encode) {
+		if cl, ok := clips.Cached(cfg.Library, s.key); ok {
+			dirs = append(dirs, cl.Dir)
+			continue
+		}
+		if cfg.Logf != nil {
+			cfg.Logf("rendering clip %d/%d of %s (%v)", s.k+1, cfg.Clips, sc.Name, s.dur)
+		}
+		tr, cal, err := s.truth()
+		if err != nil {
+			return nil, err
+		}
+		cl, _, err := clips.Make(ctx, clips.Job{Root: cfg.Library, ID: s.key, Truth: tr, Calibration: cal, Encode: s.enc}, nil)
+		if err != nil {
+			return nil, fmt.Errorf("clip %d of %s: %w", s.k+1, sc.Name, err)
+		}
+		dirs = append(dirs, cl.Dir)
+	}
+	return dirs, nil
+}
