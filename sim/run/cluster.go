@@ -33,20 +33,20 @@ func clusterStats(cl *cluster.Cluster) ClusterStats {
 // startCluster starts a regional cluster: device workers (the reference device) for the
 // cameras without analytics, and the ingest of the smart cameras, forwarded to the center over
 // its leaf node listener.
-func (s *assembly) startCluster(ctx context.Context, r *region, cams []wire.Calibration) (*cluster.Cluster, error) {
-	c := s.c
-	user, pass, ok := s.cen.LeafCredentials(r.ID)
+func (a *assembly) startCluster(ctx context.Context, r *region, cams []wire.Calibration) (*cluster.Cluster, error) {
+	c := a.c
+	user, pass, ok := a.cen.LeafCredentials(r.ID)
 	if !ok {
 		return nil, fmt.Errorf("run: the center does not know cluster %s", r.ID)
 	}
-	cfg := cluster.Config{ID: r.ID, DataDir: filepath.Join(s.res.Dir, r.ID),
-		Upstream: cluster.Upstream{LeafURL: s.cen.LeafURL(), User: user, Pass: pass},
+	cfg := cluster.Config{ID: r.ID, DataDir: filepath.Join(a.res.Dir, r.ID),
+		Upstream: cluster.Upstream{LeafURL: a.cen.LeafURL(), User: user, Pass: pass},
 		Tokens:   map[string]string{}}
-	if s.plan.smartTok != "" {
-		cfg.Tokens[s.plan.smartTok] = SmartcamID
+	if a.plan.smartTok != "" {
+		cfg.Tokens[a.plan.smartTok] = SmartcamID
 	}
-	if s.plan.extTok != "" {
-		cfg.Tokens[s.plan.extTok] = ExternalID
+	if a.plan.extTok != "" {
+		cfg.Tokens[a.plan.extTok] = ExternalID
 	}
 	cfg.Vendors, cfg.MQTTListen = c.Vendors, c.MQTTListen
 	if c.Device == DeviceReference && len(cams) > 0 {
@@ -54,11 +54,11 @@ func (s *assembly) startCluster(ctx context.Context, r *region, cams []wire.Cali
 		cfg.CamerasPerWorker = c.CamerasPerDevice
 		cfg.NewWorker = func(id string, cams []wire.Calibration, ep wire.EventsEndpoint) (cluster.Worker, error) {
 			d, err := device.New(device.Config{ID: id, Cameras: cams, Events: ep,
-				QueueDir: filepath.Join(s.res.Dir, id, "queue"), Logf: c.Logf, TimeNow: c.TimeNow})
+				QueueDir: filepath.Join(a.res.Dir, id, "queue"), Logf: c.Logf, TimeNow: c.TimeNow})
 			if err == nil {
-				s.mu.Lock()
-				s.devices = append(s.devices, d)
-				s.mu.Unlock()
+				a.mu.Lock()
+				a.devices = append(a.devices, d)
+				a.mu.Unlock()
 			}
 			return d, err
 		}
@@ -73,15 +73,15 @@ func (s *assembly) startCluster(ctx context.Context, r *region, cams []wire.Cali
 		cl.Close()
 		return nil, err
 	}
-	if s.plan.smartTok != "" {
+	if a.plan.smartTok != "" {
 		ep, _ := cl.EventsEndpoint(SmartcamID)
 		send := smartcam.HTTPSender(ep, refusedLog(c))
 		r.send.Store(&send)
 	}
-	if s.plan.extTok != "" {
+	if a.plan.extTok != "" {
 		ep, _ := cl.EventsEndpoint(ExternalID)
-		s.extEndpoint = &ep
-		s.logVendors(ep.HTTP, cl.MQTTAddr())
+		a.extEndpoint = &ep
+		a.logVendors(ep.HTTP, cl.MQTTAddr())
 	}
 	return cl, nil
 }

@@ -108,43 +108,43 @@ playing:
 }
 
 // status is the progress line: cameras live, events accepted, running F1.
-func (s *assembly) status() string {
+func (a *assembly) status() string {
 	live := 0
-	if s.farm != nil {
-		for _, cs := range s.farm.Stats() {
+	if a.farm != nil {
+		for _, cs := range a.farm.Stats() {
 			if cs.Readers > 0 {
 				live++
 			}
 		}
 	}
-	live += s.res.Smart
-	sc := s.live.Score(s.c.TimeNow())
-	st := s.cen.Stats()
-	return fmt.Sprintf("cameras %d/%d live  events %d  truths %d  F1 %.2f", live, s.c.Cameras, st.EventsAccepted, st.TruthAccepted, sc.Overall.F1)
+	live += a.res.Smart
+	sc := a.live.Score(a.c.TimeNow())
+	st := a.cen.Stats()
+	return fmt.Sprintf("cameras %d/%d live  events %d  truths %d  F1 %.2f", live, a.c.Cameras, st.EventsAccepted, st.TruthAccepted, sc.Overall.F1)
 }
 
 // setCuts sets the scoring cuts of both scorers.
-func (s *assembly) setCuts(c results.Cuts) {
-	s.final.SetCuts(c)
-	s.live.SetCuts(c)
+func (a *assembly) setCuts(c results.Cuts) {
+	a.final.SetCuts(c)
+	a.live.SetCuts(c)
 }
 
 // finish stops the cameras, waits for late events, stops the devices and the center, and
 // writes the scored run record and the report.
-func (s *assembly) finish(ctx context.Context) error {
-	c := s.c
-	s.res.Stopped = c.TimeNow()
-	s.sink.setEnd(s.res.Stopped)
-	if cuts := s.final.Cuts(); s.res.Stopped.Before(cuts.Until) {
-		cuts.Until = s.res.Stopped
-		s.setCuts(cuts)
+func (a *assembly) finish(ctx context.Context) error {
+	c := a.c
+	a.res.Stopped = c.TimeNow()
+	a.sink.setEnd(a.res.Stopped)
+	if cuts := a.final.Cuts(); a.res.Stopped.Before(cuts.Until) {
+		cuts.Until = a.res.Stopped
+		a.setCuts(cuts)
 	}
-	s.closeONVIF()
-	ferr := s.farm.Close()
-	s.res.FarmStats = s.farm.Stats()
-	s.farm = nil
+	a.closeONVIF()
+	ferr := a.farm.Close()
+	a.res.FarmStats = a.farm.Stats()
+	a.farm = nil
 	// late events: the devices' queues drain, smart cameras send what is due
-	if !s.res.Interrupted {
+	if !a.res.Interrupted {
 		wait := c.Window + c.Grace
 		c.Logf("cameras stopped; waiting %v for late events", wait)
 		select {
@@ -152,23 +152,23 @@ func (s *assembly) finish(ctx context.Context) error {
 		case <-ctx.Done():
 		}
 	}
-	err := errors.Join(ferr, s.closeInputs())
-	st := s.cen.Stats()
-	err = errors.Join(err, s.cen.Close())
-	s.res.Center = st
+	err := errors.Join(ferr, a.closeInputs())
+	st := a.cen.Stats()
+	err = errors.Join(err, a.cen.Close())
+	a.res.Center = st
 	// everything is in: every truth is final
 	end := c.TimeNow().UTC()
-	score := s.final.ScoreIntervals(end.Add(24 * time.Hour))
-	s.res.WarmUpTruths, s.res.AfterEndTruths = score.WarmUpTruths, score.AfterEndTruths
-	cuts := s.final.Cuts()
-	s.res.TruthFrom, s.res.TruthUntil = cuts.From, cuts.Until
-	s.rec.SetCuts(cuts)
-	err = errors.Join(err, s.rec.Finish(end, score), s.rec.Close())
-	s.closed = true
+	score := a.final.ScoreIntervals(end.Add(24 * time.Hour))
+	a.res.WarmUpTruths, a.res.AfterEndTruths = score.WarmUpTruths, score.AfterEndTruths
+	cuts := a.final.Cuts()
+	a.res.TruthFrom, a.res.TruthUntil = cuts.From, cuts.Until
+	a.rec.SetCuts(cuts)
+	err = errors.Join(err, a.rec.Finish(end, score), a.rec.Close())
+	a.closed = true
 	if err != nil {
 		return err
 	}
-	rec, err := record.Open(s.res.Dir)
+	rec, err := record.Open(a.res.Dir)
 	if err != nil {
 		return err
 	}
@@ -176,52 +176,52 @@ func (s *assembly) finish(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.res.Score = score
-	s.res.Verdicts = in.Verdicts
-	s.res.Report = filepath.Join(s.res.Dir, "report.html")
-	s.res.JUnit = filepath.Join(s.res.Dir, "junit.xml")
+	a.res.Score = score
+	a.res.Verdicts = in.Verdicts
+	a.res.Report = filepath.Join(a.res.Dir, "report.html")
+	a.res.JUnit = filepath.Join(a.res.Dir, "junit.xml")
 	return nil
 }
 
 // closeInputs stops the devices, the smart cameras and the truth path.
-func (s *assembly) closeInputs() error {
+func (a *assembly) closeInputs() error {
 	var err error
-	s.mu.Lock()
-	devices := s.devices
-	s.devices = nil
-	s.mu.Unlock()
+	a.mu.Lock()
+	devices := a.devices
+	a.devices = nil
+	a.mu.Unlock()
 	for _, d := range devices {
-		add(&s.res.Device, d.Stats())
-		if len(s.regions) == 0 { // the clusters close their workers
+		add(&a.res.Device, d.Stats())
+		if len(a.regions) == 0 { // the clusters close their workers
 			err = errors.Join(err, d.Close())
 		}
 	}
-	err = errors.Join(err, s.closeClusters())
-	if s.fleetStop != nil {
-		s.fleetStop()
-		s.wg.Wait()
-		s.res.Fleet = s.fleet.Stats()
-		s.fleetStop = nil
+	err = errors.Join(err, a.closeClusters())
+	if a.fleetStop != nil {
+		a.fleetStop()
+		a.wg.Wait()
+		a.res.Fleet = a.fleet.Stats()
+		a.fleetStop = nil
 	}
-	if s.nsink != nil {
-		err = errors.Join(err, s.nsink.Sync(), s.nsink.Close())
-		s.res.TruthErrors = s.nsink.Errors()
-		s.nsink = nil
+	if a.nsink != nil {
+		err = errors.Join(err, a.nsink.Sync(), a.nsink.Close())
+		a.res.TruthErrors = a.nsink.Errors()
+		a.nsink = nil
 	}
 	return err
 }
 
 // closeAll is the deferred clean-up of a run that failed or was interrupted before finish.
-func (s *assembly) closeAll() {
-	if s.closed {
+func (a *assembly) closeAll() {
+	if a.closed {
 		return
 	}
-	if s.farm != nil {
-		s.farm.Close()
+	if a.farm != nil {
+		a.farm.Close()
 	}
-	s.closeInputs()
-	s.cen.Close()
-	s.rec.Close()
+	a.closeInputs()
+	a.cen.Close()
+	a.rec.Close()
 }
 
 func add(sum *device.Stats, d device.Stats) {

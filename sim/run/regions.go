@@ -107,19 +107,19 @@ func regionSend(rs []*region, ofCamera map[string]*region) func(context.Context,
 }
 
 // closeClusters stops the regional clusters and keeps their counters, per cluster and summed.
-func (s *assembly) closeClusters() error {
+func (a *assembly) closeClusters() error {
 	var err error
-	for _, r := range s.regions {
+	for _, r := range a.regions {
 		if r.cluster == nil {
 			continue
 		}
 		st := clusterStats(r.cluster)
 		st.ID, st.Cameras = r.ID, len(r.Cameras)
-		s.res.Clusters = append(s.res.Clusters, st)
-		s.res.Cluster.Received += st.Received
-		s.res.Cluster.Forwarded += st.Forwarded
-		s.res.Cluster.Pending += st.Pending
-		s.res.Cluster.ForwardErrors += st.ForwardErrors
+		a.res.Clusters = append(a.res.Clusters, st)
+		a.res.Cluster.Received += st.Received
+		a.res.Cluster.Forwarded += st.Forwarded
+		a.res.Cluster.Pending += st.Pending
+		a.res.Cluster.ForwardErrors += st.ForwardErrors
 		err = errors.Join(err, r.cluster.Close())
 		r.cluster = nil
 	}
