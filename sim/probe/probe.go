@@ -26,6 +26,7 @@ import (
 
 // Target is one stream to read.
 type Target struct {
+	ID       string `json:"id,omitempty"` // the camera's id, when known (tags a swarm's samples)
 	URL      string `json:"url"`
 	Username string `json:"username,omitempty"`
 	Password string `json:"password,omitempty"`
@@ -94,7 +95,7 @@ func (r *Report) Failed() error {
 func TargetsFromDeployment(d wire.Deployment) []Target {
 	out := make([]Target, len(d.Cameras))
 	for i, c := range d.Cameras {
-		out[i] = Target{URL: c.URL, Username: c.Username, Password: c.Password}
+		out[i] = Target{ID: c.ID, URL: c.URL, Username: c.Username, Password: c.Password}
 	}
 	return out
 }
@@ -260,8 +261,11 @@ type reader struct {
 	cfg   *Config
 	t     Target
 	stall bool
-	hist  *hdrhistogram.Histogram
-	from  time.Time // frames before are not counted
+	hist  *hdrhistogram.Histogram // nil: not kept (a swarm's readers report through live)
+	from  time.Time               // frames before are not counted
+	sw    *Swarm                  // the swarm that picks the stream of each session (nil: t, fixed)
+	slot  int                     // the swarm's round-robin position
+	live  *live                   // what a swarm reader did since the swarm's last Drain
 
 	frames, packets, lost, bytes, reconnects, timed int64
 	errs                                            []string
@@ -270,12 +274,29 @@ type reader struct {
 
 func (r *reader) run(ctx context.Context) {
 	for ctx.Err() == nil {
+		if r.sw != nil {
+			t, ok := r.sw.pick(r.t, r.slot)
+			if !ok { // no stream online: wait, that is not the reader's failure
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(r.cfg.Retry):
+				}
+				continue
+			}
+			r.t = t
+			r.live.session(t)
+		}
 		err := r.session(ctx)
 		if ctx.Err() != nil {
 			return
 		}
 		if err != nil && !contains(r.errs, err.Error()) && len(r.errs) < 5 {
 			r.errs = append(r.errs, err.Error())
+		}
+		// a session cut because its camera went offline is the plan's doing, not a failure
+		if err != nil && r.sw != nil && r.sw.online(r.t.URL) {
+			r.live.failed(err)
 		}
 		select {
 		case <-ctx.Done():
@@ -412,18 +433,24 @@ func (r *reader) read(ctx context.Context, c *rtspConn) error {
 			haveSeq, ssrc = true, s
 		} else if gap := int64(uint16(seq - lastSeq - 1)); counting && gap > 0 && gap < 0x8000 {
 			r.lost += gap
+			if r.live != nil {
+				r.live.addLost(gap)
+			}
 		}
 		lastSeq = seq
 		if p[1]&0x80 != 0 && counting { // marker: last packet of a frame
 			r.frames++
+			late := int64(-1)
 			if haveSR {
 				wall := srNTP.Add(time.Duration(int64(int32(ts-srTS)) * int64(time.Second) / 90000))
-				late := now.Sub(wall).Microseconds()
-				if late < 0 {
-					late = 0
+				late = min(max(now.Sub(wall).Microseconds(), 0), 60_000_000)
+				if r.hist != nil {
+					r.hist.RecordValue(late)
 				}
-				r.hist.RecordValue(min(late, 60_000_000))
 				r.timed++
+			}
+			if r.live != nil {
+				r.live.frame(late)
 			}
 		}
 		if now.After(keepalive) {
