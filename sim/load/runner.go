@@ -154,8 +154,8 @@ type runner struct {
 	scens []*scen
 	// readers are the reader scenarios (probe swarms on the farms' cameras)
 	readers []*readerScen
-	ext   *wire.EventsEndpoint // the external device's endpoint (cameras.json)
-	cjson string
+	ext     *wire.EventsEndpoint // the external device's endpoint (cameras.json)
+	cjson   string
 
 	mu        sync.Mutex // guards what the control API touches, and the sample buffer
 	paused    bool

@@ -39,6 +39,9 @@ type Config struct {
 	Duration time.Duration // how long to read [10s]
 	Timeout  time.Duration // connect and handshake, and silence before a reconnect [5s]
 	Retry    time.Duration // wait before reconnecting [500ms]
+	// KeepAlive is the interval of GET_PARAMETER keep-alives while playing (servers drop
+	// sessions silent for 60 s) [20s].
+	KeepAlive time.Duration
 	// StopReading is the share of readers that stop reading after PLAY without closing, to
 	// check that a server isolates slow readers [0].
 	StopReading float64
@@ -173,6 +176,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Retry == 0 {
 		cfg.Retry = 500 * time.Millisecond
 	}
+	if cfg.KeepAlive == 0 {
+		cfg.KeepAlive = 20 * time.Second
+	}
 	if cfg.TimeNow == nil {
 		cfg.TimeNow = time.Now
 	}
@@ -274,6 +280,7 @@ type reader struct {
 
 func (r *reader) run(ctx context.Context) {
 	for ctx.Err() == nil {
+		sctx, cut := ctx, context.CancelFunc(func() {})
 		if r.sw != nil {
 			t, ok := r.sw.pick(r.t, r.slot)
 			if !ok { // no stream online: wait, that is not the reader's failure
@@ -285,9 +292,11 @@ func (r *reader) run(ctx context.Context) {
 				continue
 			}
 			r.t = t
-			r.live.session(t)
+			sctx, cut = context.WithCancel(ctx) // the swarm cuts it when the stream leaves
+			r.live.session(t, cut)
 		}
-		err := r.session(ctx)
+		err := r.session(sctx)
+		cut()
 		if ctx.Err() != nil {
 			return
 		}
@@ -372,7 +381,7 @@ func (r *reader) read(ctx context.Context, c *rtspConn) error {
 		haveSR, haveSeq bool
 		lastSeq         uint16
 		ssrc            uint32
-		keepalive       = r.cfg.TimeNow().Add(20 * time.Second)
+		keepalive       = r.cfg.TimeNow().Add(r.cfg.KeepAlive)
 	)
 	for {
 		c.nc.SetReadDeadline(time.Now().Add(r.cfg.Timeout))
@@ -454,7 +463,7 @@ func (r *reader) read(ctx context.Context, c *rtspConn) error {
 			}
 		}
 		if now.After(keepalive) {
-			keepalive = now.Add(20 * time.Second)
+			keepalive = now.Add(r.cfg.KeepAlive)
 			if err := c.send(&base.Request{Method: base.GetParameter, URL: c.url}); err != nil {
 				return err
 			}
@@ -501,6 +510,9 @@ type rtspConn struct {
 }
 
 func (c *rtspConn) send(req *base.Request) error {
+	if req.Header == nil { // the keep-alive GET_PARAMETER has none
+		req.Header = base.Header{}
+	}
 	c.cseq++
 	req.Header["CSeq"] = base.HeaderValue{fmt.Sprint(c.cseq)}
 	req.Header["User-Agent"] = base.HeaderValue{"trafficsim-probe"}

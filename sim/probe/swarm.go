@@ -33,16 +33,17 @@ type swarmReader struct {
 // live is what one swarm reader did since the last Drain; the reader writes, Drain reads.
 type live struct {
 	mu                            sync.Mutex
-	camera                        string
+	camera, url                   string
+	cut                           context.CancelFunc // ends the session in progress
 	frames, lost, timed, failures int64
 	lateSum, lateMax              float64 // ms
 	errs                          []string
 	exited                        bool
 }
 
-func (l *live) session(t Target) {
+func (l *live) session(t Target, cut context.CancelFunc) {
 	l.mu.Lock()
-	l.camera = t.ID
+	l.camera, l.url, l.cut = t.ID, t.URL, cut
 	if l.camera == "" {
 		l.camera = t.URL
 	}
@@ -95,7 +96,7 @@ type Interval struct {
 }
 
 // NewSwarm returns a swarm with no readers; Targets may be empty (see SetTargets). Of Config
-// it uses Targets, Timeout, Retry and TimeNow (defaults as Run's); Readers, Duration,
+// it uses Targets, Timeout, Retry, KeepAlive and TimeNow (defaults as Run's); Readers, Duration,
 // StopReading and Warmup are Run's alone. Close stops it.
 func NewSwarm(cfg Config) *Swarm {
 	if cfg.Timeout == 0 {
@@ -103,6 +104,9 @@ func NewSwarm(cfg Config) *Swarm {
 	}
 	if cfg.Retry == 0 {
 		cfg.Retry = 500 * time.Millisecond
+	}
+	if cfg.KeepAlive == 0 {
+		cfg.KeepAlive = 20 * time.Second
 	}
 	if cfg.TimeNow == nil {
 		cfg.TimeNow = time.Now
@@ -112,12 +116,20 @@ func NewSwarm(cfg Config) *Swarm {
 	return s
 }
 
-// SetTargets replaces the streams online; a reader whose stream left moves to another at its
-// next session.
+// SetTargets replaces the streams online; a reader whose stream left ends its session and
+// moves to another.
 func (s *Swarm) SetTargets(ts []Target) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.targets = slices.Clone(ts)
-	s.mu.Unlock()
+	for _, sr := range s.readers {
+		l := sr.r.live
+		l.mu.Lock()
+		if l.cut != nil && !slices.ContainsFunc(ts, func(t Target) bool { return t.URL == l.url }) {
+			l.cut()
+		}
+		l.mu.Unlock()
+	}
 }
 
 // pick is the stream of a reader's next session: its current one while online, else the
