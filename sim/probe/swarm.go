@@ -27,7 +27,8 @@ type Swarm struct {
 type swarmReader struct {
 	r       *reader
 	cancel  context.CancelFunc
-	stopped bool // asked to stop
+	stopped bool      // asked to stop
+	until   time.Time // end of its lifetime (zero: none)
 }
 
 // live is what one swarm reader did since the last Drain; the reader writes, Drain reads.
@@ -168,9 +169,14 @@ func (s *Swarm) Start(n int, lifetime time.Duration) {
 		if lifetime > 0 {
 			ctx, cancel = context.WithTimeout(s.ctx, lifetime)
 		}
-		r := &reader{cfg: &s.cfg, sw: s, slot: s.seq, live: &live{}, from: s.cfg.TimeNow()}
+		now := s.cfg.TimeNow()
+		r := &reader{cfg: &s.cfg, sw: s, slot: s.seq, live: &live{}, from: now}
 		s.seq++
-		s.readers = append(s.readers, &swarmReader{r: r, cancel: cancel})
+		sr := &swarmReader{r: r, cancel: cancel}
+		if lifetime > 0 {
+			sr.until = now.Add(lifetime)
+		}
+		s.readers = append(s.readers, sr)
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
@@ -189,8 +195,9 @@ func (s *Swarm) Stop(n int, oldest bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	order := make([]*swarmReader, 0, len(s.readers))
+	now := s.cfg.TimeNow()
 	for _, sr := range s.readers {
-		if sr.running() {
+		if sr.running(now) {
 			order = append(order, sr)
 		}
 	}
@@ -203,8 +210,9 @@ func (s *Swarm) Stop(n int, oldest bool) {
 	}
 }
 
-func (sr *swarmReader) running() bool {
-	if sr.stopped {
+// running: neither stopped nor past its lifetime (whether or not its goroutine noticed yet).
+func (sr *swarmReader) running(now time.Time) bool {
+	if sr.stopped || !sr.until.IsZero() && !now.Before(sr.until) {
 		return false
 	}
 	sr.r.live.mu.Lock()
@@ -216,9 +224,9 @@ func (sr *swarmReader) running() bool {
 func (s *Swarm) Readers() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := 0
+	n, now := 0, s.cfg.TimeNow()
 	for _, sr := range s.readers {
-		if sr.running() {
+		if sr.running(now) {
 			n++
 		}
 	}
@@ -230,6 +238,7 @@ func (s *Swarm) Drain() Interval {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var iv Interval
+	now := s.cfg.TimeNow()
 	keep := s.readers[:0]
 	for _, sr := range s.readers {
 		l := sr.r.live
@@ -254,7 +263,7 @@ func (s *Swarm) Drain() Interval {
 			continue
 		}
 		keep = append(keep, sr)
-		if !sr.stopped {
+		if sr.running(now) {
 			iv.Alive++
 		}
 	}
