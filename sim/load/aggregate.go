@@ -300,7 +300,12 @@ func (r *runner) finish(res *Result) {
 			tr.Passed = j.spec.Expr.Holds(v)
 		}
 		if !tr.Passed && j.first == nil {
-			st, cams, readers := r.stageAt(end)
+			// failed only in the last judgement: the load when the stages ended, not the tail's
+			at := end
+			if !r.stagesDone.IsZero() {
+				at = r.stagesDone.Add(-time.Nanosecond)
+			}
+			st, cams, readers := r.stageAt(at)
 			j.first = &Failure{Elapsed: el, Cameras: cams, Readers: readers, Stage: st, Value: tr.Value}
 		}
 		tr.FirstFailed = j.first

@@ -169,6 +169,8 @@ type runner struct {
 	totals   map[string]*threshold.Sink
 	stageAgg map[int]map[string]*threshold.Sink
 	stageLog []stageMark
+	// stagesDone is when the stages ended (the tail for late events began)
+	stagesDone time.Time
 	prev     map[string]camPrev
 	prevCen  center.Stats
 	prevCPU  time.Duration
@@ -424,6 +426,7 @@ func (r *runner) loop(ctx context.Context) *Result {
 	r.result = res
 	length := r.p.Length()
 	primary := r.p.Primary()
+	stages := max(len(primary.Stages), 1) // a constant scenario is one stage
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	lastScore := time.Time{}
@@ -440,6 +443,7 @@ func (r *runner) loop(ctx context.Context) *Result {
 			}
 			r.writeCamerasJSON()
 			stopAt = now.Add(r.p.Options.Tail)
+			r.stagesDone = now
 		}
 		if stopAt.IsZero() {
 			r.apply(el)
@@ -448,7 +452,7 @@ func (r *runner) loop(ctx context.Context) *Result {
 		stage, _ := primary.Target(el)
 		_, stage = primary.Target(el)
 		if !stopAt.IsZero() {
-			stage = len(primary.Stages)
+			stage = stages
 		}
 		online, readers := r.onlineCount(), r.readerCount()
 		res.PeakCameras = max(res.PeakCameras, online)
@@ -470,7 +474,7 @@ func (r *runner) loop(ctx context.Context) *Result {
 		r.published = sum
 		r.mu.Unlock()
 		if r.cfg.OnTick != nil {
-			pr := Progress{Elapsed: min(el, length), Length: length, Stage: min(stage, len(primary.Stages)-1), Stages: len(primary.Stages), Cameras: online, Readers: readers}
+			pr := Progress{Elapsed: min(el, length), Length: length, Stage: min(stage, stages-1), Stages: stages, Cameras: online, Readers: readers}
 			for _, j := range r.judged {
 				if j.first != nil {
 					pr.Failed = append(pr.Failed, j.sel.String()+" "+j.spec.Threshold)
