@@ -171,10 +171,10 @@ type runner struct {
 	stageLog []stageMark
 	// stagesDone is when the stages ended (the tail for late events began)
 	stagesDone time.Time
-	prev     map[string]camPrev
-	prevCen  center.Stats
-	prevCPU  time.Duration
-	result   *Result
+	prev       map[string]camPrev
+	prevCen    center.Stats
+	prevCPU    time.Duration
+	result     *Result
 }
 
 type stageMark struct {
