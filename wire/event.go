@@ -20,9 +20,9 @@ type Event struct {
 	// device sends it with a speeding event (the draft: photo, plate, speed, place, time);
 	// conformity suites score it against the truth's speed. Added in #17; older events
 	// without it stay valid.
-	SpeedKmh     float64       `json:"speed_kmh,omitempty"`
-	Evidence     *Evidence     `json:"evidence,omitempty"`
-	Source       string        `json:"source"` // device id
+	SpeedKmh float64   `json:"speed_kmh,omitempty"`
+	Evidence *Evidence `json:"evidence,omitempty"`
+	Source   string    `json:"source"` // device id
 }
 
 // MaxSpeedKmh bounds Event.SpeedKmh: the earlier draft standard's widest range is 8-220 km/h;

@@ -21,7 +21,7 @@ type Model struct {
 	// speed (normal, unbiased) [0.015: 1.5 %, so ~95 % of readings fall within ±3 km/h up
 	// to 100 km/h]; negative: no speed reported. Speeding events carry the reading.
 	SpeedErrorSD float64
-	Source         string        // device id stamped on events [smartcam-<camera id>]
+	Source       string // device id stamped on events [smartcam-<camera id>]
 }
 
 func (m Model) withDefaults() Model {
