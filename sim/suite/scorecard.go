@@ -28,7 +28,7 @@ func WriteScorecard(w io.Writer, s *Suite, r *Result) error {
 	for _, c := range r.Cells {
 		minutes += c.Minutes
 	}
-	fmt.Fprintf(w, "suite %s: %d cell runs, %.1f camera-minutes, device %s\n\n", s.Name, len(r.Cells), minutes, s.Device)
+	fmt.Fprintf(w, "suite %s: %d cell runs, %.4g camera-minutes, device %s\n\n", s.Name, len(r.Cells), minutes, s.Device)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "cell\tscenario\tcondition\tseed slot\ttruths\trequirement\tmeasured [95% CI]\tresult")
 	for _, c := range r.Cells {
