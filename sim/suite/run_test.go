@@ -210,7 +210,7 @@ func TestExternalDevice(t *testing.T) {
 		{"command", fmt.Sprintf("external: {command: [%q, '-test.run=^$', '{cameras}']}", self), "box-cmd"},
 		{"url", fmt.Sprintf("external: {url: %q}", srv.URL), "box-url"},
 	} {
-		y := "name: box\ndevice: external\n" + way.yaml + "\ncameras: 1\nduration: 6s\nspeed: {min_kmh: 10, max_kmh: 180}\ncells:\n  - {scenario: intersection-day, condition: day}\n"
+		y := "name: box\ndevice: external\n" + way.yaml + "\ncameras: 1\nduration: 3s\nspeed: {min_kmh: 10, max_kmh: 180}\ncells:\n  - {scenario: intersection-day, condition: day}\n"
 		s, err := suite.Parse(way.name+".yaml", []byte(y))
 		if err != nil {
 			t.Fatal(err)
