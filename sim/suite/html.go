@@ -58,7 +58,7 @@ func WriteHTML(w io.Writer, s *Suite, r *Result) error {
 		tol = r.SpeedCheck.Tolerance.String()
 	}
 	return page.Execute(w, map[string]any{
-		"Suite": s.Name, "Device": s.Device, "Runs": len(r.Cells), "Minutes": fmt.Sprintf("%.1f", minutes),
+		"Suite": s.Name, "Device": s.Device, "Runs": len(r.Cells), "Minutes": fmt.Sprintf("%.4g", minutes),
 		"Outcome": strings.ToUpper(Outcome(r)), "OutcomeClass": strings.ReplaceAll(Outcome(r), " ", "-"),
 		"Cells": cells, "All": all, "Tolerance": tol,
 	})

@@ -103,7 +103,10 @@ func speedRequirement(sp *speed.Result, b speed.Bin) string {
 // speedMeasured is "0.9750 [0.9130, 0.9931] of 40 readings, error mean +0.21 max 2.90 km/h".
 func speedMeasured(b speed.Bin) string {
 	if b.Status == conform.NoData {
-		if b.Truths > 0 {
+		switch {
+		case b.Truths == 1:
+			return "no data (1 truth, not detected)"
+		case b.Truths > 1:
 			return fmt.Sprintf("no data (%d truths, none detected)", b.Truths)
 		}
 		return "no data"
