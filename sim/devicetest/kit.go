@@ -177,7 +177,11 @@ func (l *lines) logf(format string, args ...any) {
 	l.mu.Unlock()
 }
 
-func (l *lines) all() []string { l.mu.Lock(); defer l.mu.Unlock(); return append([]string(nil), l.l...) }
+func (l *lines) all() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.l...)
+}
 
 // Check runs the cases of opts against d, Options.Parallel at a time, and returns one Result
 // per case in the order of Cases (for 'trafficsim devicetest'). The error is for the kit
