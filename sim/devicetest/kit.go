@@ -74,8 +74,8 @@ type Options struct {
 	Logf func(format string, args ...any)
 	// Parallel is how many cases run at once. Default 4.
 	Parallel int
-	// TempDir makes a folder for a case. Default os.MkdirTemp (the caller removes nothing:
-	// tests pass t.TempDir).
+	// TempDir makes a folder for a case. Default: folders under one temporary folder that
+	// Check removes at its end.
 	TempDir func() (string, error)
 
 	logTo func(caseName string) func(string, ...any) // Run: a log per case
@@ -93,9 +93,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Parallel <= 0 {
 		o.Parallel = 4
-	}
-	if o.TempDir == nil {
-		o.TempDir = func() (string, error) { return os.MkdirTemp("", "devicetest-") }
 	}
 	return o
 }
@@ -188,12 +185,19 @@ func (l *lines) all() []string {
 // itself (no clip, a bad Run expression).
 func Check(ctx context.Context, d Device, opts Options) ([]Result, error) {
 	opts = opts.withDefaults()
+	if opts.TempDir == nil {
+		root, err := os.MkdirTemp("", "devicetest-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(root)
+		opts.TempDir = func() (string, error) { return os.MkdirTemp(root, "case-") }
+	}
 	if opts.Library == "" {
 		dir, err := opts.TempDir()
 		if err != nil {
 			return nil, err
 		}
-		defer os.RemoveAll(dir)
 		opts.Library = dir
 	}
 	if err := WriteClip(opts.Library); err != nil {
