@@ -311,6 +311,14 @@ func (e *Env) Held() []wire.Event {
 	return h.events()
 }
 
+// Lag is the longest time from an event's capture (its time) to the center so far.
+func (e *Env) Lag() time.Duration {
+	e.mu.Lock()
+	h := e.held
+	e.mu.Unlock()
+	return h.lag()
+}
+
 // Truth returns the violations the farm played (or is about to) on camera cam.
 func (e *Env) Truth(cam string) []wire.Violation {
 	e.mu.Lock()
@@ -378,16 +386,31 @@ func (e *Env) sleepUntil(t time.Time) error {
 
 // held is the center's Scorer in the kit: every event the center holds, replayed ones too.
 type held struct {
-	mu  sync.Mutex
-	evs []wire.Event
+	mu   sync.Mutex
+	evs  []wire.Event
+	recv []time.Time
 }
 
 var _ center.Scorer = (*held)(nil)
 
-func (h *held) AddEvent(ev wire.Event, _ time.Time) {
+func (h *held) AddEvent(ev wire.Event, received time.Time) {
 	h.mu.Lock()
-	h.evs = append(h.evs, ev)
+	h.evs, h.recv = append(h.evs, ev), append(h.recv, received)
 	h.mu.Unlock()
+}
+
+// lag is the longest time from an event's capture to the center so far.
+func (h *held) lag() time.Duration {
+	if h == nil {
+		return 0
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var l time.Duration
+	for i, ev := range h.evs {
+		l = max(l, h.recv[i].Sub(ev.Time))
+	}
+	return l
 }
 func (h *held) AddTruth(wire.Violation) {}
 func (h *held) AddFault(wire.Fault)     {}
