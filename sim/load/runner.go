@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -21,9 +20,6 @@ import (
 	"github.com/trafficsim/trafficsim/sim/center"
 	"github.com/trafficsim/trafficsim/sim/farm"
 	simrun "github.com/trafficsim/trafficsim/sim/run"
-	"github.com/trafficsim/trafficsim/synth/clips"
-	"github.com/trafficsim/trafficsim/synth/library"
-	"github.com/trafficsim/trafficsim/synth/world"
 	"github.com/trafficsim/trafficsim/wire"
 )
 
@@ -369,38 +365,11 @@ func (r *runner) makeClips(ctx context.Context, s *Scenario) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var src []byte
-	if slices.Contains(scenarios.Names(), s.Scenario) {
-		src, err = fs.ReadFile(scenarios.Shipped(), s.Scenario+".yaml")
-	} else {
-		src, err = os.ReadFile(s.Scenario)
-	}
+	s.seed = sc.SeedOr(s.Seed)
+	dirs, err := simrun.FindClips(ctx, simrun.ClipsConfig{Scenario: s.Scenario, Seed: s.seed, Duration: s.ClipDuration, Clips: s.Clips,
+		Library: r.p.Options.Library, Logf: func(f string, a ...any) { r.cfg.Logf("load: "+f, a...) }})
 	if err != nil {
-		return nil, err
-	}
-	seed := s.Seed
-	if seed == 0 {
-		seed = sc.Seed
-	}
-	s.seed = seed
-	var dirs []string
-	for k := range s.Clips {
-		id := clips.Key(src, seed+uint64(k), s.ClipDuration.Seconds(), k, simrun.Encode)
-		if cl, ok := clips.Cached(r.p.Options.Library, id); ok {
-			dirs = append(dirs, cl.Dir)
-			continue
-		}
-		r.cfg.Logf("load: rendering clip %d/%d of %s (%v)", k+1, s.Clips, sc.Name, s.ClipDuration)
-		tr, cal, err := world.Generate(sc, world.Options{Seed: seed + uint64(k), Duration: s.ClipDuration, Camera: fmt.Sprintf("cam-%02d", k+1)})
-		if err != nil {
-			return nil, err
-		}
-		var cl *library.Clip
-		cl, _, err = clips.Make(ctx, clips.Job{Root: r.p.Options.Library, ID: id, Truth: tr, Calibration: cal, Encode: simrun.Encode}, nil)
-		if err != nil {
-			return nil, fmt.Errorf("load: clip %d of %s: %w", k+1, sc.Name, err)
-		}
-		dirs = append(dirs, cl.Dir)
+		return nil, fmt.Errorf("load: %w", err)
 	}
 	return dirs, nil
 }
