@@ -38,7 +38,7 @@ type ScenarioView struct {
 	Online   []string `json:"online"`
 	Leases   int      `json:"leases"`
 	Readers  int      `json:"readers,omitempty"` // reader scenarios
-	Fixed    *int     `json:"fixed,omitempty"` // set by PATCH
+	Fixed    *int     `json:"fixed,omitempty"`   // set by PATCH
 }
 
 // StatusPatch is the body of PATCH /v1/status.
