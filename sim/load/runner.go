@@ -167,10 +167,12 @@ type runner struct {
 	stageLog []stageMark
 	// stagesDone is when the stages ended (the tail for late events began)
 	stagesDone time.Time
-	prev       map[string]camPrev
-	prevCen    center.Stats
-	prevCPU    time.Duration
-	result     *Result
+	// clusterPending is the clusters' queues at the last sample, all scenarios
+	clusterPending float64
+	prev           map[string]camPrev
+	prevCen        center.Stats
+	prevCPU        time.Duration
+	result         *Result
 }
 
 type stageMark struct {
