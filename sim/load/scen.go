@@ -24,10 +24,6 @@ type scen struct {
 	farm   *farm.Farm
 	sink   *warmSink
 	groups []*group
-	// cl is the regional cluster the devices post to (via: cluster), nil when they post to
-	// the center; leafPass is its leaf node password at the center
-	cl       *cluster.Cluster
-	leafPass string
 
 	// guarded by r.mu (the control API sets them)
 	override   int
@@ -38,6 +34,11 @@ type scen struct {
 	online map[string]*camState
 	order  []string // online ids in the order added
 	next   int      // clips are given round-robin
+
+	// cl is the regional cluster the devices post to (via: cluster), nil when they post to
+	// the center; leafPass is its leaf node password at the center
+	cl       *cluster.Cluster
+	leafPass string
 }
 
 type camState struct {
