@@ -82,11 +82,13 @@ func (r *runner) sample(now time.Time, score bool) {
 		r.prevCPU = cpu
 	}
 	add(mClusterPending, 0, nil)
-	cs := r.cen.Stats()
-	add(mEvents, float64(cs.EventsAccepted-r.prevCen.EventsAccepted), nil)
-	add(mIngestErrors, float64(cs.Refused-r.prevCen.Refused), nil)
-	r.prevCen = cs
-	if score {
+	if r.cen != nil { // a shard has no center
+		cs := r.cen.Stats()
+		add(mEvents, float64(cs.EventsAccepted-r.prevCen.EventsAccepted), nil)
+		add(mIngestErrors, float64(cs.Refused-r.prevCen.Refused), nil)
+		r.prevCen = cs
+	}
+	if score && r.live != nil {
 		sc := r.live.Score(now)
 		gauges := func(m results.Metrics, tags map[string]string) {
 			add(mF1, m.F1, tags)
@@ -121,6 +123,9 @@ func (r *runner) sample(now time.Time, score bool) {
 		if err := o.Add(ss); err != nil {
 			r.cfg.Logf("load: output %s: %v", o.Name(), err)
 		}
+	}
+	if r.publish != nil {
+		r.publish(ss)
 	}
 }
 
@@ -206,7 +211,7 @@ func (r *runner) judge(now time.Time, el time.Duration) string {
 	online := r.onlineCount()
 	t.Add(float64(online))
 	stage, _ := r.stageAt(now)
-	why := ""
+	why := r.operatorAbort()
 	for _, j := range r.judged {
 		if j.total.Count() == 0 {
 			continue

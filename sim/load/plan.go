@@ -32,7 +32,8 @@ var executors = []string{RampingCameras, ConstantCameras, RampingReaders, Consta
 
 // Plan is a load plan file.
 type Plan struct {
-	File string `yaml:"-"`
+	File   string `yaml:"-"`
+	Digest string `yaml:"-"` // PlanDigest of the file: a sharded run's processes play one plan
 	// Scenarios by name; they run side by side, each from its StartTime.
 	Scenarios map[string]*Scenario `yaml:"scenarios"`
 	// Thresholds by metric selector (`latency{type:red_light}`).
@@ -166,7 +167,7 @@ func ParsePlan(file string, data []byte) (*Plan, error) {
 	if err := yaml.UnmarshalWithOptions(data, &p, yaml.DisallowUnknownField()); err != nil {
 		return nil, decodeError(file, err)
 	}
-	p.File = file
+	p.File, p.Digest = file, PlanDigest(data)
 	f, _ := parser.ParseBytes(data, 0)
 	var errs []string
 	bad := func(path, format string, args ...any) {
