@@ -25,6 +25,7 @@ type shardFlags struct {
 	registerTimeout time.Duration
 	silence         time.Duration
 	shardGiven      bool
+	prepareClips    bool
 }
 
 func (s *shardFlags) register(fs *flag.FlagSet) {
@@ -36,6 +37,7 @@ func (s *shardFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.center, "center", "", "a shard's coordinator: nats://shard:TOKEN@host:port (default: $"+EnvCenter+")")
 	fs.StringVar(&s.listen, "listen", "127.0.0.1:4250", "coordinator: control plane host:port; the center listens on its host")
 	fs.StringVar(&s.token, "shard-token", "", "coordinator: the shards' password (default: random, in the printed URL)")
+	fs.BoolVar(&s.prepareClips, "prepare-clips", false, "coordinator: make the plan's clips before shards may register (shards sharing the library find them)")
 	fs.DurationVar(&s.registerTimeout, "register-timeout", 2*time.Minute, "how long the coordinator waits for every shard to register (and a shard for the coordinator)")
 	fs.DurationVar(&s.silence, "silence", 0, "a shard silent this long is lost (coordinator, default 10s); the coordinator silent this long stops a shard (default 15s)")
 }
@@ -53,7 +55,7 @@ func (s *shardFlags) apply(cfg *load.Config, logger *log.Logger) error {
 		return fmt.Errorf("load: --shards %d: want at least 1", s.shards)
 	case s.shards > 0:
 		cfg.Coordinator = &load.CoordinatorConfig{Shards: s.shards, Listen: s.listen, Token: s.token,
-			RegisterTimeout: s.registerTimeout, Silence: s.silence,
+			RegisterTimeout: s.registerTimeout, Silence: s.silence, PrepareClips: s.prepareClips,
 			OnListen: func(url string) {
 				logger.Printf("load: waiting for %d shards: trafficsim load PLAN --shard i/%d --center %s", s.shards, s.shards, url)
 			}}
@@ -68,8 +70,5 @@ func (s *shardFlags) apply(cfg *load.Config, logger *log.Logger) error {
 		return err
 	}
 	cfg.Shard = &load.ShardConfig{Shard: sh, Center: center, RegisterTimeout: s.registerTimeout, Silence: s.silence}
-	if cfg.ID == "" {
-		cfg.ID = time.Now().UTC().Format("20060102-150405") + "-load-shard" + fmt.Sprint(sh.Index)
-	}
 	return nil
 }

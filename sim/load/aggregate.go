@@ -59,7 +59,7 @@ func (r *runner) sample(now time.Time, score bool) {
 					add(mLateness, (lateTotal-p.lateTotal)/float64(df)/1e6, cam)
 				}
 			}
-			if sc.s.Device == "reference" {
+			if sc.s.Device == "reference" && !sc.smartCam(fs.ID) { // a smart camera has no reader
 				add(mFramesSent, float64(dc.Frames-p.decoded), cam)
 				if !warming {
 					add(mDecodeFPS, float64(dc.Frames-p.decoded), map[string]string{"camera": fs.ID})
@@ -68,7 +68,7 @@ func (r *runner) sample(now time.Time, score bool) {
 				add(mFramesSent, float64(fs.Frames-p.frames), cam)
 			}
 			add(mFramesLost, float64(fs.Skipped-p.skipped), map[string]string{"camera": fs.ID})
-			if sc.s.Device == "reference" {
+			if sc.s.Device == "reference" && !sc.smartCam(fs.ID) {
 				add(mPacketsLost, float64(dc.PacketsLost-p.lost), map[string]string{"camera": fs.ID})
 			}
 			r.prev[fs.ID] = camPrev{frames: fs.Frames, skipped: fs.Skipped, lost: dc.PacketsLost, decoded: dc.Frames, lateTotal: lateTotal}

@@ -9,11 +9,13 @@ import (
 	"net"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/trafficsim/trafficsim/results"
 	"github.com/trafficsim/trafficsim/sim/center"
 	simrun "github.com/trafficsim/trafficsim/sim/run"
+	"github.com/trafficsim/trafficsim/wire"
 )
 
 // coordinate runs the center and the control plane, waits for every shard, starts them at
@@ -71,10 +73,18 @@ func (r *runner) coordinate(ctx context.Context) (*Result, error) {
 	if len(r.scens) == 0 {
 		return nil, errors.New("load: the plan has no camera scenario")
 	}
+	if cc.PrepareClips {
+		for _, sc := range r.scens {
+			if _, err := r.makeClips(ctx, sc.s); err != nil {
+				return nil, err
+			}
+		}
+	}
+	counts := &shardCounts{r: r, n: cc.Shards, truths: make([]int64, cc.Shards), events: make([]int64, cc.Shards)}
 	r.live = results.NewLive(results.Config{Window: r.p.Options.Window, Grace: r.p.Options.Grace})
 	r.live.OnMatch(r.onMatch)
 	cen, err := center.New(center.Config{DataDir: filepath.Join(r.dir, "center"), Tokens: tokens, TruthToken: token(),
-		Scorer: r.live, TimeNow: r.now, HTTPListen: net.JoinHostPort(host, "0"), TruthListen: net.JoinHostPort(host, "0"),
+		Scorer: r.live, Recorder: counts, TimeNow: r.now, HTTPListen: net.JoinHostPort(host, "0"), TruthListen: net.JoinHostPort(host, "0"),
 		NATS: center.NATSConfig{Listen: net.JoinHostPort(host, "0")}})
 	if err != nil {
 		return nil, err
@@ -137,7 +147,9 @@ func (r *runner) coordinate(ctx context.Context) (*Result, error) {
 	}
 	r.cfg.Logf("load: all %d shards registered; start at %s", cc.Shards, t0.UTC().Format(time.RFC3339Nano))
 	time.Sleep(max(0, t0.Sub(r.now())))
-	return r.coordLoop(ctx, t0), nil
+	res := r.coordLoop(ctx, t0)
+	counts.fill(res.Shards)
+	return res, nil
 }
 
 // coordLoop is the coordinator's aggregation loop: loop's, with the shards' cameras.
@@ -224,6 +236,49 @@ func (r *runner) coordLoop(ctx context.Context, t0 time.Time) *Result {
 	r.finish(res)
 	res.Shards = r.coord.rows(true, r.elapsed(r.now()))
 	return res
+}
+
+// shardCounts counts the truth and events the center takes, by the shard of their camera.
+type shardCounts struct {
+	r              *runner
+	n              int
+	mu             sync.Mutex
+	truths, events []int64
+}
+
+func (c *shardCounts) shardOf(camera string) int {
+	for _, sc := range c.r.scens {
+		if j := sc.slotOf(camera); j >= 0 {
+			return j % c.n
+		}
+	}
+	return -1
+}
+
+func (c *shardCounts) Truth(v wire.Violation) {
+	if i := c.shardOf(v.Camera); i >= 0 {
+		c.mu.Lock()
+		c.truths[i]++
+		c.mu.Unlock()
+	}
+}
+
+func (c *shardCounts) Event(e wire.Event, _ time.Time) {
+	if i := c.shardOf(e.CameraID); i >= 0 {
+		c.mu.Lock()
+		c.events[i]++
+		c.mu.Unlock()
+	}
+}
+
+func (c *shardCounts) Fault(wire.Fault) {}
+
+func (c *shardCounts) fill(rows []ShardRow) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k := range rows {
+		rows[k].Truths, rows[k].Events = c.truths[rows[k].Shard], c.events[rows[k].Shard]
+	}
 }
 
 // coordSample is sample at the coordinator: the center's counters and score, the sums of the
@@ -338,13 +393,13 @@ func WriteShards(w io.Writer, res *Result) {
 		return
 	}
 	fmt.Fprintf(w, "  █ SHARDS\n\n")
-	fmt.Fprintf(w, "    %-5s %-20s %-8s %-10s %7s %8s %8s %10s %9s %7s  %s\n", "shard", "host", "pid", "state", "peak", "reports", "missing", "delivered", "lost", "cpu-s", "note")
+	fmt.Fprintf(w, "    %-5s %-20s %-8s %-10s %7s %8s %8s %7s %7s %10s %9s %7s  %s\n", "shard", "host", "pid", "state", "peak", "reports", "missing", "truths", "events", "delivered", "lost", "cpu-s", "note")
 	for _, s := range res.Shards {
 		note := s.Error
 		if s.State == StateLost {
 			note = fmt.Sprintf("lost at %v: %s", s.LostAt.Round(time.Second), s.Error)
 		}
-		fmt.Fprintf(w, "    %-5d %-20s %-8d %-10s %7d %8d %8d %10.0f %9.0f %7.1f  %s\n", s.Shard, s.Host, s.PID, s.State, s.Peak, s.Reports, s.Gaps, s.Frames, s.FramesLost, s.CPU, note)
+		fmt.Fprintf(w, "    %-5d %-20s %-8d %-10s %7d %8d %8d %7d %7d %10.0f %9.0f %7.1f  %s\n", s.Shard, s.Host, s.PID, s.State, s.Peak, s.Reports, s.Gaps, s.Truths, s.Events, s.Frames, s.FramesLost, s.CPU, note)
 	}
 	fmt.Fprintln(w)
 }

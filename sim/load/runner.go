@@ -211,7 +211,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		cfg.WarmUp = 5 * time.Second
 	}
 	if cfg.ID == "" {
-		cfg.ID = cfg.TimeNow().UTC().Format("20060102-150405") + "-load"
+		cfg.ID = cfg.TimeNow().UTC().Format("20060102-150405") + "-load" + shardSuffix(cfg)
 	}
 	if cfg.ControlToken == "" {
 		cfg.ControlToken = token()

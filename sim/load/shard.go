@@ -48,6 +48,18 @@ type CoordinatorConfig struct {
 	StartLead time.Duration
 	// OnListen is called with the URL the shards are to be given (--center) [none].
 	OnListen func(url string)
+	// PrepareClips makes the plan's clips in the library before the shards may register,
+	// for shards that share the library (one machine, a shared volume) [false: each shard
+	// makes or finds its own].
+	PrepareClips bool
+}
+
+// shardSuffix keeps the default run ids of a machine's shards apart.
+func shardSuffix(cfg Config) string {
+	if cfg.Shard == nil {
+		return ""
+	}
+	return fmt.Sprintf("-shard%d", cfg.Shard.Shard.Index)
 }
 
 // slotIDs are the cameras a scenario has online at target n: slots 0..n-1, this shard's only.

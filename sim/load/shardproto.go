@@ -171,6 +171,8 @@ type ShardRow struct {
 	Reports    int64         `json:"reports"`
 	Gaps       int64         `json:"reports_missing"`
 	Samples    int64         `json:"samples"`
+	Truths     int64         `json:"truths"` // truth the center took from the shard's cameras
+	Events     int64         `json:"events"` // events the center took for the shard's cameras
 	Frames     float64       `json:"frames_delivered"`
 	FramesLost float64       `json:"frames_lost"`
 	CPU        float64       `json:"cpu_s"`
