@@ -50,6 +50,8 @@ type Options struct {
 	Grace   time.Duration `yaml:"grace"`   // wait for late events [5s]
 	// Tail is how long the run goes on after the last stage, for late events [Window+Grace].
 	Tail time.Duration `yaml:"tail"`
+	// WarmUp: truth of a camera's first seconds online is not scored (Config.WarmUp) [5s].
+	WarmUp time.Duration `yaml:"warmUp"`
 }
 
 // Stage is one step of a ramp: move linearly to Target over Duration (0: at once).
@@ -219,6 +221,9 @@ func ParsePlan(file string, data []byte) (*Plan, error) {
 			}
 			t.Expr = e
 		}
+	}
+	if p.Options.WarmUp < 0 {
+		bad("options.warmUp", "must not be negative")
 	}
 	if len(errs) > 0 {
 		return nil, errors.New(strings.Join(errs, "\n"))

@@ -1,6 +1,7 @@
 package load
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -208,7 +209,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		cfg.Logf = func(string, ...any) {}
 	}
 	if cfg.WarmUp == 0 {
-		cfg.WarmUp = 5 * time.Second
+		cfg.WarmUp = cmp.Or(cfg.Plan.Options.WarmUp, 5*time.Second)
 	}
 	if cfg.ID == "" {
 		cfg.ID = cfg.TimeNow().UTC().Format("20060102-150405") + "-load" + shardSuffix(cfg)

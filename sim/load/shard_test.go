@@ -37,6 +37,7 @@ thresholds:
   library: `+libDir+`
   out: `+out+`
   tail: 3s
+  warmUp: 1s
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +58,7 @@ func TestShardedRunJudgesThresholdsOverAllShards(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		coordRes, coordErr = Run(context.Background(), Config{Plan: shardedPlan(t, out, ""), ID: "coord", WarmUp: time.Second, Logf: t.Logf,
+		coordRes, coordErr = Run(context.Background(), Config{Plan: shardedPlan(t, out, ""), ID: "coord", Logf: t.Logf,
 			Coordinator: &CoordinatorConfig{Shards: 2, Listen: "127.0.0.1:0", PrepareClips: true, RegisterTimeout: 2 * time.Minute,
 				OnListen: func(u string) { urls <- u }}})
 	}()
@@ -73,7 +74,7 @@ func TestShardedRunJudgesThresholdsOverAllShards(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			shardRes[i], shardErr[i] = Run(context.Background(), Config{Plan: shardedPlan(t, out, ""), WarmUp: time.Second, Logf: t.Logf,
+			shardRes[i], shardErr[i] = Run(context.Background(), Config{Plan: shardedPlan(t, out, ""), Logf: t.Logf,
 				Shard: &ShardConfig{Shard: simrun.Shard{Index: i, Count: 2}, Center: url}})
 		}()
 	}

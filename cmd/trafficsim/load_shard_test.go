@@ -1,0 +1,299 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/trafficsim/trafficsim/sim/load"
+	"github.com/trafficsim/trafficsim/sim/netem"
+)
+
+// TestMain runs this test binary as `trafficsim ARGS` when a test starts it as a process
+// (a shard or the coordinator of a sharded load run, in its own network namespace).
+func TestMain(m *testing.M) {
+	if os.Getenv("TRAFFICSIM_TEST_MAIN") == "1" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := run(ctx, os.Args[1:])
+		stop()
+		os.Exit(code)
+	}
+	code := m.Run()
+	if shardLib != "" {
+		os.RemoveAll(shardLib)
+	}
+	os.Exit(code)
+}
+
+// shardLib is the clip library the sharded-run tests share (the first renders the clip).
+var shardLib string
+
+func sharedLib(t *testing.T) string {
+	if shardLib == "" {
+		d, err := os.MkdirTemp("", "trafficsim-shard-clips-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		shardLib = d
+	}
+	return shardLib
+}
+
+// shardedPlanFile writes a plan of smart cameras only, ramping 2 -> `peak` over the dense test
+// scenario, with the thresholds given.
+func shardedPlanFile(t *testing.T, dir, lib string, peak int, hold time.Duration, thresholds string) string {
+	t.Helper()
+	scen, err := filepath.Abs("../../sim/load/testdata/dense.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := fmt.Sprintf(`scenarios:
+  dense:
+    executor: ramping-cameras
+    scenario: %s
+    clips: 1
+    clipDuration: 8s
+    smartShare: 1
+    startCameras: 2
+    stages:
+      - {duration: 3s, target: 2}
+      - {duration: 0s, target: %d}
+      - {duration: %s, target: %d}
+thresholds:
+%soptions:
+  library: %s
+  out: %s
+  tail: 3s
+  warmUp: 1s
+`, scen, peak, hold, peak, thresholds, lib, filepath.Join(dir, "runs"))
+	p := filepath.Join(dir, "plan.yaml")
+	if err := os.WriteFile(p, []byte(plan), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// proc is this binary started as `trafficsim ARGS`.
+type proc struct {
+	name           string
+	cmd            *exec.Cmd
+	stdout, stderr bytes.Buffer
+	done           chan struct{}
+	code           int
+}
+
+func start(t *testing.T, name string, cmd *exec.Cmd) *proc {
+	t.Helper()
+	p := &proc{name: name, cmd: cmd, done: make(chan struct{})}
+	cmd.Env = append(os.Environ(), "TRAFFICSIM_TEST_MAIN=1")
+	cmd.Stdout, cmd.Stderr = &p.stdout, &p.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		err := cmd.Wait()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			p.code = ee.ExitCode()
+		} else if err != nil {
+			p.code = -1
+		}
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	return p
+}
+
+func (p *proc) wait(t *testing.T, d time.Duration) int {
+	t.Helper()
+	select {
+	case <-p.done:
+		return p.code
+	case <-time.After(d):
+		p.cmd.Process.Kill()
+		<-p.done
+		t.Fatalf("%s did not end within %v; stderr:\n%s", p.name, d, p.stderr.String())
+		return 0
+	}
+}
+
+var startLine = regexp.MustCompile(`load: shard (\d)/(\d) starts at (\S+)`)
+
+// The sharded load run across machines, here network namespaces: the coordinator (center,
+// NATS, control plane) in one namespace, each shard process in its own, joined to the
+// center's by a veth pair. Both shards register, start at the coordinator's one t0, serve
+// their slices of the ramp (smart cameras: truth and events to the one center over the
+// links), and the coordinator judges the thresholds over both: cameras max==4 holds only
+// when both shards' cameras are counted; a failing threshold makes the coordinator exit 99
+// and the shards stop (exit 0). Every namespace is removed.
+func TestShardedLoadAcrossNetworkNamespaces(t *testing.T) {
+	if why := netem.Available(); why != "" {
+		t.Skip(why)
+	}
+	dir := t.TempDir()
+	plan := shardedPlanFile(t, dir, sharedLib(t), 4, 8*time.Second,
+		"  cameras{scenario:dense}: [\"max==4\"]\n  harness_cpu: [\"count>0\"]\n  center_ingest_errors: [\"count<0\"]\n")
+	pid := os.Getpid()
+	base := (pid % 80) * 3
+	center, err := netem.Create(fmt.Sprintf("tsl%d", pid%100000), base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nss []*netem.Namespace
+	defer func() {
+		for _, ns := range append(nss, center) {
+			ns.Close()
+			if netem.Exists(ns.Name) {
+				t.Errorf("namespace %s left behind", ns.Name)
+			}
+		}
+	}()
+	for i := range 2 {
+		ns, err := center.Child(fmt.Sprintf("%s-%d", center.Name, i), base+1+i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nss = append(nss, ns)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	export := filepath.Join(dir, "summary.json")
+	coord := start(t, "the coordinator", center.Command(ctx, os.Args[0], "load", plan, "--shards", "2", "--listen", "0.0.0.0:4250",
+		"--shard-token", "tok-e2e", "--prepare-clips", "--id", "coord", "--quiet", "--summary-export", export, "--register-timeout", "3m"))
+	var shards []*proc
+	for i, ns := range nss {
+		url := "nats://shard:tok-e2e@" + ns.HostIP + ":4250" // the center's end of this shard's link
+		shards = append(shards, start(t, fmt.Sprintf("shard %d", i), ns.Command(ctx, os.Args[0], "load", plan, "--shard", fmt.Sprintf("%d/2", i),
+			"--center", url, "--quiet", "--register-timeout", "3m")))
+	}
+	code := coord.wait(t, 4*time.Minute)
+	t.Logf("coordinator (exit %d):\n%s\n%s", code, coord.stdout.String(), coord.stderr.String())
+	if code != load.ExitThresholds {
+		t.Errorf("the coordinator exited %d, want %d (center_ingest_errors count<0 fails)", code, load.ExitThresholds)
+	}
+	t0s := map[string]bool{}
+	for i, s := range shards {
+		if c := s.wait(t, time.Minute); c != 0 {
+			t.Errorf("shard %d exited %d:\n%s", i, c, s.stderr.String())
+		}
+		m := startLine.FindStringSubmatch(s.stderr.String())
+		if m == nil || m[1] != fmt.Sprint(i) {
+			t.Errorf("shard %d never started:\n%s", i, s.stderr.String())
+			continue
+		}
+		t0s[m[3]] = true
+		if !strings.Contains(s.stderr.String(), "the coordinator ended the run (thresholds passed: false)") {
+			t.Errorf("shard %d was not ended by the coordinator:\n%s", i, s.stderr.String())
+		}
+	}
+	if len(t0s) != 1 {
+		t.Errorf("the shards started at %v, want one t0", t0s)
+	}
+	b, err := os.ReadFile(export)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res load.Result
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range res.Thresholds {
+		want := tr.Selector != "center_ingest_errors"
+		if tr.Passed != want {
+			t.Errorf("threshold %s %s passed=%v (value %v), want %v", tr.Selector, tr.Threshold, tr.Passed, tr.Value, want)
+		}
+	}
+	if len(res.Shards) != 2 {
+		t.Fatalf("shard rows %+v", res.Shards)
+	}
+	for _, row := range res.Shards {
+		if row.State != load.StateDone || row.Peak != 2 || row.Truths == 0 || row.Events == 0 {
+			t.Errorf("shard row %+v: want done with 2 cameras, truth and events at the center", row)
+		}
+	}
+	for _, s := range []string{"█ SHARDS", "✓ 'max==4' max=4"} {
+		if !strings.Contains(coord.stdout.String(), s) {
+			t.Errorf("the coordinator's summary lacks %q", s)
+		}
+	}
+}
+
+// No shard registers: the coordinator gives up after --register-timeout with the exact error
+// (exit 1), naming the missing shards.
+func TestShardedLoadShardThatNeverRegisters(t *testing.T) {
+	dir := t.TempDir()
+	plan := shardedPlanFile(t, dir, sharedLib(t), 4, 4*time.Second, "  cameras{scenario:dense}: [\"max==4\"]\n")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	coord := start(t, "the coordinator", exec.CommandContext(ctx, os.Args[0], "load", plan, "--shards", "2", "--listen", "127.0.0.1:0",
+		"--shard-token", "tok-x", "--quiet", "--register-timeout", "3s"))
+	if code := coord.wait(t, time.Minute); code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	if want := "trafficsim: load: shards 0, 1 of 2 did not register within 3s\n"; !strings.HasSuffix(coord.stderr.String(), want) {
+		t.Errorf("stderr ends %q, want %q", tail(coord.stderr.String()), want)
+	}
+}
+
+func tail(s string) string {
+	if i := strings.LastIndex(strings.TrimSuffix(s, "\n"), "\n"); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+// A shard that dies mid-run (SIGKILL) is counted lost after --silence and reported: the
+// coordinator finishes the plan with the other shard and exits 1 naming the lost shard, and
+// does not hang.
+func TestShardedLoadShardKilledMidRun(t *testing.T) {
+	dir := t.TempDir()
+	plan := shardedPlanFile(t, dir, sharedLib(t), 4, 6*time.Second, "  cameras{scenario:dense}: [\"max>=2\"]\n")
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	coord := start(t, "the coordinator", exec.CommandContext(ctx, os.Args[0], "load", plan, "--shards", "2", "--listen", "127.0.0.1:14251",
+		"--shard-token", "tok-k", "--prepare-clips", "--quiet", "--silence", "3s", "--register-timeout", "3m"))
+	var shards []*proc
+	for i := range 2 {
+		shards = append(shards, start(t, fmt.Sprintf("shard %d", i), exec.CommandContext(ctx, os.Args[0], "load", plan, "--shard", fmt.Sprintf("%d/2", i),
+			"--center", "nats://shard:tok-k@127.0.0.1:14251", "--quiet", "--register-timeout", "3m")))
+	}
+	for deadline := time.Now().Add(3 * time.Minute); !startLine.MatchString(shards[1].stderr.String()); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("shard 1 did not start:\n%s", shards[1].stderr.String())
+		}
+	}
+	time.Sleep(2 * time.Second)
+	shards[1].cmd.Process.Kill()
+	code := coord.wait(t, 2*time.Minute)
+	t.Logf("coordinator (exit %d):\n%s\n%s", code, coord.stdout.String(), coord.stderr.String())
+	if code != 1 {
+		t.Errorf("the coordinator exited %d, want 1", code)
+	}
+	if !regexp.MustCompile(`trafficsim: load: 1 of 2 shards did not finish: shard 1 lost at \d+s \(no report for 3s\)\n$`).MatchString(coord.stderr.String()) {
+		t.Errorf("stderr ends %q", tail(coord.stderr.String()))
+	}
+	if !strings.Contains(coord.stderr.String(), "load: shard 1/2 lost at ") {
+		t.Error("the loss was not logged when it happened")
+	}
+	if c := shards[0].wait(t, time.Minute); c != 0 {
+		t.Errorf("shard 0 exited %d:\n%s", c, shards[0].stderr.String())
+	}
+}
