@@ -3,6 +3,9 @@ package load
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -116,5 +119,82 @@ func TestShardedRunJudgesThresholdsOverAllShards(t *testing.T) {
 	}
 	if !strings.Contains(sum.String(), "█ SHARDS") {
 		t.Error("no shard rows in the summary")
+	}
+}
+
+// The operator's PATCH {"abort": ...} on the coordinator's control API stops every shard
+// early; pause and a fixed camera count are refused in a sharded run with the exact reason.
+func TestShardedRunObeysTheOperatorsAbort(t *testing.T) {
+	out := t.TempDir()
+	urls := make(chan string, 1)
+	api := make(chan [2]string, 1)
+	var coordRes *Result
+	var coordErr error
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		coordRes, coordErr = Run(context.Background(), Config{Plan: shardedPlan(t, out, ""), ID: "coord", Logf: t.Logf,
+			OnStart:     func(u, tok, _ string) { api <- [2]string{u, tok} },
+			Coordinator: &CoordinatorConfig{Shards: 2, Listen: "127.0.0.1:0", PrepareClips: true, OnListen: func(u string) { urls <- u }}})
+	}()
+	url := <-urls
+	ctl := <-api
+	shardRes := make([]*Result, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var err error
+			if shardRes[i], err = Run(context.Background(), Config{Plan: shardedPlan(t, out, ""), Logf: t.Logf,
+				Shard: &ShardConfig{Shard: simrun.Shard{Index: i, Count: 2}, Center: url}}); err != nil {
+				t.Errorf("shard %d: %v", i, err)
+			}
+		}()
+	}
+	patch := func(body string) (int, string) {
+		req, _ := http.NewRequest("PATCH", ctl[0]+"/v1/status", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+ctl[1])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, strings.TrimSpace(string(b))
+	}
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		req, _ := http.NewRequest("GET", ctl[0]+"/v1/shards", nil)
+		req.Header.Set("Authorization", "Bearer "+ctl[1])
+		var rows []ShardRow
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			json.NewDecoder(resp.Body).Decode(&rows)
+			resp.Body.Close()
+		}
+		if len(rows) == 2 && rows[0].State == StateRunning && rows[1].State == StateRunning {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET /v1/shards: %+v, want both running", rows)
+		}
+	}
+	if code, body := patch(`{"paused": true}`); code != 400 || body != `{"error":"a sharded run takes only abort (pause and cameras apply to a run in one process)"}` {
+		t.Errorf("PATCH paused: %d %s", code, body)
+	}
+	if code, body := patch(`{"abort": "the device vendor asked"}`); code != 200 {
+		t.Fatalf("PATCH abort: %d %s", code, body)
+	}
+	wg.Wait()
+	if coordErr != nil {
+		t.Fatal(coordErr)
+	}
+	want := "aborted by the operator: the device vendor asked"
+	if coordRes.Aborted != want || coordRes.Duration > 12*time.Second {
+		t.Errorf("coordinator: aborted %q after %v, want %q well before the plan's 12 s + tail", coordRes.Aborted, coordRes.Duration, want)
+	}
+	for i, r := range shardRes {
+		if r != nil && r.Aborted != want {
+			t.Errorf("shard %d: aborted %q, want %q", i, r.Aborted, want)
+		}
 	}
 }
