@@ -297,3 +297,123 @@ func TestShardedLoadShardKilledMidRun(t *testing.T) {
 		t.Errorf("shard 0 exited %d:\n%s", c, shards[0].stderr.String())
 	}
 }
+
+// TestShardedLoadBench is the sharded run at size (make bench-shards): TRAFFICSIM_BENCH_SHARDS
+// = SHARDSxCAMERASxHOLD (e.g. 4x400x60s) smart cameras ramped over 20 s and held, each shard in
+// its own network namespace on a veth link to the center's, thresholds judged at the
+// coordinator. It logs the figures of docs/bench/scale.md: truths and events per shard, the
+// score, latency, CPU time and peak RSS of every process.
+func TestShardedLoadBench(t *testing.T) {
+	spec := os.Getenv("TRAFFICSIM_BENCH_SHARDS")
+	if spec == "" {
+		t.Skip("set TRAFFICSIM_BENCH_SHARDS=SHARDSxCAMERASxHOLD, e.g. 4x400x60s (make bench-shards)")
+	}
+	if why := netem.Available(); why != "" {
+		t.Skip(why)
+	}
+	var n, cams int
+	var holdS string
+	if _, err := fmt.Sscanf(strings.ReplaceAll(spec, "x", " "), "%d %d %s", &n, &cams, &holdS); err != nil {
+		t.Fatalf("TRAFFICSIM_BENCH_SHARDS=%q: want SHARDSxCAMERASxHOLD: %v", spec, err)
+	}
+	hold, err := time.ParseDuration(holdS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	scen, _ := filepath.Abs("../../sim/load/testdata/dense.yaml")
+	lib, _ := filepath.Abs("../../.cache/clips")
+	plan := filepath.Join(dir, "plan.yaml")
+	os.WriteFile(plan, []byte(fmt.Sprintf(`scenarios:
+  dense:
+    executor: ramping-cameras
+    scenario: %s
+    clips: 2
+    clipDuration: 20s
+    smartShare: 1
+    stages:
+      - {duration: 20s, target: %d}
+      - {duration: %s, target: %d}
+thresholds:
+  cameras{scenario:dense}: ["max==%d"]
+  detected: ["rate>0.9"]
+  latency: ["p(95)<6000"]
+  center_ingest_errors: ["count==0"]
+options:
+  library: %s
+  out: %s
+  warmUp: 2s
+  tail: 8s
+`, scen, cams, hold, cams, cams, lib, filepath.Join(dir, "runs"))), 0o644)
+	pid := os.Getpid()
+	base := (pid % 40) * 6
+	center, err := netem.Create(fmt.Sprintf("tsb%d", pid%100000), base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nss []*netem.Namespace
+	defer func() {
+		for _, ns := range append(nss, center) {
+			ns.Close()
+			if netem.Exists(ns.Name) {
+				t.Errorf("namespace %s left behind", ns.Name)
+			}
+		}
+	}()
+	for i := range n {
+		ns, err := center.Child(fmt.Sprintf("%s-%d", center.Name, i), base+1+i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nss = append(nss, ns)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	export := filepath.Join(dir, "summary.json")
+	began := time.Now()
+	coord := start(t, "the coordinator", center.Command(ctx, os.Args[0], "load", plan, "--shards", fmt.Sprint(n), "--listen", "0.0.0.0:4250",
+		"--shard-token", "tok-bench", "--prepare-clips", "--id", "coord", "--quiet", "--summary-export", export, "--register-timeout", "20m"))
+	var shards []*proc
+	for i, ns := range nss {
+		shards = append(shards, start(t, fmt.Sprintf("shard %d", i), ns.Command(ctx, os.Args[0], "load", plan, "--shard", fmt.Sprintf("%d/%d", i, n),
+			"--center", "nats://shard:tok-bench@"+ns.HostIP+":4250", "--quiet", "--register-timeout", "20m")))
+	}
+	code := coord.wait(t, 25*time.Minute)
+	wall := time.Since(began)
+	t.Logf("coordinator (exit %d):\n%s", code, coord.stdout.String())
+	if code != 0 {
+		t.Errorf("the coordinator exited %d:\n%s", code, tail(coord.stderr.String()))
+	}
+	usage := func(p *proc) (cpu time.Duration, rssMB float64) {
+		ru, ok := p.cmd.ProcessState.SysUsage().(*syscall.Rusage)
+		if !ok {
+			return 0, 0
+		}
+		// ip netns exec execs the program: the rusage is the program's
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), float64(ru.Maxrss) / 1024
+	}
+	for i, s := range shards {
+		if c := s.wait(t, 2*time.Minute); c != 0 {
+			t.Errorf("shard %d exited %d:\n%s", i, c, tail(s.stderr.String()))
+		}
+	}
+	var res load.Result
+	b, err := os.ReadFile(export)
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.Unmarshal(b, &res)
+	var truths, events int64
+	for i, row := range res.Shards {
+		cpu, rss := usage(shards[i])
+		truths += row.Truths
+		events += row.Events
+		t.Logf("shard %d: %s, peak %d cameras, %d truths, %d events at the center, %d reports (%d missing); CPU %v, max RSS %.0f MB",
+			i, row.State, row.Peak, row.Truths, row.Events, row.Reports, row.Gaps, cpu.Round(10*time.Millisecond), rss)
+	}
+	cpu, rss := usage(coord)
+	o := res.Score.Overall
+	t.Logf("coordinator: CPU %v, max RSS %.0f MB; wall %v (run %v)", cpu.Round(10*time.Millisecond), rss, wall.Round(time.Second), res.Duration.Round(time.Second))
+	t.Logf("BENCH shards=%d cameras=%d hold=%v: truths %d events %d TP %d FP %d FN %d F1 %.4f latency p50/p95/p99 %.0f/%.0f/%.0f ms; thresholds passed %v",
+		n, cams, hold, truths, events, o.TP, o.FP, o.FN, o.F1, o.LatencyP50Ms, o.LatencyP95Ms, o.LatencyP99Ms, res.Passed())
+}
