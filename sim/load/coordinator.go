@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -40,9 +41,17 @@ func (r *runner) coordinate(ctx context.Context) (*Result, error) {
 	if cc.StartLead == 0 {
 		cc.StartLead = 2 * time.Second
 	}
-	host, _, err := net.SplitHostPort(cc.Listen)
+	host, port, err := net.SplitHostPort(cc.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("load: --listen %q: %w", cc.Listen, err)
+	}
+	// the center's listeners: the three ports after the control plane's (a Service can name
+	// them), or free ports when the control plane takes a free one
+	ports := [3]string{"0", "0", "0"}
+	if p, err := strconv.Atoi(port); err == nil && p > 0 && p < 65533 {
+		for k := range ports {
+			ports[k] = strconv.Itoa(p + 1 + k)
+		}
 	}
 	for _, s := range r.p.Scenarios {
 		if s.Executor == ExternallyControlled {
@@ -84,8 +93,8 @@ func (r *runner) coordinate(ctx context.Context) (*Result, error) {
 	r.live = results.NewLive(results.Config{Window: r.p.Options.Window, Grace: r.p.Options.Grace})
 	r.live.OnMatch(r.onMatch)
 	cen, err := center.New(center.Config{DataDir: filepath.Join(r.dir, "center"), Tokens: tokens, TruthToken: token(),
-		Scorer: r.live, Recorder: counts, TimeNow: r.now, HTTPListen: net.JoinHostPort(host, "0"), TruthListen: net.JoinHostPort(host, "0"),
-		NATS: center.NATSConfig{Listen: net.JoinHostPort(host, "0")}})
+		Scorer: r.live, Recorder: counts, TimeNow: r.now, HTTPListen: net.JoinHostPort(host, ports[0]), TruthListen: net.JoinHostPort(host, ports[1]),
+		NATS: center.NATSConfig{Listen: net.JoinHostPort(host, ports[2])}})
 	if err != nil {
 		return nil, err
 	}

@@ -35,8 +35,8 @@ type ShardConfig struct {
 // thresholds over all shards' samples and ends the run (coordinator.go).
 type CoordinatorConfig struct {
 	Shards int
-	// Listen is the control plane's host:port; the center's listeners take its host with a
-	// free port each [127.0.0.1:0].
+	// Listen is the control plane's host:port [127.0.0.1:0]; the center listens on its host,
+	// events (HTTP) on port+1, truth (HTTP) on port+2, NATS on port+3 (free ports for port 0).
 	Listen string
 	// Token is the shards' password on the control plane [random].
 	Token string

@@ -6,11 +6,14 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/goccy/go-yaml"
 
 	simrun "github.com/trafficsim/trafficsim/sim/run"
 )
@@ -196,5 +199,27 @@ func TestShardedRunObeysTheOperatorsAbort(t *testing.T) {
 		if r != nil && r.Aborted != want {
 			t.Errorf("shard %d: aborted %q, want %q", i, r.Aborted, want)
 		}
+	}
+}
+
+// The plan deploy/k8s/load.yaml ships in its ConfigMap is a valid plan.
+func TestKubernetesLoadPlanParses(t *testing.T) {
+	b, err := os.ReadFile("../../deploy/k8s/load.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _, _ := strings.Cut(string(b), "\n---\n")
+	var cm struct {
+		Data map[string]string `yaml:"data"`
+	}
+	if err := yaml.Unmarshal([]byte(first), &cm); err != nil {
+		t.Fatal(err)
+	}
+	p, err := ParsePlan("load.yaml#plan.yaml", []byte(cm.Data["plan.yaml"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := p.Scenarios["ramp"]; s == nil || s.Peak() != 2000 || s.SmartShare != 1 {
+		t.Errorf("plan %+v", p.Scenarios)
 	}
 }
