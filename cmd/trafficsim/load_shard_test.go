@@ -416,4 +416,23 @@ options:
 	t.Logf("coordinator: CPU %v, max RSS %.0f MB; wall %v (run %v)", cpu.Round(10*time.Millisecond), rss, wall.Round(time.Second), res.Duration.Round(time.Second))
 	t.Logf("BENCH shards=%d cameras=%d hold=%v: truths %d events %d TP %d FP %d FN %d F1 %.4f latency p50/p95/p99 %.0f/%.0f/%.0f ms; thresholds passed %v",
 		n, cams, hold, truths, events, o.TP, o.FP, o.FN, o.F1, o.LatencyP50Ms, o.LatencyP95Ms, o.LatencyP99Ms, res.Passed())
+	var shardCPU time.Duration
+	for _, s := range shards {
+		c, _ := usage(s)
+		shardCPU += c
+	}
+	// the plain approach in the same session: the whole plan in one process
+	export1 := filepath.Join(dir, "single.json")
+	single := start(t, "the single process", center.Command(ctx, os.Args[0], "load", plan, "--id", "single", "--quiet", "--summary-export", export1))
+	if code := single.wait(t, 25*time.Minute); code != 0 {
+		t.Errorf("the single process exited %d:\n%s", code, tail(single.stderr.String()))
+	}
+	var res1 load.Result
+	b1, _ := os.ReadFile(export1)
+	json.Unmarshal(b1, &res1)
+	cpu1, rss1 := usage(single)
+	o1 := res1.Score.Overall
+	t.Logf("BENCH one process, same plan: TP %d FP %d FN %d F1 %.4f latency p50/p95/p99 %.0f/%.0f/%.0f ms; CPU %v, max RSS %.0f MB; sharded: CPU %v (shards %v + coordinator %v) = %.2fx",
+		o1.TP, o1.FP, o1.FN, o1.F1, o1.LatencyP50Ms, o1.LatencyP95Ms, o1.LatencyP99Ms, cpu1.Round(10*time.Millisecond), rss1,
+		(shardCPU + cpu).Round(10*time.Millisecond), shardCPU.Round(10*time.Millisecond), cpu.Round(10*time.Millisecond), float64(shardCPU+cpu)/float64(max(cpu1, 1)))
 }
