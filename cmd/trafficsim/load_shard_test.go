@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -20,20 +19,12 @@ import (
 	"github.com/trafficsim/trafficsim/sim/netem"
 )
 
-// TestMain runs this test binary as `trafficsim ARGS` when a test starts it as a process
-// (a shard or the coordinator of a sharded load run, in its own network namespace).
-func TestMain(m *testing.M) {
-	if os.Getenv("TRAFFICSIM_TEST_MAIN") == "1" {
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		code := run(ctx, os.Args[1:])
-		stop()
-		os.Exit(code)
-	}
-	code := m.Run()
+// removeShardLib removes the clip library of the sharded-run tests (TestMain, after the
+// tests; a shard or the coordinator is this binary started with TRAFFICSIM_TEST_MAIN=1).
+func removeShardLib() {
 	if shardLib != "" {
 		os.RemoveAll(shardLib)
 	}
-	os.Exit(code)
 }
 
 // shardLib is the clip library the sharded-run tests share (the first renders the clip).

@@ -53,10 +53,8 @@ func (r *runner) coordinate(ctx context.Context) (*Result, error) {
 			ports[k] = strconv.Itoa(p + 1 + k)
 		}
 	}
-	for _, s := range r.p.Scenarios {
-		if s.Executor == ExternallyControlled {
-			return nil, fmt.Errorf("load: scenario %s: an externally-controlled scenario cannot be sharded", s.Name)
-		}
+	if err := r.p.shardable(); err != nil {
+		return nil, err
 	}
 	// the shards' devices: ids and tokens the coordinator mints, the same for every shard
 	tokens := map[string]string{}
@@ -168,7 +166,8 @@ func (r *runner) coordLoop(ctx context.Context, t0 time.Time) *Result {
 	res := &Result{Dir: r.dir, Started: t0.UTC()}
 	r.result = res
 	length := r.p.Length()
-	primary := r.scens[0].s
+	primary := r.p.Primary()
+	stages := max(len(primary.Stages), 1) // a constant scenario is one stage
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	lastScore := time.Time{}
@@ -183,10 +182,11 @@ func (r *runner) coordLoop(ctx context.Context, t0 time.Time) *Result {
 		if stopAt.IsZero() && (el >= length || res.Aborted != "") {
 			r.cfg.Logf("load: stages done after %v; %v for late events", el.Round(time.Second), r.p.Options.Tail)
 			stopAt = now.Add(r.p.Options.Tail)
+			r.stagesDone = now
 		}
 		_, stage := primary.Target(el)
 		if !stopAt.IsZero() {
-			stage = len(primary.Stages)
+			stage = stages
 		}
 		online := r.onlineCount()
 		res.PeakCameras = max(res.PeakCameras, online)
@@ -208,7 +208,7 @@ func (r *runner) coordLoop(ctx context.Context, t0 time.Time) *Result {
 		r.published = sum
 		r.mu.Unlock()
 		if r.cfg.OnTick != nil {
-			pr := Progress{Elapsed: min(el, length), Length: length, Stage: min(stage, len(primary.Stages)-1), Stages: len(primary.Stages), Cameras: online}
+			pr := Progress{Elapsed: min(el, length), Length: length, Stage: min(stage, stages-1), Stages: stages, Cameras: online}
 			for _, j := range r.judged {
 				if j.first != nil {
 					pr.Failed = append(pr.Failed, j.sel.String()+" "+j.spec.Threshold)
@@ -322,6 +322,9 @@ func (r *runner) coordSample(now time.Time, score bool) {
 		}
 	}
 	ss = append(ss, r.coord.gaugeSums(now)...)
+	// the totals of gauges kept per scenario (as sample's): for thresholds and the summary
+	totals := []Sample{{Metric: mCameras.Name, Value: float64(r.onlineCount()), Time: now},
+		{Metric: mClusterPending.Name, Value: 0, Time: now}}
 	r.mu.Lock()
 	ss = append(ss, r.buf...)
 	r.buf = r.buf[:0]
@@ -338,6 +341,27 @@ func (r *runner) coordSample(now time.Time, score bool) {
 			r.cfg.Logf("load: output %s: %v", o.Name(), err)
 		}
 	}
+	for _, t := range totals {
+		t.Tags = map[string]string{}
+		r.feed(t)
+	}
+}
+
+// shardable says why the plan cannot be sharded (nil: it can): the shards' control covers
+// camera scenarios whose devices post to the center.
+func (p *Plan) shardable() error {
+	for _, n := range p.Names() {
+		s := p.Scenarios[n]
+		switch {
+		case s.Executor == ExternallyControlled:
+			return fmt.Errorf("load: scenario %s: an externally-controlled scenario cannot be sharded", n)
+		case !s.CamerasExecutor():
+			return fmt.Errorf("load: scenario %s: %s scenarios cannot be sharded yet (camera scenarios only)", n, s.Executor)
+		case s.Via == "cluster":
+			return fmt.Errorf("load: scenario %s: via: cluster cannot be sharded yet (the devices post to the center)", n)
+		}
+	}
+	return nil
 }
 
 // patchAbort takes PATCH {"abort": reason}; in a sharded run only abort is taken (pause and a

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/trafficsim/trafficsim/sim/cluster"
 	"github.com/trafficsim/trafficsim/sim/device"
 	"github.com/trafficsim/trafficsim/sim/farm"
 	"github.com/trafficsim/trafficsim/sim/smartcam"
@@ -24,6 +25,10 @@ type scen struct {
 	farm   *farm.Farm
 	sink   *warmSink
 	groups []*group
+	// cl is the regional cluster the devices post to (via: cluster), nil when they post to
+	// the center; leafPass is its leaf node password at the center
+	cl       *cluster.Cluster
+	leafPass string
 	// smart cameras of the scenario (smartShare), and how to stop them
 	fleet     *smartcam.Fleet
 	fleetStop context.CancelFunc
@@ -48,6 +53,7 @@ type camState struct {
 // group is one reference device and its cameras.
 type group struct {
 	id   string
+	tok  string
 	ep   wire.EventsEndpoint
 	dev  *device.Device
 	cams []string
@@ -213,6 +219,9 @@ func (sc *scen) close() {
 		if g.dev != nil {
 			g.dev.Close()
 		}
+	}
+	if sc.cl != nil {
+		sc.cl.Close()
 	}
 }
 

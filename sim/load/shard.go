@@ -156,10 +156,8 @@ func (r *runner) runShard(ctx context.Context) (*Result, error) {
 	}
 	r.slots = sc.Shard
 	r.judged = nil // thresholds are judged at the coordinator
-	for _, s := range r.p.Scenarios {
-		if s.Executor == ExternallyControlled {
-			return nil, fmt.Errorf("load: scenario %s: an externally-controlled scenario cannot be sharded", s.Name)
-		}
+	if err := r.p.shardable(); err != nil {
+		return nil, err
 	}
 	link, w, err := dialShard(ctx, sc.Center, sc.Shard, r.p.Digest, r.now, sc.RegisterTimeout)
 	if err != nil {
