@@ -62,3 +62,6 @@ knee: build ## ramp the reference device to its knee (examples/plans/knee.yaml; 
 
 readers: build ## ramp probe readers on the farm until lateness breaks (examples/plans/readers.yaml; exit 99 when it breaks)
 	bin/trafficsim load examples/plans/readers.yaml --summary-export runs/readers.json
+
+bench-shards: setup ## a sharded load run: 4 shard processes in network namespaces, thresholds judged at the coordinator (docs/bench/scale.md; root)
+	TRAFFICSIM_BENCH_SHARDS=$${SHARDS:-4x400x60s} $(GO) test $(GOFLAGS_TAGS) ./cmd/trafficsim -run '^TestShardedLoadBench$$' -count=1 -timeout 40m -v
