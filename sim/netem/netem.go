@@ -19,6 +19,26 @@ type Link struct {
 	Mbps float64       `yaml:"mbps" json:"mbps,omitempty"` // bandwidth in Mbit/s
 	RTT  time.Duration `yaml:"rtt" json:"rtt,omitempty"`   // round-trip time, half added each way
 	Loss float64       `yaml:"loss" json:"loss,omitempty"` // share of packets lost each way, 0-1
+	// Jitter is a random extra delay per packet each way, 0 to this (netem's delay jitter).
+	Jitter time.Duration `yaml:"jitter" json:"jitter,omitempty"`
+}
+
+// String is the link as a scenario writes it: {mbps: 20, rtt: 40ms, loss: 0.5%}.
+func (l Link) String() string {
+	var parts []string
+	if l.Mbps > 0 {
+		parts = append(parts, "mbps: "+strconv.FormatFloat(l.Mbps, 'g', -1, 64))
+	}
+	if l.RTT > 0 {
+		parts = append(parts, "rtt: "+l.RTT.String())
+	}
+	if l.Jitter > 0 {
+		parts = append(parts, "jitter: "+l.Jitter.String())
+	}
+	if l.Loss > 0 {
+		parts = append(parts, "loss: "+strconv.FormatFloat(100*l.Loss, 'g', -1, 64)+"%")
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
 }
 
 // ParseLoss reads a loss such as "0.5%" or "0.005".
@@ -47,6 +67,8 @@ func (l Link) Validate() error {
 		return fmt.Errorf("netem: rtt %v must not be negative", l.RTT)
 	case l.Loss < 0 || l.Loss > 1:
 		return fmt.Errorf("netem: loss %g must be within 0-1", l.Loss)
+	case l.Jitter < 0:
+		return fmt.Errorf("netem: jitter %v must not be negative", l.Jitter)
 	}
 	return nil
 }
@@ -55,8 +77,11 @@ func (l Link) Validate() error {
 // the link: netem with half the round trip, the loss and the rate. Pure.
 func (l Link) NetemArgs() []string {
 	args := []string{"netem"}
-	if l.RTT > 0 {
+	if l.RTT > 0 || l.Jitter > 0 {
 		args = append(args, "delay", strconv.FormatInt((l.RTT/2).Microseconds(), 10)+"us")
+		if l.Jitter > 0 {
+			args = append(args, strconv.FormatInt(l.Jitter.Microseconds(), 10)+"us")
+		}
 	}
 	if l.Loss > 0 {
 		args = append(args, "loss", strconv.FormatFloat(100*l.Loss, 'f', -1, 64)+"%")
@@ -133,7 +158,7 @@ func (n *Namespace) Shape(up, down Link) error {
 		if l == (Link{}) {
 			continue
 		}
-		if l.RTT > 0 {
+		if l.RTT > 0 || l.Jitter > 0 {
 			if err := run(append([]string{"tc", "qdisc", "replace", "dev", d.dev, "root"}, l.NetemArgs()...)...); err != nil {
 				return fmt.Errorf("%w (a round trip needs the kernel's netem qdisc, sch_netem)", err)
 			}
@@ -150,10 +175,10 @@ func (n *Namespace) Shape(up, down Link) error {
 				{"nft", "add", "table", "inet", t},
 				{"nft", "add", "chain", "inet", t, "out", "{ type filter hook postrouting priority 0; }"},
 				{"nft", "add", "rule", "inet", t, "out", "oifname", d.dev, "numgen", "random", "mod", "1000000", "<",
-					strconv.Itoa(int(l.Loss*1e6 + 0.5)), "drop"},
+					strconv.Itoa(int(l.Loss*1e6 + 0.5)), "counter", "drop"},
 			}
 			if l.Loss >= 1 {
-				steps[2] = []string{"nft", "add", "rule", "inet", t, "out", "oifname", d.dev, "drop"}
+				steps[2] = []string{"nft", "add", "rule", "inet", t, "out", "oifname", d.dev, "counter", "drop"}
 			}
 			for _, s := range steps {
 				if err := run(s...); err != nil {
@@ -176,6 +201,32 @@ func (l Link) TBFArgs() []string {
 }
 
 func nftTable(dev string) string { return "netem_" + strings.ReplaceAll(dev, "-", "_") }
+
+// Dropped returns how many packets the loss rules dropped so far: up (the namespace's egress)
+// and down (the host's egress towards it); 0 for a direction without a loss rule.
+func (n *Namespace) Dropped() (up, down int64, err error) {
+	read := func(prefix []string, dev string) (int64, error) {
+		args := append(append([]string{}, prefix...), "nft", "list", "table", "inet", nftTable(dev))
+		var stdout bytes.Buffer
+		c := exec.Command(args[0], args[1:]...)
+		c.Stdout = &stdout
+		if c.Run() != nil {
+			return 0, nil // no table: no loss rule
+		}
+		m := dropCounter.FindStringSubmatch(stdout.String())
+		if m == nil {
+			return 0, fmt.Errorf("netem: no drop counter in %s's loss rule", dev)
+		}
+		return strconv.ParseInt(m[1], 10, 64)
+	}
+	if up, err = read([]string{"ip", "netns", "exec", n.Name}, n.PeerDev); err != nil {
+		return 0, 0, err
+	}
+	down, err = read(nil, n.HostDev)
+	return up, down, err
+}
+
+var dropCounter = regexp.MustCompile(`counter packets (\d+) bytes \d+ drop`)
 
 // Command runs a program inside the namespace.
 func (n *Namespace) Command(ctx context.Context, name string, args ...string) *exec.Cmd {

@@ -7,6 +7,7 @@ package run
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -40,8 +41,15 @@ func startCluster(ctx context.Context, s *stopper, r *region, cams []wire.Calibr
 	if !ok {
 		return nil, fmt.Errorf("run: the center does not know cluster %s", r.ID)
 	}
+	leafURL := s.cen.LeafURL()
+	if c.NetNS {
+		var err error
+		if leafURL, err = r.openUplink(c, leafURL); err != nil {
+			return nil, err
+		}
+	}
 	cfg := cluster.Config{ID: r.ID, DataDir: filepath.Join(s.res.Dir, r.ID),
-		Upstream: cluster.Upstream{LeafURL: s.cen.LeafURL(), User: user, Pass: pass},
+		Upstream: cluster.Upstream{LeafURL: leafURL, User: user, Pass: pass},
 		Tokens:   map[string]string{}}
 	if s.smartTok != "" {
 		cfg.Tokens[s.smartTok] = SmartcamID
@@ -66,13 +74,13 @@ func startCluster(ctx context.Context, s *stopper, r *region, cams []wire.Calibr
 	}
 	cl, err := cluster.New(cfg)
 	if err != nil {
-		return nil, err
+		return nil, errors.Join(err, r.closeLink())
 	}
 	startCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	if err := cl.Start(startCtx); err != nil {
 		cl.Close()
-		return nil, err
+		return nil, errors.Join(err, r.closeLink())
 	}
 	if s.smartTok != "" {
 		ep, _ := cl.EventsEndpoint(SmartcamID)

@@ -42,6 +42,7 @@ type region struct {
 	workers  []string // its device workers' ids
 	leafPass string
 	cluster  regionalCluster
+	link     *uplink // its namespace and relay (--netns), links.go
 	send     atomic.Pointer[func(context.Context, []wire.Event) error] // its smart cameras' ingest, once up
 }
 
@@ -122,7 +123,7 @@ func (s *stopper) closeClusters() error {
 		s.res.Cluster.Forwarded += st.Forwarded
 		s.res.Cluster.Pending += st.Pending
 		s.res.Cluster.ForwardErrors += st.ForwardErrors
-		err = errors.Join(err, r.cluster.Close())
+		err = errors.Join(err, r.cluster.Close(), r.closeLink())
 		r.cluster = nil
 	}
 	return err

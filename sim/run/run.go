@@ -111,6 +111,8 @@ type Config struct {
 	ExternalReady func(camerasJSON string)
 	// Vendor holds the ONVIF and vendor-format settings for an external box (vendor.go) [none].
 	Vendor
+	// Links puts the regional clusters' uplinks on shaped links in namespaces (links.go) [none].
+	Links
 	// TimeNow is the clock [time.Now].
 	TimeNow func() time.Time
 	// OnPlay is called once the cameras play, with the run folder and the farm (a viewer
@@ -260,6 +262,9 @@ func resolve(cfg Config) (*resolved, error) {
 		return nil, fmt.Errorf("run: clusters %d: an external device has one events endpoint; use one cluster", c.Clusters)
 	}
 	if err := c.Vendor.check(c.Device, c.Direct); err != nil {
+		return nil, err
+	}
+	if err := c.Links.check(sc, c.Direct); err != nil {
 		return nil, err
 	}
 	return r, nil
