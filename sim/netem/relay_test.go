@@ -146,4 +146,3 @@ func counter(t *testing.T, dev, name string) int64 {
 	v, _ := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
 	return v
 }
-

@@ -42,7 +42,7 @@ type region struct {
 	workers  []string // its device workers' ids
 	leafPass string
 	cluster  regionalCluster
-	link     *uplink // its namespace and relay (--netns), links.go
+	link     *uplink                                                   // its namespace and relay (--netns), links.go
 	send     atomic.Pointer[func(context.Context, []wire.Event) error] // its smart cameras' ingest, once up
 }
 
