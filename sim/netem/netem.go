@@ -138,50 +138,56 @@ func Create(name string, subnet int) (*Namespace, error) {
 // Shape shapes the link: up is the namespace's egress (its uplink), down the host's egress
 // towards it; a zero Link removes the shaping of that direction. The round trip needs the
 // kernel's netem qdisc; without it (some VM kernels lack sch_netem) bandwidth is shaped with
-// tbf and loss with an nftables rule (numgen random), and a round trip is an error.
+// tbf on the sending end and loss with an nftables rule (numgen random) at the receiving end's
+// ingress, so the sender never hears of the drop (a drop on the sender's own output path
+// fails its sendto with EPERM, which a wire never does), and a round trip is an error.
 func (n *Namespace) Shape(up, down Link) error {
+	inNS := []string{"ip", "netns", "exec", n.Name}
 	for _, d := range []struct {
-		l      Link
-		prefix []string // runs tc or nft in the right namespace
-		dev    string
-	}{{up, []string{"ip", "netns", "exec", n.Name}, n.PeerDev}, {down, nil, n.HostDev}} {
+		l                  Link
+		txPrefix, rxPrefix []string // run tc or nft in the sending and receiving namespaces
+		txDev, rxDev       string
+	}{{up, inNS, nil, n.PeerDev, n.HostDev}, {down, nil, inNS, n.HostDev, n.PeerDev}} {
 		if err := d.l.Validate(); err != nil {
 			return err
 		}
-		run := func(args ...string) error {
-			a := append(append([]string{}, d.prefix...), args...)
+		runIn := func(prefix []string, args ...string) error {
+			a := append(append([]string{}, prefix...), args...)
 			return runCmd(a[0], a[1:]...)
 		}
-		run("tc", "qdisc", "del", "dev", d.dev, "root") // nothing to delete is fine
-		run("nft", "delete", "table", "inet", nftTable(d.dev))
+		tx := func(args ...string) error { return runIn(d.txPrefix, args...) }
+		rx := func(args ...string) error { return runIn(d.rxPrefix, args...) }
+		tx("tc", "qdisc", "del", "dev", d.txDev, "root") // nothing to delete is fine
+		rx("nft", "delete", "table", "inet", nftTable(d.rxDev))
 		l := d.l
 		if l == (Link{}) {
 			continue
 		}
 		if l.RTT > 0 || l.Jitter > 0 {
-			if err := run(append([]string{"tc", "qdisc", "replace", "dev", d.dev, "root"}, l.NetemArgs()...)...); err != nil {
+			if err := tx(append([]string{"tc", "qdisc", "replace", "dev", d.txDev, "root"}, l.NetemArgs()...)...); err != nil {
 				return fmt.Errorf("%w (a round trip needs the kernel's netem qdisc, sch_netem)", err)
 			}
 			continue
 		}
 		if l.Mbps > 0 {
-			if err := run(append([]string{"tc", "qdisc", "replace", "dev", d.dev, "root"}, l.TBFArgs()...)...); err != nil {
+			if err := tx(append([]string{"tc", "qdisc", "replace", "dev", d.txDev, "root"}, l.TBFArgs()...)...); err != nil {
 				return err
 			}
 		}
 		if l.Loss > 0 {
-			t := nftTable(d.dev)
+			t := nftTable(d.rxDev)
+			drop := []string{"nft", "add", "rule", "inet", t, "in", "iifname", d.rxDev, "numgen", "random", "mod", "1000000", "<",
+				strconv.Itoa(int(l.Loss*1e6 + 0.5)), "counter", "drop"}
+			if l.Loss >= 1 {
+				drop = []string{"nft", "add", "rule", "inet", t, "in", "iifname", d.rxDev, "counter", "drop"}
+			}
 			steps := [][]string{
 				{"nft", "add", "table", "inet", t},
-				{"nft", "add", "chain", "inet", t, "out", "{ type filter hook postrouting priority 0; }"},
-				{"nft", "add", "rule", "inet", t, "out", "oifname", d.dev, "numgen", "random", "mod", "1000000", "<",
-					strconv.Itoa(int(l.Loss*1e6 + 0.5)), "counter", "drop"},
-			}
-			if l.Loss >= 1 {
-				steps[2] = []string{"nft", "add", "rule", "inet", t, "out", "oifname", d.dev, "counter", "drop"}
+				{"nft", "add", "chain", "inet", t, "in", "{ type filter hook prerouting priority -300; }"},
+				drop,
 			}
 			for _, s := range steps {
-				if err := run(s...); err != nil {
+				if err := rx(s...); err != nil {
 					return err
 				}
 			}
@@ -219,10 +225,10 @@ func (n *Namespace) Dropped() (up, down int64, err error) {
 		}
 		return strconv.ParseInt(m[1], 10, 64)
 	}
-	if up, err = read([]string{"ip", "netns", "exec", n.Name}, n.PeerDev); err != nil {
+	if up, err = read(nil, n.HostDev); err != nil { // the loss rules sit at the receiving end
 		return 0, 0, err
 	}
-	down, err = read(nil, n.HostDev)
+	down, err = read([]string{"ip", "netns", "exec", n.Name}, n.PeerDev)
 	return up, down, err
 }
 
@@ -235,7 +241,7 @@ func (n *Namespace) Command(ctx context.Context, name string, args ...string) *e
 
 // Close removes the namespace, and with it the veth pair.
 func (n *Namespace) Close() error {
-	runCmd("nft", "delete", "table", "inet", nftTable(n.HostDev)) // the host side's loss rule
+	runCmd("nft", "delete", "table", "inet", nftTable(n.HostDev)) // the host side's loss rule (of the uplink)
 	err := ip("netns", "del", n.Name)
 	ip("link", "del", n.HostDev) // gone with the namespace unless its peer never moved
 	return err
