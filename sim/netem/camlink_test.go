@@ -35,15 +35,23 @@ func deviceMain(deployment string) error {
 	if err := json.Unmarshal(b, &dep); err != nil {
 		return err
 	}
-	d, err := device.New(device.Config{ID: "dev-link", Cameras: dep.Cameras,
+	cfg := device.Config{ID: "dev-link", Cameras: dep.Cameras,
 		Events:   wire.EventsEndpoint{HTTP: "http://127.0.0.1:9", Token: "none"}, // no center: events wait in the queue
 		QueueDir: filepath.Join(filepath.Dir(deployment), "queue"), QueueNoSync: true,
 		NewAnalyzer: func(wire.Calibration, string) (device.Analyzer, error) { return nopAnalyzer{}, nil },
-		Logf:        func(string, ...any) {}})
+		Logf:        func(string, ...any) {}}
+	runFor := camLinkFor
+	if u := os.Getenv("NETEM_TEST_EVENTS"); u != "" { // the accuracy figure: the reference detector, events posted
+		cfg.Events.HTTP, cfg.NewAnalyzer = u, nil
+		if runFor, err = time.ParseDuration(os.Getenv("NETEM_TEST_FOR")); err != nil {
+			return err
+		}
+	}
+	d, err := device.New(cfg)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), camLinkFor)
+	ctx, cancel := context.WithTimeout(context.Background(), runFor)
 	defer cancel()
 	if err := d.Start(ctx); err != nil {
 		return err
