@@ -25,8 +25,12 @@ type collector struct {
 	events []results.Received
 }
 
-func (c *collector) Violation(v wire.Violation) { c.mu.Lock(); c.truth = append(c.truth, v); c.mu.Unlock() }
-func (c *collector) Fault(wire.Fault)           {}
+func (c *collector) Violation(v wire.Violation) {
+	c.mu.Lock()
+	c.truth = append(c.truth, v)
+	c.mu.Unlock()
+}
+func (c *collector) Fault(wire.Fault) {}
 
 func (c *collector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var evs []wire.Event

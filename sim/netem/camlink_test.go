@@ -88,8 +88,9 @@ func TestDeviceBehindALossyCameraLink(t *testing.T) {
 	if lossy.dropped == 0 {
 		t.Fatal("the lossy link dropped nothing")
 	}
-	// RTCP and the RTSP session's segments are dropped too, and a drop at the very end is no gap
-	if lossy.PacketsLost < lossy.dropped*8/10 || lossy.PacketsLost > lossy.dropped {
+	// RTCP and the RTSP session's segments are dropped too, and a drop at the very end is no
+	// gap; a starved device also loses packets in its own socket buffer, and counts them too
+	if lossy.PacketsLost < lossy.dropped*8/10 {
 		t.Errorf("the device counts %d RTP packets lost; the link dropped %d packets", lossy.PacketsLost, lossy.dropped)
 	}
 	if lossy.DecodeErrors == 0 && lossy.Frames >= clean.Frames {
