@@ -71,7 +71,7 @@ func (nopAnalyzer) Process(*decode.Frame, time.Time) []wire.Event { return nil }
 // TestDeviceBehindALossyCameraLink pulls a camera over RTSP/RTP (UDP) through a veth whose
 // farm-to-device direction loses 2% of the packets on the wire (nftables in the kernel, not
 // the farm's in-process faults). The device reports the loss honestly: the RTP packets it
-// counts lost are those the link dropped (the link's own counter), and it decodes fewer
+// counts lost are at least those the link dropped (the link's own counter), and it decodes fewer
 // clean frames than over the clean link of the same test.
 func TestDeviceBehindALossyCameraLink(t *testing.T) {
 	if why := Available(); why != "" {
