@@ -60,6 +60,9 @@ bench-fresh: build setup ## accuracy of the reference device on seeds drawn now 
 knee: build ## ramp the reference device to its knee (examples/plans/knee.yaml; exit 99 when it breaks)
 	bin/trafficsim load examples/plans/knee.yaml --summary-export runs/knee.json
 
+readers: build ## ramp probe readers on the farm until lateness breaks (examples/plans/readers.yaml; exit 99 when it breaks)
+	bin/trafficsim load examples/plans/readers.yaml --summary-export runs/readers.json
+
 bench-farm-2500: setup ## the farm's second target, 2,500 x 0.5 Mbps in real time, both paths, farm CPU profile in bin/farm-2500.cpu.prof (docs/bench/farm.md)
 	$(GO) test $(GOFLAGS_TAGS) -c -o bin/farm.test ./sim/farm
 	TRAFFICSIM_BENCH_FARM=2500x500 TRAFFICSIM_BENCH_SECONDS=20 TRAFFICSIM_BENCH_SWARM_CPUS=1 taskset -c 0 bin/farm.test -test.run '^$$' -test.bench FarmScale -test.benchtime 1x -test.v -test.cpuprofile bin/farm-2500.cpu.prof

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -18,6 +19,7 @@ import (
 	"github.com/trafficsim/trafficsim/results/sign"
 	"github.com/trafficsim/trafficsim/scenarios"
 	"github.com/trafficsim/trafficsim/sim/suite"
+	"github.com/trafficsim/trafficsim/synth/render"
 	"github.com/trafficsim/trafficsim/synth/world"
 )
 
@@ -148,6 +150,7 @@ func conformityRun(ctx context.Context, args []string) error {
 	out := fs.String("out", "", "scorecard folder (required)")
 	key := fs.String("key", "", "operator's private key: sign the scorecard folder")
 	shard := fs.String("shard", "", "run one shard of the cells, I/N (cell i runs in shard i mod N)")
+	lib := fs.String("library", ".cache/clips", "clip library of the cells' runs (device reference or external)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -186,7 +189,8 @@ func conformityRun(ctx context.Context, args []string) error {
 		priv = k
 	}
 	start := time.Now()
-	r, err := suite.Run(ctx, s, seeds.Seeds, sh)
+	r, err := runSuite(ctx, s, seeds.Seeds, sh, suite.Options{Runs: filepath.Join(*out, "runs"), Library: *lib,
+		Logf: log.New(os.Stderr, "conformity: ", 0).Printf, Progress: os.Stderr})
 	if err != nil {
 		return err
 	}
@@ -217,6 +221,18 @@ func conformityRun(ctx context.Context, args []string) error {
 		return exitError(3)
 	}
 	return nil
+}
+
+// runSuite runs the cells; whole runs render their clips on the main goroutine (render.Main).
+func runSuite(ctx context.Context, s *suite.Suite, seeds []uint64, sh suite.Shard, o suite.Options) (r *suite.Result, err error) {
+	if s.Device == suite.DeviceSmartcam {
+		return suite.Run(ctx, s, seeds, sh)
+	}
+	err = render.Main(func() error {
+		r, err = suite.RunWith(ctx, s, seeds, sh, o)
+		return err
+	})
+	return r, err
 }
 
 func conformityCheck(_ context.Context, args []string) error {
