@@ -381,10 +381,9 @@ func cameraID(cell, seed, cam int) string {
 	return fmt.Sprintf("c%d-s%d-cam-%02d", cell+1, seed+1, cam+1)
 }
 
-// CellTruth is the truth of seed k of a cell, from the world model alone. On the smart-camera
-// model camera j plays the world of seed+j; in a run (reference and external devices) clip j
-// is the world of seed+j, as `trafficsim run --seed` makes it, and the cameras cycle over
-// the clips.
+// CellTruth is the truth of seed k of a cell, from the world model alone: camera j plays the
+// world of seed+j, for the whole cell. In a run (reference and external devices) that is clip
+// j, rendered from it as `trafficsim run --seed` makes it.
 func CellTruth(s *Suite, cell, k int, seed uint64) ([]wire.Violation, error) {
 	c := s.Cells[cell]
 	sc, err := scenarios.Lookup(c.Scenario)
