@@ -59,3 +59,6 @@ bench-fresh: build setup ## accuracy of the reference device on seeds drawn now 
 
 knee: build ## ramp the reference device to its knee (examples/plans/knee.yaml; exit 99 when it breaks)
 	bin/trafficsim load examples/plans/knee.yaml --summary-export runs/knee.json
+
+readers: build ## ramp probe readers on the farm until lateness breaks (examples/plans/readers.yaml; exit 99 when it breaks)
+	bin/trafficsim load examples/plans/readers.yaml --summary-export runs/readers.json

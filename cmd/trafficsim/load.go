@@ -131,7 +131,7 @@ func progress(ctx context.Context, plan *load.Plan) func(load.Progress) {
 				return
 			}
 			last = p.Elapsed
-			fmt.Fprintf(os.Stderr, "load: %v/%v stage %d/%d, %d cameras%s\n", p.Elapsed.Round(time.Second), p.Length, p.Stage+1, p.Stages, p.Cameras, failedNote(p))
+			fmt.Fprintf(os.Stderr, "load: %v/%v stage %d/%d, %s%s\n", p.Elapsed.Round(time.Second), p.Length, p.Stage+1, p.Stages, loadCounts(p), failedNote(p))
 		}
 	}
 	pr := mpb.NewWithContext(ctx, mpb.WithOutput(os.Stderr), mpb.WithWidth(40), mpb.WithRefreshRate(250*time.Millisecond))
@@ -139,7 +139,7 @@ func progress(ctx context.Context, plan *load.Plan) func(load.Progress) {
 	run := pr.AddBar(int64(plan.Length()/time.Second),
 		mpb.PrependDecorators(decor.Name("load   ", decor.WCSyncSpaceR), decor.Elapsed(decor.ET_STYLE_GO, decor.WCSyncSpace)),
 		mpb.AppendDecorators(decor.Any(func(decor.Statistics) string {
-			return fmt.Sprintf("stage %d/%d  %d cameras%s", cur.Stage+1, cur.Stages, cur.Cameras, failedNote(cur))
+			return fmt.Sprintf("stage %d/%d  %s%s", cur.Stage+1, cur.Stages, loadCounts(cur), failedNote(cur))
 		}, decor.WCSyncSpace)))
 	return func(p load.Progress) {
 		if p.Stage == -2 {
@@ -151,6 +151,13 @@ func progress(ctx context.Context, plan *load.Plan) func(load.Progress) {
 		cur = p
 		run.SetCurrent(int64(p.Elapsed / time.Second))
 	}
+}
+
+func loadCounts(p load.Progress) string {
+	if p.Readers == 0 {
+		return fmt.Sprintf("%d cameras", p.Cameras)
+	}
+	return fmt.Sprintf("%d cameras, %d readers", p.Cameras, p.Readers)
 }
 
 func failedNote(p load.Progress) string {

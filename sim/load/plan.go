@@ -74,11 +74,15 @@ type Scenario struct {
 	Rate           int           `yaml:"rate"`
 	TimeUnit       time.Duration `yaml:"timeUnit"`
 	ReaderDuration time.Duration `yaml:"readerDuration"`
+	// ramping-readers / constant-reader-rate: the camera scenario whose cameras the readers
+	// read [every camera scenario's]
+	ReadFrom string `yaml:"readFrom"`
 	// cameras
 	CamerasPerDevice int      `yaml:"camerasPerDevice"` // cameras one reference device takes [60]
 	SmartShare       float64  `yaml:"smartShare"`       // share of smart cameras, 0-1 [0]
 	Faults           string   `yaml:"faults"`           // farm fault spec (trafficsim cameras) [none]
-	Device           string   `yaml:"device"`           // reference or external [reference]
+	Device           string   `yaml:"device"`           // reference, external or none (only probe readers read) [reference]
+	Via              string   `yaml:"via"`              // direct, or cluster: the devices post to a regional cluster [direct]
 	Clips            int      `yaml:"clips"`            // distinct clips [4]
 	ClipDuration     Duration `yaml:"clipDuration"`     // [45s]
 	Seed             uint64   `yaml:"seed"`             // [the scenario's]
@@ -184,6 +188,7 @@ func ParsePlan(file string, data []byte) (*Plan, error) {
 		s.Name = name
 		s.validate("scenarios."+name, bad)
 	}
+	p.validateReaders(bad)
 	for _, sel := range sortedKeys(p.Thresholds) {
 		path := "thresholds." + sel
 		if _, err := threshold.ParseSelector(sel); err != nil {
@@ -307,9 +312,20 @@ func (s *Scenario) validate(path string, bad func(path, format string, args ...a
 	switch s.Device {
 	case "":
 		s.Device = "reference"
-	case "reference", "external":
+	case "reference", "external", "none":
 	default:
-		bad(path+".device", "want reference or external (got %q)", s.Device)
+		bad(path+".device", "want reference, external or none (got %q)", s.Device)
+	}
+	switch s.Via {
+	case "":
+		s.Via = "direct"
+	case "direct":
+	case "cluster":
+		if s.Device != "reference" {
+			bad(path+".via", "a regional cluster runs reference devices (device is %s)", s.Device)
+		}
+	default:
+		bad(path+".via", "want direct or cluster (got %q)", s.Via)
 	}
 	if s.CamerasPerDevice == 0 {
 		s.CamerasPerDevice = 60

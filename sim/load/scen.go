@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/trafficsim/trafficsim/sim/cluster"
 	"github.com/trafficsim/trafficsim/sim/device"
 	"github.com/trafficsim/trafficsim/sim/farm"
 	"github.com/trafficsim/trafficsim/wire"
@@ -23,6 +24,10 @@ type scen struct {
 	farm   *farm.Farm
 	sink   *warmSink
 	groups []*group
+	// cl is the regional cluster the devices post to (via: cluster), nil when they post to
+	// the center; leafPass is its leaf node password at the center
+	cl       *cluster.Cluster
+	leafPass string
 
 	// guarded by r.mu (the control API sets them)
 	override   int
@@ -44,6 +49,7 @@ type camState struct {
 // group is one reference device and its cameras.
 type group struct {
 	id   string
+	tok  string
 	ep   wire.EventsEndpoint
 	dev  *device.Device
 	cams []string
@@ -206,6 +212,9 @@ func (sc *scen) close() {
 		if g.dev != nil {
 			g.dev.Close()
 		}
+	}
+	if sc.cl != nil {
+		sc.cl.Close()
 	}
 }
 
