@@ -16,9 +16,18 @@ type Event struct {
 	VehicleClass Class         `json:"vehicle_class,omitempty"`
 	Confidence   float64       `json:"confidence"`
 	Box          *Box          `json:"box,omitempty"`
-	Evidence     *Evidence     `json:"evidence,omitempty"`
-	Source       string        `json:"source"` // device id
+	// SpeedKmh is the vehicle's measured speed in km/h, optional (0: not measured). A speed
+	// device sends it with a speeding event (the draft: photo, plate, speed, place, time);
+	// conformity suites score it against the truth's speed. Added in #17; older events
+	// without it stay valid.
+	SpeedKmh float64   `json:"speed_kmh,omitempty"`
+	Evidence *Evidence `json:"evidence,omitempty"`
+	Source   string    `json:"source"` // device id
 }
+
+// MaxSpeedKmh bounds Event.SpeedKmh: the earlier draft standard's widest range is 8-220 km/h;
+// beyond 400 a reading is an error, not a speed.
+const MaxSpeedKmh = 400
 
 // Evidence is the picture behind an event: inline JPEG bytes (base64 in JSON) or a reference.
 type Evidence struct {
@@ -55,6 +64,8 @@ func (e *Event) Validate() error {
 		return bad("vehicle_class", fmt.Sprintf("unknown class %q", e.VehicleClass))
 	case e.Confidence < 0 || e.Confidence > 1:
 		return bad("confidence", "must be within 0..1")
+	case e.SpeedKmh < 0 || e.SpeedKmh > MaxSpeedKmh:
+		return bad("speed_kmh", fmt.Sprintf("must be within 0..%g km/h (0: not measured)", float64(MaxSpeedKmh)))
 	case e.Box != nil && (e.Box[2] <= e.Box[0] || e.Box[3] <= e.Box[1]):
 		return bad("box", "must be [x0, y0, x1, y1] with x1 > x0 and y1 > y0")
 	case e.Source == "":

@@ -218,6 +218,10 @@ func (s *scanner) field(e *Event, key string) bool {
 		f, ok := s.num()
 		e.Confidence = f
 		return ok
+	case "speed_kmh":
+		f, ok := s.num()
+		e.SpeedKmh = f
+		return ok
 	case "box":
 		var box Box
 		if s.next() != '[' {

@@ -28,6 +28,7 @@ var fastCases = []struct {
 	{"array with spaces", " [ " + okEvent + " ,\n" + okEvent + " ] ", true},
 	{"box and class", `{"event_id":"a","box":[1,2.5,3e2,-4E-1],"vehicle_class":"car","plate":"29A-123.45"}`, true},
 	{"empty object", `{}`, true},
+	{"speed", `{"event_id":"a","type":"speeding","speed_kmh":97.4}`, true},
 	{"escape in a string", `{"event_id":"a\"b"}`, false},
 	{"non-ASCII plate", `{"plate":"29Đ-123.45"}`, false},
 	{"evidence", `{"evidence":{"ref":"x"}}`, false},

@@ -313,6 +313,7 @@ var fieldWants = map[string]string{
 	"vehicle_class": "a string",
 	"confidence":    "a number",
 	"box":           "an array of 4 numbers [x0, y0, x1, y1]",
+	"speed_kmh":     "a number",
 	"evidence":      `an object {"jpeg": base64, "ref": string}`,
 	"source":        "a string",
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -18,6 +19,7 @@ import (
 	"github.com/trafficsim/trafficsim/results/sign"
 	"github.com/trafficsim/trafficsim/scenarios"
 	"github.com/trafficsim/trafficsim/sim/suite"
+	"github.com/trafficsim/trafficsim/synth/render"
 	"github.com/trafficsim/trafficsim/synth/world"
 )
 
@@ -148,6 +150,7 @@ func conformityRun(ctx context.Context, args []string) error {
 	out := fs.String("out", "", "scorecard folder (required)")
 	key := fs.String("key", "", "operator's private key: sign the scorecard folder")
 	shard := fs.String("shard", "", "run one shard of the cells, I/N (cell i runs in shard i mod N)")
+	lib := fs.String("library", ".cache/clips", "clip library of the cells' runs (device reference or external)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -186,7 +189,8 @@ func conformityRun(ctx context.Context, args []string) error {
 		priv = k
 	}
 	start := time.Now()
-	r, err := suite.Run(ctx, s, seeds.Seeds, sh)
+	r, err := runSuite(ctx, s, seeds.Seeds, sh, suite.Options{Runs: filepath.Join(*out, "runs"), Library: *lib,
+		Logf: log.New(os.Stderr, "conformity: ", 0).Printf, Progress: os.Stderr})
 	if err != nil {
 		return err
 	}
@@ -217,6 +221,18 @@ func conformityRun(ctx context.Context, args []string) error {
 		return exitError(3)
 	}
 	return nil
+}
+
+// runSuite runs the cells; whole runs render their clips on the main goroutine (render.Main).
+func runSuite(ctx context.Context, s *suite.Suite, seeds []uint64, sh suite.Shard, o suite.Options) (r *suite.Result, err error) {
+	if s.Device == suite.DeviceSmartcam {
+		return suite.Run(ctx, s, seeds, sh)
+	}
+	err = render.Main(func() error {
+		r, err = suite.RunWith(ctx, s, seeds, sh, o)
+		return err
+	})
+	return r, err
 }
 
 func conformityCheck(_ context.Context, args []string) error {
@@ -268,7 +284,8 @@ func conformityPlan(_ context.Context, args []string) error {
 	minutes := fs.Duration("measure", 5*time.Minute, "simulated time per scenario to measure its truths per camera-minute")
 	names := fs.String("scenarios", strings.Join(scenarios.Names(), ","), "scenarios to measure")
 	from := fs.String("from", "", "a run folder: plan at its measured values (and say what decides each check)")
-	assume := fs.String("assume", "", "measured values, e.g. f1.speeding=0.8,plate_accuracy.night=0.85 (override --from)")
+	assume := fs.String("assume", "", "measured values, e.g. f1.speeding=0.8,plate_accuracy.night=0.85,speed=0.97 (speed: share of speed readings within tolerance; override --from)")
+	speedLimit := fs.Float64("speed-within", 0.95, "share of speed readings that must be within tolerance (the suite's speed.within)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -301,7 +318,7 @@ func conformityPlan(_ context.Context, args []string) error {
 		}
 		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
 		x, err := strconv.ParseFloat(v, 64)
-		if !ok || err != nil || x < 0 || x > 1 || !conform.IsRate(k) {
+		if !ok || err != nil || x < 0 || x > 1 || !conform.IsRate(k) && k != "speed" {
 			return fmt.Errorf("--assume %q: want rate=value with a value from 0 to 1", kv)
 		}
 		vals[k] = x
@@ -314,5 +331,6 @@ func conformityPlan(_ context.Context, args []string) error {
 		}
 		rates = append(rates, r)
 	}
-	return suite.WritePlan(os.Stdout, suite.Plan(prof, rates, *width, *recall, vals), rates, *width)
+	rows := append(suite.Plan(prof, rates, *width, *recall, vals), suite.PlanSpeed(rates, *width, *recall, vals["speed"], *speedLimit)...)
+	return suite.WritePlan(os.Stdout, rows, rates, *width)
 }

@@ -26,6 +26,7 @@ type loadFlags struct {
 	plan, id, summary, control, token string
 	outs                              []string
 	quiet                             bool
+	sh                                shardFlags // load_shard.go
 }
 
 func parseLoad(args []string, out io.Writer) (f loadFlags, err error) {
@@ -40,6 +41,7 @@ func parseLoad(args []string, out io.Writer) (f loadFlags, err error) {
 		return nil
 	})
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress")
+	f.sh.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: trafficsim load [flags] PLAN.yaml   (exit 99: a threshold failed; 2: bad usage)")
 		fs.PrintDefaults()
@@ -88,6 +90,10 @@ func runLoad(ctx context.Context, args []string) error {
 	}
 	logger := log.New(os.Stderr, "", log.Ltime)
 	cfg := load.Config{Plan: plan, ID: f.id, Outputs: outs, Control: f.control, ControlToken: f.token, Logf: logger.Printf}
+	if err := f.sh.apply(&cfg, logger); err != nil {
+		fmt.Fprintln(os.Stderr, "trafficsim:", err)
+		return exitError(2)
+	}
 	cfg.OnStart = func(url, token, cj string) {
 		logger.Printf("load: control API %s (Authorization: Bearer %s)", url, token)
 		if cj != "" {
@@ -110,6 +116,7 @@ func runLoad(ctx context.Context, args []string) error {
 		return err
 	}
 	load.WriteSummary(os.Stdout, plan, res)
+	load.WriteShards(os.Stdout, res)
 	if f.summary != "" {
 		if err := load.WriteSummaryExport(f.summary, res); err != nil {
 			return err
@@ -118,7 +125,7 @@ func runLoad(ctx context.Context, args []string) error {
 	if !res.Passed() {
 		return exitError(load.ExitThresholds)
 	}
-	return nil
+	return res.ShardProblem()
 }
 
 // progress shows mpb bars on a terminal (the run and the stage), plain lines otherwise.
@@ -131,7 +138,7 @@ func progress(ctx context.Context, plan *load.Plan) func(load.Progress) {
 				return
 			}
 			last = p.Elapsed
-			fmt.Fprintf(os.Stderr, "load: %v/%v stage %d/%d, %d cameras%s\n", p.Elapsed.Round(time.Second), p.Length, p.Stage+1, p.Stages, p.Cameras, failedNote(p))
+			fmt.Fprintf(os.Stderr, "load: %v/%v stage %d/%d, %s%s\n", p.Elapsed.Round(time.Second), p.Length, p.Stage+1, p.Stages, loadCounts(p), failedNote(p))
 		}
 	}
 	pr := mpb.NewWithContext(ctx, mpb.WithOutput(os.Stderr), mpb.WithWidth(40), mpb.WithRefreshRate(250*time.Millisecond))
@@ -139,7 +146,7 @@ func progress(ctx context.Context, plan *load.Plan) func(load.Progress) {
 	run := pr.AddBar(int64(plan.Length()/time.Second),
 		mpb.PrependDecorators(decor.Name("load   ", decor.WCSyncSpaceR), decor.Elapsed(decor.ET_STYLE_GO, decor.WCSyncSpace)),
 		mpb.AppendDecorators(decor.Any(func(decor.Statistics) string {
-			return fmt.Sprintf("stage %d/%d  %d cameras%s", cur.Stage+1, cur.Stages, cur.Cameras, failedNote(cur))
+			return fmt.Sprintf("stage %d/%d  %s%s", cur.Stage+1, cur.Stages, loadCounts(cur), failedNote(cur))
 		}, decor.WCSyncSpace)))
 	return func(p load.Progress) {
 		if p.Stage == -2 {
@@ -151,6 +158,13 @@ func progress(ctx context.Context, plan *load.Plan) func(load.Progress) {
 		cur = p
 		run.SetCurrent(int64(p.Elapsed / time.Second))
 	}
+}
+
+func loadCounts(p load.Progress) string {
+	if p.Readers == 0 {
+		return fmt.Sprintf("%d cameras", p.Cameras)
+	}
+	return fmt.Sprintf("%d cameras, %d readers", p.Cameras, p.Readers)
 }
 
 func failedNote(p load.Progress) string {

@@ -48,6 +48,8 @@ func parseRun(args []string, out io.Writer) (cfg simrun.Config, gate bool, err e
 	fs.Var(&vendors, "vendor", "the external box's event mapping (YAML, docs/vendors.md), repeatable")
 	fs.StringVar(&cfg.MQTTListen, "mqtt-listen", "", "MQTT listener of the regional cluster for the vendors' topics")
 	fs.BoolVar(&gate, "gate", false, "exit 1 when a conformity check fails")
+	linkFlags(fs, &cfg.Links)
+	fs.String("plan", "", "play a load plan instead, same as trafficsim load PLAN.yaml (load's flags follow)")
 	fs.Func("ui", "serve the live wall of cameras on this address (host:port), e.g. 127.0.0.1:8168", func(a string) error { cfg.OnPlay = uiHook(a); return nil })
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: trafficsim run --scenario NAME|FILE [--cameras N] [--duration D] [--device reference|external] [--out runs/]")
@@ -74,6 +76,9 @@ func parseRun(args []string, out io.Writer) (cfg simrun.Config, gate bool, err e
 }
 
 func runRun(ctx context.Context, args []string) error {
+	if plan, rest, ok := planArg(args); ok { // runplan.go
+		return runLoadPlan(ctx, plan, rest)
+	}
 	cfg, gate, err := parseRun(args, os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil

@@ -59,7 +59,7 @@ func (r *runner) sample(now time.Time, score bool) {
 					add(mLateness, (lateTotal-p.lateTotal)/float64(df)/1e6, cam)
 				}
 			}
-			if sc.s.Device == "reference" {
+			if sc.s.Device == "reference" && !sc.smartCam(fs.ID) { // a smart camera has no reader
 				add(mFramesSent, float64(dc.Frames-p.decoded), cam)
 				if !warming {
 					add(mDecodeFPS, float64(dc.Frames-p.decoded), map[string]string{"camera": fs.ID})
@@ -68,25 +68,28 @@ func (r *runner) sample(now time.Time, score bool) {
 				add(mFramesSent, float64(fs.Frames-p.frames), cam)
 			}
 			add(mFramesLost, float64(fs.Skipped-p.skipped), map[string]string{"camera": fs.ID})
-			if sc.s.Device == "reference" {
+			if sc.s.Device == "reference" && !sc.smartCam(fs.ID) {
 				add(mPacketsLost, float64(dc.PacketsLost-p.lost), map[string]string{"camera": fs.ID})
 			}
 			r.prev[fs.ID] = camPrev{frames: fs.Frames, skipped: fs.Skipped, lost: dc.PacketsLost, decoded: dc.Frames, lateTotal: lateTotal}
 		}
 	}
 	add(mPending, float64(pendingAll), nil)
+	r.sampleReaders(add)
+	r.clusterPending = r.sampleClusters(add)
 	if cpu := processCPU(); r.prevCPU > 0 {
 		add(mCPU, (cpu - r.prevCPU).Seconds(), nil)
 		r.prevCPU = cpu
 	} else {
 		r.prevCPU = cpu
 	}
-	add(mClusterPending, 0, nil)
-	cs := r.cen.Stats()
-	add(mEvents, float64(cs.EventsAccepted-r.prevCen.EventsAccepted), nil)
-	add(mIngestErrors, float64(cs.Refused-r.prevCen.Refused), nil)
-	r.prevCen = cs
-	if score {
+	if r.cen != nil { // a shard has no center
+		cs := r.cen.Stats()
+		add(mEvents, float64(cs.EventsAccepted-r.prevCen.EventsAccepted), nil)
+		add(mIngestErrors, float64(cs.Refused-r.prevCen.Refused), nil)
+		r.prevCen = cs
+	}
+	if score && r.live != nil {
 		sc := r.live.Score(now)
 		gauges := func(m results.Metrics, tags map[string]string) {
 			add(mF1, m.F1, tags)
@@ -122,6 +125,9 @@ func (r *runner) sample(now time.Time, score bool) {
 			r.cfg.Logf("load: output %s: %v", o.Name(), err)
 		}
 	}
+	if r.publish != nil {
+		r.publish(ss)
+	}
 }
 
 // cutCondition splits a condition key: day/night are light, weather:x weather, fault/no_fault
@@ -144,21 +150,21 @@ func cutPrefix(s, p string) (string, bool) {
 	return s, false
 }
 
-// stageAt is the primary scenario's stage and cameras online at t.
-func (r *runner) stageAt(t time.Time) (stage, cameras int) {
+// stageAt is the primary scenario's stage, and the cameras online and readers running, at t.
+func (r *runner) stageAt(t time.Time) (stage, cameras, readers int) {
 	i := sort.Search(len(r.stageLog), func(i int) bool { return r.stageLog[i].at.After(t) }) - 1
 	if i < 0 {
 		if len(r.stageLog) == 0 {
-			return -1, 0
+			return -1, 0, 0
 		}
 		i = 0
 	}
-	return r.stageLog[i].stage, r.stageLog[i].cameras
+	return r.stageLog[i].stage, r.stageLog[i].cameras, r.stageLog[i].readers
 }
 
 // feed adds a sample to the threshold sinks (whole run and its stage) and the totals.
 func (r *runner) feed(s Sample) {
-	stage, _ := r.stageAt(s.Time)
+	stage, _, _ := r.stageAt(s.Time)
 	def := Metrics[s.Metric]
 	for _, j := range r.judged {
 		if j.sel.Metric != s.Metric || !j.sel.Matches(s.Tags) || def.Kind == threshold.Gauge && len(s.Tags) != len(j.sel.Tags) {
@@ -173,11 +179,8 @@ func (r *runner) feed(s Sample) {
 		st.Add(s.Value)
 	}
 	// totals: gauges only untagged (one series), others summed over tags
-	if def.Kind == threshold.Gauge && len(s.Tags) > 0 && s.Metric != mCameras.Name {
+	if def.Kind == threshold.Gauge && len(s.Tags) > 0 {
 		return
-	}
-	if s.Metric == mCameras.Name {
-		return // the cameras gauge is the total, added by judge
 	}
 	t := r.totals[s.Metric]
 	if t == nil {
@@ -196,17 +199,26 @@ func (r *runner) feed(s Sample) {
 	sa[s.Metric].Add(s.Value)
 }
 
+// feedTotals feeds the untagged totals of the gauges sampled per scenario (cameras, readers,
+// cluster_pending) to the thresholds and the summary; outputs have the per-scenario series only,
+// whose sum would count them twice.
+func (r *runner) feedTotals(now time.Time, online, readers int) {
+	totals := []Sample{{Metric: mCameras.Name, Value: float64(online)}, {Metric: mClusterPending.Name, Value: r.clusterPending}}
+	if len(r.readers) > 0 {
+		totals = append(totals, Sample{Metric: mReaders.Name, Value: float64(readers)})
+	}
+	for _, t := range totals {
+		t.Tags, t.Time = map[string]string{}, now
+		r.feed(t)
+	}
+}
+
 // judge evaluates every threshold over the whole run so far; it returns why to abort, or "".
 func (r *runner) judge(now time.Time, el time.Duration) string {
-	t := r.totals[mCameras.Name]
-	if t == nil {
-		t = threshold.NewSink(threshold.Gauge)
-		r.totals[mCameras.Name] = t
-	}
-	online := r.onlineCount()
-	t.Add(float64(online))
-	stage, _ := r.stageAt(now)
-	why := ""
+	online, readers := r.onlineCount(), r.readerCount()
+	r.feedTotals(now, online, readers)
+	stage, _, _ := r.stageAt(now)
+	why := r.operatorAbort()
 	for _, j := range r.judged {
 		if j.total.Count() == 0 {
 			continue
@@ -216,11 +228,11 @@ func (r *runner) judge(now time.Time, el time.Duration) string {
 			continue
 		}
 		if j.first == nil && el >= max(j.spec.DelayAbortEval, r.cfg.WarmUp) {
-			j.first = &Failure{Elapsed: el, Cameras: online, Stage: stage, Value: v}
-			r.cfg.Logf("load: threshold %s %s failed at %v with %d cameras (value %s)", j.sel, j.spec.Threshold, el.Round(time.Second), online, fmtV(v))
+			j.first = &Failure{Elapsed: el, Cameras: online, Readers: readers, Stage: stage, Value: v}
+			r.cfg.Logf("load: threshold %s %s failed at %v with %s (value %s)", j.sel, j.spec.Threshold, el.Round(time.Second), loadNote(online, readers), fmtV(v))
 		}
 		if j.spec.AbortOnFail && el >= j.spec.DelayAbortEval && why == "" {
-			why = fmt.Sprintf("threshold %s %s failed (abortOnFail) at %d cameras", j.sel, j.spec.Threshold, online)
+			why = fmt.Sprintf("threshold %s %s failed (abortOnFail) at %s", j.sel, j.spec.Threshold, loadNote(online, readers))
 		}
 	}
 	return why
@@ -247,7 +259,7 @@ func (r *runner) finish(res *Result) {
 		d[1] = to.Sub(r.start)
 		stageDur[m.stage] = d
 	}
-	primary := r.scens[0].s
+	primary := r.p.Primary()
 	var stages []int
 	for st := range stageDur {
 		if st >= 0 && st < max(len(primary.Stages), 1) {
@@ -261,7 +273,7 @@ func (r *runner) finish(res *Result) {
 		row := StageRow{Stage: st, Start: d[0], End: d[1]}
 		for _, m := range r.stageLog {
 			if m.stage == st {
-				row.Cameras = m.cameras
+				row.Cameras, row.Readers = m.cameras, m.readers
 			}
 		}
 		sa := r.stageAgg[st]
@@ -281,6 +293,9 @@ func (r *runner) finish(res *Result) {
 		row.Detected = val(mDetected.Name, "rate", 0)
 		row.EventsPS = val(mEvents.Name, "rate", 0)
 		row.Cores = val(mCPU.Name, "rate", 0)
+		row.ReaderFrames = val(mReaderFrames.Name, "count", 0)
+		row.ReaderLateP95 = val(mReaderLateness.Name, "p", 95)
+		row.ReaderFailures = val(mReaderFailures.Name, "count", 0)
 		if cpu := val(mCPU.Name, "count", 0); cpu > 0 {
 			row.FramesPerCPU = row.Delivered / cpu
 		}
@@ -294,8 +309,13 @@ func (r *runner) finish(res *Result) {
 			tr.Passed = j.spec.Expr.Holds(v)
 		}
 		if !tr.Passed && j.first == nil {
-			st, cams := r.stageAt(end)
-			j.first = &Failure{Elapsed: el, Cameras: cams, Stage: st, Value: tr.Value}
+			// failed only in the last judgement: the load when the stages ended, not the tail's
+			at := end
+			if !r.stagesDone.IsZero() {
+				at = r.stagesDone.Add(-time.Nanosecond)
+			}
+			st, cams, readers := r.stageAt(at)
+			j.first = &Failure{Elapsed: el, Cameras: cams, Readers: readers, Stage: st, Value: tr.Value}
 		}
 		tr.FirstFailed = j.first
 		for _, st := range stages {
@@ -340,6 +360,14 @@ func (r *runner) summarize(el time.Duration) map[string]MetricSummary {
 }
 
 func fmtV(v float64) string { return fmt.Sprintf("%.4g", v) }
+
+// loadNote says the load at a moment: "12 cameras", or "4 cameras, 30 readers".
+func loadNote(cameras, readers int) string {
+	if readers == 0 {
+		return fmt.Sprintf("%d cameras", cameras)
+	}
+	return fmt.Sprintf("%d cameras, %d readers", cameras, readers)
+}
 
 // processCPU is the user+system CPU time of this process.
 func processCPU() time.Duration {

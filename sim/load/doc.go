@@ -8,5 +8,7 @@
 // whose cameras are added and removed while it runs, the device under test told which cameras
 // exist through cameras.json (re-written atomically) and the control API (control.go), the
 // center scoring events against truth; one loop aggregates the metrics (metrics.go), judges
-// thresholds and writes outputs (output.go).
+// thresholds and writes outputs (output.go). Reader scenarios run probe swarms (sim/probe) on
+// the farm's cameras (readers.go); a scenario run via: cluster has its devices post to a
+// regional cluster (sim/cluster) that forwards to the center (cluster.go).
 package load

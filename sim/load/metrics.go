@@ -27,8 +27,8 @@ func declare(d MetricDef) MetricDef { Metrics[d.Name] = d; return d }
 
 // The metrics, declared once.
 var (
-	mCameras        = declare(MetricDef{Name: "cameras", Kind: threshold.Gauge, Unit: "cameras", Help: "cameras online (the ramp's target, all scenarios)", Tags: []string{"scenario"}})
-	mReaders        = declare(MetricDef{Name: "readers", Kind: threshold.Gauge, Unit: "readers", Help: "probe readers online", Tags: []string{"scenario"}})
+	mCameras        = declare(MetricDef{Name: "cameras", Kind: threshold.Gauge, Unit: "cameras", Help: "cameras online (untagged: all scenarios)", Tags: []string{"scenario"}})
+	mReaders        = declare(MetricDef{Name: "readers", Kind: threshold.Gauge, Unit: "readers", Help: "probe readers running (untagged: all scenarios)", Tags: []string{"scenario"}})
 	mLatency        = declare(MetricDef{Name: "latency", Kind: threshold.Trend, Unit: "ms", Help: "end-to-end latency of a detected violation: received at the center - truth wall time", Tags: []string{"type", "light", "camera"}})
 	mTimeError      = declare(MetricDef{Name: "time_error", Kind: threshold.Trend, Unit: "ms", Help: "|event time - truth time| of a detected violation", Tags: []string{"type", "light", "camera"}})
 	mDetected       = declare(MetricDef{Name: "detected", Kind: threshold.Rate, Help: "share of scored truths detected (1 per TP, 0 per FN)", Tags: []string{"type", "light", "camera"}})
@@ -43,7 +43,11 @@ var (
 	mLateness       = declare(MetricDef{Name: "farm_lateness", Kind: threshold.Trend, Unit: "ms", Help: "mean lateness of a camera's frame writes over a second (the device reads too slowly)", Tags: []string{"camera"}})
 	mDecodeFPS      = declare(MetricDef{Name: "decode_fps", Kind: threshold.Trend, Unit: "fps", Help: "frames decoded per second per camera", Tags: []string{"camera"}})
 	mPending        = declare(MetricDef{Name: "device_pending", Kind: threshold.Gauge, Unit: "events", Help: "events waiting in the devices' edge queues"})
-	mClusterPending = declare(MetricDef{Name: "cluster_pending", Kind: threshold.Gauge, Unit: "events", Help: "events waiting in a regional cluster (0: load plans run devices directly)"})
+	mClusterPending = declare(MetricDef{Name: "cluster_pending", Kind: threshold.Gauge, Unit: "events", Help: "events stored in the regional clusters of scenarios run via: cluster, not yet acknowledged by the center (0 without)", Tags: []string{"scenario"}})
+	mReaderFrames   = declare(MetricDef{Name: "reader_frames", Kind: threshold.Counter, Unit: "frames", Help: "frames the probe readers received", Tags: []string{"scenario", "camera"}})
+	mReaderLost     = declare(MetricDef{Name: "reader_packets_lost", Kind: threshold.Counter, Unit: "packets", Help: "RTP packets the probe readers saw missing (sequence gaps)", Tags: []string{"scenario", "camera"}})
+	mReaderLateness = declare(MetricDef{Name: "reader_lateness", Kind: threshold.Trend, Unit: "ms", Help: "mean lateness of a probe reader's frames over a second: arrival of a frame's last packet - its RTCP sender-report wall clock", Tags: []string{"scenario", "camera"}})
+	mReaderFailures = declare(MetricDef{Name: "reader_failures", Kind: threshold.Counter, Unit: "sessions", Help: "probe reader sessions that failed (refused, unreachable, cut) while their camera was online", Tags: []string{"scenario"}})
 	mCPU            = declare(MetricDef{Name: "harness_cpu", Kind: threshold.Counter, Unit: "cpu-s", Help: "CPU time of this process (farm, reference devices, center): rate is cores busy"})
 	mIngestErrors   = declare(MetricDef{Name: "center_ingest_errors", Kind: threshold.Counter, Unit: "requests", Help: "requests and messages the center refused"})
 )

@@ -32,7 +32,8 @@ var executors = []string{RampingCameras, ConstantCameras, RampingReaders, Consta
 
 // Plan is a load plan file.
 type Plan struct {
-	File string `yaml:"-"`
+	File   string `yaml:"-"`
+	Digest string `yaml:"-"` // PlanDigest of the file: a sharded run's processes play one plan
 	// Scenarios by name; they run side by side, each from its StartTime.
 	Scenarios map[string]*Scenario `yaml:"scenarios"`
 	// Thresholds by metric selector (`latency{type:red_light}`).
@@ -49,6 +50,8 @@ type Options struct {
 	Grace   time.Duration `yaml:"grace"`   // wait for late events [5s]
 	// Tail is how long the run goes on after the last stage, for late events [Window+Grace].
 	Tail time.Duration `yaml:"tail"`
+	// WarmUp: truth of a camera's first seconds online is not scored (Config.WarmUp) [5s].
+	WarmUp time.Duration `yaml:"warmUp"`
 }
 
 // Stage is one step of a ramp: move linearly to Target over Duration (0: at once).
@@ -74,11 +77,15 @@ type Scenario struct {
 	Rate           int           `yaml:"rate"`
 	TimeUnit       time.Duration `yaml:"timeUnit"`
 	ReaderDuration time.Duration `yaml:"readerDuration"`
+	// ramping-readers / constant-reader-rate: the camera scenario whose cameras the readers
+	// read [every camera scenario's]
+	ReadFrom string `yaml:"readFrom"`
 	// cameras
 	CamerasPerDevice int      `yaml:"camerasPerDevice"` // cameras one reference device takes [60]
 	SmartShare       float64  `yaml:"smartShare"`       // share of smart cameras, 0-1 [0]
 	Faults           string   `yaml:"faults"`           // farm fault spec (trafficsim cameras) [none]
-	Device           string   `yaml:"device"`           // reference or external [reference]
+	Device           string   `yaml:"device"`           // reference, external or none (only probe readers read) [reference]
+	Via              string   `yaml:"via"`              // direct, or cluster: the devices post to a regional cluster [direct]
 	Clips            int      `yaml:"clips"`            // distinct clips [4]
 	ClipDuration     Duration `yaml:"clipDuration"`     // [45s]
 	Seed             uint64   `yaml:"seed"`             // [the scenario's]
@@ -166,7 +173,7 @@ func ParsePlan(file string, data []byte) (*Plan, error) {
 	if err := yaml.UnmarshalWithOptions(data, &p, yaml.DisallowUnknownField()); err != nil {
 		return nil, decodeError(file, err)
 	}
-	p.File = file
+	p.File, p.Digest = file, PlanDigest(data)
 	f, _ := parser.ParseBytes(data, 0)
 	var errs []string
 	bad := func(path, format string, args ...any) {
@@ -184,6 +191,7 @@ func ParsePlan(file string, data []byte) (*Plan, error) {
 		s.Name = name
 		s.validate("scenarios."+name, bad)
 	}
+	p.validateReaders(bad)
 	for _, sel := range sortedKeys(p.Thresholds) {
 		path := "thresholds." + sel
 		if _, err := threshold.ParseSelector(sel); err != nil {
@@ -218,6 +226,9 @@ func ParsePlan(file string, data []byte) (*Plan, error) {
 			}
 			t.Expr = e
 		}
+	}
+	if p.Options.WarmUp < 0 {
+		bad("options.warmUp", "must not be negative")
 	}
 	if len(errs) > 0 {
 		return nil, errors.New(strings.Join(errs, "\n"))
@@ -307,9 +318,20 @@ func (s *Scenario) validate(path string, bad func(path, format string, args ...a
 	switch s.Device {
 	case "":
 		s.Device = "reference"
-	case "reference", "external":
+	case "reference", "external", "none":
 	default:
-		bad(path+".device", "want reference or external (got %q)", s.Device)
+		bad(path+".device", "want reference, external or none (got %q)", s.Device)
+	}
+	switch s.Via {
+	case "":
+		s.Via = "direct"
+	case "direct":
+	case "cluster":
+		if s.Device != "reference" {
+			bad(path+".via", "a regional cluster runs reference devices (device is %s)", s.Device)
+		}
+	default:
+		bad(path+".via", "want direct or cluster (got %q)", s.Via)
 	}
 	if s.CamerasPerDevice == 0 {
 		s.CamerasPerDevice = 60

@@ -1,13 +1,13 @@
 package load
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -21,9 +21,6 @@ import (
 	"github.com/trafficsim/trafficsim/sim/center"
 	"github.com/trafficsim/trafficsim/sim/farm"
 	simrun "github.com/trafficsim/trafficsim/sim/run"
-	"github.com/trafficsim/trafficsim/synth/clips"
-	"github.com/trafficsim/trafficsim/synth/library"
-	"github.com/trafficsim/trafficsim/synth/world"
 	"github.com/trafficsim/trafficsim/wire"
 )
 
@@ -49,6 +46,9 @@ type Config struct {
 	Logf func(format string, args ...any)
 	// TimeNow is the clock [time.Now].
 	TimeNow func() time.Time
+	// Shard or Coordinator: one process of a sharded run (shard.go) [neither: the whole run].
+	Shard       *ShardConfig
+	Coordinator *CoordinatorConfig
 }
 
 // Progress is the state of a run at one tick.
@@ -57,6 +57,7 @@ type Progress struct {
 	Stage           int // of the first scenario; -1 before its start
 	Stages          int
 	Cameras         int // online, all scenarios
+	Readers         int // probe readers running, all scenarios
 	Failed          []string
 }
 
@@ -64,6 +65,7 @@ type Progress struct {
 type Failure struct {
 	Elapsed time.Duration `json:"elapsed_ns"`
 	Cameras int           `json:"cameras"`
+	Readers int           `json:"readers,omitempty"` // probe readers running
 	Stage   int           `json:"stage"`
 	Value   float64       `json:"value"`
 }
@@ -84,7 +86,8 @@ type ThresholdResult struct {
 // StageRow is what the device did during one stage of the first scenario.
 type StageRow struct {
 	Stage     int           `json:"stage"`
-	Cameras   int           `json:"cameras"` // online at the stage's end
+	Cameras   int           `json:"cameras"`           // online at the stage's end
+	Readers   int           `json:"readers,omitempty"` // probe readers running at the stage's end
 	Start     time.Duration `json:"start_ns"`
 	End       time.Duration `json:"end_ns"`
 	Delivered float64       `json:"frames_delivered"`
@@ -98,6 +101,10 @@ type StageRow struct {
 	// FramesPerCPU is frames decoded per CPU-second of this process: cameras per core at 25
 	// fps is FramesPerCPU/25, whatever else the machine runs.
 	FramesPerCPU float64 `json:"frames_per_cpu_s"`
+	// probe readers (reader scenarios)
+	ReaderFrames   float64 `json:"reader_frames,omitempty"`
+	ReaderLateP95  float64 `json:"reader_lateness_p95_ms,omitempty"`
+	ReaderFailures float64 `json:"reader_failures,omitempty"`
 }
 
 // Result is what a load run produced.
@@ -108,9 +115,11 @@ type Result struct {
 	Aborted     string                   `json:"aborted,omitempty"` // why the run stopped early
 	Thresholds  []ThresholdResult        `json:"thresholds"`
 	Stages      []StageRow               `json:"stages"`
+	PeakReaders int                      `json:"peak_readers,omitempty"`
 	Metrics     map[string]MetricSummary `json:"metrics"`
 	Score       results.Score            `json:"score"`
 	PeakCameras int                      `json:"peak_cameras"`
+	Shards      []ShardRow               `json:"shards,omitempty"` // a sharded run's shards (coordinator)
 }
 
 // MetricSummary is a metric's totals, k6's end-of-test shape.
@@ -144,8 +153,15 @@ type runner struct {
 	live  *results.Live
 	nsink *farm.NATSSink
 	scens []*scen
-	ext   *wire.EventsEndpoint // the external device's endpoint (cameras.json)
-	cjson string
+	// readers are the reader scenarios (probe swarms on the farms' cameras)
+	readers []*readerScen
+	ext     *wire.EventsEndpoint // the external device's endpoint (cameras.json)
+	cjson   string
+
+	// stagesDone is when the stages ended (the tail for late events began); clusterPending
+	// the clusters' queues at the last sample, all scenarios (loop only)
+	stagesDone     time.Time
+	clusterPending float64
 
 	mu        sync.Mutex // guards what the control API touches, and the sample buffer
 	paused    bool
@@ -163,12 +179,18 @@ type runner struct {
 	prevCen  center.Stats
 	prevCPU  time.Duration
 	result   *Result
+
+	slots    simrun.Shard   // the camera slots this process serves (shard.go)
+	coord    *coordLink     // the coordinator's control plane
+	publish  func([]Sample) // a shard hands each tick's samples to the coordinator
+	abortReq string         // the operator's PATCH {"abort": ...}, guarded by mu
 }
 
 type stageMark struct {
 	at      time.Time
 	stage   int
 	cameras int
+	readers int
 }
 
 type camPrev struct {
@@ -199,10 +221,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		cfg.Logf = func(string, ...any) {}
 	}
 	if cfg.WarmUp == 0 {
-		cfg.WarmUp = 5 * time.Second
+		cfg.WarmUp = cmp.Or(cfg.Plan.Options.WarmUp, 5*time.Second)
 	}
 	if cfg.ID == "" {
-		cfg.ID = cfg.TimeNow().UTC().Format("20060102-150405") + "-load"
+		cfg.ID = cfg.TimeNow().UTC().Format("20060102-150405") + "-load" + shardSuffix(cfg)
 	}
 	if cfg.ControlToken == "" {
 		cfg.ControlToken = token()
@@ -227,6 +249,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return a.sel.String() < b.sel.String() || a.sel.String() == b.sel.String() && a.spec.Threshold < b.spec.Threshold
 	})
 	defer r.closeAll()
+	switch {
+	case cfg.Shard != nil && cfg.Coordinator != nil:
+		return nil, errors.New("load: a process is a shard or the coordinator, not both")
+	case cfg.Shard != nil:
+		return r.runShard(ctx)
+	case cfg.Coordinator != nil:
+		return r.coordinate(ctx)
+	}
 	if err := r.setUp(ctx); err != nil {
 		return nil, err
 	}
@@ -255,8 +285,7 @@ func (r *runner) setUp(ctx context.Context) error {
 	for _, n := range names {
 		s := r.p.Scenarios[n]
 		if !s.CamerasExecutor() && s.Executor != ExternallyControlled {
-			r.cfg.Logf("load: scenario %s: executor %s is not run by this version (probe readers); skipped", n, s.Executor)
-			continue
+			continue // reader scenarios: setUpReaders
 		}
 		sc := &scen{s: s, r: r, online: map[string]*camState{}}
 		sc.prefix = "cam-"
@@ -274,7 +303,7 @@ func (r *runner) setUp(ctx context.Context) error {
 				id := fmt.Sprintf("ref-%s-%d", n, k+1)
 				tok := token()
 				tokens[tok] = id
-				sc.groups = append(sc.groups, &group{id: id})
+				sc.groups = append(sc.groups, &group{id: id, tok: tok})
 			}
 		}
 		r.scens = append(r.scens, sc)
@@ -282,6 +311,7 @@ func (r *runner) setUp(ctx context.Context) error {
 	if len(r.scens) == 0 {
 		return errors.New("load: the plan has no camera scenario")
 	}
+	smartTok := r.smartToken(tokens)
 	extTok := ""
 	for _, sc := range r.scens {
 		if sc.s.Device == "external" && extTok == "" {
@@ -292,7 +322,7 @@ func (r *runner) setUp(ctx context.Context) error {
 	r.live = results.NewLive(results.Config{Window: r.p.Options.Window, Grace: r.p.Options.Grace})
 	r.live.OnMatch(r.onMatch)
 	cen, err := center.New(center.Config{DataDir: filepath.Join(r.dir, "center"), Tokens: tokens, TruthToken: token(),
-		Scorer: r.live, TimeNow: r.now})
+		Scorer: r.live, TimeNow: r.now, NATS: r.leafNATS()})
 	if err != nil {
 		return err
 	}
@@ -317,7 +347,7 @@ func (r *runner) setUp(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("load: scenario %s: %w", sc.s.Name, err)
 		}
-		sc.sink = &warmSink{next: r.nsink, warm: r.cfg.WarmUp, since: map[string]time.Time{}}
+		sc.sink = &warmSink{next: r.truthNext(sc, cen, smartTok), warm: r.cfg.WarmUp, since: map[string]time.Time{}}
 		sc.farm = farm.New(farm.Config{Seed: sc.s.seed, Faults: faults, Sink: sc.sink, TimeNow: r.now})
 		// load and packetize every clip now, not while a stage adds cameras (that would cost
 		// the device under test CPU time at each step)
@@ -331,12 +361,19 @@ func (r *runner) setUp(ctx context.Context) error {
 		if err := sc.farm.Start(context.Background()); err != nil {
 			return err
 		}
+		if err := r.startCluster(ctx, sc); err != nil {
+			return err
+		}
 		for _, g := range sc.groups {
 			ep, _ := cen.Endpoint(g.id)
+			if sc.cl != nil {
+				ep, _ = sc.cl.EventsEndpoint(g.id)
+			}
 			ep.NATS, ep.User, ep.Pass = "", "", ""
 			g.ep = ep
 		}
 	}
+	r.setUpReaders()
 	return r.writeCamerasJSON()
 }
 
@@ -350,38 +387,11 @@ func (r *runner) makeClips(ctx context.Context, s *Scenario) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var src []byte
-	if slices.Contains(scenarios.Names(), s.Scenario) {
-		src, err = fs.ReadFile(scenarios.Shipped(), s.Scenario+".yaml")
-	} else {
-		src, err = os.ReadFile(s.Scenario)
-	}
+	s.seed = sc.SeedOr(s.Seed)
+	dirs, err := simrun.FindClips(ctx, simrun.ClipsConfig{Scenario: s.Scenario, Seed: s.seed, Duration: s.ClipDuration, Clips: s.Clips,
+		Library: r.p.Options.Library, Logf: func(f string, a ...any) { r.cfg.Logf("load: "+f, a...) }})
 	if err != nil {
-		return nil, err
-	}
-	seed := s.Seed
-	if seed == 0 {
-		seed = sc.Seed
-	}
-	s.seed = seed
-	var dirs []string
-	for k := range s.Clips {
-		id := clips.Key(src, seed+uint64(k), s.ClipDuration.Seconds(), k, simrun.Encode)
-		if cl, ok := clips.Cached(r.p.Options.Library, id); ok {
-			dirs = append(dirs, cl.Dir)
-			continue
-		}
-		r.cfg.Logf("load: rendering clip %d/%d of %s (%v)", k+1, s.Clips, sc.Name, s.ClipDuration)
-		tr, cal, err := world.Generate(sc, world.Options{Seed: seed + uint64(k), Duration: s.ClipDuration, Camera: fmt.Sprintf("cam-%02d", k+1)})
-		if err != nil {
-			return nil, err
-		}
-		var cl *library.Clip
-		cl, _, err = clips.Make(ctx, clips.Job{Root: r.p.Options.Library, ID: id, Truth: tr, Calibration: cal, Encode: simrun.Encode}, nil)
-		if err != nil {
-			return nil, fmt.Errorf("load: clip %d of %s: %w", k+1, sc.Name, err)
-		}
-		dirs = append(dirs, cl.Dir)
+		return nil, fmt.Errorf("load: %w", err)
 	}
 	return dirs, nil
 }
@@ -406,7 +416,8 @@ func (r *runner) loop(ctx context.Context) *Result {
 	res := &Result{Dir: r.dir, Started: r.start.UTC()}
 	r.result = res
 	length := r.p.Length()
-	primary := r.scens[0].s
+	primary := r.p.Primary()
+	stages := max(len(primary.Stages), 1) // a constant scenario is one stage
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	lastScore := time.Time{}
@@ -417,24 +428,28 @@ func (r *runner) loop(ctx context.Context) *Result {
 		el := r.elapsed(now)
 		if stopAt.IsZero() && (el >= length || res.Aborted != "") {
 			r.cfg.Logf("load: stages done after %v; %v for late events", el.Round(time.Second), r.p.Options.Tail)
+			r.stopReaders()
 			for _, sc := range r.scens {
 				sc.setOnline(nil)
 			}
 			r.writeCamerasJSON()
 			stopAt = now.Add(r.p.Options.Tail)
+			r.stagesDone = now
 		}
 		if stopAt.IsZero() {
 			r.apply(el)
+			r.applyReaders(el)
 		}
 		stage, _ := primary.Target(el)
 		_, stage = primary.Target(el)
 		if !stopAt.IsZero() {
-			stage = len(primary.Stages)
+			stage = stages
 		}
-		online := r.onlineCount()
+		online, readers := r.onlineCount(), r.readerCount()
 		res.PeakCameras = max(res.PeakCameras, online)
-		if n := len(r.stageLog); n == 0 || r.stageLog[n-1].stage != stage || r.stageLog[n-1].cameras != online {
-			r.stageLog = append(r.stageLog, stageMark{at: now, stage: stage, cameras: online})
+		res.PeakReaders = max(res.PeakReaders, readers)
+		if n := len(r.stageLog); n == 0 || r.stageLog[n-1].stage != stage || r.stageLog[n-1].cameras != online || r.stageLog[n-1].readers != readers {
+			r.stageLog = append(r.stageLog, stageMark{at: now, stage: stage, cameras: online, readers: readers})
 		}
 		r.sample(now, now.Sub(lastScore) >= 5*time.Second)
 		if now.Sub(lastScore) >= 5*time.Second {
@@ -450,7 +465,7 @@ func (r *runner) loop(ctx context.Context) *Result {
 		r.published = sum
 		r.mu.Unlock()
 		if r.cfg.OnTick != nil {
-			pr := Progress{Elapsed: min(el, length), Length: length, Stage: min(stage, len(primary.Stages)-1), Stages: len(primary.Stages), Cameras: online}
+			pr := Progress{Elapsed: min(el, length), Length: length, Stage: min(stage, stages-1), Stages: stages, Cameras: online, Readers: readers}
 			for _, j := range r.judged {
 				if j.first != nil {
 					pr.Failed = append(pr.Failed, j.sel.String()+" "+j.spec.Threshold)
@@ -481,16 +496,10 @@ func (r *runner) loop(ctx context.Context) *Result {
 func (r *runner) apply(el time.Duration) {
 	for _, sc := range r.scens {
 		n, _ := sc.s.Target(el)
-		ids := make([]string, 0, n)
-		for i := range n {
-			ids = append(ids, sc.id(i))
-		}
+		ids := r.slotIDs(sc, n)
 		r.mu.Lock()
 		if sc.override >= 0 && sc.overridden {
-			ids = ids[:0]
-			for i := range sc.override {
-				ids = append(ids, sc.id(i))
-			}
+			ids = r.slotIDs(sc, sc.override)
 		}
 		now := r.now()
 		for id, until := range sc.leases {
@@ -510,6 +519,9 @@ func (r *runner) apply(el time.Duration) {
 }
 
 func (r *runner) onlineCount() int {
+	if r.coord != nil {
+		return r.coord.online()
+	}
 	n := 0
 	for _, sc := range r.scens {
 		n += sc.count()
@@ -570,6 +582,7 @@ func (r *runner) closeAll() {
 	if r.cen != nil {
 		r.cen.Close()
 	}
+	r.closeReaders()
 	for _, o := range r.cfg.Outputs {
 		o.Close()
 	}

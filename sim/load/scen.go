@@ -8,8 +8,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/trafficsim/trafficsim/sim/cluster"
 	"github.com/trafficsim/trafficsim/sim/device"
 	"github.com/trafficsim/trafficsim/sim/farm"
+	"github.com/trafficsim/trafficsim/sim/smartcam"
 	"github.com/trafficsim/trafficsim/wire"
 )
 
@@ -23,6 +25,9 @@ type scen struct {
 	farm   *farm.Farm
 	sink   *warmSink
 	groups []*group
+	// smart cameras of the scenario (smartShare), and how to stop them
+	fleet     *smartcam.Fleet
+	fleetStop context.CancelFunc
 
 	// guarded by r.mu (the control API sets them)
 	override   int
@@ -33,6 +38,11 @@ type scen struct {
 	online map[string]*camState
 	order  []string // online ids in the order added
 	next   int      // clips are given round-robin
+
+	// cl is the regional cluster the devices post to (via: cluster), nil when they post to
+	// the center; leafPass is its leaf node password at the center
+	cl       *cluster.Cluster
+	leafPass string
 }
 
 type camState struct {
@@ -44,6 +54,7 @@ type camState struct {
 // group is one reference device and its cameras.
 type group struct {
 	id   string
+	tok  string
 	ep   wire.EventsEndpoint
 	dev  *device.Device
 	cams []string
@@ -139,7 +150,7 @@ func (sc *scen) setOnline(ids []string) bool {
 				continue
 			}
 			cs := &camState{cal: cal, since: sc.r.now()}
-			if g := sc.room(); g != nil {
+			if g := sc.room(); g != nil && !sc.smartCam(cal.ID) {
 				cs.group = g
 				g.cams = append(g.cams, cal.ID)
 				changed[g] = true
@@ -199,6 +210,9 @@ func (sc *scen) tell(g *group) {
 }
 
 func (sc *scen) close() {
+	if sc.fleetStop != nil {
+		sc.fleetStop()
+	}
 	if sc.farm != nil {
 		sc.farm.Close()
 	}
@@ -206,6 +220,9 @@ func (sc *scen) close() {
 		if g.dev != nil {
 			g.dev.Close()
 		}
+	}
+	if sc.cl != nil {
+		sc.cl.Close()
 	}
 }
 

@@ -45,8 +45,15 @@ func WriteSummary(w io.Writer, p *Plan, res *Result) {
 		m := res.Metrics[n]
 		fmt.Fprintf(w, "    %s%s %s\n", n, strings.Repeat(".", max(2, 26-len(n))), metricLine(m))
 	}
-	fmt.Fprintf(w, "\n  █ STAGES (%s)\n\n", p.Names()[0])
+	readers := false // reader columns only for plans with probe readers
+	for _, s := range p.Scenarios {
+		readers = readers || s.ReaderExecutor()
+	}
+	fmt.Fprintf(w, "\n  █ STAGES (%s)\n\n", p.Primary().Name)
 	fmt.Fprintf(w, "    %-5s %-7s %-13s %10s %9s %10s %13s %14s %8s %8s %6s %12s", "stage", "cameras", "time", "delivered", "lost", "decode/cam", "late p95 ms", "latency p95 ms", "detected", "events/s", "cores", "frames/cpu-s")
+	if readers {
+		fmt.Fprintf(w, " %7s %13s %16s %10s", "readers", "reader frames", "reader late p95", "rd failed")
+	}
 	for i := range res.Thresholds {
 		fmt.Fprintf(w, " T%d", i+1)
 	}
@@ -54,6 +61,9 @@ func WriteSummary(w io.Writer, p *Plan, res *Result) {
 	for k, st := range res.Stages {
 		fmt.Fprintf(w, "    %-5d %-7d %-13s %10.0f %9.0f %10.1f %13.1f %14.0f %8.2f %8.2f %6.2f %12.0f", st.Stage+1, st.Cameras,
 			st.Start.Round(time.Second).String()+"-"+st.End.Round(time.Second).String(), st.Delivered, st.Lost, st.DecodeFPS, st.LateP95, st.LatP95, st.Detected, st.EventsPS, st.Cores, st.FramesPerCPU)
+		if readers {
+			fmt.Fprintf(w, " %7d %13.0f %16.1f %10.0f", st.Readers, st.ReaderFrames, st.ReaderLateP95, st.ReaderFailures)
+		}
 		for _, t := range res.Thresholds {
 			mark := " ✓"
 			if k < len(t.StagePassed) && !t.StagePassed[k] {
@@ -68,20 +78,20 @@ func WriteSummary(w io.Writer, p *Plan, res *Result) {
 		fmt.Fprintf(w, "    T%d %s %s: ", i+1, t.Selector, t.Threshold)
 		switch {
 		case t.FirstFailed == nil && t.FirstFailedStage < 0:
-			fmt.Fprintf(w, "never failed (up to %d cameras)\n", res.PeakCameras)
+			fmt.Fprintf(w, "never failed (up to %s)\n", loadNote(res.PeakCameras, res.PeakReaders))
 		default:
 			var parts []string
 			if t.FirstFailed != nil {
-				parts = append(parts, fmt.Sprintf("whole run first failed at %d cameras (%v, value %s)", t.FirstFailed.Cameras, t.FirstFailed.Elapsed.Round(time.Second), fmtV(t.FirstFailed.Value)))
+				parts = append(parts, fmt.Sprintf("whole run first failed at %s (%v, value %s)", loadNote(t.FirstFailed.Cameras, t.FirstFailed.Readers), t.FirstFailed.Elapsed.Round(time.Second), fmtV(t.FirstFailed.Value)))
 			}
 			if t.FirstFailedStage >= 0 {
-				cams := 0
+				cams, rds := 0, 0
 				for _, st := range res.Stages {
 					if st.Stage == t.FirstFailedStage {
-						cams = st.Cameras
+						cams, rds = st.Cameras, st.Readers
 					}
 				}
-				parts = append(parts, fmt.Sprintf("first failing stage %d at %d cameras", t.FirstFailedStage+1, cams))
+				parts = append(parts, fmt.Sprintf("first failing stage %d at %s", t.FirstFailedStage+1, loadNote(cams, rds)))
 			}
 			fmt.Fprintln(w, strings.Join(parts, "; "))
 		}
@@ -94,7 +104,7 @@ func WriteSummary(w io.Writer, p *Plan, res *Result) {
 	if res.Aborted != "" {
 		verdict += "; stopped early: " + res.Aborted
 	}
-	fmt.Fprintf(w, "  run %s: %v, peak %d cameras; %s\n", res.Dir, res.Duration.Round(time.Second), res.PeakCameras, verdict)
+	fmt.Fprintf(w, "  run %s: %v, peak %s; %s\n", res.Dir, res.Duration.Round(time.Second), loadNote(res.PeakCameras, res.PeakReaders), verdict)
 }
 
 func aggName(expr string) string {

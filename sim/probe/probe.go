@@ -26,6 +26,7 @@ import (
 
 // Target is one stream to read.
 type Target struct {
+	ID       string `json:"id,omitempty"` // the camera's id, when known (tags a swarm's samples)
 	URL      string `json:"url"`
 	Username string `json:"username,omitempty"`
 	Password string `json:"password,omitempty"`
@@ -38,6 +39,9 @@ type Config struct {
 	Duration time.Duration // how long to read [10s]
 	Timeout  time.Duration // connect and handshake, and silence before a reconnect [5s]
 	Retry    time.Duration // wait before reconnecting [500ms]
+	// KeepAlive is the interval of GET_PARAMETER keep-alives while playing (servers drop
+	// sessions silent for 60 s) [20s].
+	KeepAlive time.Duration
 	// StopReading is the share of readers that stop reading after PLAY without closing, to
 	// check that a server isolates slow readers [0].
 	StopReading float64
@@ -94,7 +98,7 @@ func (r *Report) Failed() error {
 func TargetsFromDeployment(d wire.Deployment) []Target {
 	out := make([]Target, len(d.Cameras))
 	for i, c := range d.Cameras {
-		out[i] = Target{URL: c.URL, Username: c.Username, Password: c.Password}
+		out[i] = Target{ID: c.ID, URL: c.URL, Username: c.Username, Password: c.Password}
 	}
 	return out
 }
@@ -171,6 +175,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	if cfg.Retry == 0 {
 		cfg.Retry = 500 * time.Millisecond
+	}
+	if cfg.KeepAlive == 0 {
+		cfg.KeepAlive = 20 * time.Second
 	}
 	if cfg.TimeNow == nil {
 		cfg.TimeNow = time.Now
@@ -260,8 +267,11 @@ type reader struct {
 	cfg   *Config
 	t     Target
 	stall bool
-	hist  *hdrhistogram.Histogram
-	from  time.Time // frames before are not counted
+	hist  *hdrhistogram.Histogram // nil: not kept (a swarm's readers report through live)
+	from  time.Time               // frames before are not counted
+	sw    *Swarm                  // the swarm that picks the stream of each session (nil: t, fixed)
+	slot  int                     // the swarm's round-robin position
+	live  *live                   // what a swarm reader did since the swarm's last Drain
 
 	frames, packets, lost, bytes, reconnects, timed int64
 	errs                                            []string
@@ -270,12 +280,32 @@ type reader struct {
 
 func (r *reader) run(ctx context.Context) {
 	for ctx.Err() == nil {
-		err := r.session(ctx)
+		sctx, cut := ctx, context.CancelFunc(func() {})
+		if r.sw != nil {
+			t, ok := r.sw.pick(r.t, r.slot)
+			if !ok { // no stream online: wait, that is not the reader's failure
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(r.cfg.Retry):
+				}
+				continue
+			}
+			r.t = t
+			sctx, cut = context.WithCancel(ctx) // the swarm cuts it when the stream leaves
+			r.live.session(t, cut)
+		}
+		err := r.session(sctx)
+		cut()
 		if ctx.Err() != nil {
 			return
 		}
 		if err != nil && !contains(r.errs, err.Error()) && len(r.errs) < 5 {
 			r.errs = append(r.errs, err.Error())
+		}
+		// a session cut because its camera went offline is the plan's doing, not a failure
+		if err != nil && r.sw != nil && r.sw.online(r.t.URL) {
+			r.live.failed(err)
 		}
 		select {
 		case <-ctx.Done():
@@ -351,7 +381,7 @@ func (r *reader) read(ctx context.Context, c *rtspConn) error {
 		haveSR, haveSeq bool
 		lastSeq         uint16
 		ssrc            uint32
-		keepalive       = r.cfg.TimeNow().Add(20 * time.Second)
+		keepalive       = r.cfg.TimeNow().Add(r.cfg.KeepAlive)
 	)
 	for {
 		c.nc.SetReadDeadline(time.Now().Add(r.cfg.Timeout))
@@ -412,22 +442,28 @@ func (r *reader) read(ctx context.Context, c *rtspConn) error {
 			haveSeq, ssrc = true, s
 		} else if gap := int64(uint16(seq - lastSeq - 1)); counting && gap > 0 && gap < 0x8000 {
 			r.lost += gap
+			if r.live != nil {
+				r.live.addLost(gap)
+			}
 		}
 		lastSeq = seq
 		if p[1]&0x80 != 0 && counting { // marker: last packet of a frame
 			r.frames++
+			late := int64(-1)
 			if haveSR {
 				wall := srNTP.Add(time.Duration(int64(int32(ts-srTS)) * int64(time.Second) / 90000))
-				late := now.Sub(wall).Microseconds()
-				if late < 0 {
-					late = 0
+				late = min(max(now.Sub(wall).Microseconds(), 0), 60_000_000)
+				if r.hist != nil {
+					r.hist.RecordValue(late)
 				}
-				r.hist.RecordValue(min(late, 60_000_000))
 				r.timed++
+			}
+			if r.live != nil {
+				r.live.frame(late)
 			}
 		}
 		if now.After(keepalive) {
-			keepalive = now.Add(20 * time.Second)
+			keepalive = now.Add(r.cfg.KeepAlive)
 			if err := c.send(&base.Request{Method: base.GetParameter, URL: c.url}); err != nil {
 				return err
 			}
@@ -474,6 +510,9 @@ type rtspConn struct {
 }
 
 func (c *rtspConn) send(req *base.Request) error {
+	if req.Header == nil { // the keep-alive GET_PARAMETER has none
+		req.Header = base.Header{}
+	}
 	c.cseq++
 	req.Header["CSeq"] = base.HeaderValue{fmt.Sprint(c.cseq)}
 	req.Header["User-Agent"] = base.HeaderValue{"trafficsim-probe"}

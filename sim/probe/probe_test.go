@@ -160,3 +160,17 @@ func FuzzLoadTargets(f *testing.F) {
 		}
 	})
 }
+
+// Keep-alives (GET_PARAMETER, every 20 s by default) go out while frames arrive and the session
+// carries on: the keep-alive request once had no header map and panicked.
+func TestKeepAlivesDoNotEndTheSession(t *testing.T) {
+	t.Parallel()
+	f := startFarm(t, 1)
+	rep, err := Run(context.Background(), Config{Targets: TargetsFromDeployment(f.Deployment()), KeepAlive: 100 * time.Millisecond, Duration: 1500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := rep.Overall; o.Frames == 0 || o.Reconnects != 0 || len(o.Errors) > 0 {
+		t.Fatalf("with keep-alives every 100 ms: %+v", o)
+	}
+}

@@ -1,12 +1,13 @@
 package run
 
-// This file routes a run through one regional cluster (sim/cluster): the reference device runs
-// as the cluster's device workers and the smart cameras report to the cluster, which forwards
-// to the center over a NATS leaf node. With Config.Direct set runs skip it (devices and smart
-// cameras post to the center).
+// This file starts a run's regional clusters (sim/cluster, one per commune: regions.go): the
+// reference device runs as each cluster's device workers and the smart cameras report to their
+// commune's cluster, which forwards to the center over its own NATS leaf connection. With
+// Config.Direct set runs skip them (devices and smart cameras post to the center).
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -24,30 +25,36 @@ func leafNATS(leafs map[string]string) center.NATSConfig {
 	return center.NATSConfig{LeafListen: "127.0.0.1:0", Leafs: leafs}
 }
 
-type clusterRun struct{ *cluster.Cluster }
-
-func (c clusterRun) stats() ClusterStats {
-	st := c.Stats()
+// clusterStats are the counters of a regional cluster in a run's result.
+func clusterStats(cl *cluster.Cluster) ClusterStats {
+	st := cl.Stats()
 	return ClusterStats{Received: st.Received, Forwarded: st.Forwarded, Pending: st.Pending, ForwardErrors: st.ForwardErrors}
 }
 
-// startCluster starts the regional cluster: device workers (the reference device) for the
+// startCluster starts a regional cluster: device workers (the reference device) for the
 // cameras without analytics, and the ingest of the smart cameras, forwarded to the center over
 // its leaf node listener.
-func startCluster(ctx context.Context, s *stopper, r *region, cams []wire.Calibration, refused func(int, string)) (regionalCluster, error) {
-	c := s.c
-	user, pass, ok := s.cen.LeafCredentials(r.ID)
+func (a *assembly) startCluster(ctx context.Context, r *region, cams []wire.Calibration) (*cluster.Cluster, error) {
+	c := a.c
+	user, pass, ok := a.cen.LeafCredentials(r.ID)
 	if !ok {
 		return nil, fmt.Errorf("run: the center does not know cluster %s", r.ID)
 	}
-	cfg := cluster.Config{ID: r.ID, DataDir: filepath.Join(s.res.Dir, r.ID),
-		Upstream: cluster.Upstream{LeafURL: s.cen.LeafURL(), User: user, Pass: pass},
-		Tokens:   map[string]string{}}
-	if s.smartTok != "" {
-		cfg.Tokens[s.smartTok] = SmartcamID
+	leafURL := a.cen.LeafURL()
+	if c.NetNS {
+		var err error
+		if leafURL, err = r.openUplink(c, leafURL); err != nil {
+			return nil, err
+		}
 	}
-	if s.extTok != "" {
-		cfg.Tokens[s.extTok] = ExternalID
+	cfg := cluster.Config{ID: r.ID, DataDir: filepath.Join(a.res.Dir, r.ID),
+		Upstream: cluster.Upstream{LeafURL: leafURL, User: user, Pass: pass},
+		Tokens:   map[string]string{}}
+	if a.plan.smartTok != "" {
+		cfg.Tokens[a.plan.smartTok] = SmartcamID
+	}
+	if a.plan.extTok != "" {
+		cfg.Tokens[a.plan.extTok] = ExternalID
 	}
 	cfg.Vendors, cfg.MQTTListen = c.Vendors, c.MQTTListen
 	if c.Device == DeviceReference && len(cams) > 0 {
@@ -55,34 +62,34 @@ func startCluster(ctx context.Context, s *stopper, r *region, cams []wire.Calibr
 		cfg.CamerasPerWorker = c.CamerasPerDevice
 		cfg.NewWorker = func(id string, cams []wire.Calibration, ep wire.EventsEndpoint) (cluster.Worker, error) {
 			d, err := device.New(device.Config{ID: id, Cameras: cams, Events: ep,
-				QueueDir: filepath.Join(s.res.Dir, id, "queue"), Logf: c.Logf, TimeNow: c.TimeNow})
+				QueueDir: filepath.Join(a.res.Dir, id, "queue"), Logf: c.Logf, TimeNow: c.TimeNow})
 			if err == nil {
-				s.mu.Lock()
-				s.devices = append(s.devices, d)
-				s.mu.Unlock()
+				a.mu.Lock()
+				a.devices = append(a.devices, d)
+				a.mu.Unlock()
 			}
 			return d, err
 		}
 	}
 	cl, err := cluster.New(cfg)
 	if err != nil {
-		return nil, err
+		return nil, errors.Join(err, r.closeLink())
 	}
 	startCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	if err := cl.Start(startCtx); err != nil {
 		cl.Close()
-		return nil, err
+		return nil, errors.Join(err, r.closeLink())
 	}
-	if s.smartTok != "" {
+	if a.plan.smartTok != "" {
 		ep, _ := cl.EventsEndpoint(SmartcamID)
-		send := smartcam.HTTPSender(ep, refused)
+		send := smartcam.HTTPSender(ep, refusedLog(c))
 		r.send.Store(&send)
 	}
-	if s.extTok != "" {
+	if a.plan.extTok != "" {
 		ep, _ := cl.EventsEndpoint(ExternalID)
-		s.extEndpoint = &ep
-		s.logVendors(ep.HTTP, cl.MQTTAddr())
+		a.extEndpoint = &ep
+		a.logVendors(ep.HTTP, cl.MQTTAddr())
 	}
-	return clusterRun{cl}, nil
+	return cl, nil
 }

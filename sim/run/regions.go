@@ -16,14 +16,12 @@ import (
 	"sync/atomic"
 
 	"github.com/trafficsim/trafficsim/results"
+	"github.com/trafficsim/trafficsim/sim/cluster"
 	"github.com/trafficsim/trafficsim/wire"
 )
 
 // ClustersFile is the run record's list of regional clusters and their cameras.
 const ClustersFile = "clusters.json"
-
-// ClusterName is the id of regional cluster k (from 0): cluster-1, cluster-2, ...
-func ClusterName(k int) string { return fmt.Sprintf("cluster-%d", k+1) }
 
 // Commune returns the commune, and so the regional cluster, of camera i of n split into k
 // communes of consecutive cameras whose sizes differ by at most one. Pure.
@@ -41,7 +39,8 @@ type region struct {
 	plain    []string // of them, on its device workers
 	workers  []string // its device workers' ids
 	leafPass string
-	cluster  regionalCluster
+	cluster  *cluster.Cluster
+	link     *uplink                                                   // its namespace and relay (--netns), links.go
 	send     atomic.Pointer[func(context.Context, []wire.Event) error] // its smart cameras' ingest, once up
 }
 
@@ -109,20 +108,20 @@ func regionSend(rs []*region, ofCamera map[string]*region) func(context.Context,
 }
 
 // closeClusters stops the regional clusters and keeps their counters, per cluster and summed.
-func (s *stopper) closeClusters() error {
+func (a *assembly) closeClusters() error {
 	var err error
-	for _, r := range s.regions {
+	for _, r := range a.regions {
 		if r.cluster == nil {
 			continue
 		}
-		st := r.cluster.stats()
+		st := clusterStats(r.cluster)
 		st.ID, st.Cameras = r.ID, len(r.Cameras)
-		s.res.Clusters = append(s.res.Clusters, st)
-		s.res.Cluster.Received += st.Received
-		s.res.Cluster.Forwarded += st.Forwarded
-		s.res.Cluster.Pending += st.Pending
-		s.res.Cluster.ForwardErrors += st.ForwardErrors
-		err = errors.Join(err, r.cluster.Close())
+		a.res.Clusters = append(a.res.Clusters, st)
+		a.res.Cluster.Received += st.Received
+		a.res.Cluster.Forwarded += st.Forwarded
+		a.res.Cluster.Pending += st.Pending
+		a.res.Cluster.ForwardErrors += st.ForwardErrors
+		err = errors.Join(err, r.cluster.Close(), r.closeLink())
 		r.cluster = nil
 	}
 	return err

@@ -43,12 +43,12 @@ func (v *Vendor) check(device string, direct bool) error {
 }
 
 // startONVIF serves the farm's cameras as ONVIF cameras (Vendor.ONVIF).
-func (s *stopper) startONVIF(ctx context.Context) error {
-	c := s.c
+func (a *assembly) startONVIF(ctx context.Context) error {
+	c := a.c
 	if c.ONVIF == "" {
 		return nil
 	}
-	o, err := onvif.New(onvif.Config{Listen: c.ONVIF, Cameras: onvif.FarmCameras(s.farm), Discovery: !c.ONVIFNoDiscovery,
+	o, err := onvif.New(onvif.Config{Listen: c.ONVIF, Cameras: onvif.FarmCameras(a.farm), Discovery: !c.ONVIFNoDiscovery,
 		DiscoveryInterface: c.ONVIFInterface, TimeNow: c.TimeNow})
 	if err != nil {
 		return err
@@ -56,24 +56,24 @@ func (s *stopper) startONVIF(ctx context.Context) error {
 	if err := o.Start(ctx); err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
-	s.onvif = o
+	a.onvif = o
 	c.Logf("ONVIF: http://%s/onvif/<camera>/device_service (WS-Discovery on 239.255.255.250:3702: %v)", o.Addr(), !c.ONVIFNoDiscovery)
 	return nil
 }
 
-func (s *stopper) closeONVIF() {
-	if s.onvif != nil {
-		s.onvif.Close()
-		s.onvif = nil
+func (a *assembly) closeONVIF() {
+	if a.onvif != nil {
+		a.onvif.Close()
+		a.onvif = nil
 	}
 }
 
 // logVendors says where the box posts in its own formats.
-func (s *stopper) logVendors(ingest, mqtt string) {
-	for _, v := range s.c.Vendors {
-		s.c.Logf("vendor %s: POST %s/v1/vendor/%s (Bearer token of cameras.json)", v.Name, ingest, v.Name)
+func (a *assembly) logVendors(ingest, mqtt string) {
+	for _, v := range a.c.Vendors {
+		a.c.Logf("vendor %s: POST %s/v1/vendor/%s (Bearer token of cameras.json)", v.Name, ingest, v.Name)
 		if v.MQTTTopic != "" {
-			s.c.Logf("vendor %s: MQTT %s topic %s (user %s, password: the token)", v.Name, mqtt, v.MQTTTopic, ExternalID)
+			a.c.Logf("vendor %s: MQTT %s topic %s (user %s, password: the token)", v.Name, mqtt, v.MQTTTopic, ExternalID)
 		}
 	}
 }

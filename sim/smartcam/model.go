@@ -17,7 +17,11 @@ type Model struct {
 	TimeErrorSD    time.Duration // standard deviation of the stamped time error [100ms]
 	LatencyMedian  time.Duration // median delay from the violation to the send [800ms]
 	LatencyP95     time.Duration // 95th percentile of that delay (log-normal) [3s]
-	Source         string        // device id stamped on events [smartcam-<camera id>]
+	// SpeedErrorSD is the standard deviation of a speed reading's error as a share of the
+	// speed (normal, unbiased) [0.015: 1.5 %, so ~95 % of readings fall within ±3 km/h up
+	// to 100 km/h]; negative: no speed reported. Speeding events carry the reading.
+	SpeedErrorSD float64
+	Source       string // device id stamped on events [smartcam-<camera id>]
 }
 
 func (m Model) withDefaults() Model {
@@ -39,6 +43,9 @@ func (m Model) withDefaults() Model {
 	if m.LatencyP95 == 0 {
 		m.LatencyP95 = 3 * time.Second
 	}
+	if m.SpeedErrorSD == 0 {
+		m.SpeedErrorSD = 0.015
+	}
 	return m
 }
 
@@ -51,6 +58,8 @@ func (m Model) Validate() error {
 		return fmt.Errorf("smartcam: false_per_hour %v must not be negative", m.FalsePerHour)
 	case m.PlateErrorRate < 0 || m.PlateErrorRate > 1:
 		return fmt.Errorf("smartcam: plate_error_rate %v must be within 0..1", m.PlateErrorRate)
+	case m.SpeedErrorSD > 1:
+		return fmt.Errorf("smartcam: speed_error_sd %v must be at most 1 (a share of the speed)", m.SpeedErrorSD)
 	case m.LatencyMedian < 0 || m.LatencyP95 < m.LatencyMedian:
 		return fmt.Errorf("smartcam: latency p95 %v must be >= median %v >= 0", m.LatencyP95, m.LatencyMedian)
 	}
@@ -68,7 +77,8 @@ type Camera struct {
 	id    string
 	model Model
 	rng   *rand.Rand
-	n     int // false alarms made, for their ids
+	speed *rand.Rand // speed readings: a stream of their own, so the other draws stay as they were
+	n     int        // false alarms made, for their ids
 }
 
 // NewCamera makes the smart camera id with its own random stream.
@@ -81,7 +91,7 @@ func NewCamera(id string, seed uint64, m Model) *Camera {
 	if m.Source == "" {
 		m.Source = "smartcam-" + id
 	}
-	return &Camera{id: id, model: m, rng: rand.New(rand.NewPCG(seed, h))}
+	return &Camera{id: id, model: m, rng: rand.New(rand.NewPCG(seed, h)), speed: rand.New(rand.NewPCG(seed, h^0x5bd1e9955bd1e995))}
 }
 
 // Observe returns the camera's report of a true violation (with Wall set), or nothing when the
@@ -96,7 +106,7 @@ func (c *Camera) Observe(v wire.Violation) []Emission {
 	e := wire.Event{
 		EventID: "smart-" + c.id + "-" + v.ID, CameraID: c.id, Type: v.Type, Time: at,
 		Plate: c.misread(v.Plate), VehicleClass: v.Class, Confidence: 0.6 + 0.4*c.rng.Float64(),
-		Box: &box, Source: c.model.Source,
+		Box: &box, Source: c.model.Source, SpeedKmh: c.reading(v.SpeedKmh),
 	}
 	return []Emission{{Event: e, SendAt: v.Wall.Add(c.latency())}}
 }
@@ -122,6 +132,16 @@ func (c *Camera) FalseAlarms(from, to time.Time) []Emission {
 		}
 		out = append(out, Emission{Event: e, SendAt: t.Add(c.latency())})
 	}
+}
+
+// reading is the camera's speed reading of a true speed in km/h (0 when none is known or the
+// model reports none), to 0.1 km/h.
+func (c *Camera) reading(kmh float64) float64 {
+	if kmh <= 0 || c.model.SpeedErrorSD < 0 {
+		return 0
+	}
+	r := kmh * (1 + c.model.SpeedErrorSD*c.speed.NormFloat64())
+	return math.Round(min(max(r, 0.1), wire.MaxSpeedKmh)*10) / 10
 }
 
 // latency draws a log-normal delay with the model's median and 95th percentile.

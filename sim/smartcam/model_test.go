@@ -106,3 +106,49 @@ func TestValidate(t *testing.T) {
 		t.Errorf("the zero model (defaults) must be valid: %v", err)
 	}
 }
+
+// A speeding truth's event carries a speed reading with the model's error: unbiased, its
+// spread the share SpeedErrorSD of the speed; other truths carry none, and the reading does
+// not change the other draws of the camera (misses, plates, times and latency stay the same).
+func TestSpeedReadings(t *testing.T) {
+	m := Model{MissRate: 0.1, SpeedErrorSD: 0.02}
+	c, plain := NewCamera("cam-05", 3, m), NewCamera("cam-05", 3, Model{MissRate: 0.1, SpeedErrorSD: -1})
+	var errs []float64
+	for i, v := range truth(4000) {
+		if i%2 == 0 {
+			v.Type, v.SpeedKmh, v.Box = wire.Speeding, 120, wire.Box{10, 10, 50, 40}
+		}
+		got, base := c.Observe(v), plain.Observe(v)
+		if len(got) != len(base) {
+			t.Fatalf("truth %d: the speed reading changed whether it was reported", i)
+		}
+		if len(got) == 0 {
+			continue
+		}
+		e := got[0].Event
+		if b := base[0].Event; b.SpeedKmh != 0 || b.Time != e.Time || b.Plate != e.Plate || base[0].SendAt != got[0].SendAt {
+			t.Fatalf("truth %d: the speed reading changed another draw:\n%+v\n%+v", i, e, b)
+		}
+		switch {
+		case v.SpeedKmh == 0 && e.SpeedKmh != 0:
+			t.Fatalf("a red light carries speed %v", e.SpeedKmh)
+		case v.SpeedKmh > 0:
+			if err := e.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			errs = append(errs, e.SpeedKmh-120)
+		}
+	}
+	var sum, sq float64
+	for _, x := range errs {
+		sum += x
+	}
+	mean := sum / float64(len(errs))
+	for _, x := range errs {
+		sq += (x - mean) * (x - mean)
+	}
+	sd := math.Sqrt(sq / float64(len(errs)-1))
+	if math.Abs(mean) > 4*2.4/math.Sqrt(float64(len(errs))) || math.Abs(sd-2.4) > 0.2 {
+		t.Errorf("speed error mean %.3f sd %.3f km/h, want 0 and 2.4 (2 %% of 120)", mean, sd)
+	}
+}

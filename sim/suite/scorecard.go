@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/trafficsim/trafficsim/results/conform"
+	"github.com/trafficsim/trafficsim/results/speed"
 )
 
 // Files of a suite's scorecard folder.
@@ -27,7 +28,7 @@ func WriteScorecard(w io.Writer, s *Suite, r *Result) error {
 	for _, c := range r.Cells {
 		minutes += c.Minutes
 	}
-	fmt.Fprintf(w, "suite %s: %d cell runs, %.1f camera-minutes, device %s\n\n", s.Name, len(r.Cells), minutes, s.Device)
+	fmt.Fprintf(w, "suite %s: %d cell runs, %.4g camera-minutes, device %s\n\n", s.Name, len(r.Cells), minutes, s.Device)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "cell\tscenario\tcondition\tseed slot\ttruths\trequirement\tmeasured [95% CI]\tresult")
 	for _, c := range r.Cells {
@@ -39,6 +40,10 @@ func WriteScorecard(w io.Writer, s *Suite, r *Result) error {
 			}
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%s %s %s\t%s\t%s\n", c.Cell+1, c.Scenario, c.Condition, c.Slot+1, c.Truths,
 				v.Metric, v.Op, conform.Format(v.Metric, v.Limit), measured(v), result(v))
+		}
+		if sp := c.Speed; sp != nil && sp.All.Status != conform.NoData {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", c.Cell+1, c.Scenario, c.Condition, c.Slot+1, c.Truths,
+				speedRequirement(sp, sp.All), speedMeasured(sp.All), speedResult(sp.All))
 		}
 		if hidden > 0 {
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t(%d without data here)\t\t\n", c.Cell+1, c.Scenario, c.Condition, c.Slot+1, c.Truths, hidden)
@@ -58,8 +63,16 @@ func WriteScorecard(w io.Writer, s *Suite, r *Result) error {
 		}
 		fmt.Fprintf(tw, "all\t\t\t\t\tspeed range %.0f-%.0f km/h\t%s\t%s\n", c.MinKmh, c.MaxKmh, seen, res)
 	}
+	if sp := r.SpeedCheck; sp != nil {
+		for _, b := range sp.Bins {
+			fmt.Fprintf(tw, "all\t\t\t\t%d\t%s\t%s\t%s\n", b.Truths, speedRequirement(sp, b), speedMeasured(b), speedResult(b))
+		}
+	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if sp := r.SpeedCheck; sp != nil {
+		fmt.Fprintf(w, "\nspeed: a reading is right within %s of the truth's zone speed; an event without a speed is a wrong reading\n", sp.Tolerance)
 	}
 	_, err := fmt.Fprintf(w, "\nverdict  %s (over all cells; a check passes or fails on its whole 95%% interval)\n", strings.ToUpper(Outcome(r)))
 	return err
@@ -71,7 +84,50 @@ func Outcome(r *Result) string {
 	if r.Speed != nil && r.Speed.Status() != conform.Pass && o == conform.Conforms {
 		o = conform.NotDecided
 	}
+	if r.SpeedCheck != nil {
+		switch st := r.SpeedCheck.Status(); {
+		case st == conform.Fail:
+			o = conform.DoesNot
+		case st != conform.Pass && o == conform.Conforms:
+			o = conform.NotDecided
+		}
+	}
 	return o
+}
+
+// speedRequirement is "speed 10-52 km/h read within tolerance >= 0.9500".
+func speedRequirement(sp *speed.Result, b speed.Bin) string {
+	return fmt.Sprintf("speed %s read within tolerance >= %.4f", b.Name(), sp.Limit)
+}
+
+// speedMeasured is "0.9750 [0.9130, 0.9931] of 40 readings, error mean +0.21 max 2.90 km/h".
+func speedMeasured(b speed.Bin) string {
+	if b.Status == conform.NoData {
+		switch {
+		case b.Truths == 1:
+			return "no data (1 truth, not detected)"
+		case b.Truths > 1:
+			return fmt.Sprintf("no data (%d truths, none detected)", b.Truths)
+		}
+		return "no data"
+	}
+	s := fmt.Sprintf("%.4f [%.4f, %.4f] of %d readings, error mean %+.2f max %.2f km/h", b.Share, b.CI.Lo, b.CI.Hi, b.Readings, b.MeanError, b.MaxError)
+	if b.Unread > 0 {
+		s += fmt.Sprintf(", %d without a speed", b.Unread)
+	}
+	return s
+}
+
+func speedResult(b speed.Bin) string {
+	s := strings.ToUpper(b.Status)
+	if b.Status == conform.Insufficient {
+		if b.More < 0 {
+			s += " (on the limit: no sample size decides)"
+		} else {
+			s += fmt.Sprintf(" (~%d more readings)", b.More)
+		}
+	}
+	return s
 }
 
 func measured(v conform.Verdict) string {
@@ -93,7 +149,7 @@ func result(v conform.Verdict) string {
 	return s
 }
 
-// Save writes the scorecard folder: scorecard.txt, summary.json (all cells' score and
+// Save writes the scorecard folder: scorecard.txt, scorecard.html, summary.json (all cells' score and
 // verdicts) and cells.json (every cell run with its seed and truth hash).
 func Save(dir string, s *Suite, r *Result) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -110,13 +166,25 @@ func Save(dir string, s *Suite, r *Result) ([]string, error) {
 	if err := f.Close(); err != nil {
 		return nil, err
 	}
+	h, err := os.Create(filepath.Join(dir, HTMLFile))
+	if err != nil {
+		return nil, err
+	}
+	if err := WriteHTML(h, s, r); err != nil {
+		h.Close()
+		return nil, err
+	}
+	if err := h.Close(); err != nil {
+		return nil, err
+	}
 	sum := struct {
 		Suite    string            `json:"suite"`
 		Outcome  string            `json:"outcome"`
 		Score    any               `json:"score"`
 		Verdicts []conform.Verdict `json:"verdicts"`
 		Speed    *SpeedCoverage    `json:"speed,omitempty"`
-	}{s.Name, Outcome(r), r.Score, r.Verdicts, r.Speed}
+		Check    *speed.Result     `json:"speed_check,omitempty"`
+	}{s.Name, Outcome(r), r.Score, r.Verdicts, r.Speed, r.SpeedCheck}
 	for name, v := range map[string]any{SummaryFile: sum, CellsFile: r} {
 		b, err := json.MarshalIndent(v, "", "  ")
 		if err != nil {
@@ -126,7 +194,7 @@ func Save(dir string, s *Suite, r *Result) ([]string, error) {
 			return nil, err
 		}
 	}
-	return []string{ScorecardFile, SummaryFile, CellsFile}, nil
+	return []string{ScorecardFile, HTMLFile, SummaryFile, CellsFile}, nil
 }
 
 // LoadResult reads cells.json of a scorecard folder.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/trafficsim/trafficsim/results"
 	"github.com/trafficsim/trafficsim/results/conform"
+	"github.com/trafficsim/trafficsim/results/speed"
 	"github.com/trafficsim/trafficsim/scenarios"
 	"github.com/trafficsim/trafficsim/sim/smartcam"
 	"github.com/trafficsim/trafficsim/synth/world"
@@ -29,11 +30,17 @@ type Suite struct {
 	// Profile is the conformity profile: "default" (embedded) or a file, relative to the
 	// suite file [default].
 	Profile string `yaml:"profile"`
-	// Device is the device under test. "smartcam": the smart-camera error model of
-	// sim/smartcam fed from the truth (fast, no rendering; for the suite's own tests and for
-	// planning) [smartcam].
+	// Device is the device under test [smartcam]:
+	//   - "smartcam": the smart-camera error model of sim/smartcam fed from the truth (fast, no
+	//     rendering; for the suite's own tests and for planning);
+	//   - "reference": the reference intermediate device, each cell a whole run (sim/run: clips
+	//     rendered from the world, camera farm, device, regional cluster, center), as
+	//     `trafficsim run` does it;
+	//   - "external": a vendor's box, each cell a run with --device external: the box is given
+	//     each cell's cameras.json by External (a command started per cell, or a URL).
 	Device   string         `yaml:"device"`
 	Smartcam *SmartcamModel `yaml:"smartcam"`
+	External *External      `yaml:"external"`
 	// Cameras per cell and seed [1]; Duration each camera plays [60s].
 	Cameras  int    `yaml:"cameras"`
 	Duration string `yaml:"duration"`
@@ -52,10 +59,16 @@ type SmartcamModel struct {
 	PlateErrorRate float64 `yaml:"plate_error_rate"`
 }
 
-// SpeedRange is a speed requirement in km/h.
+// SpeedRange is the speed requirement: the range in km/h, and how well speeding events must
+// read the speed in each quarter of it.
 type SpeedRange struct {
 	MinKmh float64 `yaml:"min_kmh"`
 	MaxKmh float64 `yaml:"max_kmh"`
+	// Tolerance of a reading [speed.Tolerance defaults: ±3 km/h to 100 km/h, ±3 % above].
+	Tolerance speed.Tolerance `yaml:"tolerance"`
+	// Within is the share of readings that must be within the tolerance, judged on its 95 %
+	// Wilson interval [0.95, a trafficsim default: the draft states none].
+	Within float64 `yaml:"within"`
 }
 
 // Cell is one scenario under one condition, played with Seeds sealed seeds.
@@ -78,6 +91,9 @@ func Load(path string) (*Suite, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := s.loadVendors(path); err != nil {
+		return nil, nil, err
+	}
 	if s.Profile != "" && s.Profile != "default" {
 		p := s.Profile
 		if !filepath.IsAbs(p) {
@@ -91,7 +107,8 @@ func Load(path string) (*Suite, []byte, error) {
 }
 
 // Parse reads a suite strictly: unknown keys, unknown scenarios, conditions a scenario does
-// not have and bad numbers are errors naming the field.
+// not have and bad numbers are errors naming the field. A cell's scenario is a shipped name or
+// a file, looked for beside the suite file (name) first.
 func Parse(name string, b []byte) (s *Suite, err error) {
 	s = &Suite{}
 	defer func() {
@@ -106,10 +123,13 @@ func Parse(name string, b []byte) (s *Suite, err error) {
 		return fmt.Errorf("suite: %s: %s: %s", name, field, fmt.Sprintf(format, a...))
 	}
 	if s.Device == "" {
-		s.Device = "smartcam"
+		s.Device = DeviceSmartcam
 	}
-	if s.Device != "smartcam" {
-		return nil, bad("device", "want smartcam (the reference device runs through `trafficsim run`), got %q", s.Device)
+	if !slices.Contains(Devices, s.Device) {
+		return nil, bad("device", "want one of %s, got %q", strings.Join(Devices, ", "), s.Device)
+	}
+	if err := s.checkExternal(name); err != nil {
+		return nil, err
 	}
 	if s.Cameras == 0 {
 		s.Cameras = 1
@@ -125,8 +145,20 @@ func Parse(name string, b []byte) (s *Suite, err error) {
 		}
 		s.duration = d
 	}
-	if s.Speed != nil && (s.Speed.MinKmh < 0 || s.Speed.MaxKmh <= s.Speed.MinKmh) {
-		return nil, bad("speed", "want 0 <= min_kmh < max_kmh, got %g-%g", s.Speed.MinKmh, s.Speed.MaxKmh)
+	if s.Speed != nil {
+		sp := s.Speed
+		switch {
+		case sp.MinKmh < 0 || sp.MaxKmh <= sp.MinKmh:
+			return nil, bad("speed", "want 0 <= min_kmh < max_kmh, got %g-%g", sp.MinKmh, sp.MaxKmh)
+		case sp.Within < 0 || sp.Within > 1:
+			return nil, bad("speed.within", "want a share from 0 to 1, got %g", sp.Within)
+		case sp.Tolerance.Kmh < 0 || sp.Tolerance.Percent < 0 || sp.Tolerance.AboveKmh < 0:
+			return nil, bad("speed.tolerance", "kmh, percent and above_kmh must not be negative")
+		}
+		if sp.Within == 0 {
+			sp.Within = 0.95
+		}
+		sp.Tolerance = sp.Tolerance.WithDefaults()
 	}
 	if len(s.Cells) == 0 {
 		return nil, bad("cells", "at least one cell is needed")
@@ -134,6 +166,11 @@ func Parse(name string, b []byte) (s *Suite, err error) {
 	for i := range s.Cells {
 		c := &s.Cells[i]
 		field := fmt.Sprintf("cells[%d]", i)
+		if !slices.Contains(scenarios.Names(), c.Scenario) && !filepath.IsAbs(c.Scenario) {
+			if p := filepath.Join(filepath.Dir(name), c.Scenario); fileExists(p) {
+				c.Scenario = p // a scenario file beside the suite file
+			}
+		}
 		sc, err := scenarios.Lookup(c.Scenario)
 		if err != nil {
 			return nil, bad(field+".scenario", "%v", err)
@@ -152,6 +189,11 @@ func Parse(name string, b []byte) (s *Suite, err error) {
 		}
 	}
 	return s, nil
+}
+
+func fileExists(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular()
 }
 
 // scenarioConditions names a scenario's light and weather as cell conditions.
@@ -186,25 +228,33 @@ func (s *Suite) ProfileOrDefault() *conform.Profile {
 
 // CellRun is one cell and seed slot of a suite run (cells.json).
 type CellRun struct {
-	Cell      int               `json:"cell"`
-	Slot      int               `json:"slot"` // index into the sealed seeds
-	Scenario  string            `json:"scenario"`
-	Condition string            `json:"condition"`
-	Seed      uint64            `json:"seed"`
-	Truths    int               `json:"truths"`
-	TruthHash string            `json:"truth_sha256"` // of the truth violations, re-computable from the revealed seed
-	Minutes   float64           `json:"camera_minutes"`
-	Score     *results.Score    `json:"score"`
-	Verdicts  []conform.Verdict `json:"verdicts"`
+	Cell      int    `json:"cell"`
+	Slot      int    `json:"slot"` // index into the sealed seeds
+	Scenario  string `json:"scenario"`
+	Condition string `json:"condition"`
+	Seed      uint64 `json:"seed"`
+	Truths    int    `json:"truths"`
+	// TruthHash is the SHA-256 of the truth violations the cell played (CellTruth: for a run,
+	// its clips' truth), re-computable from the revealed seed.
+	TruthHash string  `json:"truth_sha256"`
+	Minutes   float64 `json:"camera_minutes"`
+	// Run is the cell's run record folder (reference and external devices).
+	Run      string            `json:"run,omitempty"`
+	Score    *results.Score    `json:"score"`
+	Verdicts []conform.Verdict `json:"verdicts"`
+	Speed    *speed.Result     `json:"speed,omitempty"` // with a speed requirement
 }
 
 // Result is a suite run.
 type Result struct {
 	Suite    string            `json:"suite"`
+	Device   string            `json:"device,omitempty"`
 	Cells    []CellRun         `json:"cells"`
 	Score    results.Score     `json:"score"` // all cells together
 	Verdicts []conform.Verdict `json:"verdicts"`
 	Speed    *SpeedCoverage    `json:"speed,omitempty"`
+	// SpeedCheck judges the speed readings of speeding events per speed bin.
+	SpeedCheck *speed.Result `json:"speed_check,omitempty"`
 }
 
 // Shard picks the cells of one shard: cell i runs in shard i mod n (n 0 or 1: all).
@@ -213,19 +263,28 @@ type Shard struct{ Index, Of int }
 func (sh Shard) has(i int) bool { return sh.Of <= 1 || i%sh.Of == sh.Index }
 
 // Run plays the suite's cells with the sealed seeds (one per slot, in cell order) and
-// scores them. Same suite and seeds give the same result.
+// scores them, with default Options. Same suite and seeds give the same result on the
+// smart-camera model; a device under test is judged on what it sends.
 func Run(ctx context.Context, s *Suite, seeds []uint64, sh Shard) (*Result, error) {
+	return RunWith(ctx, s, seeds, sh, Options{})
+}
+
+// RunWith is Run with options for the cells that are whole runs (reference and external
+// devices); call it inside render.Main when clips may have to be rendered.
+func RunWith(ctx context.Context, s *Suite, seeds []uint64, sh Shard, o Options) (*Result, error) {
 	if len(seeds) != s.Slots() {
 		return nil, fmt.Errorf("suite: %d seeds for %d seed slots", len(seeds), s.Slots())
 	}
-	m := smartcam.Model{}
-	if s.Smartcam != nil {
-		m.MissRate, m.FalsePerHour, m.PlateErrorRate = s.Smartcam.MissRate, s.Smartcam.FalsePerHour, s.Smartcam.PlateErrorRate
+	o, cleanup, err := o.withDefaults(s)
+	if err != nil {
+		return nil, err
 	}
+	defer cleanup()
 	prof := s.ProfileOrDefault()
-	res := &Result{Suite: s.Name}
+	res := &Result{Suite: s.Name, Device: s.Device}
 	var allT []wire.Violation
 	var allE []results.Received
+	var allF []wire.Fault
 	slot := 0
 	for ci, c := range s.Cells {
 		for k := 0; k < c.Seeds; k, slot = k+1, slot+1 {
@@ -237,39 +296,82 @@ func Run(ctx context.Context, s *Suite, seeds []uint64, sh Shard) (*Result, erro
 			}
 			cr := CellRun{Cell: ci, Slot: slot, Scenario: c.Scenario, Condition: c.Condition, Seed: seeds[slot],
 				Minutes: s.duration.Minutes() * float64(s.Cameras)}
-			truths, err := CellTruth(s, ci, k, seeds[slot])
+			var p played
+			if s.Device == DeviceSmartcam {
+				p, err = playSmartcam(s, ci, k, seeds[slot])
+			} else {
+				p, err = playRun(ctx, s, o, ci, k, seeds[slot])
+			}
 			if err != nil {
 				return nil, err
 			}
-			cr.Truths, cr.TruthHash = len(truths), hashTruth(truths)
-			var events []results.Received
-			for cam := range s.Cameras {
-				id := cameraID(ci, k, cam)
-				sc := smartcam.NewCamera(id, seeds[slot], m)
-				for _, v := range truths {
-					if v.Camera != id {
-						continue
-					}
-					for _, e := range sc.Observe(v) {
-						events = append(events, results.Received{Event: e.Event, At: e.SendAt})
-					}
-				}
-				for _, e := range sc.FalseAlarms(epoch, epoch.Add(s.duration)) {
-					events = append(events, results.Received{Event: e.Event, At: e.SendAt})
-				}
-			}
-			score, _ := results.ScoreRun(truths, events, nil, results.Config{})
+			cr.Truths, cr.TruthHash, cr.Run = len(p.truths), p.hash, p.run
+			score, matches := results.ScoreRun(p.scored, p.events, p.faults, results.Config{})
 			cr.Score, cr.Verdicts = &score, prof.Evaluate(&score)
+			if s.Speed != nil {
+				sp := s.speedCheck(p.scored, p.events, matches)
+				cr.Speed = &sp
+			}
 			res.Cells = append(res.Cells, cr)
-			allT, allE = append(allT, truths...), append(allE, events...)
+			allT, allE, allF = append(allT, p.scored...), append(allE, p.events...), append(allF, p.faults...)
 		}
 	}
-	res.Score, _ = results.ScoreRun(allT, allE, nil, results.Config{})
+	var matches []results.Match
+	res.Score, matches = results.ScoreRun(allT, allE, allF, results.Config{})
 	res.Verdicts = prof.Evaluate(&res.Score)
 	if s.Speed != nil {
 		res.Speed = Coverage(*s.Speed, allT)
+		sp := s.speedCheck(allT, allE, matches)
+		res.SpeedCheck = &sp
 	}
 	return res, nil
+}
+
+// speedCheck scores the speed readings in the four bins of the required range.
+func (s *Suite) speedCheck(truths []wire.Violation, events []results.Received, matches []results.Match) speed.Result {
+	sp := s.Speed
+	return speed.Score(truths, events, matches, sp.MinKmh, sp.MaxKmh, 4, sp.Tolerance, sp.Within)
+}
+
+// played is what one cell and seed played: the truth of the world model it played (truths,
+// hashed), the truth scored (cut and on the suite's unique camera ids), the device's events and
+// the faults.
+type played struct {
+	truths []wire.Violation
+	hash   string
+	scored []wire.Violation
+	events []results.Received
+	faults []wire.Fault
+	run    string
+}
+
+// playSmartcam feeds a cell's truth to the smart-camera model.
+func playSmartcam(s *Suite, ci, k int, seed uint64) (played, error) {
+	m := smartcam.Model{}
+	if s.Smartcam != nil {
+		m.MissRate, m.FalsePerHour, m.PlateErrorRate = s.Smartcam.MissRate, s.Smartcam.FalsePerHour, s.Smartcam.PlateErrorRate
+	}
+	truths, err := CellTruth(s, ci, k, seed)
+	if err != nil {
+		return played{}, err
+	}
+	p := played{truths: truths, hash: hashTruth(truths), scored: truths}
+	for cam := range s.Cameras {
+		id := cameraID(ci, k, cam)
+		sc := smartcam.NewCamera(id, seed, m)
+		for _, v := range truths {
+			if v.Camera != id {
+				continue
+			}
+			for _, e := range sc.Observe(v) {
+				p.events = append(p.events, results.Received{Event: e.Event, At: e.SendAt})
+			}
+		}
+		for _, e := range sc.FalseAlarms(epoch, epoch.Add(s.duration)) {
+			p.events = append(p.events, results.Received{Event: e.Event, At: e.SendAt})
+		}
+	}
+	return p, nil
 }
 
 // epoch is the wall time every cell starts at (cameras are distinct, so cells may overlap).
@@ -279,13 +381,17 @@ func cameraID(cell, seed, cam int) string {
 	return fmt.Sprintf("c%d-s%d-cam-%02d", cell+1, seed+1, cam+1)
 }
 
-// CellTruth is the truth of seed k of a cell: camera j plays the world of seed+j, as a
-// run's clip j does, from the world model alone.
+// CellTruth is the truth of seed k of a cell, from the world model alone: camera j plays the
+// world of seed+j, for the whole cell. In a run (reference and external devices) that is clip
+// j, rendered from it as `trafficsim run --seed` makes it.
 func CellTruth(s *Suite, cell, k int, seed uint64) ([]wire.Violation, error) {
 	c := s.Cells[cell]
 	sc, err := scenarios.Lookup(c.Scenario)
 	if err != nil {
 		return nil, err
+	}
+	if s.Device != DeviceSmartcam {
+		return clipTruth(s, sc, seed)
 	}
 	var out []wire.Violation
 	for cam := range s.Cameras {

@@ -17,7 +17,14 @@ func TestParseErrors(t *testing.T) {
 	cases := []struct{ name, yaml, err string }{
 		{"unknown key", "nmae: x\n" + cell, `suite: s.yaml: [1:1] unknown field "nmae"`},
 		{"no cells", "name: x\n", "suite: s.yaml: cells: at least one cell is needed"},
-		{"device", "device: vendor\n" + cell, `suite: s.yaml: device: want smartcam (the reference device runs through ` + "`trafficsim run`" + `), got "vendor"`},
+		{"device", "device: vendor\n" + cell, `suite: s.yaml: device: want one of smartcam, reference, external, got "vendor"`},
+		{"external without a way in", "device: external\n" + cell, "suite: s.yaml: external: device external needs external.command or external.url (how the box gets cameras.json)"},
+		{"external for the reference", "device: reference\nexternal: {url: http://box/}\n" + cell, "suite: s.yaml: external: only for device external, not reference"},
+		{"command and url", "device: external\nexternal: {url: http://box/, command: [box]}\n" + cell, "suite: s.yaml: external: want one of command and url"},
+		{"empty program", "device: external\nexternal: {command: ['']}\n" + cell, "suite: s.yaml: external.command: the program is empty"},
+		{"url", "device: external\nexternal: {url: 'ftp://box/'}\n" + cell, `suite: s.yaml: external.url: want an http or https URL, got "ftp://box/"`},
+		{"speed share", "speed: {min_kmh: 10, max_kmh: 180, within: 95}\n" + cell, "suite: s.yaml: speed.within: want a share from 0 to 1, got 95"},
+		{"speed tolerance", "speed: {min_kmh: 10, max_kmh: 180, tolerance: {kmh: -3}}\n" + cell, "suite: s.yaml: speed.tolerance: kmh, percent and above_kmh must not be negative"},
 		{"duration", "duration: forever\n" + cell, `suite: s.yaml: duration: want a duration from 1s to 24h, got "forever"`},
 		{"cameras", "cameras: -1\n" + cell, "suite: s.yaml: cameras: must be 1-1000, got -1"},
 		{"speed", "speed: {min_kmh: 180, max_kmh: 10}\n" + cell, "suite: s.yaml: speed: want 0 <= min_kmh < max_kmh, got 180-10"},
@@ -60,7 +67,8 @@ func TestRunIsDeterministic(t *testing.T) {
 		return b.String(), r
 	}
 	a, ra := card([]uint64{11, 22, 33})
-	for _, want := range []string{"cell  scenario", "intersection-anpr-night", "plate_accuracy.night >= 0.8000", "speed range 10-180 km/h", "verdict  "} {
+	for _, want := range []string{"cell  scenario", "intersection-anpr-night", "plate_accuracy.night >= 0.8000", "speed range 10-180 km/h",
+		"speed 95-138 km/h read within tolerance >= 0.9500", "speed: a reading is right within ±3 km/h to 100 km/h, ±3 % above", "verdict  "} {
 		if !strings.Contains(a, want) {
 			t.Errorf("scorecard lacks %q:\n%s", want, a)
 		}
@@ -119,8 +127,43 @@ func TestPlan(t *testing.T) {
 	if r := by["latency_p95"]; !strings.HasPrefix(r.Note, "not a rate") {
 		t.Errorf("latency: %+v", r)
 	}
+	// the speed check: readings (detected speeders) per bin, at the measured share
+	rates[0].Speed = [SpeedBins]float64{0, 0.5, 2, 0}
+	sp := PlanSpeed(rates, 0.10, 0.8, 0.98, 0.95)
+	if len(sp) != SpeedBins || sp[2].Scenario != "a" || sp[2].PerMin != 1.6 || sp[2].Decide != stats.WilsonNeeded(0.98, 0.95) ||
+		sp[2].DecideMin != math.Ceil(float64(sp[2].Decide)/1.6) || sp[0].Note == "" || sp[2].Metric != "speed 95-138 km/h (readings)" {
+		t.Errorf("speed plan: %+v", sp)
+	}
+	rows = append(rows, sp...)
 	var b bytes.Buffer
-	if err := WritePlan(&b, rows, rates, 0.10); err != nil || !strings.Contains(b.String(), "plate_accuracy.day") {
+	if err := WritePlan(&b, rows, rates, 0.10); err != nil || !strings.Contains(b.String(), "plate_accuracy.day") || !strings.Contains(b.String(), "speed 95-138 km/h") {
 		t.Errorf("plan table: %v\n%s", err, b.String())
+	}
+}
+
+// The smart-camera model reads speeds with 1.5 % error: the suite's speed check scores each
+// speeding TP's reading against the truth's zone speed in its bin, with a Wilson interval.
+func TestSpeedCheckOnTheSmartcamModel(t *testing.T) {
+	s, _, err := Load("testdata/small.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Run(context.Background(), s, []uint64{11, 22, 33}, Shard{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := r.SpeedCheck
+	if sc == nil || len(sc.Bins) != 4 || sc.Limit != 0.95 || sc.Tolerance.Kmh != 3 {
+		t.Fatalf("speed check %+v", sc)
+	}
+	if sc.All.Readings == 0 || sc.All.Readings != r.Score.ByType["speeding"].TP || sc.All.Unread != 0 {
+		t.Errorf("readings %d (%d without speed), speeding TPs %d", sc.All.Readings, sc.All.Unread, r.Score.ByType["speeding"].TP)
+	}
+	if sc.All.Share < 0.8 || sc.All.MaxError > 10 || sc.All.CI.Lo > sc.All.Share || sc.All.CI.Hi < sc.All.Share {
+		t.Errorf("the model's readings: %+v", sc.All)
+	}
+	// the expressway cell carries the readings
+	if c := r.Cells[2]; c.Speed == nil || c.Speed.All.Readings != sc.All.Readings {
+		t.Errorf("expressway cell speed %+v", c.Speed)
 	}
 }

@@ -233,8 +233,12 @@ func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
 
 // speeding times a track through the speed zones (speedZones).
 func (d *Detector) speeding(c *ruleCtx) {
-	d.speedZones(c.tr, c.prev, c.cur, c.dir, c.cls, func(typ wire.ViolationType, at time.Time, box wire.Box, conf float64) {
+	d.speedZones(c.tr, c.prev, c.cur, c.dir, c.cls, func(typ wire.ViolationType, at time.Time, box wire.Box, conf, kmh float64) {
+		n := len(c.evs)
 		d.emit(c, typ, at, box, conf)
+		if len(c.evs) > n { // the zone's mean speed goes with the event (wire.Event.SpeedKmh, #17)
+			c.evs[n].SpeedKmh = math.Round(min(kmh, wire.MaxSpeedKmh)*10) / 10
+		}
 	})
 }
 
@@ -609,7 +613,7 @@ func (d *Detector) finish(tr *track) {
 // speedZones times a track through each speed zone: crossing times of the entry and exit lines,
 // interpolated within the frame; the mean speed over the zone's length against the class's
 // limit.
-func (d *Detector) speedZones(tr *track, prev, cur sample, dir wire.Point, cls wire.Class, emit func(wire.ViolationType, time.Time, wire.Box, float64)) {
+func (d *Detector) speedZones(tr *track, prev, cur sample, dir wire.Point, cls wire.Class, emit func(typ wire.ViolationType, at time.Time, box wire.Box, conf, kmh float64)) {
 	for zi, z := range d.cal.SpeedZones {
 		zd := d.zoneDir(z, dir)
 		de, ine := lineSide(z.Entry, cur.Ground, zd)
@@ -636,7 +640,7 @@ func (d *Detector) speedZones(tr *track, prev, cur sample, dir wire.Point, cls w
 					continue
 				}
 				if lim, ok := d.cal.SpeedLimits[cls]; ok && lim > 0 && kmh > lim {
-					emit(wire.Speeding, cur.T, cur.Box, conf(kmh/lim-1, 0.15))
+					emit(wire.Speeding, cur.T, cur.Box, conf(kmh/lim-1, 0.15), kmh)
 				}
 			}
 		}
