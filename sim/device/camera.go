@@ -179,7 +179,13 @@ func (d *Device) session(ctx context.Context, cal wire.Calibration, an Analyzer,
 		}
 		if analysed++; analysed%25 == 0 {
 			if jr, ok := an.(judgeReporter); ok {
-				nj, as := jr.NotJudged(), jr.AnalysedS()
+				nj, as := jr.NotJudged(), 0.0
+				if cal.FPS > 0 {
+					as = float64(analysed) / cal.FPS
+				}
+				if ar, ok := an.(analysedReporter); ok {
+					as = ar.AnalysedS()
+				}
 				d.camStat(cal.ID, func(s *CameraStats) { s.NotJudged, s.AnalysedS = nj, as })
 			}
 		}

@@ -82,6 +82,11 @@ type CameraStats struct {
 // judgeReporter is an Analyzer that reports what it declined to judge.
 type judgeReporter interface {
 	NotJudged() map[wire.ViolationType]float64
+}
+
+// analysedReporter is an Analyzer that says how much video it analysed after its warm-up (what
+// NotJudged is a share of); for others the device counts the frames it handed over.
+type analysedReporter interface {
 	AnalysedS() float64
 }
 
