@@ -75,14 +75,8 @@ func (r *runner) sample(now time.Time, score bool) {
 		}
 	}
 	add(mPending, float64(pendingAll), nil)
-	// totals of gauges kept per scenario: for thresholds and the summary, not outputs (a sum
-	// over the scenario series would count them twice)
-	totals := []Sample{{Metric: mCameras.Name, Value: float64(online), Time: now}}
 	r.sampleReaders(add)
-	if len(r.readers) > 0 {
-		totals = append(totals, Sample{Metric: mReaders.Name, Value: float64(r.readerCount()), Time: now})
-	}
-	totals = append(totals, Sample{Metric: mClusterPending.Name, Value: r.sampleClusters(add), Time: now})
+	r.clusterPending = r.sampleClusters(add)
 	if cpu := processCPU(); r.prevCPU > 0 {
 		add(mCPU, (cpu - r.prevCPU).Seconds(), nil)
 		r.prevCPU = cpu
@@ -130,10 +124,6 @@ func (r *runner) sample(now time.Time, score bool) {
 		if err := o.Add(ss); err != nil {
 			r.cfg.Logf("load: output %s: %v", o.Name(), err)
 		}
-	}
-	for _, t := range totals {
-		t.Tags = map[string]string{}
-		r.feed(t)
 	}
 	if r.publish != nil {
 		r.publish(ss)
@@ -209,10 +199,24 @@ func (r *runner) feed(s Sample) {
 	sa[s.Metric].Add(s.Value)
 }
 
+// feedTotals feeds the untagged totals of the gauges sampled per scenario (cameras, readers,
+// cluster_pending) to the thresholds and the summary; outputs have the per-scenario series only,
+// whose sum would count them twice.
+func (r *runner) feedTotals(now time.Time, online, readers int) {
+	totals := []Sample{{Metric: mCameras.Name, Value: float64(online)}, {Metric: mClusterPending.Name, Value: r.clusterPending}}
+	if len(r.readers) > 0 {
+		totals = append(totals, Sample{Metric: mReaders.Name, Value: float64(readers)})
+	}
+	for _, t := range totals {
+		t.Tags, t.Time = map[string]string{}, now
+		r.feed(t)
+	}
+}
+
 // judge evaluates every threshold over the whole run so far; it returns why to abort, or "".
 func (r *runner) judge(now time.Time, el time.Duration) string {
-	online := r.onlineCount()
-	readers := r.readerCount()
+	online, readers := r.onlineCount(), r.readerCount()
+	r.feedTotals(now, online, readers)
 	stage, _, _ := r.stageAt(now)
 	why := r.operatorAbort()
 	for _, j := range r.judged {

@@ -115,10 +115,10 @@ type Result struct {
 	Aborted     string                   `json:"aborted,omitempty"` // why the run stopped early
 	Thresholds  []ThresholdResult        `json:"thresholds"`
 	Stages      []StageRow               `json:"stages"`
+	PeakReaders int                      `json:"peak_readers,omitempty"`
 	Metrics     map[string]MetricSummary `json:"metrics"`
 	Score       results.Score            `json:"score"`
 	PeakCameras int                      `json:"peak_cameras"`
-	PeakReaders int                      `json:"peak_readers,omitempty"`
 	Shards      []ShardRow               `json:"shards,omitempty"` // a sharded run's shards (coordinator)
 	Shard       string                   `json:"shard,omitempty"`  // i/N: this process was a shard
 }
@@ -159,6 +159,11 @@ type runner struct {
 	ext     *wire.EventsEndpoint // the external device's endpoint (cameras.json)
 	cjson   string
 
+	// stagesDone is when the stages ended (the tail for late events began); clusterPending
+	// the clusters' queues at the last sample, all scenarios (loop only)
+	stagesDone     time.Time
+	clusterPending float64
+
 	mu        sync.Mutex // guards what the control API touches, and the sample buffer
 	paused    bool
 	pausedAt  time.Time
@@ -171,12 +176,10 @@ type runner struct {
 	totals   map[string]*threshold.Sink
 	stageAgg map[int]map[string]*threshold.Sink
 	stageLog []stageMark
-	// stagesDone is when the stages ended (the tail for late events began)
-	stagesDone time.Time
-	prev       map[string]camPrev
-	prevCen    center.Stats
-	prevCPU    time.Duration
-	result     *Result
+	prev     map[string]camPrev
+	prevCen  center.Stats
+	prevCPU  time.Duration
+	result   *Result
 
 	slots    simrun.Shard   // the camera slots this process serves (shard.go)
 	coord    *coordLink     // the coordinator's control plane

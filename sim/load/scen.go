@@ -25,10 +25,6 @@ type scen struct {
 	farm   *farm.Farm
 	sink   *warmSink
 	groups []*group
-	// cl is the regional cluster the devices post to (via: cluster), nil when they post to
-	// the center; leafPass is its leaf node password at the center
-	cl       *cluster.Cluster
-	leafPass string
 	// smart cameras of the scenario (smartShare), and how to stop them
 	fleet     *smartcam.Fleet
 	fleetStop context.CancelFunc
@@ -42,6 +38,11 @@ type scen struct {
 	online map[string]*camState
 	order  []string // online ids in the order added
 	next   int      // clips are given round-robin
+
+	// cl is the regional cluster the devices post to (via: cluster), nil when they post to
+	// the center; leafPass is its leaf node password at the center
+	cl       *cluster.Cluster
+	leafPass string
 }
 
 type camState struct {
