@@ -115,8 +115,7 @@ func runLoad(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	load.WriteSummary(os.Stdout, plan, res)
-	load.WriteShards(os.Stdout, res)
+	load.WriteRunSummary(os.Stdout, plan, res) // a shard's is one line (coordinator.go)
 	if f.summary != "" {
 		if err := load.WriteSummaryExport(f.summary, res); err != nil {
 			return err

@@ -194,6 +194,9 @@ func TestShardedLoadAcrossNetworkNamespaces(t *testing.T) {
 		if !strings.Contains(s.stderr.String(), "the coordinator ended the run (thresholds passed: false)") {
 			t.Errorf("shard %d was not ended by the coordinator:\n%s", i, s.stderr.String())
 		}
+		if want := fmt.Sprintf("  shard %d/2, run ", i); !strings.HasPrefix(s.stdout.String(), want) || !strings.Contains(s.stdout.String(), "ended by the coordinator (thresholds are judged there)") {
+			t.Errorf("shard %d's summary %q, want %q... ended by the coordinator", i, s.stdout.String(), want)
+		}
 	}
 	if len(t0s) != 1 {
 		t.Errorf("the shards started at %v, want one t0", t0s)

@@ -420,6 +420,22 @@ func (res *Result) ShardProblem() error {
 	return fmt.Errorf("load: %d of %d shards did not finish: %s", len(bad), len(res.Shards), strings.Join(bad, "; "))
 }
 
+// WriteRunSummary prints the end-of-test summary: k6's (WriteSummary) with the shards' rows
+// at a coordinator; at a shard one line (its coordinator judged the thresholds).
+func WriteRunSummary(w io.Writer, p *Plan, res *Result) {
+	if res.Shard != "" {
+		verdict := "ended by the coordinator"
+		if res.Aborted != "" {
+			verdict = "aborted by the coordinator: " + res.Aborted
+		}
+		fmt.Fprintf(w, "  shard %s, run %s: %v, peak %d cameras; %s (thresholds are judged there)\n", res.Shard, res.Dir,
+			res.Duration.Round(time.Second), res.PeakCameras, verdict)
+		return
+	}
+	WriteSummary(w, p, res)
+	WriteShards(w, res)
+}
+
 // WriteShards prints the per-shard rows of a sharded run's summary.
 func WriteShards(w io.Writer, res *Result) {
 	if len(res.Shards) == 0 {

@@ -120,6 +120,7 @@ type Result struct {
 	Score       results.Score            `json:"score"`
 	PeakCameras int                      `json:"peak_cameras"`
 	Shards      []ShardRow               `json:"shards,omitempty"` // a sharded run's shards (coordinator)
+	Shard       string                   `json:"shard,omitempty"`  // i/N: this process was a shard
 }
 
 // MetricSummary is a metric's totals, k6's end-of-test shape.

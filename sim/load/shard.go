@@ -198,7 +198,7 @@ func (r *runner) runShard(ctx context.Context) (*Result, error) {
 	if d := t0.Sub(r.now()); d > 0 {
 		time.Sleep(d)
 	}
-	res := &Result{Dir: r.dir, Started: t0.UTC()}
+	res := &Result{Dir: r.dir, Started: t0.UTC(), Shard: sc.Shard.String()}
 	r.result = res
 	var pending []Sample
 	r.publish = func(ss []Sample) { pending = append(pending[:0], ss...) }

@@ -18,6 +18,9 @@ import (
 	simrun "github.com/trafficsim/trafficsim/sim/run"
 )
 
+// abortAt4 fails, and aborts the run, once both shards' 4 cameras are online (after 5 s).
+const abortAt4 = "  cameras: [{threshold: \"max<4\", abortOnFail: true, delayAbortEval: 5s}]\n"
+
 // shardedPlan ramps 2 -> 4 smart cameras of the dense test scenario; cameras max==4 holds
 // only when the coordinator sums both shards' gauges, and center_ingest_errors count<0 cannot
 // hold (the exit 99 of the command).
@@ -54,7 +57,7 @@ thresholds:
 // A sharded run in one process (the control plane and the center on loopback): two shards
 // serve cameras 1, 3 and 2, 4 of the ramp, start at the coordinator's t0, send truth and
 // events to the one center and samples to the coordinator, which judges the thresholds over
-// both and ends the shards.
+// both; an abortOnFail threshold that fails on the 4 cameras of both shards stops them all.
 func TestShardedRunJudgesThresholdsOverAllShards(t *testing.T) {
 	out := t.TempDir()
 	urls := make(chan string, 1)
@@ -64,7 +67,7 @@ func TestShardedRunJudgesThresholdsOverAllShards(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		coordRes, coordErr = Run(context.Background(), Config{Plan: shardedPlan(t, out, ""), ID: "coord", Logf: t.Logf,
+		coordRes, coordErr = Run(context.Background(), Config{Plan: shardedPlan(t, out, abortAt4), ID: "coord", Logf: t.Logf,
 			Coordinator: &CoordinatorConfig{Shards: 2, Listen: "127.0.0.1:0", PrepareClips: true, RegisterTimeout: 2 * time.Minute,
 				OnListen: func(u string) { urls <- u }}})
 	}()
@@ -80,7 +83,7 @@ func TestShardedRunJudgesThresholdsOverAllShards(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			shardRes[i], shardErr[i] = Run(context.Background(), Config{Plan: shardedPlan(t, out, ""), Logf: t.Logf,
+			shardRes[i], shardErr[i] = Run(context.Background(), Config{Plan: shardedPlan(t, out, abortAt4), Logf: t.Logf,
 				Shard: &ShardConfig{Shard: simrun.Shard{Index: i, Count: 2}, Center: url}})
 		}()
 	}
@@ -95,8 +98,17 @@ func TestShardedRunJudgesThresholdsOverAllShards(t *testing.T) {
 			t.Errorf("shard %d: peak %d started %v; want 2 cameras from the coordinator's t0 %v", i, shardRes[i].PeakCameras, shardRes[i].Started, coordRes.Started)
 		}
 	}
+	want := "threshold cameras max<4 failed (abortOnFail) at 4 cameras"
+	if coordRes.Aborted != want || coordRes.Duration > 13*time.Second {
+		t.Errorf("coordinator: aborted %q after %v, want %q before the plan's 12 s + tail", coordRes.Aborted, coordRes.Duration, want)
+	}
+	for i, r := range shardRes {
+		if r != nil && r.Aborted != want {
+			t.Errorf("shard %d: aborted %q, want the coordinator's %q", i, r.Aborted, want)
+		}
+	}
 	var sum bytes.Buffer
-	WriteSummary(&sum, shardedPlan(t, t.TempDir(), ""), coordRes)
+	WriteSummary(&sum, shardedPlan(t, t.TempDir(), abortAt4), coordRes)
 	WriteShards(&sum, coordRes)
 	t.Logf("coordinator summary:\n%s", sum.String())
 	verdict := map[string]ThresholdResult{}

@@ -374,3 +374,20 @@ func TestEndpointsTakeTheCoordinatorsHost(t *testing.T) {
 		}
 	}
 }
+
+// A report from the wire, whatever its bytes, is taken or ignored; never a panic, and a
+// shard's samples are only counted for a registered shard on its own subject.
+func FuzzReport(f *testing.F) {
+	f.Add("trafficsim.load.shard.0", []byte(`{"shard":0,"seq":1,"kind":"tick","online":3,"samples":[{"m":"cameras","t":{"scenario":"a"},"v":3,"at":1}]}`))
+	f.Add("trafficsim.load.shard.1", []byte(`{"shard":0,"seq":1}`))
+	f.Add("trafficsim.load.shard.0", []byte(`{"shard":0,"seq":-5,"kind":"fail","samples":[{"m":"nope","v":1e308}]}`))
+	f.Add("trafficsim.load.shard.0", []byte(`not json`))
+	f.Fuzz(func(t *testing.T, subject string, data []byte) {
+		c := &coordLink{n: 2, now: time.Now, logf: func(string, ...any) {}, samples: func(int, []Sample) {},
+			shards: map[int]*shardState{0: {row: ShardRow{State: StateRunning}, gauges: map[string]Sample{}}}}
+		c.onReport(&nats.Msg{Subject: subject, Data: data})
+		c.gaugeSums(time.Now())
+		c.rows(true, time.Second)
+		c.online()
+	})
+}
