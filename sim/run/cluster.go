@@ -61,8 +61,8 @@ func (a *assembly) startCluster(ctx context.Context, r *region, cams []wire.Cali
 		cfg.Cameras = cams
 		cfg.CamerasPerWorker = c.CamerasPerDevice
 		cfg.NewWorker = func(id string, cams []wire.Calibration, ep wire.EventsEndpoint) (cluster.Worker, error) {
-			d, err := device.New(device.Config{ID: id, Cameras: cams, Events: ep,
-				QueueDir: filepath.Join(a.res.Dir, id, "queue"), Logf: c.Logf, TimeNow: c.TimeNow})
+			d, err := device.New(a.onCameraLink(device.Config{ID: id, Cameras: cams, Events: ep,
+				QueueDir: filepath.Join(a.res.Dir, id, "queue"), Logf: c.Logf, TimeNow: c.TimeNow}))
 			if err == nil {
 				a.mu.Lock()
 				a.devices = append(a.devices, d)
