@@ -73,13 +73,13 @@ func (a *assembly) startCluster(ctx context.Context, r *region, cams []wire.Cali
 	}
 	cl, err := cluster.New(cfg)
 	if err != nil {
-		return nil, errors.Join(err, r.closeLink())
+		return nil, errors.Join(err, r.closeLink(&a.res.Links))
 	}
 	startCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	if err := cl.Start(startCtx); err != nil {
 		cl.Close()
-		return nil, errors.Join(err, r.closeLink())
+		return nil, errors.Join(err, r.closeLink(&a.res.Links))
 	}
 	if a.plan.smartTok != "" {
 		ep, _ := cl.EventsEndpoint(SmartcamID)

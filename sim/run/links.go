@@ -66,6 +66,7 @@ func WireLink(l *scenarios.Link) netem.Link {
 type uplink struct {
 	ns    *netem.Namespace
 	relay *netem.Relay
+	shape string
 }
 
 var nsSeq atomic.Int32
@@ -101,24 +102,41 @@ func (r *region) openUplink(c *resolved, leafURL string) (string, error) {
 		ns.Close()
 		return "", err
 	}
-	r.link = &uplink{ns: ns, relay: relay}
+	r.link = &uplink{ns: ns, relay: relay, shape: link.String()}
 	c.Logf("cluster %s: uplink through namespace %s (%s), shaped %+v", r.ID, ns.Name, ns.PeerIP, link)
 	u.Host = relay.Addr()
 	return u.String(), nil
 }
 
-// closeLink removes the cluster's relay and namespace (none without --netns).
-func (r *region) closeLink() error {
+// LinkStats say what the shaped links of a run did (--netns).
+type LinkStats struct {
+	Uplink        string // each cluster's uplink as shaped, e.g. {mbps: 20, rtt: 40ms, loss: 1%}
+	Uplinks       int    // clusters whose uplink was shaped
+	UplinkDropped int64  // packets the uplinks' loss dropped, both ways, all clusters
+	CameraLink    string // the devices' camera link as shaped
+	// CameraLinkDropped counts the packets the camera link dropped towards the devices (RTP,
+	// RTCP, RTSP), CameraLinkDroppedUp those from them.
+	CameraLinkDropped, CameraLinkDroppedUp int64
+}
+
+// closeLink removes the cluster's relay and namespace (none without --netns), adding what its
+// link dropped to st.
+func (r *region) closeLink(st *LinkStats) error {
 	if r.link == nil {
 		return nil
 	}
-	err := errors.Join(r.link.relay.Close(), r.link.ns.Close())
+	up, down, derr := r.link.ns.Dropped()
+	st.Uplink, st.Uplinks, st.UplinkDropped = r.link.shape, st.Uplinks+1, st.UplinkDropped+up+down
+	err := errors.Join(derr, r.link.relay.Close(), r.link.ns.Close())
 	r.link = nil
 	return err
 }
 
 // cameraLink is the namespace the devices pull the cameras from (--netns with a camera link).
-type cameraLink struct{ ns *netem.Namespace }
+type cameraLink struct {
+	ns    *netem.Namespace
+	shape string
+}
 
 // openCameraLink makes the devices' namespace and shapes its veth; it returns the address the
 // farm listens on ("" without a camera link). Without the netem qdisc the round trip and jitter
@@ -143,7 +161,7 @@ func (a *assembly) openCameraLink() (string, error) {
 		}
 		c.Logf("camera link: no netem qdisc in this kernel: %v on the veth; round trip %v and jitter %v not applied", wire, link.RTT, link.Jitter)
 	}
-	a.camLink = &cameraLink{ns: ns}
+	a.camLink = &cameraLink{ns: ns, shape: link.String()}
 	c.Logf("camera link: the devices pull the cameras through namespace %s (%s), shaped %v", ns.Name, ns.PeerIP, link)
 	return ns.HostIP + ":0", nil
 }
@@ -161,7 +179,10 @@ func (a *assembly) closeCameraLink() error {
 	if a.camLink == nil {
 		return nil
 	}
-	err := a.camLink.ns.Close()
+	up, down, derr := a.camLink.ns.Dropped()
+	st := &a.res.Links
+	st.CameraLink, st.CameraLinkDropped, st.CameraLinkDroppedUp = a.camLink.shape, down, up
+	err := errors.Join(derr, a.camLink.ns.Close())
 	a.camLink = nil
 	return err
 }
