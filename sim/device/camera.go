@@ -75,6 +75,7 @@ func (d *Device) session(ctx context.Context, cal wire.Calibration, an Analyzer,
 		u.User = url.UserPassword(cal.Username, cal.Password)
 	}
 	c := &gortsplib.Client{Scheme: u.Scheme, Host: u.Host, ReadTimeout: d.cfg.ReadTimeout, WriteTimeout: d.cfg.ReadTimeout,
+		DialContext: d.cfg.DialContext, ListenPacket: d.cfg.ListenPacket, // nil: gortsplib's defaults
 		// counted, not logged: gortsplib's default logs every loss, which floods under load
 		OnPacketsLost: func(n uint64) { d.camStat(cal.ID, func(s *CameraStats) { s.PacketsLost += int64(n) }) },
 		OnDecodeError: func(error) { d.camStat(cal.ID, func(s *CameraStats) { s.RTPErrors++ }) },

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -50,6 +51,10 @@ type Config struct {
 	ReadTimeout time.Duration
 	// Decode tunes the decoders. Default: decode.Options{}.
 	Decode decode.Options
+	// DialContext and ListenPacket make the RTSP sessions' sockets, e.g. inside a network
+	// namespace behind a shaped camera link (sim/netem). Default: the net package's.
+	DialContext  func(ctx context.Context, network, address string) (net.Conn, error)
+	ListenPacket func(network, address string) (net.PacketConn, error)
 	// OnEvent, when set, is called after an event is safely queued (tests, logs).
 	OnEvent func(wire.Event)
 	// Logf logs. Default log.Printf.

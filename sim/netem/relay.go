@@ -15,45 +15,67 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// DialTCP opens a TCP connection to addr from inside the namespace: the socket is made on an OS
-// thread moved into the namespace (a socket keeps the namespace it was made in), so its packets
-// leave through the namespace's veth and its shaping, while the process stays in the host.
+// DialTCP opens a TCP connection to addr from inside the namespace (DialContext).
 func (n *Namespace) DialTCP(ctx context.Context, addr string) (net.Conn, error) {
-	type result struct {
-		c   net.Conn
-		err error
-	}
-	ch := make(chan result, 1)
+	return n.DialContext(ctx, "tcp", addr)
+}
+
+// DialContext dials from inside the namespace: the socket is made on an OS thread moved into
+// the namespace (a socket keeps the namespace it was made in), so its packets leave through the
+// namespace's veth and its shaping while the process stays in the host. It fits
+// gortsplib.Client.DialContext.
+func (n *Namespace) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	var c net.Conn
+	err := n.inside(func() (err error) {
+		var d net.Dialer
+		c, err = d.DialContext(ctx, network, addr)
+		return err
+	})
+	return c, err
+}
+
+// ListenPacket opens a packet socket inside the namespace (see DialContext); it fits
+// gortsplib.Client.ListenPacket (a device's RTP/RTCP ports behind a camera link).
+func (n *Namespace) ListenPacket(network, addr string) (net.PacketConn, error) {
+	var c net.PacketConn
+	err := n.inside(func() (err error) {
+		c, err = net.ListenPacket(network, addr)
+		return err
+	})
+	return c, err
+}
+
+// inside runs fn on an OS thread moved into the namespace, and moves the thread back.
+func (n *Namespace) inside(fn func() error) error {
+	ch := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread() // never unlocked when the thread cannot go back: it then dies with this goroutine
 		host, err := os.Open("/proc/thread-self/ns/net")
 		if err != nil {
 			runtime.UnlockOSThread()
-			ch <- result{nil, fmt.Errorf("netem: %w", err)}
+			ch <- fmt.Errorf("netem: %w", err)
 			return
 		}
 		defer host.Close()
 		target, err := os.Open("/var/run/netns/" + n.Name)
 		if err != nil {
 			runtime.UnlockOSThread()
-			ch <- result{nil, fmt.Errorf("netem: namespace %s: %w", n.Name, err)}
+			ch <- fmt.Errorf("netem: namespace %s: %w", n.Name, err)
 			return
 		}
 		defer target.Close()
 		if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
 			runtime.UnlockOSThread()
-			ch <- result{nil, fmt.Errorf("netem: enter namespace %s: %w", n.Name, err)}
+			ch <- fmt.Errorf("netem: enter namespace %s: %w", n.Name, err)
 			return
 		}
-		var d net.Dialer
-		c, err := d.DialContext(ctx, "tcp", addr)
+		err = fn()
 		if unix.Setns(int(host.Fd()), unix.CLONE_NEWNET) == nil {
 			runtime.UnlockOSThread()
 		}
-		ch <- result{c, err}
+		ch <- err
 	}()
-	r := <-ch
-	return r.c, r.err
+	return <-ch
 }
 
 // Relay carries TCP connections to a host address (a center's NATS leaf listener on

@@ -61,8 +61,8 @@ func (a *assembly) startCluster(ctx context.Context, r *region, cams []wire.Cali
 		cfg.Cameras = cams
 		cfg.CamerasPerWorker = c.CamerasPerDevice
 		cfg.NewWorker = func(id string, cams []wire.Calibration, ep wire.EventsEndpoint) (cluster.Worker, error) {
-			d, err := device.New(device.Config{ID: id, Cameras: cams, Events: ep,
-				QueueDir: filepath.Join(a.res.Dir, id, "queue"), Logf: c.Logf, TimeNow: c.TimeNow})
+			d, err := device.New(a.onCameraLink(device.Config{ID: id, Cameras: cams, Events: ep,
+				QueueDir: filepath.Join(a.res.Dir, id, "queue"), Logf: c.Logf, TimeNow: c.TimeNow}))
 			if err == nil {
 				a.mu.Lock()
 				a.devices = append(a.devices, d)
@@ -73,13 +73,13 @@ func (a *assembly) startCluster(ctx context.Context, r *region, cams []wire.Cali
 	}
 	cl, err := cluster.New(cfg)
 	if err != nil {
-		return nil, errors.Join(err, r.closeLink())
+		return nil, errors.Join(err, r.closeLink(&a.res.Links))
 	}
 	startCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	if err := cl.Start(startCtx); err != nil {
 		cl.Close()
-		return nil, errors.Join(err, r.closeLink())
+		return nil, errors.Join(err, r.closeLink(&a.res.Links))
 	}
 	if a.plan.smartTok != "" {
 		ep, _ := cl.EventsEndpoint(SmartcamID)

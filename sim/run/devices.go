@@ -33,8 +33,8 @@ func (a *assembly) startDevices(ctx context.Context) error {
 		lo, hi := k*c.CamerasPerDevice, min((k+1)*c.CamerasPerDevice, len(a.plainCams))
 		ep, _ := a.cen.Endpoint(id)
 		ep.NATS, ep.User, ep.Pass = "", "", ""
-		d, err := device.New(device.Config{ID: id, Cameras: a.plainCams[lo:hi], Events: ep,
-			QueueDir: filepath.Join(a.res.Dir, id, "queue"), Logf: c.Logf, TimeNow: c.TimeNow})
+		d, err := device.New(a.onCameraLink(device.Config{ID: id, Cameras: a.plainCams[lo:hi], Events: ep,
+			QueueDir: filepath.Join(a.res.Dir, id, "queue"), Logf: c.Logf, TimeNow: c.TimeNow}))
 		if err != nil {
 			return err
 		}

@@ -20,9 +20,14 @@ func (a *assembly) startFarm(ctx context.Context, made []*library.Clip) error {
 	if err != nil {
 		return err
 	}
-	fm := farm.New(farm.Config{Seed: c.Seed, Faults: faults, Sink: farm.Sinks{a.nsink, a.sink}, TimeNow: c.TimeNow})
+	listen, err := a.openCameraLink()
+	if err != nil {
+		return err
+	}
+	fm := farm.New(farm.Config{Seed: c.Seed, Faults: faults, Sink: farm.Sinks{a.nsink, a.sink}, TimeNow: c.TimeNow, Listen: listen, UDPListen: listen})
+	transport := a.cameraTransports()
 	for i := range c.Cameras {
-		if _, err := fm.AddCamera(farm.CameraSpec{ID: CameraID(i), Clip: made[i%len(made)].Dir}); err != nil {
+		if _, err := fm.AddCamera(farm.CameraSpec{ID: CameraID(i), Clip: made[i%len(made)].Dir, Transport: transport[CameraID(i)]}); err != nil {
 			return err
 		}
 	}

@@ -47,6 +47,7 @@ type assembly struct {
 	regions     []*region // the regional clusters, none in a direct run
 	onvif       *onvif.Server
 	extEndpoint *wire.EventsEndpoint // where the external device posts, when a cluster runs
+	camLink     *cameraLink          // the devices' namespace (--netns with a camera link), links.go
 	mu          sync.Mutex
 	wg          sync.WaitGroup
 	closed      bool
@@ -209,7 +210,7 @@ func (a *assembly) closeInputs() error {
 		a.res.TruthErrors = a.nsink.Errors()
 		a.nsink = nil
 	}
-	return err
+	return errors.Join(err, a.closeCameraLink())
 }
 
 // closeAll is the deferred clean-up of a run that failed or was interrupted before finish.

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/scenarios"
+	"github.com/trafficsim/trafficsim/sim/device"
+	"github.com/trafficsim/trafficsim/sim/farm"
 	"github.com/trafficsim/trafficsim/sim/netem"
 )
 
@@ -25,12 +27,20 @@ type Links struct {
 	NetNS bool
 	// Uplink shapes each cluster's uplink, both ways [the scenario's deployment.uplink; none].
 	Uplink *scenarios.Link
+	// CameraLink, with NetNS, puts the reference devices' RTSP pulls behind one shaped veth:
+	// the farm listens on its host end, the cameras the devices pull send RTP over UDP (so a
+	// lost packet is lost, not retransmitted) and the devices' sockets are made in the
+	// namespace; both ways shaped alike [the scenario's deployment.camera_link; none].
+	CameraLink *scenarios.Link
 }
 
 // check resolves the uplink and says why namespaces cannot be used.
 func (l *Links) check(sc *scenarios.Scenario, direct bool) error {
 	if l.Uplink == nil {
 		l.Uplink = sc.Deployment.Uplink
+	}
+	if l.CameraLink == nil {
+		l.CameraLink = sc.Deployment.CameraLink
 	}
 	if !l.NetNS {
 		return nil
@@ -56,6 +66,7 @@ func WireLink(l *scenarios.Link) netem.Link {
 type uplink struct {
 	ns    *netem.Namespace
 	relay *netem.Relay
+	shape string
 }
 
 var nsSeq atomic.Int32
@@ -91,18 +102,100 @@ func (r *region) openUplink(c *resolved, leafURL string) (string, error) {
 		ns.Close()
 		return "", err
 	}
-	r.link = &uplink{ns: ns, relay: relay}
+	r.link = &uplink{ns: ns, relay: relay, shape: link.String()}
 	c.Logf("cluster %s: uplink through namespace %s (%s), shaped %+v", r.ID, ns.Name, ns.PeerIP, link)
 	u.Host = relay.Addr()
 	return u.String(), nil
 }
 
-// closeLink removes the cluster's relay and namespace (none without --netns).
-func (r *region) closeLink() error {
+// LinkStats say what the shaped links of a run did (--netns).
+type LinkStats struct {
+	Uplink        string // each cluster's uplink as shaped, e.g. {mbps: 20, rtt: 40ms, loss: 1%}
+	Uplinks       int    // clusters whose uplink was shaped
+	UplinkDropped int64  // packets the uplinks' loss dropped, both ways, all clusters
+	CameraLink    string // the devices' camera link as shaped
+	// CameraLinkDropped counts the packets the camera link dropped towards the devices (RTP,
+	// RTCP, RTSP), CameraLinkDroppedUp those from them.
+	CameraLinkDropped, CameraLinkDroppedUp int64
+}
+
+// closeLink removes the cluster's relay and namespace (none without --netns), adding what its
+// link dropped to st.
+func (r *region) closeLink(st *LinkStats) error {
 	if r.link == nil {
 		return nil
 	}
-	err := errors.Join(r.link.relay.Close(), r.link.ns.Close())
+	up, down, derr := r.link.ns.Dropped()
+	st.Uplink, st.Uplinks, st.UplinkDropped = r.link.shape, st.Uplinks+1, st.UplinkDropped+up+down
+	err := errors.Join(derr, r.link.relay.Close(), r.link.ns.Close())
 	r.link = nil
 	return err
+}
+
+// cameraLink is the namespace the devices pull the cameras from (--netns with a camera link).
+type cameraLink struct {
+	ns    *netem.Namespace
+	shape string
+}
+
+// openCameraLink makes the devices' namespace and shapes its veth; it returns the address the
+// farm listens on ("" without a camera link). Without the netem qdisc the round trip and jitter
+// cannot be put on UDP packets here: the link keeps its bandwidth and loss, and the log says so.
+func (a *assembly) openCameraLink() (string, error) {
+	c := a.c
+	if !c.NetNS || c.CameraLink == nil {
+		return "", nil
+	}
+	pid := os.Getpid()
+	ns, err := netem.Create(fmt.Sprintf("tsd%d-%d", pid%10000, nsSeq.Add(1)%1000), (pid+128)%256)
+	if err != nil {
+		return "", err
+	}
+	link := WireLink(c.CameraLink)
+	if err := ns.Shape(link, link); err != nil {
+		wire := link
+		wire.RTT, wire.Jitter = 0, 0
+		if err2 := ns.Shape(wire, wire); err2 != nil {
+			ns.Close()
+			return "", errors.Join(err, err2)
+		}
+		c.Logf("camera link: no netem qdisc in this kernel: %v on the veth; round trip %v and jitter %v not applied", wire, link.RTT, link.Jitter)
+	}
+	a.camLink = &cameraLink{ns: ns, shape: link.String()}
+	c.Logf("camera link: the devices pull the cameras through namespace %s (%s), shaped %v", ns.Name, ns.PeerIP, link)
+	return ns.HostIP + ":0", nil
+}
+
+// onCameraLink makes a device's RTSP sockets in the camera link's namespace (none: unchanged).
+func (a *assembly) onCameraLink(cfg device.Config) device.Config {
+	if a.camLink != nil {
+		cfg.DialContext, cfg.ListenPacket = a.camLink.ns.DialContext, a.camLink.ns.ListenPacket
+	}
+	return cfg
+}
+
+// closeCameraLink removes the camera link's namespace, once the devices and farm are closed.
+func (a *assembly) closeCameraLink() error {
+	if a.camLink == nil {
+		return nil
+	}
+	up, down, derr := a.camLink.ns.Dropped()
+	st := &a.res.Links
+	st.CameraLink, st.CameraLinkDropped, st.CameraLinkDroppedUp = a.camLink.shape, down, up
+	err := errors.Join(derr, a.camLink.ns.Close())
+	a.camLink = nil
+	return err
+}
+
+// cameraTransports are the farm transports of the cameras: behind a camera link the cameras
+// the devices pull send RTP over UDP, the others (and every camera without one) the default.
+func (a *assembly) cameraTransports() map[string]string {
+	t := map[string]string{}
+	if a.camLink == nil {
+		return t
+	}
+	for _, id := range a.plan.plainIDs {
+		t[id] = farm.TransportUDP
+	}
+	return t
 }

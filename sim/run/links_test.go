@@ -76,3 +76,42 @@ func TestRunNetNSRefusesADirectRun(t *testing.T) {
 		t.Fatalf("%v, want %q", err, want)
 	}
 }
+
+// TestRunPullsCamerasThroughALossyCameraLink runs two cameras on the reference device, which
+// pulls them (RTP over UDP) through a namespace whose veth loses 2 % of the packets each way:
+// the link drops packets, the device counts at least most of them as RTP packets lost (the
+// rest of the drops are RTCP and RTSP; a starved device loses more in its own socket buffer),
+// and the scorecard says both.
+func TestRunPullsCamerasThroughALossyCameraLink(t *testing.T) {
+	if why := netem.Available(); why != "" {
+		t.Skip(why)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	res, err := run.Run(ctx, run.Config{Scenario: filepath.Join("testdata", "e2e-junction.yaml"), Cameras: 2, SmartShare: -1,
+		Clips: 2, ClipDuration: 8 * time.Second, Duration: 12 * time.Second, Grace: 2 * time.Second,
+		Links: run.Links{NetNS: true, CameraLink: &scenarios.Link{Loss: "2%"}},
+		Out:   filepath.Join(t.TempDir(), "runs"), ID: "camlink", Library: library(t), Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lost int64
+	for _, cs := range res.Device.Cameras {
+		lost += cs.PacketsLost
+	}
+	l := res.Links
+	if l.CameraLink != "{loss: 2%}" || l.CameraLinkDropped == 0 {
+		t.Fatalf("camera link %q dropped %d packets towards the devices", l.CameraLink, l.CameraLinkDropped)
+	}
+	if lost < l.CameraLinkDropped/2 {
+		t.Errorf("the device counts %d RTP packets lost; the link dropped %d towards it", lost, l.CameraLinkDropped)
+	}
+	var card strings.Builder
+	if err := run.WriteScorecard(&card, res); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("camera link      {loss: 2%%}: dropped %d packets towards the devices", l.CameraLinkDropped)
+	if !strings.Contains(card.String(), want) || !strings.Contains(card.String(), fmt.Sprintf("%d RTP packets lost", lost)) {
+		t.Errorf("the scorecard does not show the link's drops and the device's losses:\n%s", card.String())
+	}
+}

@@ -121,7 +121,7 @@ func (a *assembly) closeClusters() error {
 		a.res.Cluster.Forwarded += st.Forwarded
 		a.res.Cluster.Pending += st.Pending
 		a.res.Cluster.ForwardErrors += st.ForwardErrors
-		err = errors.Join(err, r.cluster.Close(), r.closeLink())
+		err = errors.Join(err, r.cluster.Close(), r.closeLink(&a.res.Links))
 		r.cluster = nil
 	}
 	return err

@@ -109,6 +109,7 @@ type Result struct {
 	Center      center.Stats
 	Cluster     ClusterStats   // zero without a cluster; summed over Clusters
 	Clusters    []ClusterStats // per regional cluster
+	Links       LinkStats      // the shaped links of --netns (links.go)
 	FarmStats   []farm.CameraStats
 	ClipTime    time.Duration // time spent making (or finding) clips
 	Interrupted bool          // the context ended before Duration

@@ -78,6 +78,12 @@ func WriteScorecard(w io.Writer, r *Result) error {
 		fmt.Fprintf(w, "reference device %d cameras: %d frames decoded of %d the farm sent, %d RTP packets lost, %d sessions; %d events sent\n",
 			len(r.Device.Cameras), decoded, delivered, lost, connects, r.Device.Sent)
 	}
+	if l := r.Links; l.CameraLink != "" {
+		fmt.Fprintf(w, "camera link      %s: dropped %d packets towards the devices, %d from them\n", l.CameraLink, l.CameraLinkDropped, l.CameraLinkDroppedUp)
+	}
+	if l := r.Links; l.Uplinks > 0 {
+		fmt.Fprintf(w, "uplinks          %d shaped %s: dropped %d packets\n", l.Uplinks, l.Uplink, l.UplinkDropped)
+	}
 	if cl := r.Cluster; cl.Received > 0 || cl.Forwarded > 0 {
 		fmt.Fprintf(w, "regional cluster %d events received, %d forwarded to the center, %d pending, %d forward errors\n", cl.Received, cl.Forwarded, cl.Pending, cl.ForwardErrors)
 	}
