@@ -5,8 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/trafficsim/trafficsim/results/conform"
 	"github.com/trafficsim/trafficsim/results/stats"
@@ -165,5 +170,34 @@ func TestSpeedCheckOnTheSmartcamModel(t *testing.T) {
 	// the expressway cell carries the readings
 	if c := r.Cells[2]; c.Speed == nil || c.Speed.All.Readings != sc.All.Readings {
 		t.Errorf("expressway cell speed %+v", c.Speed)
+	}
+}
+
+// A box that refuses cameras.json, or a command that does not start, fails the cell with what
+// went wrong, never a silent run without the device.
+func TestExternalBoxErrors(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "no room for more cameras", http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	cams := filepath.Join(t.TempDir(), "cameras.json")
+	os.WriteFile(cams, []byte(`{"cameras":[]}`), 0o600)
+	b := &externalBox{x: &External{URL: srv.URL}, dir: t.TempDir(), logf: t.Logf}
+	b.start(cams)
+	want := "external device at " + srv.URL + " answered cameras.json with 503 Service Unavailable: no room for more cameras"
+	if err := b.stop(); err == nil || err.Error() != want {
+		t.Errorf("refused: %v\nwant %s", err, want)
+	}
+	b = &externalBox{x: &External{Command: []string{"/nonexistent/box", "{cameras}"}}, dir: t.TempDir(), logf: t.Logf}
+	b.start(cams)
+	if err := b.stop(); err == nil || err.Error() != "external device: fork/exec /nonexistent/box: no such file or directory" {
+		t.Errorf("no program: %v", err)
+	}
+	// a box that gives up during the cell
+	b = &externalBox{x: &External{Command: []string{"/bin/sh", "-c", "echo giving up; exit 3"}}, dir: t.TempDir(), logf: t.Logf}
+	b.start(cams)
+	time.Sleep(2 * time.Second) // it exits at once; the wait is for a loaded machine
+	if err := b.stop(); err == nil || !strings.HasPrefix(err.Error(), "external device /bin/sh ended during the cell: exit status 3 (see ") {
+		t.Errorf("gave up: %v", err)
 	}
 }

@@ -66,7 +66,7 @@ func TestHashedEventIDIsStable(t *testing.T) {
 
 func TestJSONMapping(t *testing.T) {
 	v := mustVendor(t, "acme.yaml")
-	const ok = `{"id":"e1","cam":"cam-002","violation":{"kind":"SPEED"},"ts":1796523302250,"anpr":{"plate":"51F-999.99"},"vehicle":"Moto","score":88,"bbox":[10,20,110,220]}`
+	const ok = `{"id":"e1","cam":"cam-002","violation":{"kind":"SPEED"},"ts":1796523302250,"anpr":{"plate":"51F-999.99"},"vehicle":"Moto","score":88,"bbox":[10,20,110,220],"speed":97.4}`
 	evs, err := v.Map("application/json", []byte(ok))
 	if err != nil {
 		t.Fatal(err)
@@ -74,6 +74,9 @@ func TestJSONMapping(t *testing.T) {
 	e := evs[0]
 	want := wire.Event{EventID: "e1", CameraID: "cam-002", Type: wire.Speeding, Time: time.UnixMilli(1796523302250).UTC(),
 		Plate: "51F-999.99", VehicleClass: wire.Motorbike, Confidence: 0.88, Box: &wire.Box{10, 20, 110, 220}, Source: "acme-box-1"}
+	if e.SpeedKmh != 97.4 {
+		t.Errorf("speed %v, want 97.4 km/h", e.SpeedKmh)
+	}
 	if e.EventID != want.EventID || e.CameraID != want.CameraID || e.Type != want.Type || !e.Time.Equal(want.Time) ||
 		e.Plate != want.Plate || e.VehicleClass != want.VehicleClass || e.Confidence != want.Confidence || *e.Box != *want.Box || e.Source != want.Source {
 		t.Errorf("got %+v\nwant %+v", e, want)
@@ -98,6 +101,8 @@ func TestUnmappableInputIsRefused(t *testing.T) {
 		{"bad time", acme, `{"id":"e1","cam":"c","violation":{"kind":"RED"},"ts":"noon"}`, `acme: time: "noon" is not a positive Unix time`},
 		{"bad confidence", acme, `{"id":"e1","cam":"c","violation":{"kind":"RED"},"ts":1,"score":"high"}`, `acme: confidence: "high" is not a number`},
 		{"confidence out of range", acme, `{"id":"e1","cam":"c","violation":{"kind":"RED"},"ts":1,"score":180}`, `acme: confidence: must be within 0..1`},
+		{"speed not a number", acme, `{"id":"e1","cam":"c","violation":{"kind":"SPEED"},"ts":1,"speed":"fast"}`, `acme: speed_kmh: fast is not a number`},
+		{"speed beyond any road", acme, `{"id":"e1","cam":"c","violation":{"kind":"SPEED"},"ts":1,"speed":1200}`, `acme: speed_kmh: must be within 0..400 km/h (0: not measured)`},
 		{"bad box", acme, `{"id":"e1","cam":"c","violation":{"kind":"RED"},"ts":1,"bbox":[1,2]}`, `acme: box: path "bbox" holds a list, want [x0, y0, x1, y1]`},
 		{"inverted box", acme, `{"id":"e1","cam":"c","violation":{"kind":"RED"},"ts":1,"bbox":[9,9,1,1]}`, `acme: box: must be [x0, y0, x1, y1] with x1 > x0 and y1 > y0`},
 		{"empty list", acme, `[]`, `acme: no event in the payload`},

@@ -76,6 +76,8 @@ type Fields struct {
 	Confidence   string `yaml:"confidence"`
 	// Box is the path of [x0, y0, x1, y1] in image pixels.
 	Box string `yaml:"box"`
+	// SpeedKmh is the path of the measured speed in km/h (wire.Event.SpeedKmh, #17).
+	SpeedKmh string `yaml:"speed_kmh"`
 	// Events is the path of the list of events when one payload carries several. Default "":
 	// the payload is one event (or a top-level JSON array of them).
 	Events string `yaml:"events"`
@@ -372,6 +374,13 @@ func (v *Vendor) mapOne(it any) (wire.Event, *Error) {
 			}
 			e.Box = &b
 		}
+	}
+	if x, ok := lookup(it, v.Fields.SpeedKmh); v.Fields.SpeedKmh != "" && ok {
+		f, perr := number(x)
+		if perr != nil {
+			return e, bad("speed_kmh", "%v", perr)
+		}
+		e.SpeedKmh = f
 	}
 	e.Source = v.Device
 	return e, nil
