@@ -21,6 +21,7 @@ import (
 // Each case fails a device that lacks its behaviour, with a message that says what is wrong:
 // the reference device with one defect put in.
 func TestTheKitBites(t *testing.T) {
+	t.Parallel() // the cases mostly wait on real time
 	cases := []struct {
 		name, run string
 		d         devicetest.Device

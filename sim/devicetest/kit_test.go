@@ -38,6 +38,7 @@ func TestMain(m *testing.M) {
 // that maps it (sim/cluster/adapt), passes the kit like the reference device: the path a
 // vendor walks with 'trafficsim devicetest --cmd ... --vendor acme.yaml'.
 func TestVendorBoxThroughTheClusterAdapter(t *testing.T) {
+	t.Parallel() // the cases mostly wait on real time
 	v, err := adapt.LoadVendor([]byte(acmeYAML))
 	if err != nil {
 		t.Fatal(err)
