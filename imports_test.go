@@ -69,13 +69,6 @@ var importRules = []importRule{
 		func(d string) bool { return under(d, "xk6-traffic") }},
 }
 
-// pendingTests are test builds known to break a rule, each with the issue that removes it.
-var pendingTests = map[string]string{
-	// #19 (device branch) owns sim/device/detect this session: its rider-stack tests render
-	// frames; they move to recorded clips there.
-	mod + "/sim/device/detect": "#19",
-}
-
 // TestImportRules checks every rule on the build of every package and, for rules with tests
 // set, on its test build (go list -test: the package recompiled with its _test.go files, and
 // its external _test package).
@@ -112,10 +105,6 @@ func TestImportRules(t *testing.T) {
 					continue
 				}
 				if isTest {
-					if issue, ok := pendingTests[pkg]; ok {
-						t.Logf("pending %s: %s tests import %s (%s)", issue, pkg, d, r.name)
-						continue
-					}
 					t.Errorf("%s: tests of %s import %s", r.name, pkg, d)
 					continue
 				}

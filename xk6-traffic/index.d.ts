@@ -5,14 +5,18 @@ export interface Status {
   elapsed: string;
   paused: boolean;
   cameras: number;
+  /** probe readers running (plans with reader scenarios) */
+  readers?: number;
   scenarios: Record<string, ScenarioView>;
 }
 
 export interface ScenarioView {
-  executor: 'ramping-cameras' | 'constant-cameras' | 'externally-controlled';
+  executor: 'ramping-cameras' | 'constant-cameras' | 'externally-controlled' | 'ramping-readers' | 'constant-reader-rate';
   cameras: number;
   online: string[];
   leases: number;
+  /** probe readers running (reader scenarios) */
+  readers?: number;
   /** set by PATCH /v1/status {cameras} */
   fixed?: number;
 }
@@ -45,7 +49,8 @@ export interface MetricSummary {
 export type MetricName =
   | 'cameras' | 'readers' | 'latency' | 'time_error' | 'detected' | 'f1' | 'precision' | 'recall'
   | 'plate_accuracy' | 'events' | 'frames_delivered' | 'frames_lost' | 'farm_lateness' | 'decode_fps'
-  | 'packets_lost' | 'device_pending' | 'cluster_pending' | 'center_ingest_errors' | 'harness_cpu';
+  | 'packets_lost' | 'device_pending' | 'cluster_pending' | 'center_ingest_errors' | 'harness_cpu'
+  | 'reader_frames' | 'reader_packets_lost' | 'reader_lateness' | 'reader_failures';
 
 export interface ControlOptions {
   /** k6 request timeout, default '5s' */

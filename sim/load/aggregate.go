@@ -59,7 +59,7 @@ func (r *runner) sample(now time.Time, score bool) {
 					add(mLateness, (lateTotal-p.lateTotal)/float64(df)/1e6, cam)
 				}
 			}
-			if sc.s.Device == "reference" {
+			if sc.s.Device == "reference" && !sc.smartCam(fs.ID) { // a smart camera has no reader
 				add(mFramesSent, float64(dc.Frames-p.decoded), cam)
 				if !warming {
 					add(mDecodeFPS, float64(dc.Frames-p.decoded), map[string]string{"camera": fs.ID})
@@ -68,32 +68,28 @@ func (r *runner) sample(now time.Time, score bool) {
 				add(mFramesSent, float64(fs.Frames-p.frames), cam)
 			}
 			add(mFramesLost, float64(fs.Skipped-p.skipped), map[string]string{"camera": fs.ID})
-			if sc.s.Device == "reference" {
+			if sc.s.Device == "reference" && !sc.smartCam(fs.ID) {
 				add(mPacketsLost, float64(dc.PacketsLost-p.lost), map[string]string{"camera": fs.ID})
 			}
 			r.prev[fs.ID] = camPrev{frames: fs.Frames, skipped: fs.Skipped, lost: dc.PacketsLost, decoded: dc.Frames, lateTotal: lateTotal}
 		}
 	}
 	add(mPending, float64(pendingAll), nil)
-	// totals of gauges kept per scenario: for thresholds and the summary, not outputs (a sum
-	// over the scenario series would count them twice)
-	totals := []Sample{{Metric: mCameras.Name, Value: float64(online), Time: now}}
 	r.sampleReaders(add)
-	if len(r.readers) > 0 {
-		totals = append(totals, Sample{Metric: mReaders.Name, Value: float64(r.readerCount()), Time: now})
-	}
-	totals = append(totals, Sample{Metric: mClusterPending.Name, Value: r.sampleClusters(add), Time: now})
+	r.clusterPending = r.sampleClusters(add)
 	if cpu := processCPU(); r.prevCPU > 0 {
 		add(mCPU, (cpu - r.prevCPU).Seconds(), nil)
 		r.prevCPU = cpu
 	} else {
 		r.prevCPU = cpu
 	}
-	cs := r.cen.Stats()
-	add(mEvents, float64(cs.EventsAccepted-r.prevCen.EventsAccepted), nil)
-	add(mIngestErrors, float64(cs.Refused-r.prevCen.Refused), nil)
-	r.prevCen = cs
-	if score {
+	if r.cen != nil { // a shard has no center
+		cs := r.cen.Stats()
+		add(mEvents, float64(cs.EventsAccepted-r.prevCen.EventsAccepted), nil)
+		add(mIngestErrors, float64(cs.Refused-r.prevCen.Refused), nil)
+		r.prevCen = cs
+	}
+	if score && r.live != nil {
 		sc := r.live.Score(now)
 		gauges := func(m results.Metrics, tags map[string]string) {
 			add(mF1, m.F1, tags)
@@ -129,9 +125,8 @@ func (r *runner) sample(now time.Time, score bool) {
 			r.cfg.Logf("load: output %s: %v", o.Name(), err)
 		}
 	}
-	for _, t := range totals {
-		t.Tags = map[string]string{}
-		r.feed(t)
+	if r.publish != nil {
+		r.publish(ss)
 	}
 }
 
@@ -204,12 +199,26 @@ func (r *runner) feed(s Sample) {
 	sa[s.Metric].Add(s.Value)
 }
 
+// feedTotals feeds the untagged totals of the gauges sampled per scenario (cameras, readers,
+// cluster_pending) to the thresholds and the summary; outputs have the per-scenario series only,
+// whose sum would count them twice.
+func (r *runner) feedTotals(now time.Time, online, readers int) {
+	totals := []Sample{{Metric: mCameras.Name, Value: float64(online)}, {Metric: mClusterPending.Name, Value: r.clusterPending}}
+	if len(r.readers) > 0 {
+		totals = append(totals, Sample{Metric: mReaders.Name, Value: float64(readers)})
+	}
+	for _, t := range totals {
+		t.Tags, t.Time = map[string]string{}, now
+		r.feed(t)
+	}
+}
+
 // judge evaluates every threshold over the whole run so far; it returns why to abort, or "".
 func (r *runner) judge(now time.Time, el time.Duration) string {
-	online := r.onlineCount()
-	readers := r.readerCount()
+	online, readers := r.onlineCount(), r.readerCount()
+	r.feedTotals(now, online, readers)
 	stage, _, _ := r.stageAt(now)
-	why := ""
+	why := r.operatorAbort()
 	for _, j := range r.judged {
 		if j.total.Count() == 0 {
 			continue

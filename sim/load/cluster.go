@@ -48,6 +48,9 @@ func (r *runner) startCluster(ctx context.Context, sc *scen) error {
 	if sc.s.Via != "cluster" {
 		return nil
 	}
+	if r.cen == nil {
+		return fmt.Errorf("load: scenario %s: via: cluster needs the center in this process", sc.s.Name)
+	}
 	id := clusterID(sc.s.Name)
 	tokens := map[string]string{}
 	for _, g := range sc.groups {

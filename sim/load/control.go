@@ -13,7 +13,7 @@ import (
 
 // The control API (what other load tools drive, e.g. k6 with xk6-traffic):
 //
-//	GET   /v1/status              {elapsed, paused, cameras, scenarios:{name:{cameras, online, leases}}}
+//	GET   /v1/status              {elapsed, paused, cameras, readers, scenarios:{name:{cameras, online, leases, readers}}}
 //	PATCH /v1/status              {"paused": true|false, "cameras": N, "scenario": "name"}
 //	                              cameras fixes a scenario's count (negative: back to its stages)
 //	PUT   /v1/cameras/{id}?ttl=3s a lease: the camera stays online while renewed (max 5m)
@@ -27,6 +27,7 @@ type Status struct {
 	Elapsed   string                  `json:"elapsed"`
 	Paused    bool                    `json:"paused"`
 	Cameras   int                     `json:"cameras"`
+	Readers   int                     `json:"readers,omitempty"` // probe readers running
 	Scenarios map[string]ScenarioView `json:"scenarios"`
 }
 
@@ -36,7 +37,8 @@ type ScenarioView struct {
 	Cameras  int      `json:"cameras"`
 	Online   []string `json:"online"`
 	Leases   int      `json:"leases"`
-	Fixed    *int     `json:"fixed,omitempty"` // set by PATCH
+	Readers  int      `json:"readers,omitempty"` // reader scenarios
+	Fixed    *int     `json:"fixed,omitempty"`   // set by PATCH
 }
 
 // StatusPatch is the body of PATCH /v1/status.
@@ -44,6 +46,7 @@ type StatusPatch struct {
 	Paused   *bool  `json:"paused,omitempty"`
 	Cameras  *int   `json:"cameras,omitempty"`
 	Scenario string `json:"scenario,omitempty"` // [the first camera scenario]
+	Abort    string `json:"abort,omitempty"`    // stop the run now, for this reason (shards too)
 }
 
 // MaxLease is the longest lease a PUT may ask for.
@@ -109,6 +112,7 @@ func (r *runner) controlHandler() http.Handler {
 		r.mu.Unlock()
 		w.WriteHeader(http.StatusNoContent)
 	})
+	mux.HandleFunc("GET /v1/shards", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, r.shardsView()) })
 	mux.HandleFunc("GET /v1/metrics", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, r.metricsView()) })
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		got, _ := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
@@ -139,6 +143,11 @@ func (r *runner) status() Status {
 		st.Cameras += len(ids)
 		st.Scenarios[sc.s.Name] = ScenarioView{Executor: sc.s.Executor, Cameras: len(ids), Online: ids, Leases: leases[sc.s.Name], Fixed: fixed[sc.s.Name]}
 	}
+	for _, rs := range r.readers {
+		n := rs.swarm.Readers()
+		st.Readers += n
+		st.Scenarios[rs.s.Name] = ScenarioView{Executor: rs.s.Executor, Readers: n}
+	}
 	return st
 }
 
@@ -152,6 +161,9 @@ func (r *runner) patch(p StatusPatch) error {
 		if *p.Cameras > sc.s.maxCameras() {
 			return fmt.Errorf("cameras %d: the scenario %s takes at most %d (maxCameras)", *p.Cameras, sc.s.Name, sc.s.maxCameras())
 		}
+	}
+	if err := r.patchAbort(p); err != nil {
+		return err
 	}
 	r.mu.Lock()
 	if p.Paused != nil && *p.Paused != r.paused {

@@ -3,6 +3,8 @@ package load
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -144,9 +146,29 @@ thresholds:
   reader_failures: ["count==0"]
   reader_lateness: ["p(95)<0"]
 `)
-	res, err := Run(context.Background(), Config{Plan: p, WarmUp: time.Second, Logf: t.Logf})
+	var status Status
+	var statusErr error
+	cfg := Config{Plan: p, WarmUp: time.Second, Logf: t.Logf}
+	cfg.OnStart = func(url, token, _ string) {
+		go func() {
+			time.Sleep(2 * time.Second) // the swarm runs 2 readers, then 4
+			req, _ := http.NewRequest("GET", url+"/v1/status", nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				statusErr = err
+				return
+			}
+			defer resp.Body.Close()
+			statusErr = json.NewDecoder(resp.Body).Decode(&status)
+		}()
+	}
+	res, err := Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if sw := status.Scenarios["swarm"]; statusErr != nil || sw.Executor != RampingReaders || sw.Readers < 2 || status.Readers < sw.Readers || status.Cameras != 2 {
+		t.Errorf("GET /v1/status: %+v, %v", status, statusErr)
 	}
 	var lateness ThresholdResult
 	for _, tr := range res.Thresholds {

@@ -11,6 +11,7 @@ import (
 	"github.com/trafficsim/trafficsim/sim/cluster"
 	"github.com/trafficsim/trafficsim/sim/device"
 	"github.com/trafficsim/trafficsim/sim/farm"
+	"github.com/trafficsim/trafficsim/sim/smartcam"
 	"github.com/trafficsim/trafficsim/wire"
 )
 
@@ -24,10 +25,9 @@ type scen struct {
 	farm   *farm.Farm
 	sink   *warmSink
 	groups []*group
-	// cl is the regional cluster the devices post to (via: cluster), nil when they post to
-	// the center; leafPass is its leaf node password at the center
-	cl       *cluster.Cluster
-	leafPass string
+	// smart cameras of the scenario (smartShare), and how to stop them
+	fleet     *smartcam.Fleet
+	fleetStop context.CancelFunc
 
 	// guarded by r.mu (the control API sets them)
 	override   int
@@ -38,6 +38,11 @@ type scen struct {
 	online map[string]*camState
 	order  []string // online ids in the order added
 	next   int      // clips are given round-robin
+
+	// cl is the regional cluster the devices post to (via: cluster), nil when they post to
+	// the center; leafPass is its leaf node password at the center
+	cl       *cluster.Cluster
+	leafPass string
 }
 
 type camState struct {
@@ -145,7 +150,7 @@ func (sc *scen) setOnline(ids []string) bool {
 				continue
 			}
 			cs := &camState{cal: cal, since: sc.r.now()}
-			if g := sc.room(); g != nil {
+			if g := sc.room(); g != nil && !sc.smartCam(cal.ID) {
 				cs.group = g
 				g.cams = append(g.cams, cal.ID)
 				changed[g] = true
@@ -205,6 +210,9 @@ func (sc *scen) tell(g *group) {
 }
 
 func (sc *scen) close() {
+	if sc.fleetStop != nil {
+		sc.fleetStop()
+	}
 	if sc.farm != nil {
 		sc.farm.Close()
 	}

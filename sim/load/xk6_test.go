@@ -5,9 +5,28 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
+
+// The type definitions name every metric a run reports (metrics.go declares them).
+func TestXk6TrafficTypesNameEveryMetric(t *testing.T) {
+	b, err := os.ReadFile("../../xk6-traffic/index.d.ts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, union, _ := strings.Cut(string(b), "export type MetricName =")
+	union, _, _ = strings.Cut(union, ";")
+	var names []string
+	for _, m := range regexp.MustCompile(`'([a-z_0-9]+)'`).FindAllStringSubmatch(union, -1) {
+		names = append(names, m[1])
+	}
+	slices.Sort(names)
+	if want := MetricNames(); !slices.Equal(names, want) {
+		t.Errorf("index.d.ts MetricName = %v\nwant %v", names, want)
+	}
+}
 
 var jsImport = regexp.MustCompile(`(?m)^\s*import\s[^'"]*['"]([^'"]+)['"]`)
 
