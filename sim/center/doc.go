@@ -26,6 +26,12 @@
 // de-duplication sets and the score, so a center killed at any moment loses nothing it
 // acknowledged.
 //
+// Received times come from one clock, Config.TimeNow, on both transports: an HTTP request's
+// is stored with it in the log; a NATS event's is logged (a record of its stream sequence,
+// not waited for) when the center takes the message, so a restart that reads the stream again
+// hands the Scorer and Recorder the same time. A message whose time never reached the log (the
+// center died in between) gets JetStream's store time.
+//
 // Over NATS a message does not carry its publisher's identity. With Config.Cameras set, each
 // device's NATS user may publish only on traffic.events.<camera> of its own cameras (server
 // permissions), so the subject names the sender and an event whose source is not the camera's

@@ -14,6 +14,10 @@ func TestConformance(t *testing.T) {
 	if os.Getenv("DEVICETEST_REFERENCE") != "" {
 		os.Exit(devicetest.ChildMain(devicetest.Reference(nil)))
 	}
+	if raceEnabled {
+		t.Skip("the race detector slows the device below real time; the kit judges it in real time")
+	}
+	t.Parallel() // the cases mostly wait on real time
 	box := devicetest.Command{Argv: []string{os.Args[0], "-test.run=^TestConformance$"}, Env: []string{"DEVICETEST_REFERENCE=1"}}
 	devicetest.Run(t, box, devicetest.Options{})
 }

@@ -38,6 +38,10 @@ func TestMain(m *testing.M) {
 // that maps it (sim/cluster/adapt), passes the kit like the reference device: the path a
 // vendor walks with 'trafficsim devicetest --cmd ... --vendor acme.yaml'.
 func TestVendorBoxThroughTheClusterAdapter(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector slows the device below real time; the kit judges it in real time")
+	}
+	t.Parallel() // the cases mostly wait on real time
 	v, err := adapt.LoadVendor([]byte(acmeYAML))
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,7 @@
+//go:build race
+
+package device_test
+
+// raceEnabled: the race detector slows the detector below real time, so the conformance kit,
+// which judges a device playing cameras in real time, is skipped under -race.
+const raceEnabled = true
