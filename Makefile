@@ -7,7 +7,7 @@ GO ?= go
 GOTAGS = $(shell pkg-config --exists x264 2>/dev/null && echo extlib,pkgconfig)
 GOFLAGS_TAGS = -tags '$(GOTAGS)'
 
-.PHONY: help setup demo test check bench bench-farm bench-accuracy fuzz build bench-fresh
+.PHONY: help setup demo test check bench bench-farm bench-farm-2500 bench-accuracy fuzz build bench-fresh
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -62,3 +62,10 @@ knee: build ## ramp the reference device to its knee (examples/plans/knee.yaml; 
 
 readers: build ## ramp probe readers on the farm until lateness breaks (examples/plans/readers.yaml; exit 99 when it breaks)
 	bin/trafficsim load examples/plans/readers.yaml --summary-export runs/readers.json
+
+bench-shards: setup ## a sharded load run: 4 shard processes in network namespaces, thresholds judged at the coordinator (docs/bench/scale.md; root)
+	TRAFFICSIM_BENCH_SHARDS=$${SHARDS:-4x400x60s} $(GO) test $(GOFLAGS_TAGS) ./cmd/trafficsim -run '^TestShardedLoadBench$$' -count=1 -timeout 40m -v
+
+bench-farm-2500: setup ## the farm's second target, 2,500 x 0.5 Mbps in real time, both paths, farm CPU profile in bin/farm-2500.cpu.prof (docs/bench/farm.md)
+	$(GO) test $(GOFLAGS_TAGS) -c -o bin/farm.test ./sim/farm
+	TRAFFICSIM_BENCH_FARM=2500x500 TRAFFICSIM_BENCH_SECONDS=20 TRAFFICSIM_BENCH_SWARM_CPUS=1 taskset -c 0 bin/farm.test -test.run '^$$' -test.bench FarmScale -test.benchtime 1x -test.v -test.cpuprofile bin/farm-2500.cpu.prof

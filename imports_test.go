@@ -20,9 +20,10 @@ type importRule struct {
 
 func under(p, dir string) bool { return p == mod+"/"+dir || strings.HasPrefix(p, mod+"/"+dir+"/") }
 
-// testHelper: a package of test fixtures (rendertest, librarytest, devicetest), for tests only.
+// testHelper: a package of test fixtures (rendertest, librarytest), for tests only. The
+// conformance kit sim/devicetest is not one: its own rule lets its command link it.
 func testHelper(p string) bool {
-	return strings.HasPrefix(p, mod+"/") && strings.HasSuffix(p[strings.LastIndex(p, "/")+1:], "test")
+	return strings.HasPrefix(p, mod+"/") && strings.HasSuffix(p[strings.LastIndex(p, "/")+1:], "test") && !under(p, "sim/devicetest")
 }
 
 // importRules keep the flow of docs/architecture.md: the contracts (wire) are the floor, truth
@@ -38,8 +39,8 @@ var importRules = []importRule{
 	{"a device or cluster speaks the contracts, never links the center", false, [2]string{"sim/cluster", "sim/center"},
 		func(p string) bool { return under(p, "sim/device") || under(p, "sim/cluster") },
 		func(d string) bool { return under(d, "sim/center") }},
-	{"device and cluster tests feed recorded clips (synth/library), never the world or the renderer", true, [2]string{"sim/device", "synth/render"},
-		func(p string) bool { return under(p, "sim/device") || under(p, "sim/cluster") },
+	{"device and cluster tests and the conformance kit feed recorded clips (synth/library), never the world or the renderer", true, [2]string{"sim/devicetest", "synth/render"},
+		func(p string) bool { return under(p, "sim/device") || under(p, "sim/cluster") || under(p, "sim/devicetest") },
 		func(d string) bool {
 			return under(d, "synth/world") || under(d, "synth/render") || under(d, "synth/clips") || under(d, "scenarios")
 		}},
@@ -60,16 +61,12 @@ var importRules = []importRule{
 	{"test fixtures are never linked into a program or library", false, [2]string{"cmd/trafficsim", "synth/render/rendertest"},
 		func(p string) bool { return !testHelper(p) },
 		testHelper},
+	{"the conformance kit is linked by tests and by its command (trafficsim devicetest) only", false, [2]string{"sim/run", "sim/devicetest"},
+		func(p string) bool { return !under(p, "sim/devicetest") && !under(p, "cmd/trafficsim") },
+		func(d string) bool { return under(d, "sim/devicetest") }},
 	{"sim and results never import the k6 extension", true, [2]string{"sim/run", "xk6-traffic"},
 		func(p string) bool { return under(p, "sim") || under(p, "results") },
 		func(d string) bool { return under(d, "xk6-traffic") }},
-}
-
-// pendingTests are test builds known to break a rule, each with the issue that removes it.
-var pendingTests = map[string]string{
-	// #19 (device branch) owns sim/device/detect this session: its rider-stack tests render
-	// frames; they move to recorded clips there.
-	mod + "/sim/device/detect": "#19",
 }
 
 // TestImportRules checks every rule on the build of every package and, for rules with tests
@@ -108,10 +105,6 @@ func TestImportRules(t *testing.T) {
 					continue
 				}
 				if isTest {
-					if issue, ok := pendingTests[pkg]; ok {
-						t.Logf("pending %s: %s tests import %s (%s)", issue, pkg, d, r.name)
-						continue
-					}
 					t.Errorf("%s: tests of %s import %s", r.name, pkg, d)
 					continue
 				}

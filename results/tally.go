@@ -37,6 +37,9 @@ type Score struct {
 	ByCondition map[string]Metrics `json:"by_condition"`
 	// Delivery is the frames the farm delivered to the device, per camera (wire.Delivery).
 	Delivery map[string]Delivery `json:"delivery,omitempty"`
+	// NotJudged is, per camera, what the device declined to judge (from the device's own
+	// counters, where it reports them; see NotJudged).
+	NotJudged map[string]NotJudged `json:"not_judged,omitempty"`
 }
 
 // Metrics are the counts and rates of one slice of a run.

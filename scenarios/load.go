@@ -789,5 +789,7 @@ func validate(s *Scenario) []fieldError {
 	if d.Clusters < 1 || d.Clusters > 10000 {
 		bad("deployment.clusters", "must be between 1 and 10000 (got %d)", d.Clusters)
 	}
+	validateLink("deployment.uplink", d.Uplink, bad)
+	validateLink("deployment.camera_link", d.CameraLink, bad)
 	return errs
 }

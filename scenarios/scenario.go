@@ -255,6 +255,12 @@ type Deployment struct {
 	SmartShare       float64 `yaml:"smart_share"`        // share of cameras with on-board analysis, default 0
 	CamerasPerDevice int     `yaml:"cameras_per_device"` // default 8
 	Clusters         int     `yaml:"clusters"`           // default 1
+	// Uplink shapes each regional cluster's link to the center when a run puts the clusters in
+	// network namespaces (trafficsim run --netns); default none (loopback).
+	Uplink *Link `yaml:"uplink"`
+	// CameraLink shapes the wire between the cameras and the device that pulls them when the
+	// device runs in a network namespace; default none.
+	CameraLink *Link `yaml:"camera_link"`
 }
 
 // SeedOr is the seed a clip or run of this scenario uses: seed, or when it is 0 the scenario's

@@ -284,7 +284,8 @@ func conformityPlan(_ context.Context, args []string) error {
 	minutes := fs.Duration("measure", 5*time.Minute, "simulated time per scenario to measure its truths per camera-minute")
 	names := fs.String("scenarios", strings.Join(scenarios.Names(), ","), "scenarios to measure")
 	from := fs.String("from", "", "a run folder: plan at its measured values (and say what decides each check)")
-	assume := fs.String("assume", "", "measured values, e.g. f1.speeding=0.8,plate_accuracy.night=0.85 (override --from)")
+	assume := fs.String("assume", "", "measured values, e.g. f1.speeding=0.8,plate_accuracy.night=0.85,speed=0.97 (speed: share of speed readings within tolerance; override --from)")
+	speedLimit := fs.Float64("speed-within", 0.95, "share of speed readings that must be within tolerance (the suite's speed.within)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -317,7 +318,7 @@ func conformityPlan(_ context.Context, args []string) error {
 		}
 		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
 		x, err := strconv.ParseFloat(v, 64)
-		if !ok || err != nil || x < 0 || x > 1 || !conform.IsRate(k) {
+		if !ok || err != nil || x < 0 || x > 1 || !conform.IsRate(k) && k != "speed" {
 			return fmt.Errorf("--assume %q: want rate=value with a value from 0 to 1", kv)
 		}
 		vals[k] = x
@@ -330,5 +331,6 @@ func conformityPlan(_ context.Context, args []string) error {
 		}
 		rates = append(rates, r)
 	}
-	return suite.WritePlan(os.Stdout, suite.Plan(prof, rates, *width, *recall, vals), rates, *width)
+	rows := append(suite.Plan(prof, rates, *width, *recall, vals), suite.PlanSpeed(rates, *width, *recall, vals["speed"], *speedLimit)...)
+	return suite.WritePlan(os.Stdout, rows, rates, *width)
 }

@@ -26,6 +26,7 @@ type loadFlags struct {
 	plan, id, summary, control, token string
 	outs                              []string
 	quiet                             bool
+	sh                                shardFlags // load_shard.go
 }
 
 func parseLoad(args []string, out io.Writer) (f loadFlags, err error) {
@@ -40,6 +41,7 @@ func parseLoad(args []string, out io.Writer) (f loadFlags, err error) {
 		return nil
 	})
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress")
+	f.sh.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: trafficsim load [flags] PLAN.yaml   (exit 99: a threshold failed; 2: bad usage)")
 		fs.PrintDefaults()
@@ -88,6 +90,10 @@ func runLoad(ctx context.Context, args []string) error {
 	}
 	logger := log.New(os.Stderr, "", log.Ltime)
 	cfg := load.Config{Plan: plan, ID: f.id, Outputs: outs, Control: f.control, ControlToken: f.token, Logf: logger.Printf}
+	if err := f.sh.apply(&cfg, logger); err != nil {
+		fmt.Fprintln(os.Stderr, "trafficsim:", err)
+		return exitError(2)
+	}
 	cfg.OnStart = func(url, token, cj string) {
 		logger.Printf("load: control API %s (Authorization: Bearer %s)", url, token)
 		if cj != "" {
@@ -110,6 +116,7 @@ func runLoad(ctx context.Context, args []string) error {
 		return err
 	}
 	load.WriteSummary(os.Stdout, plan, res)
+	load.WriteShards(os.Stdout, res)
 	if f.summary != "" {
 		if err := load.WriteSummaryExport(f.summary, res); err != nil {
 			return err
@@ -118,7 +125,7 @@ func runLoad(ctx context.Context, args []string) error {
 	if !res.Passed() {
 		return exitError(load.ExitThresholds)
 	}
-	return nil
+	return res.ShardProblem()
 }
 
 // progress shows mpb bars on a terminal (the run and the stage), plain lines otherwise.

@@ -48,6 +48,7 @@ func parseRun(args []string, out io.Writer) (cfg simrun.Config, gate bool, err e
 	fs.Var(&vendors, "vendor", "the external box's event mapping (YAML, docs/vendors.md), repeatable")
 	fs.StringVar(&cfg.MQTTListen, "mqtt-listen", "", "MQTT listener of the regional cluster for the vendors' topics")
 	fs.BoolVar(&gate, "gate", false, "exit 1 when a conformity check fails")
+	linkFlags(fs, &cfg.Links)
 	fs.String("plan", "", "play a load plan instead, same as trafficsim load PLAN.yaml (load's flags follow)")
 	fs.Func("ui", "serve the live wall of cameras on this address (host:port), e.g. 127.0.0.1:8168", func(a string) error { cfg.OnPlay = uiHook(a); return nil })
 	fs.Usage = func() {

@@ -18,7 +18,9 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	removeShardLib()
+	os.Exit(code)
 }
 
 // trafficsim runs this test binary as trafficsim with args; it returns the exit code and

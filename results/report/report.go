@@ -100,8 +100,9 @@ type view struct {
 	Notes              []string
 	TimelineNote       string
 	CameraNote         string
-	Clusters           []tableRow // per regional cluster (clusters.go); Frames holds the camera count
-	Moments            []moment   // misses and false alarms, linked to trafficsim viz
+	Clusters           []tableRow      // per regional cluster (clusters.go); Frames holds the camera count
+	NotJudged          *notJudgedTable // what the device declined to judge (notjudged.go)
+	Moments            []moment        // misses and false alarms, linked to trafficsim viz
 	MoreMoments        int
 }
 
@@ -293,6 +294,7 @@ func build(in *Input) *view {
 		v.Conds = append(v.Conds, row(c, s.ByCondition[c], nil))
 	}
 	v.Clusters = clusterRows(in)
+	v.NotJudged = notJudgedRows(s)
 	charts(v, in, dur)
 	if len(in.Record.Truncated) > 0 {
 		v.Notes = append(v.Notes, "The last line of "+strings.Join(in.Record.Truncated, ", ")+" was cut short (the writer stopped mid-line) and was skipped.")

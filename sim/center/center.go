@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -122,9 +123,11 @@ type Config struct {
 	// SyncEach fsyncs every request on its own instead of group commit: the plain approach,
 	// for benchmark ratios. Default false.
 	SyncEach bool
-	// TimeNow is the clock for the received time of HTTP requests and for GET /v1/score.
-	// Default time.Now. (A NATS message's received time is JetStream's store time, so it is
-	// the same when the stream is read again after a restart.)
+	// TimeNow is the one clock of received times, for HTTP requests and NATS messages alike,
+	// and of GET /v1/score. Default time.Now. A NATS event's received time is logged
+	// (events.log) when the center takes the message, so reading the stream again after a
+	// restart gives it back; only a message whose time never reached the log (the center died
+	// first) falls back to JetStream's store time.
 	TimeNow func() time.Time
 
 	logRetry time.Duration             // tests: wal.Options.RetryFor
@@ -149,6 +152,7 @@ const (
 	recTruth    byte = 2 // JSON wire.Violation
 	recFault    byte = 3 // JSON wire.Fault
 	recDelivery byte = 4 // JSON wire.Delivery
+	recNATSRecv byte = 5 // decimal sequence of an EVENTS stream message; Time: when the center took it
 )
 
 // Center is the ingest end of a run. Create with New, then Start; Close stops it.
@@ -163,6 +167,7 @@ type Center struct {
 	mu         sync.Mutex             // guards the seen maps
 	seenEvents map[string]*wal.Commit // eventKey -> the commit that stores it (done once on disk)
 	seenTruth  map[string]*wal.Commit
+	natsRecv   map[uint64]time.Time // EVENTS sequence -> received, read from the log until the stream replays it
 
 	outMu sync.Mutex // serialises Scorer and Recorder calls
 
@@ -248,7 +253,7 @@ func New(cfg Config) (*Center, error) {
 		now = time.Now
 	}
 	c := &Center{cfg: cfg, now: now, devices: devices,
-		seenEvents: map[string]*wal.Commit{}, seenTruth: map[string]*wal.Commit{}}
+		seenEvents: map[string]*wal.Commit{}, seenTruth: map[string]*wal.Commit{}, natsRecv: map[uint64]time.Time{}}
 	c.m = newMetrics(func() wal.Stats {
 		if c.log == nil {
 			return wal.Stats{}
@@ -323,6 +328,13 @@ func (c *Center) replay(r wal.Record) error {
 		}
 		c.seenTruth[it.key] = nil
 		c.deliverTruth(it, false, c.resumed())
+		return nil
+	case recNATSRecv:
+		seq, err := strconv.ParseUint(string(r.Data), 10, 64)
+		if err != nil {
+			return fmt.Errorf("NATS received time: sequence %q: %w", r.Data, err)
+		}
+		c.natsRecv[seq] = r.Time
 		return nil
 	}
 	return fmt.Errorf("unknown record kind %d", r.Kind)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/trafficsim/trafficsim/sim/center/natsbox"
+	"github.com/trafficsim/trafficsim/sim/center/wal"
 	"github.com/trafficsim/trafficsim/wire"
 )
 
@@ -108,8 +110,9 @@ func (c *Center) startNATS(ctx context.Context) error {
 	return nil
 }
 
-// msgHandler handles one stream message; replaying is true for messages stored before Start.
-type msgHandler func(m jetstream.Msg, received time.Time, replaying bool)
+// msgHandler handles one stream message: stored is JetStream's store time, seq its stream
+// sequence; replaying is true for messages stored before Start.
+type msgHandler func(m jetstream.Msg, stored time.Time, seq uint64, replaying bool)
 
 // consume creates the stream if needed and consumes it from the start with an ordered
 // consumer; the returned channel closes once the consumer reaches the stream's last message
@@ -151,7 +154,7 @@ func (c *Center) consume(ctx context.Context, nc *nats.Conn, name, subjects stri
 			return // not a stream message
 		}
 		seq := md.Sequence.Stream
-		h(m, md.Timestamp, seq <= last)
+		h(m, md.Timestamp, seq, seq <= last)
 		handled.Store(seq)
 		if seq >= last && last > 0 {
 			once.Do(func() { close(caught) })
@@ -190,8 +193,26 @@ func (c *Center) refuseNATS(e *wire.RequestError, replaying bool) {
 	c.m.refuse(TransportNATS, e)
 }
 
+// receivedAt is the received time of EVENTS message seq: the center's clock for a new message
+// (logged, not waited for: JetStream already holds the message), the logged time for one
+// read again at Start, JetStream's store time when none was logged.
+func (c *Center) receivedAt(seq uint64, stored time.Time, replaying bool) time.Time {
+	if !replaying {
+		now := c.now()
+		c.log.Append(wal.Record{Kind: recNATSRecv, Time: now, Data: strconv.AppendUint(nil, seq, 10)})
+		return now
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t, ok := c.natsRecv[seq]; ok {
+		delete(c.natsRecv, seq)
+		return t
+	}
+	return stored
+}
+
 // onEventMsg ingests traffic.events.<camera>: one event or an array, JSON.
-func (c *Center) onEventMsg(m jetstream.Msg, received time.Time, replaying bool) {
+func (c *Center) onEventMsg(m jetstream.Msg, stored time.Time, seq uint64, replaying bool) {
 	evs, err := wire.ParseEventsJSON(m.Data())
 	if err != nil {
 		c.refuseNATS(err.(*wire.RequestError), replaying)
@@ -219,7 +240,7 @@ func (c *Center) onEventMsg(m jetstream.Msg, received time.Time, replaying bool)
 			return
 		}
 	}
-	acc, dup := c.acceptStreamed(evs, received, replaying)
+	acc, dup := c.acceptStreamed(evs, c.receivedAt(seq, stored, replaying), replaying)
 	if !replaying {
 		c.accepted.Add(int64(acc))
 		c.duplicate.Add(int64(dup))
@@ -235,7 +256,7 @@ var truthSubjects = []struct {
 }{{wire.TruthSubject + ".", recTruth}, {wire.FaultSubject + ".", recFault}, {wire.DeliverySubject + ".", recDelivery}}
 
 // onTruthMsg ingests truth.violations.<camera>, truth.faults.<camera>, truth.delivery.<camera>.
-func (c *Center) onTruthMsg(m jetstream.Msg, received time.Time, replaying bool) {
+func (c *Center) onTruthMsg(m jetstream.Msg, received time.Time, _ uint64, replaying bool) {
 	var kind byte
 	var camera string
 	for _, s := range truthSubjects {

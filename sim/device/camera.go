@@ -179,8 +179,8 @@ func (d *Device) session(ctx context.Context, cal wire.Calibration, an Analyzer,
 		}
 		if analysed++; analysed%25 == 0 {
 			if jr, ok := an.(judgeReporter); ok {
-				nj := jr.NotJudged()
-				d.camStat(cal.ID, func(s *CameraStats) { s.NotJudged = nj })
+				nj, as := jr.NotJudged(), jr.AnalysedS()
+				d.camStat(cal.ID, func(s *CameraStats) { s.NotJudged, s.AnalysedS = nj, as })
 			}
 		}
 	})

@@ -75,11 +75,14 @@ type CameraStats struct {
 	// because the view did not allow it (dark, no contrast, no signal head seen), for analyzers
 	// that say so (detect.Detector.NotJudged); refreshed every second, replaced, never mutated.
 	NotJudged map[wire.ViolationType]float64 `json:",omitempty"`
+	// AnalysedS is the seconds of video analysed after the analyzer's warm-up, as of NotJudged.
+	AnalysedS float64 `json:",omitempty"`
 }
 
 // judgeReporter is an Analyzer that reports what it declined to judge.
 type judgeReporter interface {
 	NotJudged() map[wire.ViolationType]float64
+	AnalysedS() float64
 }
 
 // Stats are the device's counters.

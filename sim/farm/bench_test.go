@@ -64,6 +64,7 @@ func BenchmarkFarmScale(b *testing.B) {
 				b.ReportMetric(r.mbps, "Mbit/s")
 				b.ReportMetric(r.fps, "fps/reader")
 				b.ReportMetric(r.cpuPerGbit(), "cpu-%/Gbit")
+				b.ReportMetric(r.usPerFrame, "farm-us/frame")
 				results[name] = r
 			})
 		}
@@ -71,8 +72,9 @@ func BenchmarkFarmScale(b *testing.B) {
 		plain, okP := results[fmt.Sprintf("gortsplib/cameras=%d/kbps=%d", n, kbps)]
 		if okF && okP && fast.farmCPU > 0 {
 			b.Logf("%d cameras at %d kbps: gortsplib/fast farm CPU per delivered Gbit/s = %.2f (%.1f vs %.1f %%/Gbit); "+
-				"CPU %.1f%% vs %.1f%% of a core; fps/reader %.1f vs %.1f; p99 %.1f vs %.1f ms",
+				"CPU per frame %.1f vs %.1f us (%.2fx); CPU %.1f%% vs %.1f%% of a core; fps/reader %.1f vs %.1f; p99 %.1f vs %.1f ms",
 				n, kbps, plain.cpuPerGbit()/fast.cpuPerGbit(), plain.cpuPerGbit(), fast.cpuPerGbit(),
+				plain.usPerFrame, fast.usPerFrame, plain.usPerFrame/fast.usPerFrame,
 				plain.farmCPU*100, fast.farmCPU*100, plain.fps, fast.fps, plain.p99, fast.p99)
 		}
 	}
@@ -80,6 +82,7 @@ func BenchmarkFarmScale(b *testing.B) {
 
 type scaleResult struct {
 	farmCPU, swarmCPU, p99, max, mbPerCam, mbps, fps float64
+	usPerFrame                                       float64 // farm CPU per frame delivered: meaningful on a busy machine too
 	lost                                             int64
 }
 
@@ -149,10 +152,15 @@ func scaleRun(b *testing.B, path string, n, kbps int, measure time.Duration) sca
 	if o.Reconnects > 0 || len(o.Errors) > 0 {
 		b.Logf("%s: %d reconnects; sessions ended: %v", path, o.Reconnects, o.Errors)
 	}
+	frames := float64(o.Frames)
+	if frames == 0 {
+		frames = 1
+	}
 	return scaleResult{
-		farmCPU:  (ru1 - ru0).Seconds() / t1.Sub(t0).Seconds(),
-		swarmCPU: swarm,
-		p99:      o.Late.P99, max: o.Late.Max, lost: o.Lost,
+		usPerFrame: (ru1 - ru0).Seconds() * 1e6 / frames,
+		farmCPU:    (ru1 - ru0).Seconds() / t1.Sub(t0).Seconds(),
+		swarmCPU:   swarm,
+		p99:        o.Late.P99, max: o.Late.Max, lost: o.Lost,
 		mbPerCam: float64(rss1-rss0) / 1e6 / float64(n),
 		mbps:     float64(o.Bytes) * 8 / 1e6 / measure.Seconds(),
 		fps:      float64(o.Frames) / float64(max(1, o.Readers)) / measure.Seconds(),

@@ -3,6 +3,7 @@ package farm
 import (
 	"fmt"
 	"net"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,17 +37,22 @@ type udpCamera struct {
 
 func (f *Farm) startUDP() error {
 	rtpPort := f.cfg.UDPPorts
-	var err error
+	// RTP leaves from the RTSP listener's address: a device behind a real link (a veth of a
+	// network namespace, sim/netem) reaches both there
+	host, _, err := net.SplitHostPort(f.cfg.UDPListen)
+	if err != nil || host == "" {
+		host = "127.0.0.1"
+	}
 	for try := 0; try < 20; try++ {
 		if f.cfg.UDPPorts == 0 {
-			rtpPort = freeEvenPort(f)
+			rtpPort = freeEvenPort(f, host)
 		}
 		u := &udpServer{f: f}
 		u.srv = &gortsplib.Server{
 			Handler:        u,
 			RTSPAddress:    f.cfg.UDPListen,
-			UDPRTPAddress:  fmt.Sprintf("127.0.0.1:%d", rtpPort),
-			UDPRTCPAddress: fmt.Sprintf("127.0.0.1:%d", rtpPort+1),
+			UDPRTPAddress:  net.JoinHostPort(host, strconv.Itoa(rtpPort)),
+			UDPRTCPAddress: net.JoinHostPort(host, strconv.Itoa(rtpPort+1)),
 			// The farm sends its own sender reports (wall clock of the frame, skew faults).
 			DisableRTCPSenderReports: true,
 			AuthMethods:              digestOnly,
@@ -64,14 +70,14 @@ func (f *Farm) startUDP() error {
 }
 
 // freeEvenPort picks an even UDP port whose successor looks free too.
-func freeEvenPort(f *Farm) int {
+func freeEvenPort(f *Farm, host string) int {
 	for {
 		p := 20000 + 2*f.portRng.IntN(20000)
-		a, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", p))
+		a, err := net.ListenPacket("udp", net.JoinHostPort(host, strconv.Itoa(p)))
 		if err != nil {
 			continue
 		}
-		b, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", p+1))
+		b, err := net.ListenPacket("udp", net.JoinHostPort(host, strconv.Itoa(p+1)))
 		a.Close()
 		if err != nil {
 			continue

@@ -59,7 +59,7 @@ func (r *runner) sample(now time.Time, score bool) {
 					add(mLateness, (lateTotal-p.lateTotal)/float64(df)/1e6, cam)
 				}
 			}
-			if sc.s.Device == "reference" {
+			if sc.s.Device == "reference" && !sc.smartCam(fs.ID) { // a smart camera has no reader
 				add(mFramesSent, float64(dc.Frames-p.decoded), cam)
 				if !warming {
 					add(mDecodeFPS, float64(dc.Frames-p.decoded), map[string]string{"camera": fs.ID})
@@ -68,7 +68,7 @@ func (r *runner) sample(now time.Time, score bool) {
 				add(mFramesSent, float64(fs.Frames-p.frames), cam)
 			}
 			add(mFramesLost, float64(fs.Skipped-p.skipped), map[string]string{"camera": fs.ID})
-			if sc.s.Device == "reference" {
+			if sc.s.Device == "reference" && !sc.smartCam(fs.ID) {
 				add(mPacketsLost, float64(dc.PacketsLost-p.lost), map[string]string{"camera": fs.ID})
 			}
 			r.prev[fs.ID] = camPrev{frames: fs.Frames, skipped: fs.Skipped, lost: dc.PacketsLost, decoded: dc.Frames, lateTotal: lateTotal}
@@ -83,11 +83,13 @@ func (r *runner) sample(now time.Time, score bool) {
 	} else {
 		r.prevCPU = cpu
 	}
-	cs := r.cen.Stats()
-	add(mEvents, float64(cs.EventsAccepted-r.prevCen.EventsAccepted), nil)
-	add(mIngestErrors, float64(cs.Refused-r.prevCen.Refused), nil)
-	r.prevCen = cs
-	if score {
+	if r.cen != nil { // a shard has no center
+		cs := r.cen.Stats()
+		add(mEvents, float64(cs.EventsAccepted-r.prevCen.EventsAccepted), nil)
+		add(mIngestErrors, float64(cs.Refused-r.prevCen.Refused), nil)
+		r.prevCen = cs
+	}
+	if score && r.live != nil {
 		sc := r.live.Score(now)
 		gauges := func(m results.Metrics, tags map[string]string) {
 			add(mF1, m.F1, tags)
@@ -122,6 +124,9 @@ func (r *runner) sample(now time.Time, score bool) {
 		if err := o.Add(ss); err != nil {
 			r.cfg.Logf("load: output %s: %v", o.Name(), err)
 		}
+	}
+	if r.publish != nil {
+		r.publish(ss)
 	}
 }
 
@@ -213,7 +218,7 @@ func (r *runner) judge(now time.Time, el time.Duration) string {
 	online, readers := r.onlineCount(), r.readerCount()
 	r.feedTotals(now, online, readers)
 	stage, _, _ := r.stageAt(now)
-	why := ""
+	why := r.operatorAbort()
 	for _, j := range r.judged {
 		if j.total.Count() == 0 {
 			continue

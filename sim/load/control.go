@@ -46,6 +46,7 @@ type StatusPatch struct {
 	Paused   *bool  `json:"paused,omitempty"`
 	Cameras  *int   `json:"cameras,omitempty"`
 	Scenario string `json:"scenario,omitempty"` // [the first camera scenario]
+	Abort    string `json:"abort,omitempty"`    // stop the run now, for this reason (shards too)
 }
 
 // MaxLease is the longest lease a PUT may ask for.
@@ -111,6 +112,7 @@ func (r *runner) controlHandler() http.Handler {
 		r.mu.Unlock()
 		w.WriteHeader(http.StatusNoContent)
 	})
+	mux.HandleFunc("GET /v1/shards", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, r.shardsView()) })
 	mux.HandleFunc("GET /v1/metrics", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, r.metricsView()) })
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		got, _ := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
@@ -159,6 +161,9 @@ func (r *runner) patch(p StatusPatch) error {
 		if *p.Cameras > sc.s.maxCameras() {
 			return fmt.Errorf("cameras %d: the scenario %s takes at most %d (maxCameras)", *p.Cameras, sc.s.Name, sc.s.maxCameras())
 		}
+	}
+	if err := r.patchAbort(p); err != nil {
+		return err
 	}
 	r.mu.Lock()
 	if p.Paused != nil && *p.Paused != r.paused {

@@ -32,7 +32,8 @@ var executors = []string{RampingCameras, ConstantCameras, RampingReaders, Consta
 
 // Plan is a load plan file.
 type Plan struct {
-	File string `yaml:"-"`
+	File   string `yaml:"-"`
+	Digest string `yaml:"-"` // PlanDigest of the file: a sharded run's processes play one plan
 	// Scenarios by name; they run side by side, each from its StartTime.
 	Scenarios map[string]*Scenario `yaml:"scenarios"`
 	// Thresholds by metric selector (`latency{type:red_light}`).
@@ -49,6 +50,8 @@ type Options struct {
 	Grace   time.Duration `yaml:"grace"`   // wait for late events [5s]
 	// Tail is how long the run goes on after the last stage, for late events [Window+Grace].
 	Tail time.Duration `yaml:"tail"`
+	// WarmUp: truth of a camera's first seconds online is not scored (Config.WarmUp) [5s].
+	WarmUp time.Duration `yaml:"warmUp"`
 }
 
 // Stage is one step of a ramp: move linearly to Target over Duration (0: at once).
@@ -170,7 +173,7 @@ func ParsePlan(file string, data []byte) (*Plan, error) {
 	if err := yaml.UnmarshalWithOptions(data, &p, yaml.DisallowUnknownField()); err != nil {
 		return nil, decodeError(file, err)
 	}
-	p.File = file
+	p.File, p.Digest = file, PlanDigest(data)
 	f, _ := parser.ParseBytes(data, 0)
 	var errs []string
 	bad := func(path, format string, args ...any) {
@@ -223,6 +226,9 @@ func ParsePlan(file string, data []byte) (*Plan, error) {
 			}
 			t.Expr = e
 		}
+	}
+	if p.Options.WarmUp < 0 {
+		bad("options.warmUp", "must not be negative")
 	}
 	if len(errs) > 0 {
 		return nil, errors.New(strings.Join(errs, "\n"))

@@ -46,6 +46,7 @@ func TestParsePlanReadsExecutorsStagesAndThresholds(t *testing.T) {
 func TestParsePlanErrorsNameFileLineAndField(t *testing.T) {
 	cases := []struct{ name, yaml, err string }{
 		{"empty", "", "x.yaml:1: the file is empty"},
+		{"negative warm-up", minimalPlan + "options:\n  warmUp: -1s\n", "x.yaml:16: options.warmUp: must not be negative"},
 		{"unknown top-level key", minimalPlan + "colour: red\n", "x.yaml:15: colour: unknown field"},
 		{"unknown scenario key", strings.Replace(minimalPlan, "startCameras: 10", "startCameras: 10\n    startVUs: 3", 1), "x.yaml:5: startVUs: unknown field"},
 		{"unknown stage key", strings.Replace(minimalPlan, "{duration: 0s, target: 20}", "{duration: 0s, target: 20, vus: 3}", 1), "x.yaml:7: vus: unknown field"},

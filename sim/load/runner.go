@@ -1,6 +1,7 @@
 package load
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -45,6 +46,9 @@ type Config struct {
 	Logf func(format string, args ...any)
 	// TimeNow is the clock [time.Now].
 	TimeNow func() time.Time
+	// Shard or Coordinator: one process of a sharded run (shard.go) [neither: the whole run].
+	Shard       *ShardConfig
+	Coordinator *CoordinatorConfig
 }
 
 // Progress is the state of a run at one tick.
@@ -115,6 +119,7 @@ type Result struct {
 	Metrics     map[string]MetricSummary `json:"metrics"`
 	Score       results.Score            `json:"score"`
 	PeakCameras int                      `json:"peak_cameras"`
+	Shards      []ShardRow               `json:"shards,omitempty"` // a sharded run's shards (coordinator)
 }
 
 // MetricSummary is a metric's totals, k6's end-of-test shape.
@@ -174,6 +179,11 @@ type runner struct {
 	prevCen  center.Stats
 	prevCPU  time.Duration
 	result   *Result
+
+	slots    simrun.Shard   // the camera slots this process serves (shard.go)
+	coord    *coordLink     // the coordinator's control plane
+	publish  func([]Sample) // a shard hands each tick's samples to the coordinator
+	abortReq string         // the operator's PATCH {"abort": ...}, guarded by mu
 }
 
 type stageMark struct {
@@ -211,10 +221,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		cfg.Logf = func(string, ...any) {}
 	}
 	if cfg.WarmUp == 0 {
-		cfg.WarmUp = 5 * time.Second
+		cfg.WarmUp = cmp.Or(cfg.Plan.Options.WarmUp, 5*time.Second)
 	}
 	if cfg.ID == "" {
-		cfg.ID = cfg.TimeNow().UTC().Format("20060102-150405") + "-load"
+		cfg.ID = cfg.TimeNow().UTC().Format("20060102-150405") + "-load" + shardSuffix(cfg)
 	}
 	if cfg.ControlToken == "" {
 		cfg.ControlToken = token()
@@ -239,6 +249,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return a.sel.String() < b.sel.String() || a.sel.String() == b.sel.String() && a.spec.Threshold < b.spec.Threshold
 	})
 	defer r.closeAll()
+	switch {
+	case cfg.Shard != nil && cfg.Coordinator != nil:
+		return nil, errors.New("load: a process is a shard or the coordinator, not both")
+	case cfg.Shard != nil:
+		return r.runShard(ctx)
+	case cfg.Coordinator != nil:
+		return r.coordinate(ctx)
+	}
 	if err := r.setUp(ctx); err != nil {
 		return nil, err
 	}
@@ -293,6 +311,7 @@ func (r *runner) setUp(ctx context.Context) error {
 	if len(r.scens) == 0 {
 		return errors.New("load: the plan has no camera scenario")
 	}
+	smartTok := r.smartToken(tokens)
 	extTok := ""
 	for _, sc := range r.scens {
 		if sc.s.Device == "external" && extTok == "" {
@@ -328,7 +347,7 @@ func (r *runner) setUp(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("load: scenario %s: %w", sc.s.Name, err)
 		}
-		sc.sink = &warmSink{next: r.nsink, warm: r.cfg.WarmUp, since: map[string]time.Time{}}
+		sc.sink = &warmSink{next: r.truthNext(sc, cen, smartTok), warm: r.cfg.WarmUp, since: map[string]time.Time{}}
 		sc.farm = farm.New(farm.Config{Seed: sc.s.seed, Faults: faults, Sink: sc.sink, TimeNow: r.now})
 		// load and packetize every clip now, not while a stage adds cameras (that would cost
 		// the device under test CPU time at each step)
@@ -477,16 +496,10 @@ func (r *runner) loop(ctx context.Context) *Result {
 func (r *runner) apply(el time.Duration) {
 	for _, sc := range r.scens {
 		n, _ := sc.s.Target(el)
-		ids := make([]string, 0, n)
-		for i := range n {
-			ids = append(ids, sc.id(i))
-		}
+		ids := r.slotIDs(sc, n)
 		r.mu.Lock()
 		if sc.override >= 0 && sc.overridden {
-			ids = ids[:0]
-			for i := range sc.override {
-				ids = append(ids, sc.id(i))
-			}
+			ids = r.slotIDs(sc, sc.override)
 		}
 		now := r.now()
 		for id, until := range sc.leases {
@@ -506,6 +519,9 @@ func (r *runner) apply(el time.Duration) {
 }
 
 func (r *runner) onlineCount() int {
+	if r.coord != nil {
+		return r.coord.online()
+	}
 	n := 0
 	for _, sc := range r.scens {
 		n += sc.count()

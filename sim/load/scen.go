@@ -11,6 +11,7 @@ import (
 	"github.com/trafficsim/trafficsim/sim/cluster"
 	"github.com/trafficsim/trafficsim/sim/device"
 	"github.com/trafficsim/trafficsim/sim/farm"
+	"github.com/trafficsim/trafficsim/sim/smartcam"
 	"github.com/trafficsim/trafficsim/wire"
 )
 
@@ -24,6 +25,9 @@ type scen struct {
 	farm   *farm.Farm
 	sink   *warmSink
 	groups []*group
+	// smart cameras of the scenario (smartShare), and how to stop them
+	fleet     *smartcam.Fleet
+	fleetStop context.CancelFunc
 
 	// guarded by r.mu (the control API sets them)
 	override   int
@@ -146,7 +150,7 @@ func (sc *scen) setOnline(ids []string) bool {
 				continue
 			}
 			cs := &camState{cal: cal, since: sc.r.now()}
-			if g := sc.room(); g != nil {
+			if g := sc.room(); g != nil && !sc.smartCam(cal.ID) {
 				cs.group = g
 				g.cams = append(g.cams, cal.ID)
 				changed[g] = true
@@ -206,6 +210,9 @@ func (sc *scen) tell(g *group) {
 }
 
 func (sc *scen) close() {
+	if sc.fleetStop != nil {
+		sc.fleetStop()
+	}
 	if sc.farm != nil {
 		sc.farm.Close()
 	}

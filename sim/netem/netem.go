@@ -19,6 +19,26 @@ type Link struct {
 	Mbps float64       `yaml:"mbps" json:"mbps,omitempty"` // bandwidth in Mbit/s
 	RTT  time.Duration `yaml:"rtt" json:"rtt,omitempty"`   // round-trip time, half added each way
 	Loss float64       `yaml:"loss" json:"loss,omitempty"` // share of packets lost each way, 0-1
+	// Jitter is a random extra delay per packet each way, 0 to this (netem's delay jitter).
+	Jitter time.Duration `yaml:"jitter" json:"jitter,omitempty"`
+}
+
+// String is the link as a scenario writes it: {mbps: 20, rtt: 40ms, loss: 0.5%}.
+func (l Link) String() string {
+	var parts []string
+	if l.Mbps > 0 {
+		parts = append(parts, "mbps: "+strconv.FormatFloat(l.Mbps, 'g', -1, 64))
+	}
+	if l.RTT > 0 {
+		parts = append(parts, "rtt: "+l.RTT.String())
+	}
+	if l.Jitter > 0 {
+		parts = append(parts, "jitter: "+l.Jitter.String())
+	}
+	if l.Loss > 0 {
+		parts = append(parts, "loss: "+strconv.FormatFloat(100*l.Loss, 'g', -1, 64)+"%")
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
 }
 
 // ParseLoss reads a loss such as "0.5%" or "0.005".
@@ -47,6 +67,8 @@ func (l Link) Validate() error {
 		return fmt.Errorf("netem: rtt %v must not be negative", l.RTT)
 	case l.Loss < 0 || l.Loss > 1:
 		return fmt.Errorf("netem: loss %g must be within 0-1", l.Loss)
+	case l.Jitter < 0:
+		return fmt.Errorf("netem: jitter %v must not be negative", l.Jitter)
 	}
 	return nil
 }
@@ -55,8 +77,11 @@ func (l Link) Validate() error {
 // the link: netem with half the round trip, the loss and the rate. Pure.
 func (l Link) NetemArgs() []string {
 	args := []string{"netem"}
-	if l.RTT > 0 {
+	if l.RTT > 0 || l.Jitter > 0 {
 		args = append(args, "delay", strconv.FormatInt((l.RTT/2).Microseconds(), 10)+"us")
+		if l.Jitter > 0 {
+			args = append(args, strconv.FormatInt(l.Jitter.Microseconds(), 10)+"us")
+		}
 	}
 	if l.Loss > 0 {
 		args = append(args, "loss", strconv.FormatFloat(100*l.Loss, 'f', -1, 64)+"%")
@@ -113,50 +138,56 @@ func Create(name string, subnet int) (*Namespace, error) {
 // Shape shapes the link: up is the namespace's egress (its uplink), down the host's egress
 // towards it; a zero Link removes the shaping of that direction. The round trip needs the
 // kernel's netem qdisc; without it (some VM kernels lack sch_netem) bandwidth is shaped with
-// tbf and loss with an nftables rule (numgen random), and a round trip is an error.
+// tbf on the sending end and loss with an nftables rule (numgen random) at the receiving end's
+// ingress, so the sender never hears of the drop (a drop on the sender's own output path
+// fails its sendto with EPERM, which a wire never does), and a round trip is an error.
 func (n *Namespace) Shape(up, down Link) error {
+	inNS := []string{"ip", "netns", "exec", n.Name}
 	for _, d := range []struct {
-		l      Link
-		prefix []string // runs tc or nft in the right namespace
-		dev    string
-	}{{up, []string{"ip", "netns", "exec", n.Name}, n.PeerDev}, {down, nil, n.HostDev}} {
+		l                  Link
+		txPrefix, rxPrefix []string // run tc or nft in the sending and receiving namespaces
+		txDev, rxDev       string
+	}{{up, inNS, nil, n.PeerDev, n.HostDev}, {down, nil, inNS, n.HostDev, n.PeerDev}} {
 		if err := d.l.Validate(); err != nil {
 			return err
 		}
-		run := func(args ...string) error {
-			a := append(append([]string{}, d.prefix...), args...)
+		runIn := func(prefix []string, args ...string) error {
+			a := append(append([]string{}, prefix...), args...)
 			return runCmd(a[0], a[1:]...)
 		}
-		run("tc", "qdisc", "del", "dev", d.dev, "root") // nothing to delete is fine
-		run("nft", "delete", "table", "inet", nftTable(d.dev))
+		tx := func(args ...string) error { return runIn(d.txPrefix, args...) }
+		rx := func(args ...string) error { return runIn(d.rxPrefix, args...) }
+		tx("tc", "qdisc", "del", "dev", d.txDev, "root") // nothing to delete is fine
+		rx("nft", "delete", "table", "inet", nftTable(d.rxDev))
 		l := d.l
 		if l == (Link{}) {
 			continue
 		}
-		if l.RTT > 0 {
-			if err := run(append([]string{"tc", "qdisc", "replace", "dev", d.dev, "root"}, l.NetemArgs()...)...); err != nil {
+		if l.RTT > 0 || l.Jitter > 0 {
+			if err := tx(append([]string{"tc", "qdisc", "replace", "dev", d.txDev, "root"}, l.NetemArgs()...)...); err != nil {
 				return fmt.Errorf("%w (a round trip needs the kernel's netem qdisc, sch_netem)", err)
 			}
 			continue
 		}
 		if l.Mbps > 0 {
-			if err := run(append([]string{"tc", "qdisc", "replace", "dev", d.dev, "root"}, l.TBFArgs()...)...); err != nil {
+			if err := tx(append([]string{"tc", "qdisc", "replace", "dev", d.txDev, "root"}, l.TBFArgs()...)...); err != nil {
 				return err
 			}
 		}
 		if l.Loss > 0 {
-			t := nftTable(d.dev)
+			t := nftTable(d.rxDev)
+			drop := []string{"nft", "add", "rule", "inet", t, "in", "iifname", d.rxDev, "numgen", "random", "mod", "1000000", "<",
+				strconv.Itoa(int(l.Loss*1e6 + 0.5)), "counter", "drop"}
+			if l.Loss >= 1 {
+				drop = []string{"nft", "add", "rule", "inet", t, "in", "iifname", d.rxDev, "counter", "drop"}
+			}
 			steps := [][]string{
 				{"nft", "add", "table", "inet", t},
-				{"nft", "add", "chain", "inet", t, "out", "{ type filter hook postrouting priority 0; }"},
-				{"nft", "add", "rule", "inet", t, "out", "oifname", d.dev, "numgen", "random", "mod", "1000000", "<",
-					strconv.Itoa(int(l.Loss*1e6 + 0.5)), "drop"},
-			}
-			if l.Loss >= 1 {
-				steps[2] = []string{"nft", "add", "rule", "inet", t, "out", "oifname", d.dev, "drop"}
+				{"nft", "add", "chain", "inet", t, "in", "{ type filter hook prerouting priority -300; }"},
+				drop,
 			}
 			for _, s := range steps {
-				if err := run(s...); err != nil {
+				if err := rx(s...); err != nil {
 					return err
 				}
 			}
@@ -177,6 +208,32 @@ func (l Link) TBFArgs() []string {
 
 func nftTable(dev string) string { return "netem_" + strings.ReplaceAll(dev, "-", "_") }
 
+// Dropped returns how many packets the loss rules dropped so far: up (the namespace's egress)
+// and down (the host's egress towards it); 0 for a direction without a loss rule.
+func (n *Namespace) Dropped() (up, down int64, err error) {
+	read := func(prefix []string, dev string) (int64, error) {
+		args := append(append([]string{}, prefix...), "nft", "list", "table", "inet", nftTable(dev))
+		var stdout bytes.Buffer
+		c := exec.Command(args[0], args[1:]...)
+		c.Stdout = &stdout
+		if c.Run() != nil {
+			return 0, nil // no table: no loss rule
+		}
+		m := dropCounter.FindStringSubmatch(stdout.String())
+		if m == nil {
+			return 0, fmt.Errorf("netem: no drop counter in %s's loss rule", dev)
+		}
+		return strconv.ParseInt(m[1], 10, 64)
+	}
+	if up, err = read(nil, n.HostDev); err != nil { // the loss rules sit at the receiving end
+		return 0, 0, err
+	}
+	down, err = read([]string{"ip", "netns", "exec", n.Name}, n.PeerDev)
+	return up, down, err
+}
+
+var dropCounter = regexp.MustCompile(`counter packets (\d+) bytes \d+ drop`)
+
 // Command runs a program inside the namespace.
 func (n *Namespace) Command(ctx context.Context, name string, args ...string) *exec.Cmd {
 	return exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", n.Name, name}, args...)...)
@@ -184,7 +241,7 @@ func (n *Namespace) Command(ctx context.Context, name string, args ...string) *e
 
 // Close removes the namespace, and with it the veth pair.
 func (n *Namespace) Close() error {
-	runCmd("nft", "delete", "table", "inet", nftTable(n.HostDev)) // the host side's loss rule
+	runCmd("nft", "delete", "table", "inet", nftTable(n.HostDev)) // the host side's loss rule (of the uplink)
 	err := ip("netns", "del", n.Name)
 	ip("link", "del", n.HostDev) // gone with the namespace unless its peer never moved
 	return err

@@ -23,8 +23,16 @@ import (
 )
 
 // TestMain runs this test binary as the commune side (a regional cluster and the devices that
-// post to it) when the uplink test starts it inside the namespace.
+// post to it) when the uplink test starts it inside the namespace, or as the device behind a
+// camera link (camlink_test.go).
 func TestMain(m *testing.M) {
+	if dep := os.Getenv("NETEM_TEST_DEVICE"); dep != "" {
+		if err := deviceMain(dep); err != nil {
+			fmt.Println("device:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if os.Getenv("NETEM_TEST_COMMUNE") != "" {
 		if err := commune(); err != nil {
 			fmt.Println("commune:", err)

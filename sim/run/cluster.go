@@ -7,6 +7,7 @@ package run
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -39,8 +40,15 @@ func (a *assembly) startCluster(ctx context.Context, r *region, cams []wire.Cali
 	if !ok {
 		return nil, fmt.Errorf("run: the center does not know cluster %s", r.ID)
 	}
+	leafURL := a.cen.LeafURL()
+	if c.NetNS {
+		var err error
+		if leafURL, err = r.openUplink(c, leafURL); err != nil {
+			return nil, err
+		}
+	}
 	cfg := cluster.Config{ID: r.ID, DataDir: filepath.Join(a.res.Dir, r.ID),
-		Upstream: cluster.Upstream{LeafURL: a.cen.LeafURL(), User: user, Pass: pass},
+		Upstream: cluster.Upstream{LeafURL: leafURL, User: user, Pass: pass},
 		Tokens:   map[string]string{}}
 	if a.plan.smartTok != "" {
 		cfg.Tokens[a.plan.smartTok] = SmartcamID
@@ -65,13 +73,13 @@ func (a *assembly) startCluster(ctx context.Context, r *region, cams []wire.Cali
 	}
 	cl, err := cluster.New(cfg)
 	if err != nil {
-		return nil, err
+		return nil, errors.Join(err, r.closeLink())
 	}
 	startCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	if err := cl.Start(startCtx); err != nil {
 		cl.Close()
-		return nil, err
+		return nil, errors.Join(err, r.closeLink())
 	}
 	if a.plan.smartTok != "" {
 		ep, _ := cl.EventsEndpoint(SmartcamID)

@@ -159,6 +159,7 @@ func (a *assembly) finish(ctx context.Context) error {
 	// everything is in: every truth is final
 	end := c.TimeNow().UTC()
 	score := a.final.ScoreIntervals(end.Add(24 * time.Hour))
+	score.NotJudged = notJudged(a.res.Device, c.sc.Conditions.TimeOfDay == "night", c.sc.Conditions.Weather)
 	a.res.WarmUpTruths, a.res.AfterEndTruths = score.WarmUpTruths, score.AfterEndTruths
 	cuts := a.final.Cuts()
 	a.res.TruthFrom, a.res.TruthUntil = cuts.From, cuts.Until

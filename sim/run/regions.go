@@ -40,6 +40,7 @@ type region struct {
 	workers  []string // its device workers' ids
 	leafPass string
 	cluster  *cluster.Cluster
+	link     *uplink                                                   // its namespace and relay (--netns), links.go
 	send     atomic.Pointer[func(context.Context, []wire.Event) error] // its smart cameras' ingest, once up
 }
 
@@ -120,7 +121,7 @@ func (a *assembly) closeClusters() error {
 		a.res.Cluster.Forwarded += st.Forwarded
 		a.res.Cluster.Pending += st.Pending
 		a.res.Cluster.ForwardErrors += st.ForwardErrors
-		err = errors.Join(err, r.cluster.Close())
+		err = errors.Join(err, r.cluster.Close(), r.closeLink())
 		r.cluster = nil
 	}
 	return err

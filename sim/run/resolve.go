@@ -120,6 +120,9 @@ func resolve(cfg Config) (*resolved, error) {
 	if err := c.Vendor.check(c.Device, c.Direct); err != nil {
 		return nil, err
 	}
+	if err := c.Links.check(sc, c.Direct); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 

@@ -81,6 +81,8 @@ type Config struct {
 	ExternalReady func(camerasJSON string)
 	// Vendor holds the ONVIF and vendor-format settings for an external box (vendor.go) [none].
 	Vendor
+	// Links puts the regional clusters' uplinks on shaped links in namespaces (links.go) [none].
+	Links
 	// TimeNow is the clock [time.Now].
 	TimeNow func() time.Time
 	// OnPlay is called once the cameras play, with the run folder and the farm (a viewer

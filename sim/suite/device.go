@@ -139,11 +139,15 @@ func (o Options) withDefaults(s *Suite) (Options, func(), error) {
 // runID is a cell's run folder name.
 func runID(ci, k int) string { return fmt.Sprintf("cell%d-seed%d", ci+1, k+1) }
 
-// clips of a cell run: min(cameras, 4) clips of min(duration, 60s), run's defaults.
-func (s *Suite) clips() (int, time.Duration) { return min(s.Cameras, 4), min(s.duration, time.Minute) }
+// clips of a cell run: one clip per camera, as long as the cell, so that no truth is played
+// twice (a looped clip or two cameras on one clip would score the same violations again and
+// narrow the intervals with copies, not evidence). sim/run's defaults (4 clips of at most 60 s,
+// looped) trade that for rendering time; a conformity verdict cannot.
+func (s *Suite) clips() (int, time.Duration) { return s.Cameras, s.duration }
 
 // clipTruth is the truth of a run's clips from the world model: clip j is the world of seed+j
-// on camera run.ClipCamera(j), as sim/run makes it.
+// on camera run.ClipCamera(j), as sim/run makes it (`trafficsim run --seed S --clips N
+// --clip-duration D` makes the same clips).
 func clipTruth(s *Suite, sc *scenarios.Scenario, seed uint64) ([]wire.Violation, error) {
 	n, d := s.clips()
 	var out []wire.Violation

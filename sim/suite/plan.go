@@ -24,7 +24,15 @@ type Rates struct {
 	ByType     map[string]float64 // truths of a type per camera-minute
 	All        float64            // all truths per camera-minute
 	Plates     float64            // truths with a readable plate per camera-minute
+	// Speed is speeding truths per camera-minute in each bin of DraftSpeed (SpeedBins).
+	Speed [SpeedBins]float64
 }
+
+// DraftSpeed is the draft's speed range in km/h, split in SpeedBins bins by suites and plans.
+var DraftSpeed = SpeedRange{MinKmh: 10, MaxKmh: 180}
+
+// SpeedBins is the number of bins a speed range is judged in.
+const SpeedBins = 4
 
 // Measure runs a scenario's world for d with its own seed and counts its truths.
 func Measure(name string, d time.Duration) (Rates, error) {
@@ -42,6 +50,9 @@ func Measure(name string, d time.Duration) (Rates, error) {
 		r.All += 1 / r.Minutes
 		if v.Plate != "" && v.PlateReadable {
 			r.Plates += 1 / r.Minutes
+		}
+		if w := (DraftSpeed.MaxKmh - DraftSpeed.MinKmh) / SpeedBins; v.Type == wire.Speeding && v.SpeedKmh >= DraftSpeed.MinKmh && v.SpeedKmh <= DraftSpeed.MaxKmh {
+			r.Speed[min(int((v.SpeedKmh-DraftSpeed.MinKmh)/w), SpeedBins-1)] += 1 / r.Minutes
 		}
 	}
 	return r, nil
@@ -151,11 +162,43 @@ func planOne(metric string, limit float64, rates []Rates, width, recall float64,
 	return r
 }
 
+// PlanSpeed sizes the speed check of the draft's range: per bin, the readings (detected
+// speeding truths, recall of them) for a Wilson interval of the share within tolerance
+// narrower than width, at share (measured, when > 0; else the limit), and the readings that
+// decide it against limit; the camera-minutes of the scenario richest in the bin's speeders.
+func PlanSpeed(rates []Rates, width, recall, share, limit float64) []PlanRow {
+	w := (DraftSpeed.MaxKmh - DraftSpeed.MinKmh) / SpeedBins
+	var out []PlanRow
+	for i := range SpeedBins {
+		r := PlanRow{Metric: fmt.Sprintf("speed %.0f-%.0f km/h (readings)", DraftSpeed.MinKmh+float64(i)*w, DraftSpeed.MinKmh+float64(i+1)*w), Assumed: limit}
+		if share > 0 {
+			r.Assumed, r.Measured = share, true
+			r.Decide = stats.WilsonNeeded(share, limit)
+		}
+		r.Units = stats.WilsonWidthNeeded(r.Assumed, width)
+		for _, x := range rates {
+			if v := x.Speed[i] * recall; v > r.PerMin {
+				r.Scenario, r.PerMin = x.Scenario, v
+			}
+		}
+		if r.PerMin == 0 {
+			r.Note = "no measured scenario has speeders in this bin"
+		} else {
+			r.Minutes = math.Ceil(float64(r.Units) / r.PerMin)
+			if r.Decide > 0 {
+				r.DecideMin = math.Ceil(float64(r.Decide) / r.PerMin)
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
 // WritePlan prints the plan as a table.
 func WritePlan(w io.Writer, rows []PlanRow, rates []Rates, width float64) error {
 	fmt.Fprintf(w, "truths per camera-minute, measured from the world model:\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "scenario\tconditions\tminutes\tall\treadable plates\tby type")
+	fmt.Fprintln(tw, "scenario\tconditions\tminutes\tall\treadable plates\tspeeders per speed bin\tby type")
 	for _, r := range rates {
 		var types []string
 		for _, t := range wire.ViolationTypes {
@@ -163,7 +206,11 @@ func WritePlan(w io.Writer, rows []PlanRow, rates []Rates, width float64) error 
 				types = append(types, fmt.Sprintf("%s %.2f", t, v))
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.2f\t%.2f\t%s\n", r.Scenario, strings.Join(r.Conditions, "+"), r.Minutes, r.All, r.Plates, strings.Join(types, ", "))
+		bins := make([]string, SpeedBins)
+		for i, v := range r.Speed {
+			bins[i] = fmt.Sprintf("%.2f", v)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.2f\t%.2f\t%s\t%s\n", r.Scenario, strings.Join(r.Conditions, "+"), r.Minutes, r.All, r.Plates, strings.Join(bins, " "), strings.Join(types, ", "))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

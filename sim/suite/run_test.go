@@ -131,7 +131,7 @@ func TestSealedReferenceSuiteEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("scorecard:\n%s", b.String())
-	for _, want := range []string{"device reference", "testdata/speed-road.yaml", "speed 10-52 km/h read within tolerance", "verdict  "} {
+	for _, want := range []string{"device reference", "speed-road.yaml", "speed 10-52 km/h read within tolerance", "verdict  "} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("scorecard lacks %q", want)
 		}

@@ -107,7 +107,8 @@ func Load(path string) (*Suite, []byte, error) {
 }
 
 // Parse reads a suite strictly: unknown keys, unknown scenarios, conditions a scenario does
-// not have and bad numbers are errors naming the field.
+// not have and bad numbers are errors naming the field. A cell's scenario is a shipped name or
+// a file, looked for beside the suite file (name) first.
 func Parse(name string, b []byte) (s *Suite, err error) {
 	s = &Suite{}
 	defer func() {
@@ -165,6 +166,11 @@ func Parse(name string, b []byte) (s *Suite, err error) {
 	for i := range s.Cells {
 		c := &s.Cells[i]
 		field := fmt.Sprintf("cells[%d]", i)
+		if !slices.Contains(scenarios.Names(), c.Scenario) && !filepath.IsAbs(c.Scenario) {
+			if p := filepath.Join(filepath.Dir(name), c.Scenario); fileExists(p) {
+				c.Scenario = p // a scenario file beside the suite file
+			}
+		}
 		sc, err := scenarios.Lookup(c.Scenario)
 		if err != nil {
 			return nil, bad(field+".scenario", "%v", err)
@@ -183,6 +189,11 @@ func Parse(name string, b []byte) (s *Suite, err error) {
 		}
 	}
 	return s, nil
+}
+
+func fileExists(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular()
 }
 
 // scenarioConditions names a scenario's light and weather as cell conditions.
@@ -370,10 +381,9 @@ func cameraID(cell, seed, cam int) string {
 	return fmt.Sprintf("c%d-s%d-cam-%02d", cell+1, seed+1, cam+1)
 }
 
-// CellTruth is the truth of seed k of a cell, from the world model alone. On the smart-camera
-// model camera j plays the world of seed+j; in a run (reference and external devices) clip j
-// is the world of seed+j, as `trafficsim run --seed` makes it, and the cameras cycle over
-// the clips.
+// CellTruth is the truth of seed k of a cell, from the world model alone: camera j plays the
+// world of seed+j, for the whole cell. In a run (reference and external devices) that is clip
+// j, rendered from it as `trafficsim run --seed` makes it.
 func CellTruth(s *Suite, cell, k int, seed uint64) ([]wire.Violation, error) {
 	c := s.Cells[cell]
 	sc, err := scenarios.Lookup(c.Scenario)

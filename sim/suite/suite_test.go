@@ -127,8 +127,16 @@ func TestPlan(t *testing.T) {
 	if r := by["latency_p95"]; !strings.HasPrefix(r.Note, "not a rate") {
 		t.Errorf("latency: %+v", r)
 	}
+	// the speed check: readings (detected speeders) per bin, at the measured share
+	rates[0].Speed = [SpeedBins]float64{0, 0.5, 2, 0}
+	sp := PlanSpeed(rates, 0.10, 0.8, 0.98, 0.95)
+	if len(sp) != SpeedBins || sp[2].Scenario != "a" || sp[2].PerMin != 1.6 || sp[2].Decide != stats.WilsonNeeded(0.98, 0.95) ||
+		sp[2].DecideMin != math.Ceil(float64(sp[2].Decide)/1.6) || sp[0].Note == "" || sp[2].Metric != "speed 95-138 km/h (readings)" {
+		t.Errorf("speed plan: %+v", sp)
+	}
+	rows = append(rows, sp...)
 	var b bytes.Buffer
-	if err := WritePlan(&b, rows, rates, 0.10); err != nil || !strings.Contains(b.String(), "plate_accuracy.day") {
+	if err := WritePlan(&b, rows, rates, 0.10); err != nil || !strings.Contains(b.String(), "plate_accuracy.day") || !strings.Contains(b.String(), "speed 95-138 km/h") {
 		t.Errorf("plan table: %v\n%s", err, b.String())
 	}
 }

@@ -3,6 +3,7 @@ package detect
 import (
 	"errors"
 	"github.com/trafficsim/trafficsim/sim/device/detect/bg"
+	tk "github.com/trafficsim/trafficsim/sim/device/detect/track"
 	"math"
 	"time"
 
@@ -64,8 +65,7 @@ type Detector struct {
 	frame int
 	fps   float64
 
-	tracks  []*track
-	nextSeq int
+	tracker *tk.Tracker[*track]
 	lastT   time.Time
 
 	signals     []signalState
@@ -85,6 +85,7 @@ type Detector struct {
 	zoomGap int // gap of a zoomed camera's vehicle pieces, small pixels; 0 = not zoomed (zoom.go)
 
 	notJudged map[wire.ViolationType]int // analysed frames in which a type could not be judged (judge.go)
+	analysed  int                        // frames analysed after the warm-up (judge.go)
 }
 
 // New checks the calibration and builds a detector for it.
@@ -126,6 +127,8 @@ func New(cal wire.Calibration, o Options) (*Detector, error) {
 	d.w, d.h = cal.Width/o.Scale, cal.Height/o.Scale
 	d.small = make([]uint8, d.w*d.h)
 	d.fg = bg.New(d.w, d.h)
+	d.tracker = tk.New(tk.Config[*track]{Width: cal.Width, Height: cal.Height, Margin: float64(2 * o.Scale), FPS: cal.FPS,
+		New: newTrack, Parked: (*track).parked, Hold: d.hold})
 	if !o.NoZoom {
 		d.zoomGap = zoomGapPx(cal, o.Scale)
 	}
@@ -231,10 +234,9 @@ func (d *Detector) Process(f *decode.Frame, t time.Time) []wire.Event {
 	d.judged()
 	minArea := max(1, d.o.MinArea/(4*d.s*d.s))
 	obs := d.measure(d.zoomBlobs(minArea))
-	d.dead = d.dead[:0]
 	d.associate(obs, t, d.fg.N == warm+1)
 	var evs []wire.Event
-	for _, tr := range d.tracks {
+	for _, tr := range d.tracker.Tracks {
 		if !d.o.NoPlates {
 			d.tryPlate(f, tr)
 		}
@@ -243,7 +245,7 @@ func (d *Detector) Process(f *decode.Frame, t time.Time) []wire.Event {
 		tr.pending = append(tr.pending, d.checkPassengers(f, tr, t)...)
 		evs = d.flush(evs, tr, t, false)
 	}
-	for _, tr := range d.dead {
+	for _, tr := range d.tracker.Dead {
 		d.finish(tr)
 		evs = d.flush(evs, tr, t, true)
 	}
@@ -254,7 +256,7 @@ func (d *Detector) Process(f *decode.Frame, t time.Time) []wire.Event {
 // Flush returns every event still waiting for a plate reading (end of stream).
 func (d *Detector) Flush() []wire.Event {
 	var evs []wire.Event
-	for _, tr := range d.tracks {
+	for _, tr := range d.tracker.Tracks {
 		d.finish(tr)
 		evs = d.flush(evs, tr, d.lastT, true)
 	}
@@ -328,15 +330,6 @@ func (d *Detector) downscale(f *decode.Frame) {
 	}
 }
 
-// obs is one blob measured in full-resolution pixels and on the road plane.
-type obs struct {
-	box    wire.Box
-	ground wire.Point // road-plane point under the bottom centre
-	widthM float64    // road-plane width of the bottom edge
-	highM  float64    // estimated height in metres
-	area   int
-}
-
 func (d *Detector) measure(bs []bg.Blob) []obs {
 	out := make([]obs, 0, len(bs))
 	s := float64(d.s)
@@ -364,7 +357,7 @@ func (d *Detector) measure(bs []bg.Blob) []obs {
 		if area < d.o.MinArea && float64(area) < minMotoShare*d.motoArea(g) {
 			continue // smaller than a motorbike would be there: noise
 		}
-		out = append(out, obs{box: box, ground: g, widthM: wm, highM: d.heightM(g, box), area: area})
+		out = append(out, obs{Box: box, Ground: g, WidthM: wm, HighM: d.heightM(g, box), Area: area})
 	}
 	return out
 }

@@ -22,8 +22,8 @@
 // track's best reading.
 //
 // Rooms: the background model and blob finder are package bg, the plate reader (font and the
-// plate layouts of the wire contract that synth/plate prints) package plateread; the tracker is
-// track.go; the rules are one function per violation type in ruleTable (rules.go), with
+// plate layouts of the wire contract that synth/plate prints) package plateread; the tracker
+// package track (track.go joins it to the rules' state per track); the rules are one function per violation type in ruleTable (rules.go), with
 // no_helmet in helmet.go and too_many_passengers in passengers.go.
 //
 // The detector is usable without RTSP: New(cal, opts) then Process(frame, captureTime) per

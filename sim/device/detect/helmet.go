@@ -74,7 +74,7 @@ func (d *Detector) checkHelmet(f *decode.Frame, tr *track, t time.Time) []wire.E
 	if h.done {
 		return nil
 	}
-	b := tr.last().box
+	b := tr.Last().Box
 	inside := b[0] >= edgePx && b[1] >= edgePx && b[2] <= float64(f.Width-edgePx) && b[3] <= float64(f.Height-edgePx)
 	if !h.started {
 		h.started = true
@@ -85,17 +85,17 @@ func (d *Detector) checkHelmet(f *decode.Frame, tr *track, t time.Time) []wire.E
 	if !inside && b[1] >= edgePx && b[3] <= float64(f.Height-edgePx) {
 		// across a side edge: motorbikes on the cross street come in bunches whose blobs merge;
 		// one as wide as more than a motorbike's length holds a whole motorbike
-		if ppm := d.headPPM(tr.last().ground); ppm > 0 && (b[2]-b[0])/ppm >= wholeSideM {
+		if ppm := d.headPPM(tr.Last().Ground); ppm > 0 && (b[2]-b[0])/ppm >= wholeSideM {
 			inside = true
 		}
 	}
-	if tr.missed > 0 || !inside {
+	if tr.Missed > 0 || !inside {
 		return nil
 	}
 	if h.firstT.IsZero() && b[3]-b[1] >= wire.JudgeMinPx {
 		h.firstT, h.firstBox = t, b
 	}
-	if tr.seen < minSeen || d.sceneLight < minHelmetLight {
+	if tr.Seen < minSeen || d.sceneLight < minHelmetLight {
 		return nil
 	}
 	if w, ok := d.tyreWidth(f, tr); ok {
@@ -105,7 +105,7 @@ func (d *Detector) checkHelmet(f *decode.Frame, tr *track, t time.Time) []wire.E
 			h.thick++
 		}
 	}
-	g := tr.last().ground
+	g := tr.Last().Ground
 	if hm := d.heightM(g, b); hm <= 0 || hm > maxRiderM {
 		return nil
 	}
@@ -125,10 +125,10 @@ func (d *Detector) checkHelmet(f *decode.Frame, tr *track, t time.Time) []wire.E
 		h.done = true // a bicycle: its riders are not bound to wear a helmet
 		return nil
 	}
-	if h.n < helmetVotes || d.pathSpeed(tr, t) < minMotoMS && tr.maxSpeed < minMotoMS && !tyres(h.thick, h.thin) {
+	if h.n < helmetVotes || d.pathSpeed(tr, t) < minMotoMS && tr.MaxSpeed < minMotoMS && !tyres(h.thick, h.thin) {
 		return nil // keep measuring until it shows it is a motorbike: by its speed or its tyre (or the track ends)
 	}
-	if !h.bornEdge && (t.Sub(tr.born).Seconds() < minPathS || dist(tr.last().ground, tr.firstG) < minPathM ||
+	if !h.bornEdge && (t.Sub(tr.Born).Seconds() < minPathS || dist(tr.Last().Ground, tr.FirstG) < minPathM ||
 		dist(wire.Point{(b[0] + b[2]) / 2, b[1]}, h.bornTop) < minPathPx) {
 		return nil // keep measuring until it shows where it came from (or the track ends)
 	}
@@ -204,14 +204,14 @@ func (d *Detector) firstVisible(tr *track, t time.Time) (at time.Time, where wir
 	if h.bornEdge || h.bornLow {
 		return h.firstT, wire.Point{(h.firstBox[0] + h.firstBox[2]) / 2, h.firstBox[1]}, true
 	}
-	dt := t.Sub(tr.born).Seconds()
+	dt := t.Sub(tr.Born).Seconds()
 	hp, ok := d.topPlane[wire.Motorbike]
 	if dt <= 0 || !ok || d.cal.Pinhole.FocalPx == 0 {
 		return time.Time{}, wire.Point{}, false
 	}
-	g := tr.last().ground
-	v := wire.Point{(g[0] - tr.firstG[0]) / dt, (g[1] - tr.firstG[1]) / dt}
-	if sp := math.Hypot(v[0], v[1]); sp < 1 || dist(v, tr.vel) > smoothPath*sp {
+	g := tr.Last().Ground
+	v := wire.Point{(g[0] - tr.FirstG[0]) / dt, (g[1] - tr.FirstG[1]) / dt}
+	if sp := math.Hypot(v[0], v[1]); sp < 1 || dist(v, tr.Vel) > smoothPath*sp {
 		// standing, or a path that jumps (a standing vehicle's blob merging with passing ones)
 		return time.Time{}, wire.Point{}, false
 	}
@@ -224,12 +224,12 @@ func (d *Detector) firstVisible(tr *track, t time.Time) (at time.Time, where wir
 	// picture
 	w, ht := float64(d.cal.Width), float64(d.cal.Height)
 	last := h.bornTop
-	ppm0 := d.headPPM(tr.firstG) // the box at birth (firstBox) was about there
+	ppm0 := d.headPPM(tr.FirstG) // the box at birth (firstBox) was about there
 	boxH := h.firstBox[3] - h.firstBox[1]
 	for back := 0.0; back < maxBackS; back += 0.1 {
-		gb := wire.Point{tr.firstG[0] - v[0]*back, tr.firstG[1] - v[1]*back}
+		gb := wire.Point{tr.FirstG[0] - v[0]*back, tr.FirstG[1] - v[1]*back}
 		if ppm0 > 0 && boxH*d.headPPM(gb)/ppm0 < wire.JudgeMinPx {
-			return tr.born.Add(-time.Duration(back * float64(time.Second))), last, true
+			return tr.Born.Add(-time.Duration(back * float64(time.Second))), last, true
 		}
 		p := wire.Vec3{top[0] - v[0]*back, top[1] - v[1]*back, topHeightM[wire.Motorbike]}
 		q, _, ok := d.cal.Pinhole.Project(p)
@@ -238,7 +238,7 @@ func (d *Detector) firstVisible(tr *track, t time.Time) (at time.Time, where wir
 			return time.Time{}, wire.Point{}, false
 		}
 		if q[0] < 0 || q[0] >= w || q[1] < 0 {
-			return tr.born.Add(-time.Duration(back * float64(time.Second))), last, true
+			return tr.Born.Add(-time.Duration(back * float64(time.Second))), last, true
 		}
 		last = q
 	}
@@ -318,11 +318,11 @@ func (d *Detector) headPPM(g wire.Point) float64 {
 
 // pathSpeed is a track's mean speed on the road since it was born, metres per second.
 func (d *Detector) pathSpeed(tr *track, t time.Time) float64 {
-	dt := t.Sub(tr.born).Seconds()
+	dt := t.Sub(tr.Born).Seconds()
 	if dt <= 0 {
 		return 0
 	}
-	return dist(tr.last().ground, tr.firstG) / dt
+	return dist(tr.Last().Ground, tr.FirstG) / dt
 }
 
 func dist(a, b wire.Point) float64 { return math.Hypot(a[0]-b[0], a[1]-b[1]) }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/sim/device/decode"
+	tk "github.com/trafficsim/trafficsim/sim/device/detect/track"
 	"github.com/trafficsim/trafficsim/wire"
 )
 
@@ -123,7 +124,7 @@ func TestFirstVisibleExtrapolatesBackToTheBorder(t *testing.T) {
 	}
 	born := t0.Add(10 * time.Second)
 	now := born.Add(2 * time.Second)
-	tr := &track{born: born, firstG: wire.Point{-1.75, 50}, hist: []sample{{t: now, ground: wire.Point{-1.75, 34}}}, vel: wire.Point{0, -8}}
+	tr := &track{Track: tk.Track{Born: born, FirstG: wire.Point{-1.75, 50}, Hist: []sample{{T: now, Ground: wire.Point{-1.75, 34}}}, Vel: wire.Point{0, -8}}}
 	big := wire.Box{0, 0, 100, 1000} // a box that stays tall enough up to the top edge
 	tr.helm = helmetState{started: true, bornTop: headAt(50), firstT: born, firstBox: big}
 	at, _, ok := d.firstVisible(tr, now)
@@ -149,13 +150,13 @@ func TestFirstVisibleExtrapolatesBackToTheBorder(t *testing.T) {
 	tr.helm.firstBox = big
 	// the same track going away (born at 34 m, now at 50 m) was big and in view nearer the
 	// camera before: a track of it was lost
-	away := &track{born: born, firstG: wire.Point{-1.75, 34}, hist: []sample{{t: now, ground: wire.Point{-1.75, 50}}}, vel: wire.Point{0, 8}}
+	away := &track{Track: tk.Track{Born: born, FirstG: wire.Point{-1.75, 34}, Hist: []sample{{T: now, Ground: wire.Point{-1.75, 50}}}, Vel: wire.Point{0, 8}}}
 	away.helm = helmetState{started: true, bornTop: headAt(34), firstT: born, firstBox: big}
 	if at, _, ok := d.firstVisible(away, now); ok {
 		t.Errorf("going away, born inside: first visible at %v, want none", at.Sub(born))
 	}
 	// standing still: found again
-	still := &track{born: born, firstG: wire.Point{-1.75, 34}, hist: []sample{{t: now, ground: wire.Point{-1.75, 34.5}}}}
+	still := &track{Track: tk.Track{Born: born, FirstG: wire.Point{-1.75, 34}, Hist: []sample{{T: now, Ground: wire.Point{-1.75, 34.5}}}}}
 	still.helm = helmetState{started: true, bornTop: headAt(34), firstT: born, firstBox: big}
 	if at, _, ok := d.firstVisible(still, now); ok {
 		t.Errorf("standing, born inside: first visible at %v, want none", at.Sub(born))
@@ -163,7 +164,7 @@ func TestFirstVisibleExtrapolatesBackToTheBorder(t *testing.T) {
 	// a path that jumps: the mean velocity is not the last one (a standing vehicle's blob merging
 	// with passing ones)
 	jumpy := *tr
-	jumpy.vel = wire.Point{3, 0}
+	jumpy.Vel = wire.Point{3, 0}
 	if at, _, ok := d.firstVisible(&jumpy, now); ok {
 		t.Errorf("jumpy path, born inside: first visible at %v, want none", at.Sub(born))
 	}
@@ -256,7 +257,7 @@ func TestTyreWidth(t *testing.T) {
 		fill(&f, part(1.75, y, 0.4, 0.4, 1.6), 60)
 	}
 	box := part(1.75, y, 0.5, 0, 1.6)
-	going := &track{hist: []sample{{box: box, ground: g, widthM: 0.5}}, vel: wire.Point{0, 6}}
+	going := &track{Track: tk.Track{Hist: []sample{{Box: box, Ground: g, WidthM: 0.5}}, Vel: wire.Point{0, 6}}}
 	for _, c := range []struct {
 		name  string
 		tyreM float64
@@ -266,9 +267,9 @@ func TestTyreWidth(t *testing.T) {
 	}{
 		{"bicycle going away", 0.05, going, true, true},
 		{"motorbike going away", 0.11, going, false, true},
-		{"motorbike stopped", 0.11, &track{hist: going.hist}, false, false},
-		{"crossing the view", 0.11, &track{hist: going.hist, vel: wire.Point{6, 0}}, false, false},
-		{"two side by side", 0.11, &track{hist: []sample{{box: box, ground: g, widthM: 1.6}}, vel: wire.Point{0, 6}}, false, false},
+		{"motorbike stopped", 0.11, &track{Track: tk.Track{Hist: going.Hist}}, false, false},
+		{"crossing the view", 0.11, &track{Track: tk.Track{Hist: going.Hist, Vel: wire.Point{6, 0}}}, false, false},
+		{"two side by side", 0.11, &track{Track: tk.Track{Hist: []sample{{Box: box, Ground: g, WidthM: 1.6}}, Vel: wire.Point{0, 6}}}, false, false},
 	} {
 		draw(c.tyreM)
 		w, ok := d.tyreWidth(&f, c.tr)

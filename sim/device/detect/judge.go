@@ -10,6 +10,7 @@ func (d *Detector) judged() {
 	if d.notJudged == nil {
 		d.notJudged = map[wire.ViolationType]int{}
 	}
+	d.analysed++
 	dark := d.sceneLight < minSceneLight
 	lines := false
 	for i, l := range d.cal.StopLines {
@@ -43,3 +44,6 @@ func (d *Detector) NotJudged() map[wire.ViolationType]float64 {
 	}
 	return out
 }
+
+// AnalysedS returns the seconds of video analysed after the warm-up: what NotJudged is a share of.
+func (d *Detector) AnalysedS() float64 { return float64(d.analysed) / d.fps }

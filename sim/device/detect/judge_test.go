@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	tk "github.com/trafficsim/trafficsim/sim/device/detect/track"
 	"github.com/trafficsim/trafficsim/wire"
 )
 
@@ -20,10 +21,10 @@ func standPastLine(t *testing.T, rearY float64, light float64, spread int) []wir
 		y := 20 + (rearY-20)*math.Min(1, float64(i)/25)
 		c := wire.Cuboid{Center: wire.Point{1.75, y + 2.25}, Length: 4.5, Width: 1.8, Height: 1.5}
 		b, _ := cam.ProjectCuboid(c)
-		tr.hist = append(tr.hist, sample{t: at(i), box: b, ground: wire.Point{1.75, y}, widthM: 1.8})
-		tr.seen++
-		tr.vel = tr.velocity(600 * time.Millisecond)
-		tr.maxSpeed = max(tr.maxSpeed, math.Hypot(tr.vel[0], tr.vel[1]))
+		tr.Hist = append(tr.Hist, sample{T: at(i), Box: b, Ground: wire.Point{1.75, y}, WidthM: 1.8})
+		tr.Seen++
+		tr.Vel = tr.Velocity(600 * time.Millisecond)
+		tr.MaxSpeed = max(tr.MaxSpeed, math.Hypot(tr.Vel[0], tr.Vel[1]))
 		evs = append(evs, d.rules(tr, at(i))...)
 	}
 	return evs
@@ -119,5 +120,99 @@ func TestPercentile(t *testing.T) {
 		if got := percentile(&h, 100, c.q); got != c.want {
 			t.Errorf("percentile %.1f = %d, want %d", c.q, got, c.want)
 		}
+	}
+}
+
+// NotJudged is a share of what was analysed: AnalysedS counts every frame judged after the
+// warm-up, whether or not a type was declined in it.
+func TestAnalysedSecondsCountEveryJudgedFrame(t *testing.T) {
+	t.Parallel()
+	d, err := New(site(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.AnalysedS() != 0 {
+		t.Errorf("before any frame: analysed %v s", d.AnalysedS())
+	}
+	for i := range 50 {
+		d.sceneLight, d.sceneSpread = 110, 120
+		if i >= 25 {
+			d.sceneLight, d.sceneSpread = 30, 23 // night falls
+		}
+		d.judged()
+	}
+	if got, want := d.AnalysedS(), 50/d.fps; got != want {
+		t.Errorf("analysed %v s, want %v", got, want)
+	}
+	if got, want := d.NotJudged()[wire.NoHelmet], 25/d.fps; got != want {
+		t.Errorf("no_helmet not judged %v s, want %v (the dark half)", got, want)
+	}
+}
+
+// crossAtRed feeds a vehicle driving through the north line at red at 8 m/s (rear 25 -> 50 m)
+// whose box is high m high (a post at its ground point), in a view of the given light, with a
+// nearer road user's box over its bottom when hidden; it returns its red_light events.
+func crossAtRed(t *testing.T, high, light float64, hidden bool) []wire.Event {
+	t.Helper()
+	d, tr := carAtRed(t, site(t))
+	d.sceneLight, d.sceneSpread = light, 60
+	at := func(i int) time.Time { return t0.Add(time.Duration(i) * 40 * time.Millisecond) }
+	var near *track
+	var evs []wire.Event
+	for i := range 80 {
+		y := 25 + 8*float64(i)/25
+		g := wire.Point{1.75, y}
+		base, _, _ := cam.Project(wire.Vec3{1.75, y, 0})
+		top, _, _ := cam.Project(wire.Vec3{1.75, y, high})
+		w := 0.4 * (base[1] - top[1])
+		s := sample{T: at(i), Box: wire.Box{base[0] - w, top[1], base[0] + w, base[1]}, Ground: g, WidthM: 1.8, HighM: high}
+		tr.Hist = append(tr.Hist, s)
+		tr.Seen++
+		tr.Vel = tr.Velocity(600 * time.Millisecond)
+		tr.MaxSpeed = max(tr.MaxSpeed, math.Hypot(tr.Vel[0], tr.Vel[1]))
+		if hidden {
+			b := s.Box
+			b[1], b[3] = b[3]-10, b[3]+40 // a nearer rider's box over its bottom edge
+			if near == nil {
+				near = &track{Track: tk.Track{Votes: map[wire.Class]int{wire.Motorbike: 1}}}
+				d.tracker.Tracks = append(d.tracker.Tracks, near)
+			}
+			near.Hist = []sample{{T: at(i), Box: b}}
+		}
+		evs = append(evs, d.rules(tr, at(i))...)
+	}
+	return evs
+}
+
+// In a light view (day, fog) a crossing on red counts only for a box that can be a whole road
+// user (1.0 m or more) whose bottom no nearer road user hides: a 0.8 m box is the piece of a
+// queued motorbike whose bottom edge jumped over the line. At dusk and at night (mean grey
+// under 80) riders show as their lit upper half, and the low box still counts.
+func TestRedLightCrossingNeedsAWholeRoadUserInALightView(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name   string
+		high   float64
+		light  float64
+		hidden bool
+		want   int
+	}{
+		{"day, whole", 1.5, 110, false, 1},
+		{"day, a piece", 0.8, 110, false, 0},
+		{"fog, a piece", 0.8, 127, false, 0},
+		{"day, whole with its bottom hidden", 1.5, 110, true, 0},
+		{"dusk, a lit upper half", 0.8, 60, false, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			n := 0
+			for _, e := range crossAtRed(t, c.high, c.light, c.hidden) {
+				if e.Type == wire.RedLight {
+					n++
+				}
+			}
+			if n != c.want {
+				t.Errorf("%d red_light events, want %d", n, c.want)
+			}
+		})
 	}
 }

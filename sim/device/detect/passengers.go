@@ -182,7 +182,7 @@ type paxState struct {
 // driver: those motorbikes are not judged.
 func (d *Detector) checkPassengers(f *decode.Frame, tr *track, t time.Time) []wire.Event {
 	p := &tr.pax
-	if p.done || tr.missed > 0 || tr.seen < minSeen || d.sceneLight < minSceneLight {
+	if p.done || tr.Missed > 0 || tr.Seen < minSeen || d.sceneLight < minSceneLight {
 		return nil
 	}
 	if !p.t.IsZero() && t.Sub(p.t).Seconds() > paxMaxS {
@@ -194,13 +194,13 @@ func (d *Detector) checkPassengers(f *decode.Frame, tr *track, t time.Time) []wi
 	}
 	var s sample
 	many, ok, far := false, false, false
-	if tr.class() == wire.Motorbike {
+	if tr.Class() == wire.Motorbike {
 		if s, ok = d.paxCandidate(f, tr); ok {
 			var ratio float64
-			dir, _ := unit(tr.vel)
+			dir, _ := unit(tr.Vel)
 			ratio, ok = d.riderRatio(f, s, dir)
 			ok = ok && ratio <= paxMaxRatio
-			many, far = ratio >= paxRatio, d.stackPPM(s.ground) < nearPaxPPM
+			many, far = ratio >= paxRatio, d.stackPPM(s.Ground) < nearPaxPPM
 		}
 	}
 	side := false
@@ -216,7 +216,7 @@ func (d *Detector) checkPassengers(f *decode.Frame, tr *track, t time.Time) []wi
 		return nil
 	}
 	if p.n == 0 {
-		p.t, p.box = t, s.box
+		p.t, p.box = t, s.Box
 	}
 	p.n++
 	if many {
@@ -231,7 +231,7 @@ func (d *Detector) checkPassengers(f *decode.Frame, tr *track, t time.Time) []wi
 	need, strict := paxVotes, false
 	if p.side > 0 {
 		need, strict = sideVotes, true // side views are noisier: neighbours in a row merge with the heads
-	} else if tr.maxSpeed < minMotoMS {
+	} else if tr.MaxSpeed < minMotoMS {
 		need, strict = slowVotes, true // creeping: the blob keeps taking in the shadow and the road it stops on
 	} else if p.far > 0 {
 		strict = true // far: one frame in five can read a rider more (all three must say 3 or more)
@@ -248,9 +248,9 @@ func (d *Detector) checkPassengers(f *decode.Frame, tr *track, t time.Time) []wi
 		return nil // found again after a merge near the camera, or standing: judged before, or not judged
 	}
 	if at.IsZero() {
-		at, where = tr.firstFull(p.t), wire.Point{(p.box[0] + p.box[2]) / 2, p.box[1]}
+		at, where = tr.FirstFull(p.t), wire.Point{(p.box[0] + p.box[2]) / 2, p.box[1]}
 	}
-	if d.seenPax(at, where, t, s.box) {
+	if d.seenPax(at, where, t, s.Box) {
 		return nil // found again after a merge or an occlusion: judged before
 	}
 	tr.emitted[wire.TooManyPassengers] = true
@@ -260,11 +260,11 @@ func (d *Detector) checkPassengers(f *decode.Frame, tr *track, t time.Time) []wi
 // steadyBlob reports whether a track's box kept its size since the previous frame (steadyBox): its
 // blob did not just merge with a neighbour's or split from it.
 func steadyBlob(tr *track) bool {
-	n := len(tr.hist)
+	n := len(tr.Hist)
 	if n < 2 {
 		return false
 	}
-	a, b := tr.hist[n-2].box, tr.hist[n-1].box
+	a, b := tr.Hist[n-2].Box, tr.Hist[n-1].Box
 	ha, hb, wa, wb := a[3]-a[1], b[3]-b[1], a[2]-a[0], b[2]-b[0]
 	return math.Abs(hb-ha) <= steadyBox*ha && math.Abs(wb-wa) <= steadyBox*wa
 }
@@ -283,11 +283,11 @@ func (d *Detector) seenPax(at time.Time, where wire.Point, now time.Time, b wire
 // heading dir) and returns how many passenger steps it is longer than one rider's head: about 0
 // for one rider, 1 for two, 2 for three.
 func (d *Detector) riderRatio(f *decode.Frame, s sample, dir wire.Point) (float64, bool) {
-	ppm := d.stackPPM(s.ground)
+	ppm := d.stackPPM(s.Ground)
 	if ppm <= 0 {
 		return 0, false
 	}
-	top, cx, ok := d.headTop(f, s.box, ppm)
+	top, cx, ok := d.headTop(f, s.Box, ppm)
 	if !ok {
 		return 0, false
 	}
@@ -329,20 +329,20 @@ const (
 // paxCandidate returns the newest sample of a track whose rider stack can be measured: one
 // motorbike alone in its blob, upright, going away from the camera, its riders in view.
 func (d *Detector) paxCandidate(f *decode.Frame, tr *track) (sample, bool) {
-	s := tr.last()
-	b := s.box
+	s := tr.Last()
+	b := s.Box
 	if b[0] < 2 || b[1] < 2 || b[2] > float64(f.Width-2) {
 		return s, false // the riders are not all in view (the bottom edge may cut the wheel)
 	}
 	cam := d.cal.Pinhole.Position
-	los, _ := unit(wire.Point{s.ground[0] - cam[0], s.ground[1] - cam[1]})
-	dir, speed := unit(tr.vel)
+	los, _ := unit(wire.Point{s.Ground[0] - cam[0], s.Ground[1] - cam[1]})
+	dir, speed := unit(tr.Vel)
 	cos := dot2(dir, los)
 	if speed < movingMS || cos < paxAwayCos {
 		return s, false
 	}
 	alone := maxAloneM + obliqueM*math.Sqrt(max(0, 1-cos*cos))
-	if s.widthM <= 0 || s.widthM > alone || b[3]-b[1] < 1.4*(b[2]-b[0]) {
+	if s.WidthM <= 0 || s.WidthM > alone || b[3]-b[1] < 1.4*(b[2]-b[0]) {
 		return s, false // not one motorbike alone in its blob, upright
 	}
 	return s, true
@@ -368,13 +368,13 @@ const (
 // sideCandidate returns the newest sample of a track that is a motorbike seen from the side:
 // clear of the image's edges, crossing the line of sight, as long at its base as a motorbike.
 func (d *Detector) sideCandidate(tr *track) (sample, bool) {
-	s := tr.last()
-	if !d.clear(s.box) || s.widthM < sideMinM || s.widthM > sideMaxM {
+	s := tr.Last()
+	if !d.clear(s.Box) || s.WidthM < sideMinM || s.WidthM > sideMaxM {
 		return s, false
 	}
 	cam := d.cal.Pinhole.Position
-	los, _ := unit(wire.Point{s.ground[0] - cam[0], s.ground[1] - cam[1]})
-	dir, speed := unit(tr.vel)
+	los, _ := unit(wire.Point{s.Ground[0] - cam[0], s.Ground[1] - cam[1]})
+	dir, speed := unit(tr.Vel)
 	return s, speed >= movingMS && math.Abs(dot2(dir, los)) < sideCos
 }
 
@@ -390,7 +390,7 @@ func (d *Detector) headRow(f *decode.Frame, s sample) (float64, bool) {
 	}
 	sc := d.s
 	fy0, fy1 := top*sc, min(f.Height, (top+band)*sc)
-	bx0, bx1 := max(0, int(s.box[0])), min(f.Width, int(s.box[2]))
+	bx0, bx1 := max(0, int(s.Box[0])), min(f.Width, int(s.Box[2]))
 	cw := f.CW()
 	coloured := func(x int) bool {
 		for y := fy0; y < fy1; y++ {
@@ -435,13 +435,13 @@ func (d *Detector) headRow(f *decode.Frame, s sample) (float64, bool) {
 // maskRow finds the top band of a silhouette on the foreground mask (analysis scale): its first
 // row, the band's depth in rows and its first and last columns, and the image scale at the heads.
 func (d *Detector) maskRow(s sample) (top, lo, hi, band int, ppm float64, ok bool) {
-	ppm = d.stackPPM(s.ground)
+	ppm = d.stackPPM(s.Ground)
 	if ppm < minSidePPM {
 		return 0, 0, 0, 0, 0, false
 	}
 	sc := d.s
-	x0, x1 := max(0, int(s.box[0])/sc), min(d.w, int(s.box[2])/sc+1)
-	y0, y1 := max(0, int(s.box[1])/sc-1), min(d.h, int(s.box[3])/sc)
+	x0, x1 := max(0, int(s.Box[0])/sc), min(d.w, int(s.Box[2])/sc+1)
+	y0, y1 := max(0, int(s.Box[1])/sc-1), min(d.h, int(s.Box[3])/sc)
 	band = max(2, int(sideBandM*ppm/float64(sc)+0.5))
 	m := d.fg.Mask
 	top, lo, hi = -1, x1, -1

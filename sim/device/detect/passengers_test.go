@@ -1,34 +1,20 @@
 package detect
 
 import (
-	"context"
 	"fmt"
 	"math"
-	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/trafficsim/trafficsim/sim/device/decode"
-	"github.com/trafficsim/trafficsim/synth/clips"
-	"github.com/trafficsim/trafficsim/synth/encode"
-	synthrender "github.com/trafficsim/trafficsim/synth/render"
-	"github.com/trafficsim/trafficsim/synth/render/rendertest"
+	tk "github.com/trafficsim/trafficsim/sim/device/detect/track"
+	"github.com/trafficsim/trafficsim/synth/library"
 	"github.com/trafficsim/trafficsim/wire"
 )
 
-// The rider-stack tests draw real frames with the renderer, which needs ebiten's game loop on
-// the main goroutine.
-func TestMain(m *testing.M) {
-	code := 0
-	if err := synthrender.Main(func() error { code = m.Run(); return nil }); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		code = 1
-	}
-	os.Exit(code)
-}
-
-// paxCase is one motorbike going away from the camera, drawn alone on the renderer's fixture
-// crossing (camera 7.5 m up, focal 1000 px at 1280x720).
+// paxCase is one road user drawn alone on the renderer's fixture crossing, seen by the
+// intersection scenarios' camera (7 m up on a cantilever, 1600 px focal length at 1280x720).
 type paxCase struct {
 	helmets []bool  // one per rider, driver first
 	x, y    float64 // road position, metres (the camera stands at (3.5, -6))
@@ -41,70 +27,54 @@ func (c paxCase) name() string {
 	return fmt.Sprintf("%d riders %v at %.0f m", len(c.helmets), c.helmets, math.Hypot(c.x-3.5, c.y+6))
 }
 
-// renderPax draws frame 0 without any vehicle (the background) and then one frame per case, each
-// through the real H.264 encoder and decoder as a camera stream would bring it.
-func renderPax(t *testing.T, cases []paxCase) (*wire.Calibration, []decode.Frame, *wire.Truth) {
+// riderClip reads a recorded clip of testdata/riders (drawn by synth/render and encoded by x264 at
+// 4 Mbit/s, every frame a keyframe; recorded by rendertest's TestRecordRiderClips, which holds
+// the cases) and decodes it as a camera stream would bring it: frame 0 is the empty crossing,
+// every later frame one case, described by the clip's truth.
+func riderClip(t *testing.T, name string) (*wire.Calibration, []decode.Frame, *wire.Truth, []paxCase) {
 	t.Helper()
-	tr := rendertest.Truth(rendertest.Spec{Frames: 1, Width: 1280, Height: 720})
-	tr.Objects = nil
-	// the camera of the intersection scenarios: 7 m up on a cantilever, 1600 px focal length
-	tr.Pinhole = wire.Pinhole{FocalPx: 1600, Cx: 640, Cy: 360, Position: wire.Point{3.5, -6}, HeightM: 7, TiltDeg: 16, Width: 1280, Height: 720}
-	tr.Frames = []wire.Frame{{Index: 0, Signals: []wire.SignalState{{ID: "sig-n", Light: wire.Red}}}}
-	for i, c := range cases {
-		o := wire.Object{ID: i + 1, Class: wire.Motorbike, LengthM: 1.9, WidthM: 0.72, HeightM: 1.66, Color: c.color,
-			Plate: wire.Plate{Text: "29-B1 567.89", Rows: 2, Color: "white"}, First: i + 1, Last: i + 1}
-		for _, h := range c.helmets {
-			o.Riders = append(o.Riders, wire.Rider{Helmet: h})
-		}
-		if c.car {
-			o.Class, o.LengthM, o.WidthM, o.HeightM, o.Plate.Rows = wire.Car, 4.3, 1.8, 1.5, 1
-		}
-		if len(o.Riders) >= 3 {
-			o.HeightM += 0.05 // as the world draws them
-		}
-		tr.Objects = append(tr.Objects, o)
-		f := wire.Frame{Index: i + 1, T: float64(i+1) / tr.FPS, Signals: tr.Frames[0].Signals,
-			Objects: []wire.ObjectState{{ID: i + 1, Pos: wire.Point{c.x, c.y}, Heading: c.heading, SpeedKmh: 30}}}
-		rendertest.Annotate(tr, &f)
-		tr.Frames = append(tr.Frames, f)
-	}
-	cal, err := clips.FromTruth(tr)
+	c, err := library.Open(filepath.Join("testdata", "riders", name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	enc, err := encode.New(encode.Options{Width: tr.Width, Height: tr.Height, BitrateKbps: 4000, GOP: 1})
+	tr, err := c.Truth()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer enc.Close()
+	cal, err := c.Calibration()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream, err := c.Stream()
+	if err != nil {
+		t.Fatal(err)
+	}
 	dec, err := decode.New(decode.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer dec.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	st, err := synthrender.Start(ctx, tr, synthrender.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []decode.Frame
-	for fr := range st.Frames() {
-		au, _, err := enc.Encode(fr.Image)
-		fr.Release()
-		if err != nil {
-			t.Fatal(err)
-		}
+	for i := range c.Index.Frames {
 		var df decode.Frame
-		if ok, err := dec.Decode(au, &df); err != nil || !ok {
-			t.Fatalf("frame %d: decoded %v, %v", fr.Index, ok, err)
+		if ok, err := dec.Decode(c.AccessUnit(stream, i), &df); err != nil || !ok {
+			t.Fatalf("%s frame %d: decoded %v, %v", name, i, ok, err)
 		}
 		out = append(out, *df.Clone())
 	}
-	if err := st.Err(); err != nil {
-		t.Fatal(err)
+	if len(out) != len(tr.Frames) || len(tr.Objects) != len(tr.Frames)-1 {
+		t.Fatalf("%s: %d frames, %d truth frames, %d objects: want one object per frame after the first", name, len(out), len(tr.Frames), len(tr.Objects))
 	}
-	return cal, out, tr
+	var cases []paxCase
+	for i, o := range tr.Objects {
+		s := tr.Frames[i+1].Objects[0]
+		c := paxCase{x: s.Pos[0], y: s.Pos[1], heading: s.Heading, color: o.Color, car: o.Class == wire.Car}
+		for _, r := range o.Riders {
+			c.helmets = append(c.helmets, r.Helmet)
+		}
+		cases = append(cases, c)
+	}
+	return cal, out, tr, cases
 }
 
 // TestRiderStack: on rendered motorbikes seen from behind, the stack of heads measured from the
@@ -114,21 +84,15 @@ func renderPax(t *testing.T, cases []paxCase) (*wire.Calibration, []decode.Frame
 // measurement of a track must say 3 or more) 3 and 4 riders still read 3 or more, and a frame
 // can read one or two riders as more (it did: one rider in a black helmet, once in four).
 func TestRiderStack(t *testing.T) {
-	var cases []paxCase
-	for i, y := range []float64{6, 10, 14, 18} {
-		x := []float64{1.8, 5.2}[i%2]
-		cases = append(cases, riderSet(x, y)...)
-	}
 	farFew, farFewMany := 0, 0
-	paxBlobs(t, cases, func(i int, d *Detector, f *decode.Frame, o obs) {
-		c := cases[i]
-		ratio, ok := d.riderRatio(f, sample{box: o.box, ground: o.ground, widthM: o.widthM}, wire.Point{0, 1})
+	paxBlobs(t, "stack", func(c paxCase, d *Detector, f *decode.Frame, o obs) {
+		ratio, ok := d.riderRatio(f, sample{Box: o.Box, Ground: o.Ground, WidthM: o.WidthM}, wire.Point{0, 1})
 		if !ok {
 			t.Errorf("%s: not measured", c.name())
 			return
 		}
 		many := ratio >= paxRatio && ratio <= paxMaxRatio
-		if d.stackPPM(o.ground) < nearPaxPPM && len(c.helmets) < 3 {
+		if d.stackPPM(o.Ground) < nearPaxPPM && len(c.helmets) < 3 {
 			farFew++
 			if many {
 				farFewMany++
@@ -147,12 +111,13 @@ func TestRiderStack(t *testing.T) {
 	}
 }
 
-// paxBlobs renders the cases and calls fn per case with a detector whose background model is
-// the empty crossing and whose foreground mask is the case's frame, the decoded frame and the
-// blob on its motorbike as the detector measures it (an error when there is none).
-func paxBlobs(t *testing.T, cases []paxCase, fn func(i int, d *Detector, f *decode.Frame, o obs)) {
+// paxBlobs reads a recorded clip (riderClip) and calls fn per case with a detector whose
+// background model is the empty crossing and whose foreground mask is the case's frame, the
+// decoded frame and the blob on its motorbike as the detector measures it (an error when there
+// is none).
+func paxBlobs(t *testing.T, clip string, fn func(c paxCase, d *Detector, f *decode.Frame, o obs)) {
 	t.Helper()
-	cal, frames, tr := renderPax(t, cases)
+	cal, frames, tr, cases := riderClip(t, clip)
 	d, err := New(*cal, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -168,7 +133,7 @@ func paxBlobs(t *testing.T, cases []paxCase, fn func(i int, d *Detector, f *deco
 		want := tr.Frames[i+1].Objects[0].Box
 		best, bi := 0.5, -1
 		for k := range obs {
-			if iou := obs[k].box.IoU(want); iou > best {
+			if iou := obs[k].Box.IoU(want); iou > best {
 				best, bi = iou, k
 			}
 		}
@@ -176,7 +141,7 @@ func paxBlobs(t *testing.T, cases []paxCase, fn func(i int, d *Detector, f *deco
 			t.Errorf("%s: no blob on the motorbike (box %v)", c.name(), want)
 			continue
 		}
-		fn(i, d, f, obs[bi])
+		fn(c, d, f, obs[bi])
 	}
 }
 
@@ -185,25 +150,11 @@ func paxBlobs(t *testing.T, cases []paxCase, fn func(i int, d *Detector, f *deco
 // and over it for 3 or 4, and the blob passes the side-view size gate. At 28 m 1 or 2 riders
 // are still not flagged (a 3-rider row can read short there: 0.70 m was measured).
 func TestHeadRowFromTheSide(t *testing.T) {
-	T, F := true, false
-	var cases []paxCase
-	for _, p := range [][2]float64{{14, 90}, {14, 270}, {22, 270}} {
-		y, h := p[0], p[1]
-		cases = append(cases,
-			paxCase{helmets: []bool{T}, x: 3.5, y: y, heading: h, color: "#202020"},
-			paxCase{helmets: []bool{F}, x: 3.5, y: y, heading: h, color: "#c8c8d0"},
-			paxCase{helmets: []bool{T, F}, x: 3.5, y: y, heading: h, color: "#a01818"},
-			paxCase{helmets: []bool{T, T, T}, x: 3.5, y: y, heading: h, color: "#1a3a8a"},
-			paxCase{helmets: []bool{F, T, F}, x: 3.5, y: y, heading: h, color: "#c8c8d0"},
-			paxCase{helmets: []bool{T, T, T, T}, x: 3.5, y: y, heading: h, color: "#202020"},
-		)
-	}
-	paxBlobs(t, cases, func(i int, d *Detector, f *decode.Frame, o obs) {
-		c := cases[i]
-		if o.widthM < sideMinM || o.widthM > sideMaxM {
-			t.Errorf("%s heading %.0f: base %.2f m, outside the side-view gate", c.name(), c.heading, o.widthM)
+	paxBlobs(t, "side", func(c paxCase, d *Detector, f *decode.Frame, o obs) {
+		if o.WidthM < sideMinM || o.WidthM > sideMaxM {
+			t.Errorf("%s heading %.0f: base %.2f m, outside the side-view gate", c.name(), c.heading, o.WidthM)
 		}
-		row, ok := d.headRow(f, sample{box: o.box, ground: o.ground, widthM: o.widthM})
+		row, ok := d.headRow(f, sample{Box: o.Box, Ground: o.Ground, WidthM: o.WidthM})
 		if !ok {
 			t.Errorf("%s heading %.0f: head row not measured", c.name(), c.heading)
 			return
@@ -217,35 +168,27 @@ func TestHeadRowFromTheSide(t *testing.T) {
 	})
 }
 
-// paxPath is one motorbike driven along a straight line, one position per frame (25 fps), with
-// frames where it is hidden (behind a bus, say: the frame shows the empty crossing).
+// paxPath is a stretch of a recorded clip's frames showing one motorbike driven along a straight
+// line, one position per frame (25 fps), with frames where it is hidden (behind a bus, say: the
+// frame shows the empty crossing).
 type paxPath struct {
-	helmets    []bool
-	x0, y0     float64 // road position in the first frame
-	heading    float64 // degrees from +y towards +x
-	speed      float64 // m/s
 	frames     int
 	hide0, hid int // frames hide0 .. hide0+hid-1 do not show it
-	color      string
 }
 
-// playPaths renders each path and plays it through its own detector (warmed up on the empty
-// crossing), returning the too_many_passengers events of each and how many tracks decided it.
-func playPaths(t *testing.T, paths []paxPath) ([][]wire.Event, []int) {
+// playPaths plays each path of a recorded clip (its frames one after the other from frame 1)
+// through its own detector (warmed up on the empty crossing), returning the
+// too_many_passengers events of each and how many tracks decided it.
+func playPaths(t *testing.T, clip string, paths []paxPath) ([][]wire.Event, []int) {
 	t.Helper()
-	var cases []paxCase
-	for _, p := range paths {
-		h := p.heading * math.Pi / 180
-		for i := range p.frames {
-			d := p.speed * float64(i) / 25
-			cases = append(cases, paxCase{helmets: p.helmets, x: p.x0 + d*math.Sin(h), y: p.y0 + d*math.Cos(h), heading: p.heading, color: p.color})
-		}
-	}
-	cal, frames, _ := renderPax(t, cases)
+	cal, frames, _, _ := riderClip(t, clip)
 	out := make([][]wire.Event, len(paths))
 	decided := make([]int, len(paths))
 	k := 1
 	for pi, p := range paths {
+		if k+p.frames > len(frames) {
+			t.Fatalf("%s: path %d needs frames %d-%d of %d", clip, pi, k, k+p.frames-1, len(frames))
+		}
 		d, err := New(*cal, Options{WarmUp: 400 * time.Millisecond, NoPlates: true, Evidence: -1})
 		if err != nil {
 			t.Fatal(err)
@@ -285,11 +228,7 @@ func playPaths(t *testing.T, paths []paxPath) ([][]wire.Event, []int) {
 // 10 km/h (towards a queue at a red light: as slow as a bicycle) is flagged, its stack of heads
 // being no bicycle's; one with two riders at that speed is not.
 func TestPassengersCreepingInAQueue(t *testing.T) {
-	T := true
-	evs, _ := playPaths(t, []paxPath{
-		{helmets: []bool{T, T, T}, x0: 5.2, y0: 7, speed: 2.8, frames: 30, color: "#a01818"},
-		{helmets: []bool{T, T}, x0: 5.2, y0: 7, speed: 2.8, frames: 30, color: "#a01818"},
-	})
+	evs, _ := playPaths(t, "creeping", []paxPath{{frames: 30}, {frames: 30}}) // three riders, then two
 	if len(evs[0]) != 1 {
 		t.Errorf("three riders at 10 km/h: %d too_many_passengers events, want 1", len(evs[0]))
 	}
@@ -303,11 +242,8 @@ func TestPassengersCreepingInAQueue(t *testing.T) {
 // is judged by both tracks but sent once, stamped when it came into view at the left edge (the
 // second track follows its path back there).
 func TestPassengersOnceAcrossAnOcclusion(t *testing.T) {
-	T := true
 	const warm, hide0 = 15, 45
-	evs, decided := playPaths(t, []paxPath{
-		{helmets: []bool{T, T, T}, x0: -6, y0: 12, heading: 90, speed: 4, frames: 100, hide0: hide0, hid: 28, color: "#202020"},
-	})
+	evs, decided := playPaths(t, "crossing", []paxPath{{frames: 100, hide0: hide0, hid: 28}})
 	if decided[0] != 2 {
 		t.Errorf("decided by %d tracks, want 2 (before and after the occlusion)", decided[0])
 	}
@@ -336,12 +272,12 @@ func TestSteadyBlob(t *testing.T) {
 		{"split from a neighbour", wire.Box{100, 300, 240, 500}, wire.Box{100, 300, 180, 500}, false},
 	}
 	for _, c := range cases {
-		tr := &track{hist: []sample{{box: c.prev}, {box: c.last}}}
+		tr := &track{Track: tk.Track{Hist: []sample{{Box: c.prev}, {Box: c.last}}}}
 		if got := steadyBlob(tr); got != c.want {
 			t.Errorf("%s: steady %v, want %v", c.name, got, c.want)
 		}
 	}
-	if steadyBlob(&track{hist: []sample{{box: wire.Box{0, 0, 10, 10}}}}) {
+	if steadyBlob(&track{Track: tk.Track{Hist: []sample{{Box: wire.Box{0, 0, 10, 10}}}}}) {
 		t.Error("a track seen once: steady, want not (nothing to compare with)")
 	}
 }
@@ -352,21 +288,15 @@ func TestSteadyBlob(t *testing.T) {
 // stack measured along the heads' slope flags 3 or 4 riders and never 1 or 2; a stack that does
 // not end on a rider's back (longer than paxMaxRatio) is not a measurement.
 func TestRiderStackOblique(t *testing.T) {
-	var cases []paxCase
-	for _, p := range [][2]float64{{-3, 13}, {-4, 16}, {-5, 19}} {
-		x, y := p[0], p[1]
-		cases = append(cases, riderSet(x, y)...)
-	}
 	manyMeasured := 0
-	paxBlobs(t, cases, func(i int, d *Detector, f *decode.Frame, o obs) {
-		c := cases[i]
+	paxBlobs(t, "oblique", func(c paxCase, d *Detector, f *decode.Frame, o obs) {
 		cam := d.cal.Pinhole.Position
-		los, _ := unit(wire.Point{o.ground[0] - cam[0], o.ground[1] - cam[1]})
+		los, _ := unit(wire.Point{o.Ground[0] - cam[0], o.Ground[1] - cam[1]})
 		cos := dot2(wire.Point{0, 1}, los)
-		if alone := maxAloneM + obliqueM*math.Sqrt(1-cos*cos); o.widthM > alone {
-			t.Errorf("%s at x %.0f: base %.2f m, over the gate %.2f m", c.name(), c.x, o.widthM, alone)
+		if alone := maxAloneM + obliqueM*math.Sqrt(1-cos*cos); o.WidthM > alone {
+			t.Errorf("%s at x %.0f: base %.2f m, over the gate %.2f m", c.name(), c.x, o.WidthM, alone)
 		}
-		ratio, ok := d.riderRatio(f, sample{box: o.box, ground: o.ground, widthM: o.widthM}, wire.Point{0, 1})
+		ratio, ok := d.riderRatio(f, sample{Box: o.Box, Ground: o.Ground, WidthM: o.WidthM}, wire.Point{0, 1})
 		if !ok || ratio > paxMaxRatio {
 			t.Logf("%s at x %.0f: not measured (stack %.2f steps)", c.name(), c.x, ratio)
 			return
@@ -377,7 +307,7 @@ func TestRiderStackOblique(t *testing.T) {
 		if many := ratio >= paxRatio; many != (len(c.helmets) >= 3) {
 			t.Errorf("%s at x %.0f: stack %.2f steps; flagged %v", c.name(), c.x, ratio, many)
 		} else {
-			t.Logf("%s at x %.0f: stack %.2f steps (base %.2f m)", c.name(), c.x, ratio, o.widthM)
+			t.Logf("%s at x %.0f: stack %.2f steps (base %.2f m)", c.name(), c.x, ratio, o.WidthM)
 		}
 	})
 	if manyMeasured < 6 {
@@ -390,18 +320,9 @@ func TestRiderStackOblique(t *testing.T) {
 // the frame by its colour, the row of every 3-rider motorbike is long enough again, and no
 // 2-rider one's grows too long.
 func TestHeadRowColouredHelmets(t *testing.T) {
-	T := true
-	var cases []paxCase
-	for i := range 8 {
-		h := []float64{90, 270}[i%2]
-		cases = append(cases,
-			paxCase{helmets: []bool{T, T, T}, x: 3.5, y: 14, heading: h, color: "#202020"},
-			paxCase{helmets: []bool{T, T}, x: 3.5, y: 14, heading: h, color: "#202020"})
-	}
 	dropped := 0
-	paxBlobs(t, cases, func(i int, d *Detector, f *decode.Frame, o obs) {
-		c := cases[i]
-		s := sample{box: o.box, ground: o.ground, widthM: o.widthM}
+	paxBlobs(t, "coloured", func(c paxCase, d *Detector, f *decode.Frame, o obs) {
+		s := sample{Box: o.Box, Ground: o.Ground, WidthM: o.WidthM}
 		row, ok := d.headRow(f, s)
 		top, lo, hi, _, ppm, ok2 := d.maskRow(s)
 		if !ok || !ok2 {
@@ -427,34 +348,12 @@ func TestHeadRowColouredHelmets(t *testing.T) {
 // more, longer than any row of heads (4 riders: 1.2 m): when the car's base is hidden (behind a
 // truck, say) and its blob passes the side view's size gate, its row is still no measurement.
 func TestHeadRowNotACarRoof(t *testing.T) {
-	var cases []paxCase
-	for _, h := range []float64{90, 270} {
-		for _, col := range []string{"#c8c8d0", "#202020", "#a01818"} {
-			cases = append(cases, paxCase{car: true, x: 3.5, y: 14, heading: h, color: col})
-		}
-	}
-	paxBlobs(t, cases, func(i int, d *Detector, f *decode.Frame, o obs) {
-		c := cases[i]
-		row, ok := d.headRow(f, sample{box: o.box, ground: o.ground, widthM: o.widthM})
+	paxBlobs(t, "roof", func(c paxCase, d *Detector, f *decode.Frame, o obs) {
+		row, ok := d.headRow(f, sample{Box: o.Box, Ground: o.Ground, WidthM: o.WidthM})
 		if !ok || row <= sideMaxRowM {
 			t.Errorf("car %s heading %.0f: top band %.2f m (measured %v), want longer than %.1f m", c.color, c.heading, row, ok, sideMaxRowM)
 		} else {
 			t.Logf("car %s heading %.0f: top band %.2f m", c.color, c.heading, row)
 		}
 	})
-}
-
-// riderSet is one motorbike of each rider count (1 to 4), bare heads and helmets of several
-// colours, at road point (x, y).
-func riderSet(x, y float64) []paxCase {
-	T, F := true, false
-	return []paxCase{
-		{helmets: []bool{T}, x: x, y: y, color: "#202020"},
-		{helmets: []bool{F}, x: x, y: y, color: "#c8c8d0"},
-		{helmets: []bool{T, T}, x: x, y: y, color: "#a01818"},
-		{helmets: []bool{F, T}, x: x, y: y, color: "#1a3a8a"},
-		{helmets: []bool{T, T, T}, x: x, y: y, color: "#202020"},
-		{helmets: []bool{F, T, F}, x: x, y: y, color: "#c8c8d0"},
-		{helmets: []bool{T, T, T, T}, x: x, y: y, color: "#a01818"},
-	}
 }

@@ -56,22 +56,22 @@ func (d *Detector) plateQuad(g, dir wire.Point, moto bool) (plateread.Quad, bool
 // camera, its characters look at least minCharPx high with minStrokePx strokes, and the plate
 // has grown by 15% since the last attempt at least 5 frames ago (or 25 frames passed). The best-scoring reading of the track is kept.
 func (d *Detector) tryPlate(f *decode.Frame, tr *track) {
-	if tr.missed > 0 || tr.seen < minSeen || tr.plateScore > 0.9 {
+	if tr.Missed > 0 || tr.Seen < minSeen || tr.plateScore > 0.9 {
 		return
 	}
-	if b := tr.last().box; b[3] >= float64(d.cal.Height-2*d.s) {
+	if b := tr.Last().Box; b[3] >= float64(d.cal.Height-2*d.s) {
 		// cut by the image's bottom edge (entering, or a zoomed camera's near vehicle): its
 		// ground point and so the plate's predicted place and size are not known yet, and an
 		// attempt there would hold the next one back until the plate looks 15% wider
 		return
 	}
-	cls := tr.class()
+	cls := tr.Class()
 	if cls == wire.Bicycle {
 		return
 	}
-	g := tr.last().ground
+	g := tr.Last().Ground
 	cam := d.cal.Pinhole.Position
-	dir, speed := unit(tr.vel)
+	dir, speed := unit(tr.Vel)
 	if speed < movingMS {
 		if l := d.laneOf(g); l >= 0 {
 			dir = d.cal.Lanes[l].Direction
@@ -94,7 +94,7 @@ func (d *Detector) tryPlate(f *decode.Frame, tr *track) {
 		return
 	}
 	tr.plateTried, tr.plateW = d.frame, w
-	text, score := plateread.Read(f, q, tr.last().box, layout)
+	text, score := plateread.Read(f, q, tr.Last().Box, layout)
 	if score > tr.plateScore {
 		tr.plate, tr.plateScore = text, score
 	}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"time"
 
+	tk "github.com/trafficsim/trafficsim/sim/device/detect/track"
 	"github.com/trafficsim/trafficsim/wire"
 )
 
@@ -44,7 +45,7 @@ const (
 	// edges of stopped riders are off by a metre, as much as violators overshoot (dev seeds:
 	// 0 right of 5 stamped in fog, dusk and night)
 	minStopSpread = 80
-	minSeen       = 4 // frames before a track's rules run
+	minSeen       = tk.MinSeen // frames before a track's rules run
 	typicalLenM   = 4.5
 	motoLenM      = 1.9
 	truckLenM     = 8.0
@@ -136,15 +137,15 @@ var (
 // its rear is not in view: then the top edge of the box (roof front, riders' heads) is used, its
 // ray meeting the plane at the class's roof height, the bumper a little further on.
 func (d *Detector) front(tr *track, s sample, dir wire.Point) wire.Point {
-	g := s.ground
+	g := s.Ground
 	cam := d.cal.Pinhole.Position
 	if dot2(dir, wire.Point{cam[0] - g[0], cam[1] - g[1]}) >= 0 {
 		return g
 	}
-	cls := tr.class()
-	if s.box[3] >= float64(d.cal.Height-2*d.s) {
+	cls := tr.Class()
+	if s.Box[3] >= float64(d.cal.Height-2*d.s) {
 		if h, ok := d.topPlane[cls]; ok {
-			if p, ok := wire.Apply(h, wire.Point{(s.box[0] + s.box[2]) / 2, s.box[1]}); ok {
+			if p, ok := wire.Apply(h, wire.Point{(s.Box[0] + s.Box[2]) / 2, s.Box[1]}); ok {
 				k := topToFront[cls]
 				return wire.Point{p[0] + dir[0]*k, p[1] + dir[1]*k}
 			}
@@ -204,25 +205,25 @@ var ruleTable = []rule{
 
 // rules runs the rule table on one track after its newest sample; t is the frame's capture time.
 func (d *Detector) rules(tr *track, t time.Time) []wire.Event {
-	if tr.missed > 0 || len(tr.hist) < 2 {
+	if tr.Missed > 0 || len(tr.Hist) < 2 {
 		return nil
 	}
-	cur, prev := tr.hist[len(tr.hist)-1], tr.hist[len(tr.hist)-2]
-	if cur.widthM > maxVehicleM || prev.widthM > maxVehicleM {
+	cur, prev := tr.Hist[len(tr.Hist)-1], tr.Hist[len(tr.Hist)-2]
+	if cur.WidthM > maxVehicleM || prev.WidthM > maxVehicleM {
 		// wider than any vehicle: several merged, or glare on a wet road at night. A lane hold
 		// does not run through it: the merged blob's motion is no one vehicle's
 		tr.wrongSince, tr.laneSince = time.Time{}, time.Time{}
 		return nil
 	}
-	c := &ruleCtx{tr: tr, t: t, cur: cur, prev: prev, g: cur.ground, cls: tr.class()}
-	c.dir, c.speed = unit(tr.vel)
+	c := &ruleCtx{tr: tr, t: t, cur: cur, prev: prev, g: cur.Ground, cls: tr.Class()}
+	c.dir, c.speed = unit(tr.Vel)
 	c.lane = d.laneOf(c.g)
 	if c.speed < movingMS && c.lane >= 0 {
 		c.dir = d.cal.Lanes[c.lane].Direction
 	}
-	c.entering = cur.box[3] >= float64(d.cal.Height-2*d.s)
+	c.entering = cur.Box[3] >= float64(d.cal.Height-2*d.s)
 	for _, r := range ruleTable {
-		if r.settled && tr.seen < minSeen {
+		if r.settled && tr.Seen < minSeen {
 			continue // the other rules need a settled track
 		}
 		r.run(d, c)
@@ -268,9 +269,9 @@ func (d *Detector) redLight(c *ruleCtx) {
 		// a standing track does not cross: its blob jumping over the line is a passer-by
 		// merging with it (its own speed is that of the merge)
 		if in && dp < 0 && dc >= 0 && dot2(c.dir, ld) > 0.3 && red && tr.crossT.IsZero() && !tr.emitted[wire.StopLineViolation] && tr.stillSince.IsZero() && approached(tr, l, ld) &&
-			(!d.inferred[l.ID] || single(cur, c.cls) && (c.speed >= stillMS || c.entering) && steady(tr, c.entering)) {
-			tr.crossT = interp(c.prev.t, cur.t, dp, dc)
-			tr.crossLine, tr.crossBox = i, cur.box
+			(!d.inferred[l.ID] || single(cur, c.cls) && (c.speed >= stillMS || c.entering) && steady(tr, c.entering)) && d.crossable(tr, cur) {
+			tr.crossT = interp(c.prev.T, cur.T, dp, dc)
+			tr.crossLine, tr.crossBox = i, cur.Box
 		}
 		if !tr.crossT.IsZero() && tr.crossLine == i {
 			tr.crossDist = dc
@@ -279,6 +280,16 @@ func (d *Detector) redLight(c *ruleCtx) {
 			}
 		}
 	})
+}
+
+// crossable reports whether a crossing of a stop line by a track's box can count: in a light
+// view (day, fog) only a box that can be a whole road user and whose bottom no nearer road
+// user's box hides; a lower box is a piece of a vehicle (the plate and mudguard of a motorbike
+// queued before the line, between its neighbours) whose bottom edge jumps over the line while
+// the vehicle stands (development fog seed: all 3 red_light false alarms). At dusk and at night
+// a rider's blob is often only its lit upper half: there any box counts.
+func (d *Detector) crossable(tr *track, s sample) bool {
+	return d.sceneLight < minHelmetLight || whole(s) && !d.bottomHidden(tr)
 }
 
 // stopLine: a vehicle that drove, stopped at red with its front past a stop line (within
@@ -299,8 +310,8 @@ func (d *Detector) stopLine(c *ruleCtx) {
 			margin = minBeyondDarkM
 		}
 		if in && !c.entering && (red || tr.stillRed&(1<<i) != 0) && dc > margin && whole(cur) && !d.bottomHidden(tr) && (dc < stopLineM || crossed && dc < beyondStopM) && c.speed < stillMS && !tr.stillSince.IsZero() &&
-			c.t.Sub(tr.stillSince) >= time.Second && tr.maxSpeed > movingMS {
-			d.emit(c, wire.StopLineViolation, tr.stillSince, cur.box, 0.7)
+			c.t.Sub(tr.stillSince) >= time.Second && tr.MaxSpeed > movingMS {
+			d.emit(c, wire.StopLineViolation, tr.stillSince, cur.Box, 0.7)
 			// it stopped beyond the line: not a red_light, even when it drives on at green
 			tr.crossT = time.Time{}
 		}
@@ -333,12 +344,12 @@ func (d *Detector) lineAway(i int) bool {
 // box (one whose box reaches lower in the image and overlaps its bottom edge): its ground point
 // is then where the other begins, not where it stands.
 func (d *Detector) bottomHidden(tr *track) bool {
-	b := tr.last().box
-	for _, o := range d.tracks {
-		if o == tr || o.missed > 0 || len(o.hist) == 0 {
+	b := tr.Last().Box
+	for _, o := range d.tracker.Tracks {
+		if o == tr || o.Missed > 0 || len(o.Hist) == 0 {
 			continue
 		}
-		ob := o.last().box
+		ob := o.Last().Box
 		if ob[3] > b[3]+2 && ob[1] < b[3] && min(ob[2], b[2])-max(ob[0], b[0]) > 0.3*(b[2]-b[0]) {
 			return true
 		}
@@ -349,7 +360,7 @@ func (d *Detector) bottomHidden(tr *track) bool {
 // judgedLane reports whether a track's lane rules run on this sample: in a lane, moving, and
 // tall enough in the picture (far away, blobs of riders merge).
 func (d *Detector) judgedLane(c *ruleCtx) bool {
-	return c.lane >= 0 && c.speed >= movingMS && c.cur.box[3]-c.cur.box[1] >= minJudgePx*float64(d.cal.Height)/720
+	return c.lane >= 0 && c.speed >= movingMS && c.cur.Box[3]-c.cur.Box[1] >= minJudgePx*float64(d.cal.Height)/720
 }
 
 // In a dark scene the wrong_way and sidewalk rules do not run: what moves is mostly
@@ -380,7 +391,7 @@ func (d *Detector) wrongWay(c *ruleCtx) {
 	ld := d.cal.Lanes[tr.wrongLane].Direction
 	start := d.heldSince(tr, tr.wrongSince, tr.wrongLane, tr.wrongFrom, g, c.t)
 	if c.t.Sub(start).Seconds() >= holdWrongS && -dot2(wire.Point{g[0] - tr.wrongFrom[0], g[1] - tr.wrongFrom[1]}, ld) >= wrongMinM {
-		d.emit(c, wire.WrongWay, start.Add(time.Duration(holdWrongS*float64(time.Second))), c.cur.box, 0.8)
+		d.emit(c, wire.WrongWay, start.Add(time.Duration(holdWrongS*float64(time.Second))), c.cur.Box, 0.8)
 	}
 }
 
@@ -392,7 +403,7 @@ func (d *Detector) wrongLane(c *ruleCtx) {
 	case d.judgedLane(c):
 		allowed := d.cal.Lanes[c.lane].Allowed
 		lcls, notIn := tr.laneClass(allowed)
-		tr.laneSince = hold(tr.laneSince, dot2(c.dir, d.cal.Lanes[c.lane].Direction) > 0.5 && !allows(allowed, lcls) && tr.seen >= 10 && notIn >= 0.8, c.t)
+		tr.laneSince = hold(tr.laneSince, dot2(c.dir, d.cal.Lanes[c.lane].Direction) > 0.5 && !allows(allowed, lcls) && tr.Seen >= 10 && notIn >= 0.8, c.t)
 	case c.speed >= movingMS:
 		tr.laneSince = time.Time{}
 	case c.speed < stillMS:
@@ -402,11 +413,11 @@ func (d *Detector) wrongLane(c *ruleCtx) {
 		tr.laneSince = time.Time{}
 	}
 	if !tr.laneSince.IsZero() && c.t.Sub(tr.laneSince).Seconds() >= holdWrongS {
-		if d.lostStamped(tr, c.cur.box, wire.WrongLane) {
+		if d.lostStamped(tr, c.cur.Box, wire.WrongLane) {
 			// a vehicle stamped already, whose track was lost while this one took its blob
 			tr.emitted[wire.WrongLane] = true
 		}
-		d.emit(c, wire.WrongLane, c.t, c.cur.box, 0.6)
+		d.emit(c, wire.WrongLane, c.t, c.cur.Box, 0.6)
 	}
 }
 
@@ -425,7 +436,7 @@ func (d *Detector) sidewalk(c *ruleCtx) {
 	}
 	tr.walkSince = hold(tr.walkSince, onWalk && c.cls == wire.Motorbike, c.t)
 	if !tr.walkSince.IsZero() && c.t.Sub(tr.walkSince).Seconds() >= holdSidewalk {
-		d.emit(c, wire.Sidewalk, c.t, c.cur.box, 0.7)
+		d.emit(c, wire.Sidewalk, c.t, c.cur.Box, 0.7)
 	}
 }
 
@@ -433,7 +444,7 @@ func (d *Detector) sidewalk(c *ruleCtx) {
 // stop lines were at red then.
 func (d *Detector) stillness(c *ruleCtx) {
 	tr := c.tr
-	v := tr.velocity(time.Second)
+	v := tr.Velocity(time.Second)
 	if v1 := math.Hypot(v[0], v[1]); v1 < stillMS && tr.stillSince.IsZero() {
 		tr.stillSince = c.t.Add(-500 * time.Millisecond)
 		tr.stillRed = 0
@@ -452,25 +463,25 @@ func (d *Detector) stillness(c *ruleCtx) {
 // creeps up as the background learns it, and others passing by merge with it).
 func (d *Detector) parking(c *ruleCtx) {
 	tr, cur, t := c.tr, c.cur, c.t
-	v := tr.velocity(time.Second)
+	v := tr.Velocity(time.Second)
 	v1 := math.Hypot(v[0], v[1])
 	zone := d.noParkingAt(c.g)
 	// (a vehicle cut by the bottom edge stands when its top edge does too)
 	standing := v1 < stillMS && !(c.entering && d.topMoving(tr))
 	if tr.parkSince.IsZero() && zone >= 0 && standing {
-		tr.parkSince, tr.parkBox = t.Add(-500*time.Millisecond), cur.box
-	} else if !tr.parkSince.IsZero() && (zone < 0 || v1 > movingMS || cur.box.IoU(tr.parkBox) < movedOffIoU || c.entering && d.topMoving(tr)) {
+		tr.parkSince, tr.parkBox = t.Add(-500*time.Millisecond), cur.Box
+	} else if !tr.parkSince.IsZero() && (zone < 0 || v1 > movingMS || cur.Box.IoU(tr.parkBox) < movedOffIoU || c.entering && d.topMoving(tr)) {
 		tr.parkSince = time.Time{}
 	}
 	// it drove in (or came in through the bottom edge), or it was there (maybe rolling to a
 	// stop) when the device began to look
-	if !tr.parkSince.IsZero() && (tr.maxSpeed > movingMS || tr.atStart || d.cameIn(tr)) {
+	if !tr.parkSince.IsZero() && (tr.MaxSpeed > movingMS || tr.AtStart || d.cameIn(tr)) {
 		th := d.cal.NoParking[zone].ThresholdS
 		if th <= 0 {
 			th = d.o.ParkingS
 		}
 		if t.Sub(tr.parkSince).Seconds() >= th {
-			d.emit(c, wire.IllegalParking, tr.parkSince.Add(time.Duration(th*float64(time.Second))), cur.box, 0.8)
+			d.emit(c, wire.IllegalParking, tr.parkSince.Add(time.Duration(th*float64(time.Second))), cur.Box, 0.8)
 		}
 	}
 }
@@ -482,7 +493,7 @@ func (d *Detector) parking(c *ruleCtx) {
 // minBackS). The hold then counts from then, but at least minBackS must have been seen.
 func (d *Detector) heldSince(tr *track, since time.Time, lane int, from, g wire.Point, t time.Time) time.Time {
 	seen := t.Sub(since).Seconds()
-	if !tr.bornEdge || since.Sub(tr.born) > maxBackLag || seen < minBackS {
+	if !tr.BornEdge || since.Sub(tr.Born) > maxBackLag || seen < minBackS {
 		return since
 	}
 	u, moved := unit(wire.Point{g[0] - from[0], g[1] - from[1]})
@@ -492,13 +503,13 @@ func (d *Detector) heldSince(tr *track, since time.Time, lane int, from, g wire.
 	road := d.cal.Lanes[lane].Road
 	back := 0.0 // metres behind the first road point, still in the lane
 	for k := 0.25; k <= 60; k += 0.25 {
-		if !road.Contains(wire.Point{tr.firstG[0] - u[0]*k, tr.firstG[1] - u[1]*k}) {
+		if !road.Contains(wire.Point{tr.FirstG[0] - u[0]*k, tr.FirstG[1] - u[1]*k}) {
 			break
 		}
 		back = k
 	}
 	v := moved / seen
-	b := math.Min(back/v+since.Sub(tr.born).Seconds(), holdWrongS-minBackS)
+	b := math.Min(back/v+since.Sub(tr.Born).Seconds(), holdWrongS-minBackS)
 	return since.Add(-time.Duration(b * float64(time.Second)))
 }
 
@@ -510,11 +521,11 @@ var tallestM = map[wire.Class]float64{wire.Motorbike: 2.8, wire.Bicycle: 2.8, wi
 
 // whole reports whether a sample's box is high enough to be a whole road user (minWholeM; an
 // unknown height passes).
-func whole(s sample) bool { return s.highM <= 0 || s.highM >= minWholeM }
+func whole(s sample) bool { return s.HighM <= 0 || s.HighM >= minWholeM }
 
 // single reports whether a sample's box can be one road user of class c.
 func single(s sample, c wire.Class) bool {
-	return s.highM <= 0 || s.highM <= tallestM[c]
+	return s.HighM <= 0 || s.HighM <= tallestM[c]
 }
 
 // steady reports whether the newest box of a track has the size of its recent boxes (within
@@ -522,17 +533,17 @@ func single(s sample, c wire.Class) bool {
 // its bottom edge jumps, which is no crossing. A vehicle entering at the bottom edge grows in
 // height as it comes in: only its width is compared.
 func steady(tr *track, entering bool) bool {
-	n := len(tr.hist)
+	n := len(tr.Hist)
 	if n < 4 {
 		return false
 	}
 	var h, w float64
-	for _, s := range tr.hist[n-4 : n-1] {
-		h += s.box[3] - s.box[1]
-		w += s.box[2] - s.box[0]
+	for _, s := range tr.Hist[n-4 : n-1] {
+		h += s.Box[3] - s.Box[1]
+		w += s.Box[2] - s.Box[0]
 	}
 	h, w = h/3, w/3
-	c := tr.hist[n-1].box
+	c := tr.Hist[n-1].Box
 	return (entering || math.Abs(c[3]-c[1]-h) <= 0.2*h) && math.Abs(c[2]-c[0]-w) <= 0.2*w
 }
 
@@ -554,8 +565,8 @@ func (tr *track) parked(t time.Time) bool {
 // approached reports whether the track was seen on the approach side of a line, alongside it:
 // a vehicle that comes out of the cross street inside the junction never was.
 func approached(tr *track, l wire.LineRegion, ld wire.Point) bool {
-	for _, h := range tr.hist {
-		if dist, in := lineSide(l, h.ground, ld); in && dist < -1 {
+	for _, h := range tr.Hist {
+		if dist, in := lineSide(l, h.Ground, ld); in && dist < -1 {
 			return true
 		}
 	}
@@ -571,22 +582,22 @@ func approached(tr *track, l wire.LineRegion, ld wire.Point) bool {
 func (d *Detector) finish(tr *track) {
 	if !tr.crossT.IsZero() && !tr.emitted[wire.RedLight] && !tr.emitted[wire.StopLineViolation] && tr.crossDist > 1.5 {
 		tr.emitted[wire.RedLight] = true
-		tr.pending = append(tr.pending, d.event(tr, wire.RedLight, tr.crossT, tr.crossBox, tr.class(), 0.7))
+		tr.pending = append(tr.pending, d.event(tr, wire.RedLight, tr.crossT, tr.crossBox, tr.Class(), 0.7))
 	}
 	if tr.wrongSince.IsZero() || tr.emitted[wire.WrongWay] {
 		return
 	}
-	last := tr.last()
-	held := last.t.Sub(tr.wrongSince).Seconds()
+	last := tr.Last()
+	held := last.T.Sub(tr.wrongSince).Seconds()
 	ld := d.cal.Lanes[tr.wrongLane].Direction
-	gone := -dot2(wire.Point{last.ground[0] - tr.wrongFrom[0], last.ground[1] - tr.wrongFrom[1]}, ld)
-	b := last.box
+	gone := -dot2(wire.Point{last.Ground[0] - tr.wrongFrom[0], last.Ground[1] - tr.wrongFrom[1]}, ld)
+	b := last.Box
 	inside := b[0] > edgePx && b[1] > edgePx && b[2] < float64(d.cal.Width)-edgePx && b[3] < float64(d.cal.Height)-edgePx
 	if inside && held >= lostWrongS && gone >= lostWrongMS*held { // out of the picture, no camera sees its 2 s mark
 		tr.emitted[wire.WrongWay] = true
-		start := d.heldSince(tr, tr.wrongSince, tr.wrongLane, tr.wrongFrom, last.ground, last.t)
+		start := d.heldSince(tr, tr.wrongSince, tr.wrongLane, tr.wrongFrom, last.Ground, last.T)
 		at := start.Add(time.Duration(holdWrongS * float64(time.Second)))
-		tr.pending = append(tr.pending, d.event(tr, wire.WrongWay, at, last.box, tr.class(), 0.6))
+		tr.pending = append(tr.pending, d.event(tr, wire.WrongWay, at, last.Box, tr.Class(), 0.6))
 	}
 }
 
@@ -596,15 +607,15 @@ func (d *Detector) finish(tr *track) {
 func (d *Detector) speedZones(tr *track, prev, cur sample, dir wire.Point, cls wire.Class, emit func(typ wire.ViolationType, at time.Time, box wire.Box, conf, kmh float64)) {
 	for zi, z := range d.cal.SpeedZones {
 		zd := d.zoneDir(z, dir)
-		de, ine := lineSide(z.Entry, cur.ground, zd)
-		dpe, _ := lineSide(z.Entry, prev.ground, zd)
+		de, ine := lineSide(z.Entry, cur.Ground, zd)
+		dpe, _ := lineSide(z.Entry, prev.Ground, zd)
 		if ine && dpe < 0 && de >= 0 {
-			tr.zoneIn[zi] = interp(prev.t, cur.t, dpe, de)
+			tr.zoneIn[zi] = interp(prev.T, cur.T, dpe, de)
 		}
-		dx, inx := lineSide(z.Exit, cur.ground, zd)
-		dpx, _ := lineSide(z.Exit, prev.ground, zd)
+		dx, inx := lineSide(z.Exit, cur.Ground, zd)
+		dpx, _ := lineSide(z.Exit, prev.Ground, zd)
 		if in, ok := tr.zoneIn[zi]; ok && inx && dpx < 0 && dx >= 0 {
-			out := interp(prev.t, cur.t, dpx, dx)
+			out := interp(prev.T, cur.T, dpx, dx)
 			delete(tr.zoneIn, zi)
 			length := z.LengthM
 			if length <= 0 {
@@ -614,13 +625,13 @@ func (d *Detector) speedZones(tr *track, prev, cur sample, dir wire.Point, cls w
 				kmh := length / dt * 3.6
 				// the zone's mean must agree with the track's own recent speed: a track that
 				// jumped to another vehicle's blob on the way has a mean no vehicle drove
-				v := tr.velocity(time.Second)
+				v := tr.Velocity(time.Second)
 				own := math.Hypot(v[0], v[1]) * 3.6
-				if tr.seen < minSeen || own < kmh/zoneAgree || own > kmh*zoneAgree {
+				if tr.Seen < minSeen || own < kmh/zoneAgree || own > kmh*zoneAgree {
 					continue
 				}
 				if lim, ok := d.cal.SpeedLimits[cls]; ok && lim > 0 && kmh > lim {
-					emit(wire.Speeding, cur.t, cur.box, conf(kmh/lim-1, 0.15), kmh)
+					emit(wire.Speeding, cur.T, cur.Box, conf(kmh/lim-1, 0.15), kmh)
 				}
 			}
 		}
@@ -678,7 +689,7 @@ func conf(margin, full float64) float64 {
 
 // event builds the event of a track; the id is stable for the same stream and detection.
 func (d *Detector) event(tr *track, typ wire.ViolationType, at time.Time, box wire.Box, cls wire.Class, c float64) wire.Event {
-	id := d.o.Source + "/" + d.cal.ID + "/" + string(typ) + "/" + tr.id
+	id := d.o.Source + "/" + d.cal.ID + "/" + string(typ) + "/" + tr.ID
 	if len(id) > 128 {
 		h := sha1.Sum([]byte(id))
 		id = hex.EncodeToString(h[:])
@@ -705,8 +716,8 @@ func clampBox(b wire.Box, w, h int) wire.Box {
 // class the lane does not allow: a slow two-wheeler whose tyre says bicycle is one, its
 // motorbike-sized frames a bicycle's.
 func (tr *track) laneClass(allowed []wire.Class) (wire.Class, float64) {
-	if tr.bicycle() && tr.maxSpeed < maxBicycleMS && !allows(allowed, wire.Bicycle) {
-		return wire.Bicycle, tr.shareNotIn([]wire.Class{wire.Car, wire.Truck, wire.Bus})
+	if tr.bicycle() && tr.MaxSpeed < maxBicycleMS && !allows(allowed, wire.Bicycle) {
+		return wire.Bicycle, tr.ShareNotIn([]wire.Class{wire.Car, wire.Truck, wire.Bus})
 	}
-	return tr.class(), tr.shareNotIn(allowed)
+	return tr.Class(), tr.ShareNotIn(allowed)
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	tk "github.com/trafficsim/trafficsim/sim/device/detect/track"
 	"github.com/trafficsim/trafficsim/wire"
 )
 
@@ -95,14 +96,14 @@ func TestStandingTrackWhoseBlobJumpsDoesNotCross(t *testing.T) {
 	add := func(i int, rearY float64) {
 		c := wire.Cuboid{Center: wire.Point{1.75, rearY + 2.25}, Length: 4.5, Width: 1.8, Height: 1.5}
 		b, _ := cam.ProjectCuboid(c)
-		tr.hist = append(tr.hist, sample{t: at(i), box: b, ground: wire.Point{1.75, rearY}, widthM: 1.8})
-		tr.seen++
-		tr.vel = tr.velocity(600 * time.Millisecond)
+		tr.Hist = append(tr.Hist, sample{T: at(i), Box: b, Ground: wire.Point{1.75, rearY}, WidthM: 1.8})
+		tr.Seen++
+		tr.Vel = tr.Velocity(600 * time.Millisecond)
 	}
 	// drove up (rear 20 -> 35 m) and stands with the front 0.5 m before the line for 2 s
 	for i := range 75 {
 		add(i, 20+15*math.Min(1, float64(i)/25))
-		tr.maxSpeed = max(tr.maxSpeed, math.Hypot(tr.vel[0], tr.vel[1]))
+		tr.MaxSpeed = max(tr.MaxSpeed, math.Hypot(tr.Vel[0], tr.Vel[1]))
 		d.rules(tr, at(i))
 	}
 	if tr.stillSince.IsZero() {
@@ -155,23 +156,23 @@ func TestNoStopLineWhileCutByTheBottomEdge(t *testing.T) {
 	t.Parallel()
 	cal := site(t)
 	d, tr := carAtRed(t, cal)
-	tr.maxSpeed = 5
+	tr.MaxSpeed = 5
 	at := func(i int) time.Time { return t0.Add(time.Duration(i) * 40 * time.Millisecond) }
 	// a car standing with its rear out of the picture: the box's bottom is the image's edge
 	c := wire.Cuboid{Center: wire.Point{1.75, 14}, Length: 4.5, Width: 1.8, Height: 1.5}
 	b, _ := cam.ProjectCuboid(c)
 	b[3] = float64(cal.Height)
 	g, _ := wire.Apply(cal.ImageToRoad, wire.Point{(b[0] + b[2]) / 2, b[3]})
-	s := sample{t: at(0), box: b, ground: g, widthM: 1.8}
+	s := sample{T: at(0), Box: b, Ground: g, WidthM: 1.8}
 	// the line 1.5 m behind the front the device estimates from the top edge
 	f := d.front(tr, s, wire.Point{0, 1})
 	stop := line("stop1", wire.Point{0, f[1] - 1.5}, wire.Point{3.5, f[1] - 1.5})
 	stop.Signal, stop.Lanes = "s1", []string{"north"}
 	d.cal.StopLines = []wire.LineRegion{stop}
 	for i := range 75 {
-		s.t = at(i)
-		tr.hist = append(tr.hist, s)
-		tr.seen++
+		s.T = at(i)
+		tr.Hist = append(tr.Hist, s)
+		tr.Seen++
 		for _, e := range d.rules(tr, at(i)) {
 			t.Errorf("unexpected %s at frame %d", e.Type, i)
 		}
@@ -202,25 +203,21 @@ func TestWrongLaneFoundAgainIsNotStampedTwice(t *testing.T) {
 				t.Fatal(err)
 			}
 			lost := &track{
-				hist:    []sample{{t: t0, box: wire.Box{753, 96, 819, 141}, ground: wire.Point{-1.75, 48}}},
-				seen:    60,
-				missed:  1,
-				vel:     wire.Point{0, 8},
-				votes:   map[wire.Class]int{wire.Car: 60},
+				Track:   tk.Track{Hist: []sample{{T: t0, Box: wire.Box{753, 96, 819, 141}, Ground: wire.Point{-1.75, 48}}}, Seen: 60, Missed: 1, Vel: wire.Point{0, 8}, Votes: map[wire.Class]int{wire.Car: 60}},
 				emitted: map[wire.ViolationType]bool{wire.WrongLane: c.stamped},
 			}
-			d.tracks = []*track{lost}
+			d.tracker.Tracks = []*track{lost}
 			// the merged blob stands on the road point of the vehicle behind, 10 m nearer
-			d.associate([]obs{{box: c.blob, ground: wire.Point{-1.75, 38}, widthM: 2}}, t0.Add(40*time.Millisecond), false)
-			if len(d.tracks) != 2 || d.tracks[1] == lost {
-				t.Fatalf("%d tracks, want the lost one and a new one", len(d.tracks))
+			d.associate([]obs{{Box: c.blob, Ground: wire.Point{-1.75, 38}, WidthM: 2}}, t0.Add(40*time.Millisecond), false)
+			if len(d.tracker.Tracks) != 2 || d.tracker.Tracks[1] == lost {
+				t.Fatalf("%d tracks, want the lost one and a new one", len(d.tracker.Tracks))
 			}
-			if got := d.tracks[1].emitted[wire.WrongLane]; got != c.want {
+			if got := d.tracker.Tracks[1].emitted[wire.WrongLane]; got != c.want {
 				t.Errorf("new track stamped wrong_lane: %v, want %v", got, c.want)
 			}
 			// a track that took the lost one's blob later is judged the same way when its
 			// own hold ends
-			other := &track{hist: []sample{{t: t0, box: c.blob}}}
+			other := &track{Track: tk.Track{Hist: []sample{{T: t0, Box: c.blob}}}}
 			if got := d.lostStamped(other, c.blob, wire.WrongLane); got != c.want {
 				t.Errorf("lostStamped: %v, want %v", got, c.want)
 			}
@@ -253,7 +250,7 @@ func TestLaneClassOfABicycle(t *testing.T) {
 	motor := []wire.Class{wire.Motorbike, wire.Car, wire.Truck, wire.Bus}
 	two := []wire.Class{wire.Motorbike, wire.Bicycle}
 	bike := func(thin, thick int, speed float64) *track {
-		return &track{votes: map[wire.Class]int{wire.Motorbike: 20}, maxSpeed: speed, helm: helmetState{thin: thin, thick: thick}}
+		return &track{Track: tk.Track{Votes: map[wire.Class]int{wire.Motorbike: 20}, MaxSpeed: speed}, helm: helmetState{thin: thin, thick: thick}}
 	}
 	for _, c := range []struct {
 		name    string
@@ -284,5 +281,5 @@ func carAtRed(t *testing.T, cal wire.Calibration) (*Detector, *track) {
 		t.Fatal(err)
 	}
 	d.signals[0].state = red
-	return d, &track{id: "t1", votes: map[wire.Class]int{wire.Car: 30}, emitted: map[wire.ViolationType]bool{}, zoneIn: map[int]time.Time{}}
+	return d, &track{Track: tk.Track{ID: "t1", Votes: map[wire.Class]int{wire.Car: 30}}, emitted: map[wire.ViolationType]bool{}, zoneIn: map[int]time.Time{}}
 }

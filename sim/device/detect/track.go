@@ -5,32 +5,19 @@ import (
 	"math"
 	"time"
 
+	tk "github.com/trafficsim/trafficsim/sim/device/detect/track"
 	"github.com/trafficsim/trafficsim/wire"
 )
 
-// sample is one observation of a track.
-type sample struct {
-	t      time.Time
-	box    wire.Box
-	ground wire.Point
-	widthM float64 // road-plane width of the box's bottom edge
-	highM  float64 // box height in metres of a post at the ground point (0: unknown)
-}
+// sample and obs are the tracker's (package tk: sim/device/detect/track).
+type (
+	sample = tk.Sample
+	obs    = tk.Obs
+)
 
-// track is an object followed across frames.
+// track is an object followed across frames (tk.Track) with the rules' state.
 type track struct {
-	id       string // stable: birth capture time and order, so restarts and resends agree
-	born     time.Time
-	hist     []sample   // recent samples, oldest first (bounded)
-	firstG   wire.Point // ground point at birth
-	atStart  bool       // born in the first analysed frame: there when the device began to look
-	bornEdge bool       // its first box touched the image's edge: it came into the picture
-	firstBox wire.Box   // box at birth
-	missed   int        // frames without a matching blob
-	seen     int        // frames matched
-	votes    map[wire.Class]int
-	maxSpeed float64 // m/s, smoothed
-	vel      wire.Point
+	tk.Track
 
 	emitted map[wire.ViolationType]bool
 	// rule state
@@ -46,8 +33,6 @@ type track struct {
 	crossDist                                    float64           // front's distance past the crossed line, last frame
 	zoneIn                                       map[int]time.Time // speed zone entry times
 
-	fullT time.Time // first sample whose box is clear of the image's edges and wire.JudgeMinPx tall
-
 	helm helmetState // the no_helmet check (helmet.go)
 
 	pax paxState // the too_many_passengers check (passengers.go)
@@ -59,200 +44,34 @@ type track struct {
 	plateW     float64 // predicted plate width at the last attempt
 }
 
-const histLen = 50
-
-// maxJumpM is how far from its predicted road point a settled track may find its next blob (a
-// blob's bottom edge moves a metre per pixel row 100 m away, and merges shift it further).
-const maxJumpM = 6.0
-
-func (tr *track) last() sample { return tr.hist[len(tr.hist)-1] }
-
-// velocity over about the last window: road metres per second.
-func (tr *track) velocity(window time.Duration) wire.Point {
-	n := len(tr.hist)
-	if n < 2 {
-		return wire.Point{}
-	}
-	b := tr.hist[n-1]
-	i := n - 2
-	for i > 0 && b.t.Sub(tr.hist[i].t) < window {
-		i--
-	}
-	a := tr.hist[i]
-	dt := b.t.Sub(a.t).Seconds()
-	if dt <= 0 {
-		return wire.Point{}
-	}
-	return wire.Point{(b.ground[0] - a.ground[0]) / dt, (b.ground[1] - a.ground[1]) / dt}
-}
-
-// class is the majority vote of the per-frame size classes.
-func (tr *track) class() wire.Class {
-	best, n := wire.Car, -1
-	for _, c := range wire.Classes {
-		if tr.votes[c] > n {
-			best, n = c, tr.votes[c]
-		}
-	}
-	return best
-}
-
-// shareNotIn is the share of the votes that went to classes not in cs: a truck in a car lane
-// counts whether its frames read truck or bus.
-func (tr *track) shareNotIn(cs []wire.Class) float64 {
-	n, c := 0, 0
-	for k, v := range tr.votes {
-		n += v
-		if !allows(cs, k) {
-			c += v
-		}
-	}
-	if n == 0 {
-		return 0
-	}
-	return float64(c) / float64(n)
-}
-
-// classify guesses a class from the road-plane width of the box's bottom edge and the height
-// estimated at that point. Measured on rendered frames (bottom width includes the contact
-// shadow and, seen at an angle, the side): motorbikes and bicycles 0.7-0.9 m, cars 1.9-2.5 m,
-// buses 2.9-3.5 m; heights are overestimated (the far roof edge), cars 2.0-3.4, buses 3.3-4.7.
-func classify(o obs) wire.Class {
-	switch {
-	case o.widthM > 0 && o.widthM < 1.3:
-		return wire.Motorbike
-	case o.widthM >= 2.7:
-		if o.highM > 4.0 {
-			return wire.Bus
-		}
-		return wire.Truck
-	default:
-		return wire.Car
-	}
-}
-
-// associate matches blobs to tracks by overlap with each track's predicted box, greedily best
-// first; unmatched blobs start tracks, tracks unmatched for 0.4 s end.
+// associate runs the tracker on a frame's blobs: a track born on a blob where a lost track was
+// stamped wrong_lane is that vehicle found again. Then ghosts are absorbed.
 func (d *Detector) associate(os []obs, t time.Time, firstLook bool) {
-	type pair struct {
-		ti, oi int
-		score  float64
-	}
-	var pairs []pair
-	for ti, tr := range d.tracks {
-		p := tr.last().box
-		if len(tr.hist) >= 2 {
-			a, b := tr.hist[len(tr.hist)-2], tr.hist[len(tr.hist)-1]
-			k := float64(1 + tr.missed)
-			for j := range 4 {
-				p[j] += (b.box[j] - a.box[j]) * k
-			}
-		}
-		pc := [2]float64{(p[0] + p[2]) / 2, (p[1] + p[3]) / 2}
-		diag := math.Hypot(p[2]-p[0], p[3]-p[1])
-		// on the road: where the track should be now, and how far a blob may be from it
-		dt := t.Sub(tr.last().t).Seconds()
-		g := tr.last().ground
-		pg := wire.Point{g[0] + tr.vel[0]*dt, g[1] + tr.vel[1]*dt}
-		gate := maxJumpM + 0.5*math.Hypot(tr.vel[0], tr.vel[1])*dt
-		for oi, o := range os {
-			iou := p.IoU(o.box)
-			oc := [2]float64{(o.box[0] + o.box[2]) / 2, (o.box[1] + o.box[3]) / 2}
-			dist := math.Hypot(pc[0]-oc[0], pc[1]-oc[1])
-			if iou < 0.1 && dist > 0.5*diag {
-				continue
-			}
-			if tr.seen >= minSeen && math.Hypot(o.ground[0]-pg[0], o.ground[1]-pg[1]) > gate {
-				continue // a blob of another vehicle: far boxes overlap, their road points do not
-			}
-			pairs = append(pairs, pair{ti, oi, iou - dist/(diag+1)*0.5})
-		}
-	}
-	// best first
-	for i := 1; i < len(pairs); i++ {
-		for j := i; j > 0 && pairs[j].score > pairs[j-1].score; j-- {
-			pairs[j], pairs[j-1] = pairs[j-1], pairs[j]
-		}
-	}
-	tUsed := make([]bool, len(d.tracks))
-	oUsed := make([]bool, len(os))
-	for _, p := range pairs {
-		if tUsed[p.ti] || oUsed[p.oi] {
-			continue
-		}
-		tr, o := d.tracks[p.ti], os[p.oi]
-		if lb := tr.last().box; tr.parked(t) && o.box.Area() > 1.3*lb.Area() && o.box.Intersect(lb).Area() > 0.8*lb.Area() && overlapsOther(tr, o.box, d.tracks) {
-			// a vehicle passing a parked one merged with it: the parked one stays where it is,
-			// and the blob stays free for the passing vehicle's track
-			tUsed[p.ti] = true
-			l := tr.last()
-			l.t = t
-			tr.hist = append(tr.hist, l)
-			tr.missed = 0
-			continue
-		}
-		tUsed[p.ti], oUsed[p.oi] = true, true
-		tr.hist = append(tr.hist, sample{t: t, box: o.box, ground: o.ground, widthM: o.widthM, highM: o.highM})
-		if len(tr.hist) > histLen {
-			tr.hist = append(tr.hist[:0], tr.hist[len(tr.hist)-histLen:]...)
-		}
-		tr.missed = 0
-		tr.seen++
-		tr.votes[classify(o)]++
-		tr.vel = tr.velocity(600 * time.Millisecond)
-		if tr.fullT.IsZero() && d.clear(o.box) && o.box[3]-o.box[1] >= wire.JudgeMinPx {
-			tr.fullT = t
-		}
-		if tr.seen > 5 {
-			tr.maxSpeed = max(tr.maxSpeed, math.Hypot(tr.vel[0], tr.vel[1]))
-		}
-	}
-	kept := d.tracks[:0]
-	for i, tr := range d.tracks {
-		if !tUsed[i] {
-			tr.missed++
-			limit := 0.4
-			switch {
-			case tr.parked(t):
-				limit = 3 // a parked vehicle hidden or merged for a while by one passing by
-			case tr.seen >= 10 && tr.maxSpeed > movingMS && d.sceneLight >= minSceneLight:
-				limit = 1 // a moving vehicle behind a tree or a bus for a second (not at night: glare)
-			}
-			if float64(tr.missed)/d.fps > limit {
-				d.dead = append(d.dead, tr)
-				continue
-			}
-		}
-		kept = append(kept, tr)
-	}
-	d.tracks = kept
-	n := 0
-	for oi, o := range os {
-		if oUsed[oi] {
-			continue
-		}
-		n++
-		d.nextSeq++
-		tr := &track{
-			id:       idOf(t, n),
-			born:     t,
-			hist:     []sample{{t: t, box: o.box, ground: o.ground, widthM: o.widthM, highM: o.highM}},
-			firstG:   o.ground,
-			atStart:  firstLook,
-			bornEdge: !d.clear(o.box),
-			firstBox: o.box,
-			votes:    map[wire.Class]int{classify(o): 1},
-			emitted:  map[wire.ViolationType]bool{},
-			zoneIn:   map[int]time.Time{},
-			seen:     1,
-		}
-		if d.lostStamped(tr, o.box, wire.WrongLane) {
+	for _, tr := range d.tracker.Associate(os, t, firstLook) {
+		if d.lostStamped(tr, tr.FirstBox, wire.WrongLane) {
 			// found again after its blob merged or broke: stamped already
 			tr.emitted[wire.WrongLane] = true
 		}
-		d.tracks = append(d.tracks, tr)
 	}
 	d.ghosts(t)
+}
+
+// newTrack gives a track born in the tracker the rules' state.
+func newTrack(b tk.Track) *track {
+	return &track{Track: b, emitted: map[wire.ViolationType]bool{}, zoneIn: map[int]time.Time{}}
+}
+
+// hold is how long a track lives unmatched: a parked vehicle hidden or merged for a while by
+// one passing by 3 s, a moving vehicle behind a tree or a bus 1 s (not at night: glare), else
+// 0.4 s.
+func (d *Detector) hold(tr *track, t time.Time) float64 {
+	switch {
+	case tr.parked(t):
+		return 3
+	case tr.Seen >= 10 && tr.MaxSpeed > movingMS && d.sceneLight >= minSceneLight:
+		return 1
+	}
+	return 0.4
 }
 
 // cutBottom reports whether a box reaches the image's bottom edge: its bottom is not where the
@@ -265,76 +84,52 @@ func (d *Detector) cutBottom(b wire.Box) bool {
 // born cut by the bottom edge, its top edge has since moved by a fifth of its height. Its road
 // point, pinned to the bottom edge, does not show that motion.
 func (d *Detector) cameIn(tr *track) bool {
-	b := tr.last().box
-	return d.cutBottom(tr.firstBox) && math.Abs(b[1]-tr.firstBox[1]) > 0.2*(b[3]-b[1])
+	b := tr.Last().Box
+	return d.cutBottom(tr.FirstBox) && math.Abs(b[1]-tr.FirstBox[1]) > 0.2*(b[3]-b[1])
 }
 
 // topMoving reports whether the top edge of a track's box moved more than a few pixels over
 // about the last second: a vehicle cut by the bottom edge that is still coming in.
 func (d *Detector) topMoving(tr *track) bool {
-	n := len(tr.hist)
-	b := tr.hist[n-1]
+	n := len(tr.Hist)
+	b := tr.Hist[n-1]
 	i := n - 1
-	for i > 0 && b.t.Sub(tr.hist[i].t) < time.Second {
+	for i > 0 && b.T.Sub(tr.Hist[i].T) < time.Second {
 		i--
 	}
-	return math.Abs(b.box[1]-tr.hist[i].box[1]) > float64(2*d.s)
+	return math.Abs(b.Box[1]-tr.Hist[i].Box[1]) > float64(2*d.s)
 }
 
 // clear reports whether a box is clear of the image's edges.
-func (d *Detector) clear(b wire.Box) bool {
-	m := float64(2 * d.s)
-	return b[0] >= m && b[1] >= m && b[2] <= float64(d.cal.Width)-m && b[3] <= float64(d.cal.Height)-m
-}
-
-// firstFull is when a track was first seen fully visible and large enough to judge its riders,
-// if that was before at (the time a per-rider check first measured it): no_helmet and
-// too_many_passengers are stamped at that frame.
-func (tr *track) firstFull(at time.Time) time.Time {
-	if !tr.fullT.IsZero() && tr.fullT.Before(at) {
-		return tr.fullT
-	}
-	return at
-}
-
-func idOf(t time.Time, n int) string {
-	return t.UTC().Format("20060102T150405.000") + "." + itoa(n)
-}
-
-func itoa(n int) string {
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + string(rune('0'+n%10))
-}
+func (d *Detector) clear(b wire.Box) bool { return d.tracker.Clear(b) }
 
 // ghosts absorbs into the background the tracks that have not moved a metre from where they
 // were born in 3 s:
 // what a vehicle left behind when it drove off, or a lighting change. Vehicles that drove in
 // and stopped (parked, queued at a light) keep their track.
 func (d *Detector) ghosts(t time.Time) {
-	kept := d.tracks[:0]
-	for _, tr := range d.tracks {
-		if t.Sub(tr.born) > 3*time.Second && len(tr.pending) == 0 && tr.maxSpeed < 2.5 && !d.cameIn(tr) &&
-			math.Hypot(tr.last().ground[0]-tr.firstG[0], tr.last().ground[1]-tr.firstG[1]) < 1.0 {
-			b := tr.last().box
+	kept := d.tracker.Tracks[:0]
+	for _, tr := range d.tracker.Tracks {
+		if t.Sub(tr.Born) > 3*time.Second && len(tr.pending) == 0 && tr.MaxSpeed < 2.5 && !d.cameIn(tr) &&
+			math.Hypot(tr.Last().Ground[0]-tr.FirstG[0], tr.Last().Ground[1]-tr.FirstG[1]) < 1.0 {
+			b := tr.Last().Box
 			s := float64(d.s)
 			d.fg.Absorb(d.small, int(b[0]/s)-1, int(b[1]/s)-1, int(b[2]/s)+2, int(b[3]/s)+2)
 			continue
 		}
 		kept = append(kept, tr)
 	}
-	d.tracks = kept
+	d.tracker.Tracks = kept
 	// a stopped track whose outline shows in the background but not in the frame is the hole a
 	// vehicle left behind (it drove off while the model held it): absorb it
 	if d.frame%10 != 0 {
 		return
 	}
-	all := append([]*track(nil), d.tracks...)
-	kept = d.tracks[:0]
-	for _, tr := range d.tracks {
-		if tr.missed == 0 && len(tr.pending) == 0 && !tr.stillSince.IsZero() && t.Sub(tr.stillSince) > time.Second && !overlapsOther(tr, tr.last().box, all) {
-			b := tr.last().box
+	all := append([]*track(nil), d.tracker.Tracks...)
+	kept = d.tracker.Tracks[:0]
+	for _, tr := range d.tracker.Tracks {
+		if tr.Missed == 0 && len(tr.pending) == 0 && !tr.stillSince.IsZero() && t.Sub(tr.stillSince) > time.Second && !tk.OverlapsOther(tr, tr.Last().Box, all) {
+			b := tr.Last().Box
 			s := float64(d.s)
 			x0, y0, x1, y1 := int(b[0]/s), int(b[1]/s), int(b[2]/s), int(b[3]/s)
 			if cur, bg := d.fg.Outline(d.small, x0, y0, x1, y1); bg > 0 && cur < 0.5*bg {
@@ -344,7 +139,7 @@ func (d *Detector) ghosts(t time.Time) {
 		}
 		kept = append(kept, tr)
 	}
-	d.tracks = kept
+	d.tracker.Tracks = kept
 }
 
 // TrackInfo is what a viewer or a test sees of a track.
@@ -360,23 +155,12 @@ type TrackInfo struct {
 
 // Tracks returns the live tracks after the last Process.
 func (d *Detector) Tracks() []TrackInfo {
-	out := make([]TrackInfo, 0, len(d.tracks))
-	for _, tr := range d.tracks {
-		s := tr.last()
-		out = append(out, TrackInfo{ID: tr.id, Box: s.box, Ground: s.ground, SpeedKMH: math.Hypot(tr.vel[0], tr.vel[1]) * 3.6, Class: tr.class(), Votes: maps.Clone(tr.votes), Seen: tr.seen})
+	out := make([]TrackInfo, 0, len(d.tracker.Tracks))
+	for _, tr := range d.tracker.Tracks {
+		s := tr.Last()
+		out = append(out, TrackInfo{ID: tr.ID, Box: s.Box, Ground: s.Ground, SpeedKMH: math.Hypot(tr.Vel[0], tr.Vel[1]) * 3.6, Class: tr.Class(), Votes: maps.Clone(tr.Votes), Seen: tr.Seen})
 	}
 	return out
-}
-
-// overlapsOther reports whether the last box of a track among others than tr overlaps b: a
-// blob holding two vehicles, or a vehicle passing in front of a stopped one.
-func overlapsOther(tr *track, b wire.Box, among []*track) bool {
-	for _, o := range among {
-		if o != tr && o.last().box.Intersect(b).Area() > 0 {
-			return true
-		}
-	}
-	return false
 }
 
 // lostStamped reports whether a track other than tr, lost this frame or for a while (its blob
@@ -384,12 +168,12 @@ func overlapsOther(tr *track, b wire.Box, among []*track) bool {
 // smaller of b and its last box overlap. The new or other track holding that blob is the same
 // vehicle, found again.
 func (d *Detector) lostStamped(tr *track, b wire.Box, typ wire.ViolationType) bool {
-	for _, ts := range [][]*track{d.tracks, d.dead} {
+	for _, ts := range [][]*track{d.tracker.Tracks, d.tracker.Dead} {
 		for _, o := range ts {
-			if o == tr || o.missed == 0 || !o.emitted[typ] {
+			if o == tr || o.Missed == 0 || !o.emitted[typ] {
 				continue
 			}
-			lb := o.last().box
+			lb := o.Last().Box
 			if b.Intersect(lb).Area() > sameShare*min(b.Area(), lb.Area()) {
 				return true
 			}

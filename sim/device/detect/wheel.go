@@ -32,19 +32,19 @@ const (
 // seen from behind or in front: the median over the band's rows of the longest run of near-black
 // pixels in the middle of the box, in metres; ok is false when it cannot be measured.
 func (d *Detector) tyreWidth(f *decode.Frame, tr *track) (float64, bool) {
-	s := tr.last()
-	b := s.box
+	s := tr.Last()
+	b := s.Box
 	p := d.cal.Pinhole
-	if p.FocalPx == 0 || s.widthM <= 0 || s.widthM > tyreAloneM || !d.clear(b) {
+	if p.FocalPx == 0 || s.WidthM <= 0 || s.WidthM > tyreAloneM || !d.clear(b) {
 		return 0, false
 	}
 	cam := p.Position
-	los, _ := unit(wire.Point{s.ground[0] - cam[0], s.ground[1] - cam[1]})
-	dir, speed := unit(tr.vel)
+	los, _ := unit(wire.Point{s.Ground[0] - cam[0], s.Ground[1] - cam[1]})
+	dir, speed := unit(tr.Vel)
 	if speed < 0.5 || math.Abs(dot2(dir, los)) < tyreCos {
 		return 0, false
 	}
-	g := s.ground
+	g := s.Ground
 	a, _, ok1 := p.Project(wire.Vec3{g[0] - 0.5, g[1], 0.1})
 	c, _, ok2 := p.Project(wire.Vec3{g[0] + 0.5, g[1], 0.1})
 	lo, _, ok3 := p.Project(wire.Vec3{g[0], g[1], tyreLoM})

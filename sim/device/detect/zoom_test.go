@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/trafficsim/trafficsim/sim/device/decode"
+	tk "github.com/trafficsim/trafficsim/sim/device/detect/track"
 	"github.com/trafficsim/trafficsim/wire"
 )
 
@@ -59,7 +60,7 @@ func zoomed(t *testing.T, o Options) (*Detector, func(b wire.Box)) {
 func blobsOf(d *Detector) []wire.Box {
 	var out []wire.Box
 	for _, o := range d.measure(d.zoomBlobs(max(1, d.o.MinArea/(4*d.s*d.s)))) {
-		out = append(out, o.box)
+		out = append(out, o.Box)
 	}
 	return out
 }
@@ -153,7 +154,7 @@ func TestPlateNotTriedAtTheBottomEdge(t *testing.T) {
 		{"in full view", wire.Box{1500, 300, 2300, 1100}, 100},
 	} {
 		g, _ := wire.Apply(d.cal.ImageToRoad, wire.Point{(c.box[0] + c.box[2]) / 2, c.box[3]})
-		tr := &track{hist: []sample{{box: c.box, ground: g}}, seen: minSeen, votes: map[wire.Class]int{wire.Car: 1}}
+		tr := &track{Track: tk.Track{Hist: []sample{{Box: c.box, Ground: g}}, Seen: minSeen, Votes: map[wire.Class]int{wire.Car: 1}}}
 		d.tryPlate(&f, tr)
 		if tr.plateTried != c.want {
 			t.Errorf("%s: plate tried at frame %d, want %d", c.name, tr.plateTried, c.want)
