@@ -322,9 +322,6 @@ func (r *runner) coordSample(now time.Time, score bool) {
 		}
 	}
 	ss = append(ss, r.coord.gaugeSums(now)...)
-	// the totals of gauges kept per scenario (as sample's): for thresholds and the summary
-	totals := []Sample{{Metric: mCameras.Name, Value: float64(r.onlineCount()), Time: now},
-		{Metric: mClusterPending.Name, Value: 0, Time: now}}
 	r.mu.Lock()
 	ss = append(ss, r.buf...)
 	r.buf = r.buf[:0]
@@ -341,10 +338,7 @@ func (r *runner) coordSample(now time.Time, score bool) {
 			r.cfg.Logf("load: output %s: %v", o.Name(), err)
 		}
 	}
-	for _, t := range totals {
-		t.Tags = map[string]string{}
-		r.feed(t)
-	}
+	// the totals of the per-scenario gauges: judge feeds them (feedTotals)
 }
 
 // shardable says why the plan cannot be sharded (nil: it can): the shards' control covers

@@ -137,6 +137,8 @@ func TestTargetOfConstantExecutors(t *testing.T) {
 func FuzzParsePlan(f *testing.F) {
 	f.Add([]byte(minimalPlan))
 	f.Add([]byte("scenarios: {a: {executor: constant-cameras, cameras: 1, duration: 1s}}"))
+	f.Add([]byte("scenarios: {a: {executor: constant-cameras, cameras: 1, duration: 1s, device: none}, r: {executor: constant-reader-rate, rate: 2, duration: 3s, readFrom: a}}"))
+	f.Add([]byte("scenarios: {a: {executor: ramping-cameras, via: cluster, stages: [{duration: 1s, target: 2}]}, r: {executor: ramping-readers, stages: [{duration: 1s, target: 5}]}}"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := ParsePlan("f.yaml", b)
 		if err == nil && len(p.Scenarios) == 0 {
