@@ -40,7 +40,9 @@ var importRules = []importRule{
 		func(p string) bool { return under(p, "sim/device") || under(p, "sim/cluster") },
 		func(d string) bool { return under(d, "sim/center") }},
 	{"device and cluster tests and the conformance kit feed recorded clips (synth/library), never the world or the renderer", true, [2]string{"sim/devicetest", "synth/render"},
-		func(p string) bool { return under(p, "sim/device") || under(p, "sim/cluster") || under(p, "sim/devicetest") },
+		func(p string) bool {
+			return under(p, "sim/device") || under(p, "sim/cluster") || under(p, "sim/devicetest")
+		},
 		func(d string) bool {
 			return under(d, "synth/world") || under(d, "synth/render") || under(d, "synth/clips") || under(d, "scenarios")
 		}},
